@@ -1,0 +1,47 @@
+import yargs, { type Argv } from 'yargs';
+import { UserError } from '../core/errors.js';
+
+/**
+ * A CLI command module. Modules must import nothing heavy at top level: handlers import their
+ * implementation lazily so that `perpcarry --help` and a backtest do not pay for ccxt or danfojs.
+ */
+export interface CommandModule {
+  register(cli: Argv): Argv;
+}
+
+/** Command modules, one per top-level command. Each is owned by its layer's maintainer. */
+async function loadCommands(): Promise<CommandModule[]> {
+  const mods = await Promise.all([
+    import('./commands/data.js'),
+  ]);
+  return mods.map((m) => m.default);
+}
+
+/** Run the CLI with `argv` (without node and script). Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let cli = yargs(argv)
+    .scriptName('perpcarry')
+    .usage('$0 <command> [options]\n\nHistorical backtesting for funding-rate arbitrage on perpetual futures.')
+    .strict()
+    .demandCommand(1, 'Name a command; see --help.')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new UserError(msg, 2);
+    });
+  for (const m of await loadCommands()) cli = m.register(cli);
+  try {
+    await cli.parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof UserError) {
+      process.stderr.write(`perpcarry: ${e.message}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    process.stderr.write(`perpcarry: internal error: ${err.stack ?? String(err)}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,257 @@
+import { readFileSync, existsSync } from 'node:fs';
+import {
+  DataType,
+  Field,
+  Float64,
+  Int64,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  makeData,
+  tableFromIPC,
+  tableToIPC,
+} from 'apache-arrow';
+import { writeFileAtomic } from '../core/fs.js';
+import { DataError } from '../core/errors.js';
+
+/**
+ * An in-memory series: struct of typed arrays. `ts` is UnixMs (float64, exact for ms integers);
+ * every other column is float64 with NaN standing for null. All arrays have the same length.
+ */
+export interface SeriesColumns {
+  ts: Float64Array;
+  columns: Record<string, Float64Array>;
+}
+
+/** Key/value provenance stored in the Arrow schema metadata (strings only, as Arrow requires). */
+export type SeriesMetadata = Record<string, string>;
+
+/** A series as read from disk: columns plus the file's schema metadata. */
+export interface LoadedSeries extends SeriesColumns {
+  metadata: SeriesMetadata;
+  /** Total rows in the file (before windowing). */
+  fileRows: number;
+}
+
+/** Number of rows of a series. */
+export function seriesLength(s: SeriesColumns): number {
+  return s.ts.length;
+}
+
+/**
+ * Encode a series as an Arrow IPC *file* (random-access format) in one record batch: `ts` as
+ * int64, value columns as nullable float64 (NaN ⇒ null). Column order follows `columnOrder`.
+ */
+export function encodeSeries(series: SeriesColumns, columnOrder: readonly string[], metadata: SeriesMetadata = {}): Uint8Array {
+  const n = series.ts.length;
+  const ts64 = new BigInt64Array(n);
+  // Fill the int64 words without BigInt (little-endian: low word first, high word signed).
+  const words = new Int32Array(ts64.buffer);
+  for (let i = 0; i < n; i++) {
+    const t = series.ts[i]!;
+    if (!Number.isSafeInteger(t)) throw new Error(`encodeSeries: ts[${i}] = ${t} is not an integer ms`);
+    const hi = Math.floor(t / 4294967296);
+    words[2 * i] = t - hi * 4294967296;
+    words[2 * i + 1] = hi;
+  }
+  const fields: Field[] = [new Field('ts', new Int64(), false)];
+  const children = [makeData({ type: new Int64(), length: n, nullCount: 0, data: ts64 })];
+  for (const name of columnOrder) {
+    const col = series.columns[name];
+    if (!col) throw new Error(`encodeSeries: missing column "${name}"`);
+    if (col.length !== n) throw new Error(`encodeSeries: column "${name}" has ${col.length} rows, ts has ${n}`);
+    let nullCount = 0;
+    for (let i = 0; i < n; i++) if (Number.isNaN(col[i]!)) nullCount++;
+    let nullBitmap: Uint8Array | undefined;
+    if (nullCount > 0) {
+      nullBitmap = new Uint8Array(Math.ceil(n / 8));
+      for (let i = 0; i < n; i++) if (!Number.isNaN(col[i]!)) nullBitmap[i >> 3]! |= 1 << (i & 7);
+    }
+    fields.push(new Field(name, new Float64(), true));
+    children.push(makeData({ type: new Float64(), length: n, nullCount, data: col, nullBitmap }) as never);
+  }
+  const meta = new Map(Object.entries(metadata));
+  const schema = new Schema(fields, meta);
+  const structData = makeData({ type: new Struct(fields), length: n, nullCount: 0, children });
+  const batch = new RecordBatch(schema, structData);
+  const table = new Table(schema, [batch]);
+  return tableToIPC(table, 'file');
+}
+
+/** Write a series atomically (temp file + fsync + rename). */
+export function writeSeriesFile(path: string, series: SeriesColumns, columnOrder: readonly string[], metadata: SeriesMetadata = {}): void {
+  writeFileAtomic(path, encodeSeries(series, columnOrder, metadata));
+}
+
+/** Convert an int64 vector's raw buffer to float64 ms without BigInt (exact below 2^53). */
+function int64BufferToFloat64(values: BigInt64Array, out: Float64Array, outOffset: number): void {
+  const n = values.length;
+  const words = new Int32Array(values.buffer, values.byteOffset, n * 2);
+  // little-endian: low word first. hi is signed, lo unsigned.
+  for (let i = 0; i < n; i++) out[outOffset + i] = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
+}
+
+/** First index i with ts[i] >= t (ts sorted ascending). */
+export function lowerBound(ts: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Options for {@link readSeriesFile}. */
+export interface ReadWindow {
+  /** Inclusive lower bound on ts (UnixMs). */
+  fromMs?: number;
+  /** Exclusive upper bound on ts (UnixMs). */
+  toMs?: number;
+}
+
+/**
+ * Read an Arrow IPC file into typed arrays, optionally restricted to ts ∈ [fromMs, toMs).
+ * Never materializes row objects: float64 columns of a single-batch file are zero-copy views.
+ * Nulls read back as NaN.
+ */
+export function readSeriesFile(path: string, window: ReadWindow = {}): LoadedSeries {
+  if (!existsSync(path)) throw new DataError(path, 'file not found');
+  const bytes = readFileSync(path);
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    throw new DataError(path, `not a readable Arrow IPC file (${(e as Error).message})`);
+  }
+  const n = table.numRows;
+  const tsVec = table.getChild('ts');
+  if (!tsVec) throw new DataError(path, 'no "ts" column', undefined, 'ts');
+  const tsAll = new Float64Array(n);
+  let off = 0;
+  for (const d of tsVec.data) {
+    if (!(DataType.isInt(d.type) && d.type.bitWidth === 64 && d.type.isSigned)) throw new DataError(path, `"ts" must be int64, found ${String(d.type)}`, undefined, 'ts');
+    int64BufferToFloat64(d.values as BigInt64Array, tsAll, off);
+    off += d.length;
+  }
+  const from = window.fromMs === undefined ? 0 : lowerBound(tsAll, window.fromMs);
+  const to = window.toMs === undefined ? n : lowerBound(tsAll, window.toMs);
+  const lo = Math.min(from, to);
+  const columns: Record<string, Float64Array> = {};
+  for (const field of table.schema.fields) {
+    if (field.name === 'ts') continue;
+    const vec = table.getChild(field.name)!;
+    let all: Float64Array;
+    if (vec.data.length === 1 && vec.data[0]!.nullCount === 0) {
+      all = vec.data[0]!.values as Float64Array;
+    } else {
+      all = new Float64Array(n);
+      let o = 0;
+      for (const d of vec.data) {
+        const vals = d.values as Float64Array;
+        all.set(vals.subarray(0, d.length), o);
+        if (d.nullCount > 0 && d.nullBitmap) {
+          const bm = d.nullBitmap;
+          const bitOff = d.offset;
+          for (let i = 0; i < d.length; i++) {
+            const bit = bitOff + i;
+            if ((bm[bit >> 3]! & (1 << (bit & 7))) === 0) all[o + i] = NaN;
+          }
+        }
+        o += d.length;
+      }
+    }
+    columns[field.name] = all.subarray(lo, to);
+  }
+  const metadata: SeriesMetadata = {};
+  for (const [k, v] of table.schema.metadata) metadata[k] = v;
+  return { ts: tsAll.subarray(lo, to), columns, metadata, fileRows: n };
+}
+
+/**
+ * Merge two series sorted by ts into one strictly increasing series. On equal ts the row from
+ * `incoming` wins (a newer fetch or import corrects older data). Returns the merged series and how
+ * many incoming rows were new, replaced an existing row, or were identical to it.
+ */
+export function mergeSeries(
+  existing: SeriesColumns,
+  incoming: SeriesColumns,
+  columnOrder: readonly string[],
+): { merged: SeriesColumns; added: number; replaced: number; unchanged: number } {
+  const a = existing.ts;
+  const b = incoming.ts;
+  const out = new Float64Array(a.length + b.length);
+  const src = new Int32Array(a.length + b.length); // >=0: index in a; <0: -(index in b)-1
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  let added = 0;
+  let replaced = 0;
+  let unchanged = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) {
+      out[k] = a[i]!;
+      src[k++] = i++;
+    } else if (i >= a.length || b[j]! < a[i]!) {
+      out[k] = b[j]!;
+      src[k++] = -j - 1;
+      j++;
+      added++;
+    } else {
+      let same = true;
+      for (const c of columnOrder) {
+        const x = existing.columns[c]![i]!;
+        const y = incoming.columns[c]![j]!;
+        if (!(x === y || (Number.isNaN(x) && Number.isNaN(y)))) same = false;
+      }
+      if (same) unchanged++;
+      else replaced++;
+      out[k] = b[j]!;
+      src[k++] = -j - 1;
+      i++;
+      j++;
+    }
+  }
+  const columns: Record<string, Float64Array> = {};
+  for (const c of columnOrder) {
+    const ca = existing.columns[c]!;
+    const cb = incoming.columns[c]!;
+    const col = new Float64Array(k);
+    for (let r = 0; r < k; r++) {
+      const s = src[r]!;
+      col[r] = s >= 0 ? ca[s]! : cb[-s - 1]!;
+    }
+    columns[c] = col;
+  }
+  return { merged: { ts: out.subarray(0, k), columns }, added, replaced, unchanged };
+}
+
+/**
+ * Sort a series by ts (stable) and drop exact-duplicate timestamps, keeping the *last* occurrence
+ * in input order. Returns the clean series and the number of duplicate rows dropped.
+ */
+export function sortDedupSeries(s: SeriesColumns, columnOrder: readonly string[]): { series: SeriesColumns; duplicates: number } {
+  const n = s.ts.length;
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let sorted = true;
+  for (let i = 1; i < n; i++) if (!(s.ts[i]! > s.ts[i - 1]!)) { sorted = false; break; }
+  if (sorted) return { series: s, duplicates: 0 };
+  const order = Array.from(idx).sort((x, y) => s.ts[x]! - s.ts[y]! || x - y);
+  const keep: number[] = [];
+  for (let r = 0; r < order.length; r++) {
+    const cur = order[r]!;
+    if (r + 1 < order.length && s.ts[order[r + 1]!] === s.ts[cur]) continue; // a later duplicate wins
+    keep.push(cur);
+  }
+  const ts = new Float64Array(keep.length);
+  const columns: Record<string, Float64Array> = {};
+  for (const c of columnOrder) columns[c] = new Float64Array(keep.length);
+  for (let r = 0; r < keep.length; r++) {
+    ts[r] = s.ts[keep[r]!]!;
+    for (const c of columnOrder) columns[c]![r] = s.columns[c]![keep[r]!]!;
+  }
+  return { series: { ts, columns }, duplicates: n - keep.length };
+}

@@ -1,0 +1,244 @@
+/**
+ * The strategy plugin contract (DRAFT by the skeleton author; the engine maintainer owns and may
+ * refine it, keeping one parameter object per call so fields can be added without breaking plugins).
+ *
+ * Rules for strategy code: hooks are synchronous; event objects passed to hooks are reused by the
+ * engine and must not be retained (copy the fields you need); a strategy sees nothing stamped after
+ * `ctx.now`.
+ */
+import type { UnixMs } from '../core/time.js';
+import type { Symbol, VenueId } from '../core/ids.js';
+
+/** Description of one parameter, used for parsing `--param k=v`, validation, defaults and help. */
+export type ParamSpec =
+  | { type: 'number'; default: number; min?: number; max?: number; unit?: string; help: string }
+  | { type: 'integer'; default: number; min?: number; max?: number; unit?: string; help: string }
+  | { type: 'boolean'; default: boolean; help: string }
+  | { type: 'enum'; default: string; values: readonly string[]; help: string }
+  | { type: 'string'; default: string; help: string };
+
+export type ParamSchema = Record<string, ParamSpec>;
+export type ParamValue = number | boolean | string;
+export type ParamValues = Record<string, ParamValue>;
+
+/** An instrument a strategy trades or watches. */
+export interface InstrumentSpec {
+  venue: VenueId;
+  /** ccxt unified symbol: `ETH/USDT` (spot) or `ETH/USDT:USDT` (linear perp). */
+  symbol: Symbol;
+}
+
+/** What the run offers a strategy when it declares its universe. */
+export interface UniverseInput {
+  /** Venues given with `--venue` (one or more, comma-separated on the CLI). */
+  venues: readonly VenueId[];
+  /** Symbol given with `--symbol`, e.g. `ETH/USDT`. */
+  symbol: Symbol;
+  params: ParamValues;
+}
+
+/** Default export of a strategy module. */
+export interface StrategyFactory {
+  /** Kebab-case name, e.g. `delta-neutral`. */
+  name: string;
+  /** One line. */
+  description: string;
+  params: ParamSchema;
+  /** Instruments whose data the engine must load (bars, and for perps mark and funding). */
+  universe(input: UniverseInput): InstrumentSpec[];
+  /** Build a fresh strategy instance from validated params (defaults applied). */
+  create(params: ParamValues): Strategy;
+}
+
+/** A running strategy. Every hook is optional. */
+export interface Strategy {
+  onStart?(ctx: StrategyContext): void;
+  /** A bar closed (delivered at open time + timeframe). */
+  onBar?(ctx: StrategyContext, bar: BarEvent): void;
+  /** A funding settlement was applied to the position held over it (cash already moved). */
+  onFunding?(ctx: StrategyContext, funding: FundingEvent): void;
+  onFill?(ctx: StrategyContext, fill: FillEvent): void;
+  onLiquidation?(ctx: StrategyContext, liquidation: LiquidationEvent): void;
+  onTimer?(ctx: StrategyContext, timer: TimerEvent): void;
+  onEnd?(ctx: StrategyContext): void;
+}
+
+/** Handle of a loaded instrument; `id` is a dense index for fast typed-array lookups. */
+export interface Instrument {
+  readonly id: number;
+  readonly venue: VenueId;
+  readonly symbol: Symbol;
+  readonly type: 'spot' | 'perp';
+  readonly base: string;
+  readonly quote: string;
+}
+
+/** A closed bar. Reused by the engine: do not retain. */
+export interface BarEvent {
+  readonly instrument: Instrument;
+  /** Bar open time. The bar is delivered at `openTs + timeframeMs` (= ctx.now). */
+  readonly openTs: UnixMs;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  /** Base-asset volume (NaN if unknown). */
+  readonly volume: number;
+}
+
+/** A funding settlement applied to the position held over it. Reused: do not retain. */
+export interface FundingEvent {
+  readonly instrument: Instrument;
+  readonly ts: UnixMs;
+  /** Decimal rate for the interval that ended at `ts`. */
+  readonly rate: number;
+  readonly intervalHours: number;
+  /** Mark price used for the payment. */
+  readonly markPrice: number;
+  /** Signed position qty held over the settlement (base units). */
+  readonly qty: number;
+  /** Cash received (+) or paid (−), quote units: −qty × markPrice × rate. */
+  readonly amount: number;
+}
+
+/** A fill of an order. Reused: do not retain. */
+export interface FillEvent {
+  readonly orderId: number;
+  readonly instrument: Instrument;
+  readonly ts: UnixMs;
+  readonly side: 'buy' | 'sell';
+  /** Filled base qty, > 0. */
+  readonly qty: number;
+  /** Fill price including slippage. */
+  readonly price: number;
+  /** Fee paid, quote units (> 0 is a cost). */
+  readonly fee: number;
+  /** Slippage cost versus the reference price, quote units (≥ 0). */
+  readonly slippage: number;
+  readonly liquidity: 'maker' | 'taker';
+  readonly tag: string;
+}
+
+/** A perp position was liquidated. Reused: do not retain. */
+export interface LiquidationEvent {
+  readonly instrument: Instrument;
+  readonly ts: UnixMs;
+  /** Signed qty closed (the position before liquidation). */
+  readonly qty: number;
+  readonly price: number;
+  /** Liquidation fee charged, quote units. */
+  readonly fee: number;
+}
+
+/** A timer fired. */
+export interface TimerEvent {
+  readonly ts: UnixMs;
+  readonly tag: string;
+}
+
+/** Market orders: give exactly one of `qty` (base units) or `notional` (quote units). */
+export interface OrderRequest {
+  instrument: Instrument;
+  side: 'buy' | 'sell';
+  qty?: number;
+  notional?: number;
+  /** Free-form label carried to trades.csv. */
+  tag?: string;
+  /** Only reduce an existing position. */
+  reduceOnly?: boolean;
+}
+
+/** Two legs in one call: buy `long`, sell `short`, same base qty (or same notional at current prices). */
+export interface HedgeRequest {
+  long: Instrument;
+  short: Instrument;
+  qty?: number;
+  notional?: number;
+  tag?: string;
+}
+
+/** Move quote collateral between accounts (`spot` wallet or `perp` margin) on one or two venues. */
+export interface TransferRequest {
+  fromVenue: VenueId;
+  fromAccount: 'spot' | 'perp';
+  toVenue: VenueId;
+  toAccount: 'spot' | 'perp';
+  /** Quote units (USDT), > 0. */
+  amount: number;
+}
+
+/** Read-only market data up to `now`. */
+export interface MarketView {
+  instruments(): readonly Instrument[];
+  /** Find a loaded instrument; throws if the run did not load it. */
+  instrument(venue: VenueId, symbol: Symbol): Instrument;
+  /** Latest closed bar's close (NaN before the first bar). */
+  close(instrument: Instrument): number;
+  /** Latest mark price (mark series close, else perp close; NaN if none yet). */
+  mark(instrument: Instrument): number;
+  /** Latest index price (NaN if no index series). */
+  index(instrument: Instrument): number;
+  /** Number of funding settlements at or before now. */
+  fundingCount(instrument: Instrument): number;
+  /** The k-th most recent settled rate (k = 0 newest) as a decimal per interval; NaN if none. */
+  fundingRate(instrument: Instrument, k?: number): number;
+  /** Interval (hours) of the k-th most recent settlement. */
+  fundingIntervalHours(instrument: Instrument, k?: number): number;
+  /** Settlement time of the k-th most recent settlement. */
+  fundingTs(instrument: Instrument, k?: number): UnixMs;
+  /**
+   * Simple APR of the trailing `lookback` settlements: mean over them of rate × (8760 / intervalHours).
+   * NaN if there are none.
+   */
+  trailingFundingApr(instrument: Instrument, lookback: number): number;
+}
+
+/** Read-only view of one perp margin account. */
+export interface PerpAccountView {
+  readonly venue: VenueId;
+  /** Margin balance: wallet balance + unrealized PnL, quote units. */
+  marginBalance(): number;
+  walletBalance(): number;
+  unrealizedPnl(): number;
+  maintenanceMargin(): number;
+  /** maintenance margin / margin balance (Binance definition): liquidation at ≥ 1. 0 with no position. */
+  marginRatio(): number;
+  /** Estimated liquidation price of the position in `instrument` (NaN if flat). */
+  liquidationPrice(instrument: Instrument): number;
+}
+
+/** Read-only portfolio view. */
+export interface PortfolioView {
+  /** Total equity across venues and accounts, quote units, marked at the latest prices. */
+  equity(): number;
+  /** Signed position qty (base units) in an instrument; spot may be negative when borrowed. */
+  position(instrument: Instrument): number;
+  /** Quote cash in a venue's spot wallet (negative when borrowed). */
+  spotCash(venue: VenueId): number;
+  perpAccount(venue: VenueId): PerpAccountView;
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** What a strategy gets in every hook. */
+export interface StrategyContext {
+  /** Current simulation time. */
+  readonly now: UnixMs;
+  readonly market: MarketView;
+  readonly portfolio: PortfolioView;
+  /** Validated params with defaults. */
+  readonly params: Readonly<ParamValues>;
+  /** Seeded PRNG (seedrandom from the run seed) in [0, 1). */
+  rng(): number;
+  readonly log: Logger;
+  /** Submit a market order; returns its id. Fills at the next bar's open by default. */
+  order(request: OrderRequest): number;
+  /** Submit a paired hedge; returns the two order ids [long, short]. */
+  hedge(request: HedgeRequest): [number, number];
+  transfer(request: TransferRequest): void;
+  /** Fire `onTimer` at `atMs` (> now) with `tag`. */
+  setTimer(atMs: UnixMs, tag?: string): void;
+}
