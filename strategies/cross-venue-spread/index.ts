@@ -1,0 +1,262 @@
+/**
+ * `cross-venue-spread`: a funding spread between two venues' perps on the same base. Long the perp
+ * where funding is lower, short it where funding is higher, equal base qty, so price moves cancel and
+ * the book earns the funding difference. Entry and exit on the annualized spread with hysteresis.
+ *
+ * Venues settle on different clocks (Binance 8h, Hyperliquid 1h), so rates are compared per hour:
+ * a venue's rate over the trailing `lookbackHours` is Σ rate / Σ intervalHours of its settlements in
+ * that window (the latest settlement alone if none fall inside), i.e. 0.01%/8h and 0.00125%/1h are equal.
+ *
+ * Each leg sits in its own venue's perp margin account, and each can be liquidated on its own; with
+ * `rebalanceMargin` on, collateral moves from the calmer account to the stressed one.
+ */
+import type {
+  BarEvent,
+  FillEvent,
+  FundingEvent,
+  Instrument,
+  LiquidationEvent,
+  ParamValues,
+  Strategy,
+  StrategyContext,
+  StrategyFactory,
+} from '../../src/strategy/types.js';
+import type { Symbol, VenueId } from '../../src/core/ids.js';
+import { parseSymbol } from '../../src/core/ids.js';
+import { MS_PER_HOUR } from '../../src/core/time.js';
+
+/** Hours in a 365-day year: simple annualization of a per-hour rate. */
+const HOURS_PER_YEAR = 8760;
+
+/**
+ * The linear perp symbol for `symbol` on `venue`. Hyperliquid's perps are USDC-margined
+ * (ccxt `BTC/USDC:USDC`); the other venues use the quote of `symbol` (`BTC/USDT:USDT`).
+ */
+export function perpSymbolOn(venue: VenueId, symbol: Symbol): Symbol {
+  const p = parseSymbol(symbol);
+  const quote = venue === 'hyperliquid' ? 'USDC' : p.settle ?? p.quote;
+  return `${p.base}/${quote}:${quote}`;
+}
+
+/**
+ * Mean funding rate per hour (decimal) of `perp` over the window (now − lookbackHours, now]:
+ * Σ rate / Σ intervalHours over the settlements in it, or the latest settlement's rate / intervalHours
+ * if none falls inside. NaN before the first settlement.
+ */
+export function perHourFundingRate(ctx: StrategyContext, perp: Instrument, lookbackHours: number): number {
+  const n = ctx.market.fundingCount(perp);
+  if (n === 0) return NaN;
+  const fromMs = ctx.now - lookbackHours * MS_PER_HOUR;
+  let sumRate = 0;
+  let sumHours = 0;
+  for (let k = 0; k < n; k++) {
+    if (k > 0 && !(ctx.market.fundingTs(perp, k) > fromMs)) break;
+    sumRate += ctx.market.fundingRate(perp, k);
+    sumHours += ctx.market.fundingIntervalHours(perp, k);
+  }
+  return sumRate / sumHours;
+}
+
+/** A desired quote-cash balance of one account. */
+export interface CashTarget {
+  venue: VenueId;
+  account: 'spot' | 'perp';
+  /** Desired wallet balance, quote units. */
+  amount: number;
+}
+
+/**
+ * Transfer quote cash between the listed accounts so each reaches its target wallet balance, as far
+ * as the listed surpluses allow (surplus accounts give to deficit accounts in list order).
+ * Accounts not listed are left alone. Returns the number of transfers made.
+ */
+export function moveCash(ctx: StrategyContext, targets: readonly CashTarget[]): number {
+  const slots = targets.map((t) => ({
+    ...t,
+    surplus: (t.account === 'spot' ? ctx.portfolio.spotCash(t.venue) : ctx.portfolio.perpAccount(t.venue).walletBalance()) - t.amount,
+  }));
+  const eps = 1e-9 * Math.max(1, Math.abs(ctx.portfolio.equity()));
+  let transfers = 0;
+  for (const to of slots) {
+    for (const from of slots) {
+      if (!(to.surplus < -eps)) break;
+      if (from === to || !(from.surplus > eps)) continue;
+      const amount = Math.min(from.surplus, -to.surplus);
+      ctx.transfer({ fromVenue: from.venue, fromAccount: from.account, toVenue: to.venue, toAccount: to.account, amount });
+      from.surplus -= amount;
+      to.surplus += amount;
+      transfers++;
+    }
+  }
+  return transfers;
+}
+
+type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
+
+/** Validated params of the cross-venue-spread strategy. */
+export interface CrossVenueSpreadParams {
+  lookbackHours: number;
+  entryApr: number;
+  exitApr: number;
+  leverage: number;
+  rebalanceMargin: boolean;
+  rebalanceRatio: number;
+  cashBuffer: number;
+}
+
+class CrossVenueSpread implements Strategy {
+  private perps: Instrument[] = [];
+  private readonly lastBarTs: number[] = [];
+  private phase: Phase = 'flat';
+  private readonly pending = new Set<number>();
+  /** Index into `perps` of the long (low funding) and short (high funding) legs while in a position. */
+  private longIx = -1;
+  private shortIx = -1;
+  private entries = 0;
+  private rebalances = 0;
+  private readonly fundingByVenue = new Map<VenueId, number>();
+
+  constructor(private readonly p: CrossVenueSpreadParams) {}
+
+  onStart(ctx: StrategyContext): void {
+    this.perps = ctx.market.instruments().filter((i) => i.type === 'perp');
+    if (this.perps.length !== 2 || this.perps[0]!.venue === this.perps[1]!.venue) {
+      throw new Error(`cross-venue-spread needs one perp on each of two venues; the run loaded ${this.perps.map((i) => `${i.venue}:${i.symbol}`).join(', ')}`);
+    }
+    for (let i = 0; i < this.perps.length; i++) this.lastBarTs[i] = -Infinity;
+    for (const perp of this.perps) this.fundingByVenue.set(perp.venue, 0);
+    this.allocateMargin(ctx);
+  }
+
+  /** Annualized per-hour funding rate of leg `i` (simple APR). */
+  legApr(ctx: StrategyContext, i: number): number {
+    return perHourFundingRate(ctx, this.perps[i]!, this.p.lookbackHours) * HOURS_PER_YEAR;
+  }
+
+  onBar(ctx: StrategyContext, bar: BarEvent): void {
+    const i = this.perps.findIndex((x) => x.id === bar.instrument.id);
+    if (i < 0) return;
+    this.lastBarTs[i] = ctx.now;
+    // Decide once both venues' bars for this instant are in, so both marks are current.
+    if (this.lastBarTs[0] !== ctx.now || this.lastBarTs[1] !== ctx.now || this.pending.size > 0) return;
+    const a0 = this.legApr(ctx, 0);
+    const a1 = this.legApr(ctx, 1);
+    if (this.phase === 'flat') {
+      if (Math.abs(a0 - a1) > this.p.entryApr) this.enter(ctx, a0 < a1 ? 0 : 1, a0 < a1 ? 1 : 0);
+    } else if (this.phase === 'holding') {
+      const heldSpreadApr = (this.shortIx === 0 ? a0 : a1) - (this.longIx === 0 ? a0 : a1);
+      if (!(heldSpreadApr > this.p.exitApr)) this.exit(ctx, 'spread-exit');
+      else if (this.p.rebalanceMargin) this.rebalance(ctx);
+    }
+  }
+
+  /** Move all quote cash into the two perp margin accounts, half each. */
+  private allocateMargin(ctx: StrategyContext): void {
+    const target = ctx.portfolio.equity() / this.perps.length;
+    moveCash(ctx, this.perps.flatMap((x) => [
+      { venue: x.venue, account: 'spot' as const, amount: 0 },
+      { venue: x.venue, account: 'perp' as const, amount: target },
+    ]));
+  }
+
+  private enter(ctx: StrategyContext, longIx: number, shortIx: number): void {
+    const equity = ctx.portfolio.equity();
+    const notional = (equity / 2) * this.p.leverage * (1 - this.p.cashBuffer);
+    this.longIx = longIx;
+    this.shortIx = shortIx;
+    for (const id of ctx.hedge({ long: this.perps[longIx]!, short: this.perps[shortIx]!, notional, tag: 'entry' })) this.pending.add(id);
+    this.phase = 'entering';
+    this.entries++;
+  }
+
+  private exit(ctx: StrategyContext, tag: string): void {
+    this.phase = 'exiting';
+    for (const perp of this.perps) {
+      const qty = ctx.portfolio.position(perp);
+      if (qty !== 0) this.pending.add(ctx.order({ instrument: perp, side: qty > 0 ? 'sell' : 'buy', qty: Math.abs(qty), reduceOnly: true, tag }));
+    }
+    if (this.pending.size === 0) this.flat(ctx);
+  }
+
+  private flat(ctx: StrategyContext): void {
+    this.phase = 'flat';
+    this.longIx = -1;
+    this.shortIx = -1;
+    this.allocateMargin(ctx);
+  }
+
+  /** If one account's margin ratio passes `rebalanceRatio`, move collateral to even the margin balances. */
+  private rebalance(ctx: StrategyContext): void {
+    const [a, b] = this.perps.map((x) => ctx.portfolio.perpAccount(x.venue));
+    const stressed = a!.marginRatio() >= b!.marginRatio() ? a! : b!;
+    const donor = stressed === a ? b! : a!;
+    if (!(stressed.marginRatio() > this.p.rebalanceRatio)) return;
+    // Only free wallet cash can leave the donor: keep twice its maintenance margin behind.
+    const amount = Math.min((donor.marginBalance() - stressed.marginBalance()) / 2, donor.walletBalance() - 2 * donor.maintenanceMargin());
+    if (!(amount > 0)) return;
+    ctx.transfer({ fromVenue: donor.venue, fromAccount: 'perp', toVenue: stressed.venue, toAccount: 'perp', amount });
+    this.rebalances++;
+  }
+
+  onFill(ctx: StrategyContext, fill: FillEvent): void {
+    if (!this.pending.delete(fill.orderId) || this.pending.size > 0) return;
+    if (this.phase === 'entering') this.phase = 'holding';
+    else if (this.phase === 'exiting') this.flat(ctx);
+  }
+
+  onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
+    const v = funding.instrument.venue;
+    this.fundingByVenue.set(v, (this.fundingByVenue.get(v) ?? 0) + funding.amount);
+  }
+
+  onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {
+    // One leg is gone; the other is now a naked directional position: close it.
+    ctx.log.warn(`cross-venue-spread: ${liq.instrument.venue} leg liquidated at ${liq.price}; closing the other leg`);
+    this.pending.clear();
+    this.exit(ctx, 'liquidation-unwind');
+  }
+
+  onEnd(ctx: StrategyContext): void {
+    const parts = [...this.fundingByVenue].map(([v, x]) => `${v} ${x.toFixed(2)}`).join(', ');
+    ctx.log.info(`cross-venue-spread: ${this.entries} entries, ${this.rebalances} margin rebalances, funding by venue: ${parts}`);
+  }
+}
+
+function readParams(v: ParamValues): CrossVenueSpreadParams {
+  const p: CrossVenueSpreadParams = {
+    lookbackHours: Number(v.lookbackHours),
+    entryApr: Number(v.entryApr),
+    exitApr: Number(v.exitApr),
+    leverage: Number(v.leverage),
+    rebalanceMargin: v.rebalanceMargin === true,
+    rebalanceRatio: Number(v.rebalanceRatio),
+    cashBuffer: Number(v.cashBuffer),
+  };
+  if (p.exitApr > p.entryApr) throw new Error(`cross-venue-spread: exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`);
+  return p;
+}
+
+const factory: StrategyFactory = {
+  name: 'cross-venue-spread',
+  description: 'Long the perp on the venue with lower funding, short it where funding is higher; per-hour rate comparison',
+  params: {
+    lookbackHours: { type: 'number', default: 8, min: 1, max: 24 * 90, unit: 'hours', help: 'Window of the per-hour funding mean on each venue' },
+    entryApr: { type: 'number', default: 0.1, min: 0, max: 10, unit: 'decimal APR (simple)', help: 'Enter when the annualized per-hour spread between venues exceeds this' },
+    exitApr: { type: 'number', default: 0.02, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when the held spread (short venue − long venue) falls to this or below (≤ entryApr)' },
+    leverage: { type: 'number', default: 3, min: 1, max: 20, unit: 'x', help: 'Leverage of each leg: notional per leg = (capital / 2) × leverage' },
+    rebalanceMargin: { type: 'boolean', default: true, help: 'Move collateral from the calmer perp account to the stressed one (off: each leg can be liquidated on its own)' },
+    rebalanceRatio: { type: 'number', default: 0.5, min: 0, max: 1, unit: 'margin ratio', help: 'Rebalance when an account’s maintenance margin / margin balance exceeds this' },
+    cashBuffer: { type: 'number', default: 0.005, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital left unallocated for fees and slippage' },
+  },
+  universe(input) {
+    if (input.venues.length !== 2 || input.venues[0] === input.venues[1]) {
+      throw new Error(`cross-venue-spread needs exactly two different venues, e.g. --venue binance,hyperliquid (got ${input.venues.join(',') || 'none'})`);
+    }
+    return input.venues.map((venue) => ({ venue, symbol: perpSymbolOn(venue, input.symbol) }));
+  },
+  create(params: ParamValues): Strategy {
+    return new CrossVenueSpread(readParams(params));
+  },
+};
+
+export default factory;

@@ -1,0 +1,253 @@
+/**
+ * `ethena-style`: the hedge behind a synthetic dollar. A delta-neutral book (long spot / short perp,
+ * equal base qty on each venue) spread over several venues by weight; stablecoins not used as
+ * collateral earn a lending APR. When funding turns negative across venues the hedge is unwound into
+ * pure lending, and it is put back on when funding recovers. The run's PnL attribution separates what
+ * came from funding (`pnl.funding`) from what came from lending (`pnl.interest`).
+ */
+import type {
+  BarEvent,
+  FillEvent,
+  FundingEvent,
+  Instrument,
+  LiquidationEvent,
+  ParamValues,
+  Strategy,
+  StrategyContext,
+  StrategyFactory,
+} from '../../src/strategy/types.js';
+import type { VenueId } from '../../src/core/ids.js';
+import { perpOf, spotOf } from '../../src/core/ids.js';
+import { MS_PER_HOUR } from '../../src/core/time.js';
+import { moveCash, perHourFundingRate, type CashTarget } from '../cross-venue-spread/index.js';
+
+const HOURS_PER_YEAR = 8760;
+
+/**
+ * Parse `weights` for `venues`: empty ⇒ equal weights; `binance:0.5,bybit:0.3,okx:0.2` by name; or
+ * `0.5,0.3,0.2` in venue order. Weights must be ≥ 0 and are normalized to sum to 1.
+ */
+export function parseWeights(text: string, venues: readonly VenueId[]): number[] {
+  const t = text.trim();
+  if (t === '') return venues.map(() => 1 / venues.length);
+  const parts = t.split(',').map((x) => x.trim());
+  let raw: number[];
+  if (parts.every((x) => x.includes(':'))) {
+    const byVenue = new Map<string, number>();
+    for (const x of parts) {
+      const [v, w] = x.split(':');
+      if (!venues.includes(v!)) throw new Error(`ethena-style: weights name venue "${v}" which is not in the run (${venues.join(',')})`);
+      byVenue.set(v!, Number(w));
+    }
+    raw = venues.map((v) => byVenue.get(v) ?? 0);
+  } else {
+    if (parts.length !== venues.length) throw new Error(`ethena-style: ${parts.length} weights for ${venues.length} venues (${venues.join(',')})`);
+    raw = parts.map(Number);
+  }
+  if (raw.some((w) => !Number.isFinite(w) || w < 0)) throw new Error(`ethena-style: weights "${text}" must be non-negative numbers`);
+  const sum = raw.reduce((a, b) => a + b, 0);
+  if (!(sum > 0)) throw new Error(`ethena-style: weights "${text}" sum to zero`);
+  return raw.map((w) => w / sum);
+}
+
+type Phase = 'lending' | 'entering' | 'hedged' | 'exiting';
+
+/** Validated params of the ethena-style strategy. */
+export interface EthenaStyleParams {
+  weights: string;
+  lookbackHours: number;
+  entryApr: number;
+  exitApr: number;
+  unwindRule: 'weighted' | 'all';
+  leverage: number;
+  lendApr: number;
+  cashBuffer: number;
+}
+
+interface Leg {
+  venue: VenueId;
+  spot: Instrument;
+  perp: Instrument;
+  weight: number;
+  lastBarTs: number;
+}
+
+class EthenaStyle implements Strategy {
+  private legs: Leg[] = [];
+  private phase: Phase = 'lending';
+  private readonly pending = new Set<number>();
+  private entries = 0;
+  private unwinds = 0;
+  private fundingReceived = 0;
+  private hedgedHours = 0;
+  private lendingHours = 0;
+  private lastPhaseTs = NaN;
+
+  constructor(private readonly p: EthenaStyleParams) {}
+
+  onStart(ctx: StrategyContext): void {
+    const perps = ctx.market.instruments().filter((i) => i.type === 'perp');
+    const venues = perps.map((x) => x.venue);
+    const weights = parseWeights(this.p.weights, venues);
+    this.legs = perps.map((perp, i) => ({
+      venue: perp.venue,
+      perp,
+      spot: ctx.market.instrument(perp.venue, spotOf(perp.symbol)),
+      weight: weights[i]!,
+      lastBarTs: -Infinity,
+    }));
+    this.lastPhaseTs = ctx.now;
+    // Everything starts as lending: all stablecoins in the spot wallets, by weight.
+    this.moveToTargets(ctx, false);
+  }
+
+  /** Per-venue funding as a simple APR of the per-hour mean over `lookbackHours`. */
+  legApr(ctx: StrategyContext, leg: Leg): number {
+    return perHourFundingRate(ctx, leg.perp, this.p.lookbackHours) * HOURS_PER_YEAR;
+  }
+
+  /** Weight-averaged funding APR over venues with weight > 0. */
+  bookApr(ctx: StrategyContext): number {
+    let s = 0;
+    for (const leg of this.legs) if (leg.weight > 0) s += leg.weight * this.legApr(ctx, leg);
+    return s;
+  }
+
+  onBar(ctx: StrategyContext, bar: BarEvent): void {
+    const leg = this.legs.find((l) => l.perp.id === bar.instrument.id);
+    if (leg === undefined) return;
+    leg.lastBarTs = ctx.now;
+    if (this.pending.size > 0 || this.legs.some((l) => l.lastBarTs !== ctx.now)) return;
+    const apr = this.bookApr(ctx);
+    if (this.phase === 'lending') {
+      if (apr > this.p.entryApr) this.enter(ctx);
+    } else if (this.phase === 'hedged') {
+      const negative = this.p.unwindRule === 'all'
+        ? this.legs.every((l) => l.weight === 0 || !(this.legApr(ctx, l) > this.p.exitApr))
+        : !(apr > this.p.exitApr);
+      if (negative) this.unwind(ctx);
+    }
+  }
+
+  /**
+   * Put cash where the phase needs it: hedged ⇒ perp margin = notional / leverage on each venue and
+   * the rest in that venue's spot wallet; lending ⇒ everything in the spot wallets, by weight.
+   */
+  private moveToTargets(ctx: StrategyContext, hedged: boolean): number[] {
+    const equity = ctx.portfolio.equity();
+    const L = this.p.leverage;
+    const notionals = this.legs.map((l) => (hedged ? ((equity * l.weight * L) / (L + 1)) * (1 - this.p.cashBuffer) : 0));
+    const targets: CashTarget[] = [];
+    // Deficits are filled in list order: perp margins first, then spot wallets.
+    this.legs.forEach((l, i) => targets.push({ venue: l.venue, account: 'perp', amount: notionals[i]! / L }));
+    this.legs.forEach((l, i) => targets.push({ venue: l.venue, account: 'spot', amount: equity * l.weight - notionals[i]! / L }));
+    moveCash(ctx, targets);
+    return notionals;
+  }
+
+  private enter(ctx: StrategyContext): void {
+    this.accrue(ctx);
+    const notionals = this.moveToTargets(ctx, true);
+    this.legs.forEach((l, i) => {
+      if (notionals[i]! > 0) for (const id of ctx.hedge({ long: l.spot, short: l.perp, notional: notionals[i]!, tag: 'hedge' })) this.pending.add(id);
+    });
+    this.phase = this.pending.size > 0 ? 'entering' : 'hedged';
+    this.entries++;
+  }
+
+  private unwind(ctx: StrategyContext): void {
+    this.accrue(ctx);
+    this.phase = 'exiting';
+    for (const l of this.legs) {
+      const perpQty = -ctx.portfolio.position(l.perp);
+      const spotQty = ctx.portfolio.position(l.spot);
+      const both = Math.min(Math.max(perpQty, 0), Math.max(spotQty, 0));
+      if (both > 0) for (const id of ctx.hedge({ long: l.perp, short: l.spot, qty: both, tag: 'unwind' })) this.pending.add(id);
+      if (spotQty - both > 0) this.pending.add(ctx.order({ instrument: l.spot, side: 'sell', qty: spotQty - both, tag: 'unwind' }));
+      if (perpQty - both > 0) this.pending.add(ctx.order({ instrument: l.perp, side: 'buy', qty: perpQty - both, reduceOnly: true, tag: 'unwind' }));
+    }
+    this.unwinds++;
+    if (this.pending.size === 0) this.toLending(ctx);
+  }
+
+  private toLending(ctx: StrategyContext): void {
+    this.phase = 'lending';
+    this.moveToTargets(ctx, false);
+  }
+
+  /** Book hours spent hedged vs lending since the last phase change. */
+  private accrue(ctx: StrategyContext): void {
+    const h = (ctx.now - this.lastPhaseTs) / MS_PER_HOUR;
+    if (this.phase === 'hedged' || this.phase === 'exiting') this.hedgedHours += h;
+    else this.lendingHours += h;
+    this.lastPhaseTs = ctx.now;
+  }
+
+  onFill(ctx: StrategyContext, fill: FillEvent): void {
+    if (!this.pending.delete(fill.orderId) || this.pending.size > 0) return;
+    if (this.phase === 'entering') this.phase = 'hedged';
+    else if (this.phase === 'exiting') this.toLending(ctx);
+  }
+
+  onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
+    this.fundingReceived += funding.amount;
+  }
+
+  onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {
+    ctx.log.warn(`ethena-style: ${liq.instrument.venue} perp liquidated at ${liq.price}; unwinding the whole book to lending`);
+    this.pending.clear();
+    this.phase = 'hedged';
+    this.unwind(ctx);
+  }
+
+  onEnd(ctx: StrategyContext): void {
+    this.accrue(ctx);
+    ctx.log.info(
+      `ethena-style: ${this.entries} hedges, ${this.unwinds} unwinds, ${this.hedgedHours.toFixed(0)} h hedged / ${this.lendingHours.toFixed(0)} h lending; ` +
+        `funding ${this.fundingReceived.toFixed(2)} (lending interest: pnl.interest in summary.json)`,
+    );
+  }
+}
+
+function readParams(v: ParamValues): EthenaStyleParams {
+  const p: EthenaStyleParams = {
+    weights: String(v.weights),
+    lookbackHours: Number(v.lookbackHours),
+    entryApr: Number(v.entryApr),
+    exitApr: Number(v.exitApr),
+    unwindRule: v.unwindRule === 'all' ? 'all' : 'weighted',
+    leverage: Number(v.leverage),
+    lendApr: Number(v.lendApr),
+    cashBuffer: Number(v.cashBuffer),
+  };
+  if (p.exitApr > p.entryApr) throw new Error(`ethena-style: exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`);
+  return p;
+}
+
+const factory: StrategyFactory = {
+  name: 'ethena-style',
+  description: 'Delta-neutral book over several venues by weight; idle stablecoins lent; unwinds to lending when funding turns negative',
+  params: {
+    weights: { type: 'string', default: '', help: 'Venue weights: "binance:0.5,bybit:0.3,okx:0.2" or "0.5,0.3,0.2" in --venue order; empty = equal' },
+    lookbackHours: { type: 'number', default: 24, min: 1, max: 24 * 90, unit: 'hours', help: 'Window of the per-hour funding mean on each venue' },
+    entryApr: { type: 'number', default: 0.05, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Hedge (again) when the weighted funding APR rises above this' },
+    exitApr: { type: 'number', default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Unwind to lending when funding is at or below this (≤ entryApr)' },
+    unwindRule: { type: 'enum', default: 'weighted', values: ['weighted', 'all'], help: 'Unwind when the weighted mean is ≤ exitApr (weighted) or when every venue is (all)' },
+    leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage on each venue: perp margin = notional / leverage' },
+    lendApr: { type: 'number', default: 0.05, min: 0, max: 5, unit: 'decimal APR', help: 'Interest earned on stablecoins idle in spot wallets' },
+    cashBuffer: { type: 'number', default: 0.005, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital left unallocated for fees and slippage' },
+  },
+  universe(input) {
+    if (input.venues.length < 1) throw new Error('ethena-style needs at least one venue');
+    parseWeights(String(input.params.weights ?? ''), input.venues);
+    return input.venues.flatMap((venue) => [
+      { venue, symbol: spotOf(input.symbol) },
+      { venue, symbol: perpOf(input.symbol) },
+    ]);
+  },
+  create(params: ParamValues): Strategy {
+    return new EthenaStyle(readParams(params));
+  },
+};
+
+export default factory;

@@ -1,0 +1,209 @@
+/**
+ * `funding-threshold`: delta-neutral carry (long spot / short perp, equal base qty, one venue) that
+ * enters only when a funding signal clears a threshold, holds at least `minHoldHours`, and is forced
+ * out after `maxHoldHours`. Built to study how entry rules trade funding captured against fees paid.
+ *
+ * The signal is either the latest settled rate or the trailing mean over `lookback` settlements,
+ * always expressed as a simple APR (rate × 8760 / intervalHours) so that 8h, 4h and 1h intervals
+ * compare on one scale.
+ */
+import type {
+  BarEvent,
+  FillEvent,
+  FundingEvent,
+  Instrument,
+  LiquidationEvent,
+  ParamValues,
+  Strategy,
+  StrategyContext,
+  StrategyFactory,
+} from '../../src/strategy/types.js';
+import { perpOf, spotOf } from '../../src/core/ids.js';
+import { MS_PER_HOUR } from '../../src/core/time.js';
+
+/** Simple APR of the latest settlement (rate × 8760 / intervalHours); NaN before the first one. */
+export function latestFundingApr(ctx: StrategyContext, perp: Instrument): number {
+  if (ctx.market.fundingCount(perp) === 0) return NaN;
+  return (ctx.market.fundingRate(perp, 0) * 8760) / ctx.market.fundingIntervalHours(perp, 0);
+}
+
+type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
+
+class FundingThreshold implements Strategy {
+  private spot!: Instrument;
+  private perp!: Instrument;
+  private phase: Phase = 'flat';
+  private readonly pending = new Set<number>();
+  /** When the current position was entered (first fill), ms. */
+  private enteredAtMs = NaN;
+  /** No new entry before this time (after an exit), ms. */
+  private cooldownUntilMs = -Infinity;
+  private entries = 0;
+  private forcedExits = 0;
+  private fundingReceived = 0;
+
+  constructor(private readonly p: FundingThresholdParams) {}
+
+  onStart(ctx: StrategyContext): void {
+    const perps = ctx.market.instruments().filter((i) => i.type === 'perp');
+    if (perps.length !== 1) throw new Error(`funding-threshold trades one venue; the run loaded ${perps.length} perps`);
+    this.perp = perps[0]!;
+    this.spot = ctx.market.instrument(this.perp.venue, spotOf(this.perp.symbol));
+  }
+
+  /** The signal as a simple APR: latest settlement or the trailing mean over `lookback`. */
+  signalApr(ctx: StrategyContext): number {
+    return this.p.signal === 'latest'
+      ? latestFundingApr(ctx, this.perp)
+      : ctx.market.trailingFundingApr(this.perp, this.p.lookback);
+  }
+
+  onBar(ctx: StrategyContext, bar: BarEvent): void {
+    // Decide once per perp bar close; spot bars at the same instant add nothing.
+    if (bar.instrument.id !== this.perp.id || this.pending.size > 0) return;
+    const apr = this.signalApr(ctx);
+    if (this.phase === 'flat') {
+      if (ctx.now >= this.cooldownUntilMs && apr > this.p.entryApr) this.enter(ctx);
+      return;
+    }
+    if (this.phase !== 'holding') return;
+    const heldHours = (ctx.now - this.enteredAtMs) / MS_PER_HOUR;
+    if (this.p.maxHoldHours > 0 && heldHours >= this.p.maxHoldHours) {
+      this.forcedExits++;
+      this.exit(ctx, 'max-hold');
+    } else if (heldHours >= this.p.minHoldHours && !(apr > this.p.exitApr)) {
+      this.exit(ctx, 'signal-exit');
+    }
+  }
+
+  private enter(ctx: StrategyContext): void {
+    const L = this.p.leverage;
+    const equity = ctx.portfolio.equity();
+    // spot notional + perp margin = capital (less a cash buffer for fees and slippage).
+    const notional = ((equity * L) / (L + 1)) * (1 - this.p.cashBuffer);
+    const margin = notional / L;
+    const venue = this.perp.venue;
+    const perpWallet = ctx.portfolio.perpAccount(venue).walletBalance();
+    if (perpWallet < margin) {
+      ctx.transfer({ fromVenue: venue, fromAccount: 'spot', toVenue: venue, toAccount: 'perp', amount: margin - perpWallet });
+    } else if (perpWallet > margin) {
+      ctx.transfer({ fromVenue: venue, fromAccount: 'perp', toVenue: venue, toAccount: 'spot', amount: perpWallet - margin });
+    }
+    const ids = ctx.hedge({ long: this.spot, short: this.perp, notional, tag: 'entry' });
+    this.track(ids);
+    this.phase = 'entering';
+    this.entries++;
+  }
+
+  private exit(ctx: StrategyContext, tag: string): void {
+    const qty = Math.abs(ctx.portfolio.position(this.perp));
+    this.phase = 'exiting';
+    if (qty > 0) this.track(ctx.hedge({ long: this.perp, short: this.spot, qty, tag }));
+    const spotLeft = ctx.portfolio.position(this.spot) - qty;
+    if (spotLeft > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty: spotLeft, tag }));
+    if (this.pending.size === 0) this.flat(ctx);
+  }
+
+  private track(ids: readonly number[]): void {
+    for (const id of ids) this.pending.add(id);
+  }
+
+  private flat(ctx: StrategyContext): void {
+    this.phase = 'flat';
+    this.enteredAtMs = NaN;
+    this.cooldownUntilMs = ctx.now + this.p.cooldownHours * MS_PER_HOUR;
+  }
+
+  onFill(ctx: StrategyContext, fill: FillEvent): void {
+    if (!this.pending.delete(fill.orderId) || this.pending.size > 0) return;
+    if (this.phase === 'entering') {
+      this.phase = 'holding';
+      this.enteredAtMs = fill.ts;
+    } else if (this.phase === 'exiting') {
+      this.flat(ctx);
+    }
+  }
+
+  onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
+    this.fundingReceived += funding.amount;
+  }
+
+  onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {
+    // The perp leg is gone: sell the spot leg rather than hold an unhedged long.
+    ctx.log.warn(`funding-threshold: perp leg liquidated at ${liq.price}; closing the spot leg`);
+    this.pending.clear();
+    const spotQty = ctx.portfolio.position(this.spot);
+    this.phase = 'exiting';
+    if (spotQty > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty: spotQty, tag: 'liquidation-unwind' }));
+    else this.flat(ctx);
+  }
+
+  onEnd(ctx: StrategyContext): void {
+    ctx.log.info(
+      `funding-threshold: ${this.entries} entries, ${this.forcedExits} forced exits at max hold, funding received ${this.fundingReceived.toFixed(2)}`,
+    );
+  }
+}
+
+/** Validated params of {@link FundingThreshold}. */
+export interface FundingThresholdParams {
+  signal: 'latest' | 'mean';
+  lookback: number;
+  entryApr: number;
+  exitApr: number;
+  minHoldHours: number;
+  maxHoldHours: number;
+  cooldownHours: number;
+  leverage: number;
+  cashBuffer: number;
+}
+
+function readParams(v: ParamValues): FundingThresholdParams {
+  const p: FundingThresholdParams = {
+    signal: v.signal === 'latest' ? 'latest' : 'mean',
+    lookback: Number(v.lookback),
+    entryApr: Number(v.entryApr),
+    exitApr: Number(v.exitApr),
+    minHoldHours: Number(v.minHoldHours),
+    maxHoldHours: Number(v.maxHoldHours),
+    cooldownHours: Number(v.cooldownHours),
+    leverage: Number(v.leverage),
+    cashBuffer: Number(v.cashBuffer),
+  };
+  if (p.exitApr > p.entryApr) throw new Error(`funding-threshold: exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`);
+  if (p.maxHoldHours > 0 && p.maxHoldHours < p.minHoldHours) {
+    throw new Error(`funding-threshold: maxHoldHours (${p.maxHoldHours}) is below minHoldHours (${p.minHoldHours})`);
+  }
+  return p;
+}
+
+const factory: StrategyFactory = {
+  name: 'funding-threshold',
+  description: 'Delta-neutral carry entered only when funding clears a threshold, with minimum and maximum holding times',
+  params: {
+    signal: { type: 'enum', default: 'mean', values: ['latest', 'mean'], help: 'Entry signal: the latest settled rate or the trailing mean over `lookback` settlements' },
+    lookback: { type: 'integer', default: 3, min: 1, max: 1000, unit: 'settlements', help: 'Settlements averaged when signal=mean' },
+    entryApr: { type: 'number', default: 0.1, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Enter when the signal is above this' },
+    exitApr: { type: 'number', default: 0.02, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'After the minimum hold, exit when the signal is at or below this (≤ entryApr)' },
+    minHoldHours: { type: 'number', default: 24, min: 0, unit: 'hours', help: 'Hold at least this long after entry, whatever the signal' },
+    maxHoldHours: { type: 'number', default: 168, min: 0, unit: 'hours', help: 'Exit after this long regardless of the signal (0 = no limit)' },
+    cooldownHours: { type: 'number', default: 8, min: 0, unit: 'hours', help: 'No new entry for this long after an exit' },
+    leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage: perp margin = notional / leverage' },
+    cashBuffer: { type: 'number', default: 0.005, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital left unallocated for fees and slippage' },
+  },
+  universe(input) {
+    const venue = input.venues[0];
+    if (input.venues.length !== 1 || venue === undefined) {
+      throw new Error(`funding-threshold trades exactly one venue (got ${input.venues.length}: ${input.venues.join(',')})`);
+    }
+    return [
+      { venue, symbol: spotOf(input.symbol) },
+      { venue, symbol: perpOf(input.symbol) },
+    ];
+  },
+  create(params: ParamValues): Strategy {
+    return new FundingThreshold(readParams(params));
+  },
+};
+
+export default factory;

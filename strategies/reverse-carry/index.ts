@@ -1,0 +1,145 @@
+/**
+ * `reverse-carry`: the mirror of the cash-and-carry trade. When trailing funding is negative enough
+ * (shorts pay longs), go long the perp and short the same base qty of spot, borrowed at `borrowApr`;
+ * exit when funding recovers. The position earns |funding| on the perp leg and pays borrow interest
+ * on the spot leg, which the engine's interest model accrues in the ledger.
+ */
+import type {
+  BarEvent,
+  FillEvent,
+  FundingEvent,
+  Instrument,
+  LiquidationEvent,
+  ParamValues,
+  Strategy,
+  StrategyContext,
+  StrategyFactory,
+} from '../../src/strategy/types.js';
+import { perpOf, spotOf } from '../../src/core/ids.js';
+
+type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
+
+/** Validated params of the reverse-carry strategy. */
+export interface ReverseCarryParams {
+  lookback: number;
+  entryApr: number;
+  exitApr: number;
+  leverage: number;
+  borrowApr: number;
+  cashBuffer: number;
+}
+
+class ReverseCarry implements Strategy {
+  private spot!: Instrument;
+  private perp!: Instrument;
+  private phase: Phase = 'flat';
+  private readonly pending = new Set<number>();
+  private entries = 0;
+  private fundingReceived = 0;
+
+  constructor(private readonly p: ReverseCarryParams) {}
+
+  onStart(ctx: StrategyContext): void {
+    const perps = ctx.market.instruments().filter((i) => i.type === 'perp');
+    if (perps.length !== 1) throw new Error(`reverse-carry trades one venue; the run loaded ${perps.length} perps`);
+    this.perp = perps[0]!;
+    this.spot = ctx.market.instrument(this.perp.venue, spotOf(this.perp.symbol));
+  }
+
+  onBar(ctx: StrategyContext, bar: BarEvent): void {
+    if (bar.instrument.id !== this.perp.id || this.pending.size > 0) return;
+    const apr = ctx.market.trailingFundingApr(this.perp, this.p.lookback);
+    if (this.phase === 'flat' && apr < this.p.entryApr) this.enter(ctx);
+    else if (this.phase === 'holding' && !(apr < this.p.exitApr)) this.exit(ctx, 'recovery-exit');
+  }
+
+  private enter(ctx: StrategyContext): void {
+    const L = this.p.leverage;
+    const equity = ctx.portfolio.equity();
+    // Perp margin = notional / L; what is left (plus the sale proceeds) stays in the spot wallet as
+    // collateral for the borrowed coins: notional × (1 + 1/L) = capital, as for delta-neutral.
+    const notional = ((equity * L) / (L + 1)) * (1 - this.p.cashBuffer);
+    const margin = notional / L;
+    const venue = this.perp.venue;
+    const perpWallet = ctx.portfolio.perpAccount(venue).walletBalance();
+    if (perpWallet < margin) {
+      ctx.transfer({ fromVenue: venue, fromAccount: 'spot', toVenue: venue, toAccount: 'perp', amount: margin - perpWallet });
+    } else if (perpWallet > margin) {
+      ctx.transfer({ fromVenue: venue, fromAccount: 'perp', toVenue: venue, toAccount: 'spot', amount: perpWallet - margin });
+    }
+    for (const id of ctx.hedge({ long: this.perp, short: this.spot, notional, tag: 'entry' })) this.pending.add(id);
+    this.phase = 'entering';
+    this.entries++;
+  }
+
+  private exit(ctx: StrategyContext, tag: string): void {
+    const qty = ctx.portfolio.position(this.perp);
+    this.phase = 'exiting';
+    if (qty > 0) for (const id of ctx.hedge({ long: this.spot, short: this.perp, qty, tag })) this.pending.add(id);
+    // Repay any borrowed coins the hedge did not cover (e.g. after a liquidation of the perp leg).
+    const shortLeft = -ctx.portfolio.position(this.spot) - Math.max(qty, 0);
+    if (shortLeft > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'buy', qty: shortLeft, tag }));
+    if (this.pending.size === 0) this.phase = 'flat';
+  }
+
+  onFill(_ctx: StrategyContext, fill: FillEvent): void {
+    if (!this.pending.delete(fill.orderId) || this.pending.size > 0) return;
+    if (this.phase === 'entering') this.phase = 'holding';
+    else if (this.phase === 'exiting') this.phase = 'flat';
+  }
+
+  onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
+    this.fundingReceived += funding.amount;
+  }
+
+  onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {
+    ctx.log.warn(`reverse-carry: perp leg liquidated at ${liq.price}; buying back the borrowed spot`);
+    this.pending.clear();
+    this.exit(ctx, 'liquidation-unwind');
+  }
+
+  onEnd(ctx: StrategyContext): void {
+    ctx.log.info(`reverse-carry: ${this.entries} entries, funding received ${this.fundingReceived.toFixed(2)}`);
+  }
+}
+
+function readParams(v: ParamValues): ReverseCarryParams {
+  const p: ReverseCarryParams = {
+    lookback: Number(v.lookback),
+    entryApr: Number(v.entryApr),
+    exitApr: Number(v.exitApr),
+    leverage: Number(v.leverage),
+    borrowApr: Number(v.borrowApr),
+    cashBuffer: Number(v.cashBuffer),
+  };
+  if (p.exitApr < p.entryApr) throw new Error(`reverse-carry: exitApr (${p.exitApr}) must be ≥ entryApr (${p.entryApr}) for hysteresis`);
+  return p;
+}
+
+const factory: StrategyFactory = {
+  name: 'reverse-carry',
+  description: 'Long perp / short borrowed spot while trailing funding is negative; exit on recovery',
+  params: {
+    lookback: { type: 'integer', default: 3, min: 1, max: 1000, unit: 'settlements', help: 'Settlements in the trailing funding mean' },
+    entryApr: { type: 'number', default: -0.1, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Enter when trailing funding APR is below this (negative: shorts pay longs)' },
+    exitApr: { type: 'number', default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when trailing funding APR rises to this or above (≥ entryApr)' },
+    leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage: perp margin = notional / leverage' },
+    borrowApr: { type: 'number', default: 0.05, min: 0, max: 5, unit: 'decimal APR', help: 'Interest on the borrowed spot coins, charged on their quote value' },
+    cashBuffer: { type: 'number', default: 0.005, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital left unallocated for fees and slippage' },
+  },
+  universe(input) {
+    const venue = input.venues[0];
+    if (input.venues.length !== 1 || venue === undefined) {
+      throw new Error(`reverse-carry trades exactly one venue (got ${input.venues.length}: ${input.venues.join(',')})`);
+    }
+    return [
+      { venue, symbol: spotOf(input.symbol) },
+      { venue, symbol: perpOf(input.symbol) },
+    ];
+  },
+  create(params: ParamValues): Strategy {
+    return new ReverseCarry(readParams(params));
+  },
+};
+
+export default factory;
