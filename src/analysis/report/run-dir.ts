@@ -1,0 +1,251 @@
+/**
+ * Read and validate a run directory (docs/RUN_FORMAT.md, format version 1) into typed arrays.
+ * Everything `report` and `compare` show comes from here; nothing else in the run is consulted.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DataError, UserError } from '../../core/errors.js';
+import { readSeriesFile } from '../../data/store.js';
+import type { Metrics } from '../metrics.js';
+import { numCol, parseCsv, type CsvTable } from './csv.js';
+
+/** The run directory format version this reader understands. */
+export const RUN_FORMAT_VERSION = 1;
+
+/** Files a complete run directory must hold for `report`/`compare`. */
+export const REQUIRED_RUN_FILES = ['run.json', 'summary.json', 'equity.arrow', 'trades.csv', 'funding.csv', 'liquidations.csv'] as const;
+
+/** Columns of equity.arrow that must exist (per-venue/instrument columns are optional). */
+export const REQUIRED_EQUITY_COLUMNS = [
+  'equity', 'drawdown', 'gross_exposure', 'net_exposure',
+  'pnl_funding', 'pnl_trading', 'pnl_fees', 'pnl_slippage', 'pnl_interest', 'pnl_liquidation',
+] as const;
+
+/** PnL attribution components, in display order (summary.json `pnl` keys and `pnl_*` columns). */
+export const PNL_COMPONENTS = ['funding', 'trading', 'fees', 'slippage', 'interest', 'liquidation'] as const;
+export type PnlComponent = (typeof PNL_COMPONENTS)[number];
+
+/** Keys of summary.json `metrics`, in display order. */
+export const METRIC_KEYS: readonly (keyof Metrics)[] = [
+  'initialEquity', 'finalEquity', 'totalReturn', 'apr', 'annualVol', 'sharpe', 'sortino', 'calmar',
+  'maxDrawdown', 'maxDrawdownDurationHours', 'timeInMarket', 'turnover', 'tradeCount',
+  'liquidationCount', 'minLiquidationDistance',
+];
+
+/** One input data file recorded in run.json. */
+export interface RunDataRef {
+  path: string;
+  sha256: string;
+  rows?: number;
+  venue?: string;
+  symbol?: string;
+  kind?: string;
+  timeframe?: string | null;
+}
+
+/** run.json as far as the readers rely on it; other fields are kept and shown verbatim. */
+export interface RunJson {
+  formatVersion: number;
+  runId: string;
+  perpcarryVersion?: string;
+  strategy?: { name?: string; source?: string };
+  params?: Record<string, unknown>;
+  venues?: unknown;
+  symbol?: unknown;
+  timeframe?: string;
+  fromMs: number;
+  toMs: number;
+  fromIso?: string;
+  toIso?: string;
+  capital?: number;
+  data: RunDataRef[];
+  [k: string]: unknown;
+}
+
+/** summary.json; metric values are null where undefined (NaN). */
+export interface SummaryJson {
+  formatVersion: number;
+  runId: string;
+  metrics: Record<keyof Metrics, number | null>;
+  pnl: Record<PnlComponent | 'total', number | null>;
+  [k: string]: unknown;
+}
+
+/** trades.csv as columns. */
+export interface TradesTable {
+  ts: Float64Array;
+  venue: string[];
+  symbol: string[];
+  side: string[];
+  qty: Float64Array;
+  price: Float64Array;
+  fee: Float64Array;
+  slippage: Float64Array;
+  liquidity: string[];
+  tag: string[];
+}
+
+/** funding.csv as columns. */
+export interface FundingTable {
+  ts: Float64Array;
+  venue: string[];
+  symbol: string[];
+  qty: Float64Array;
+  markPrice: Float64Array;
+  rate: Float64Array;
+  intervalHours: Float64Array;
+  amount: Float64Array;
+}
+
+/** liquidations.csv as columns. */
+export interface LiquidationsTable {
+  ts: Float64Array;
+  venue: string[];
+  symbol: string[];
+  qty: Float64Array;
+  price: Float64Array;
+  markPrice: Float64Array;
+  fee: Float64Array;
+  equityBefore: Float64Array;
+  equityAfter: Float64Array;
+}
+
+/** Everything in a run directory, validated. */
+export interface RunData {
+  /** Absolute path of the run directory. */
+  dir: string;
+  run: RunJson;
+  summary: SummaryJson;
+  /** equity.arrow: `ts` plus every column by name, in file order. */
+  equity: { ts: Float64Array; columns: Record<string, Float64Array>; columnOrder: string[] };
+  trades: TradesTable;
+  funding: FundingTable;
+  liquidations: LiquidationsTable;
+}
+
+function readJson(path: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new DataError(path, `not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new DataError(path, 'expected a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function checkVersion(obj: Record<string, unknown>, path: string): void {
+  const v = obj.formatVersion;
+  if (v === undefined) throw new DataError(path, `no "formatVersion" field: not a perpcarry run directory of format version ${RUN_FORMAT_VERSION}`);
+  if (v !== RUN_FORMAT_VERSION)
+    throw new DataError(path, `formatVersion ${JSON.stringify(v)} is not supported (this perpcarry reads run format version ${RUN_FORMAT_VERSION}); re-run the backtest with this version`);
+}
+
+function requireFields(obj: Record<string, unknown>, fields: readonly string[], path: string, where = ''): void {
+  const missing = fields.filter((f) => !(f in obj));
+  if (missing.length) throw new DataError(path, `missing field(s) ${missing.map((m) => `"${where}${m}"`).join(', ')}`);
+}
+
+function readCsvFile(path: string, required: readonly string[]): CsvTable {
+  return parseCsv(readFileSync(path, 'utf8'), path, required);
+}
+
+function strCol(t: CsvTable, name: string): string[] {
+  return t.cols[name] ?? new Array<string>(t.rows).fill('');
+}
+
+/**
+ * Read and validate `dir`. Throws a {@link UserError} naming every missing file, or a
+ * {@link DataError} naming the file, field/column and row at fault. Reads only; writes nothing.
+ */
+export function readRunDir(dir: string): RunData {
+  const abs = resolve(dir);
+  if (!existsSync(abs)) throw new UserError(`run directory ${dir} does not exist`);
+  if (!statSync(abs).isDirectory()) throw new UserError(`${dir} is not a directory (expected a run directory such as reports/<run-id>/)`);
+  const missing = REQUIRED_RUN_FILES.filter((f) => !existsSync(join(abs, f)));
+  if (missing.length)
+    throw new UserError(
+      `run directory ${dir} is incomplete: missing ${missing.join(', ')} (a complete run has ${REQUIRED_RUN_FILES.join(', ')}; re-run the backtest)`,
+    );
+
+  const runPath = join(abs, 'run.json');
+  const runObj = readJson(runPath);
+  checkVersion(runObj, runPath);
+  requireFields(runObj, ['runId', 'fromMs', 'toMs', 'data'], runPath);
+  if (!Array.isArray(runObj.data)) throw new DataError(runPath, '"data" must be an array of {path, sha256, …}');
+  const run = runObj as unknown as RunJson;
+
+  const sumPath = join(abs, 'summary.json');
+  const sumObj = readJson(sumPath);
+  checkVersion(sumObj, sumPath);
+  requireFields(sumObj, ['runId', 'metrics', 'pnl'], sumPath);
+  requireFields(sumObj.metrics as Record<string, unknown>, METRIC_KEYS as readonly string[], sumPath, 'metrics.');
+  requireFields(sumObj.pnl as Record<string, unknown>, [...PNL_COMPONENTS, 'total'], sumPath, 'pnl.');
+  const summary = sumObj as unknown as SummaryJson;
+  if (summary.runId !== run.runId) throw new DataError(sumPath, `runId "${summary.runId}" differs from run.json runId "${run.runId}"`);
+
+  const eqPath = join(abs, 'equity.arrow');
+  const eq = readSeriesFile(eqPath);
+  const eqMissing = REQUIRED_EQUITY_COLUMNS.filter((c) => !eq.columns[c]);
+  if (eqMissing.length) throw new DataError(eqPath, `missing column(s) ${eqMissing.map((c) => `"${c}"`).join(', ')}`);
+  if (eq.ts.length === 0) throw new DataError(eqPath, 'no equity samples');
+  for (let i = 1; i < eq.ts.length; i++)
+    if (!(eq.ts[i]! > eq.ts[i - 1]!)) throw new DataError(eqPath, `ts not strictly increasing (${eq.ts[i - 1]} then ${eq.ts[i]})`, i + 1, 'ts');
+
+  const trPath = join(abs, 'trades.csv');
+  const tr = readCsvFile(trPath, ['ts', 'venue', 'symbol', 'side', 'qty', 'price', 'fee', 'slippage']);
+  const trades: TradesTable = {
+    ts: numCol(tr, 'ts', trPath),
+    venue: strCol(tr, 'venue'),
+    symbol: strCol(tr, 'symbol'),
+    side: strCol(tr, 'side'),
+    qty: numCol(tr, 'qty', trPath),
+    price: numCol(tr, 'price', trPath),
+    fee: numCol(tr, 'fee', trPath),
+    slippage: numCol(tr, 'slippage', trPath),
+    liquidity: strCol(tr, 'liquidity'),
+    tag: strCol(tr, 'tag'),
+  };
+
+  const fuPath = join(abs, 'funding.csv');
+  const fu = readCsvFile(fuPath, ['ts', 'venue', 'symbol', 'qty', 'markPrice', 'rate', 'intervalHours', 'amount']);
+  const funding: FundingTable = {
+    ts: numCol(fu, 'ts', fuPath),
+    venue: strCol(fu, 'venue'),
+    symbol: strCol(fu, 'symbol'),
+    qty: numCol(fu, 'qty', fuPath),
+    markPrice: numCol(fu, 'markPrice', fuPath),
+    rate: numCol(fu, 'rate', fuPath),
+    intervalHours: numCol(fu, 'intervalHours', fuPath),
+    amount: numCol(fu, 'amount', fuPath),
+  };
+
+  const lqPath = join(abs, 'liquidations.csv');
+  const lq = readCsvFile(lqPath, ['ts', 'venue', 'symbol', 'qty', 'price', 'markPrice', 'fee', 'equityBefore', 'equityAfter']);
+  const liquidations: LiquidationsTable = {
+    ts: numCol(lq, 'ts', lqPath),
+    venue: strCol(lq, 'venue'),
+    symbol: strCol(lq, 'symbol'),
+    qty: numCol(lq, 'qty', lqPath),
+    price: numCol(lq, 'price', lqPath),
+    markPrice: numCol(lq, 'markPrice', lqPath),
+    fee: numCol(lq, 'fee', lqPath),
+    equityBefore: numCol(lq, 'equityBefore', lqPath),
+    equityAfter: numCol(lq, 'equityAfter', lqPath),
+  };
+
+  return {
+    dir: abs,
+    run,
+    summary,
+    equity: { ts: eq.ts, columns: eq.columns, columnOrder: Object.keys(eq.columns) },
+    trades,
+    funding,
+    liquidations,
+  };
+}
+
+/** Column names of equity.arrow with a given `prefix:` (e.g. `pos`, `margin_ratio`), in file order. */
+export function columnsWithPrefix(run: RunData, prefix: string): string[] {
+  return run.equity.columnOrder.filter((c) => c.startsWith(`${prefix}:`));
+}
