@@ -1,0 +1,236 @@
+/**
+ * `perpcarry compare`: several runs side by side. A metrics table (terminal, compare.md,
+ * compare.html) with the best value per row marked, equity / drawdown / distance-to-liquidation
+ * curves overlaid, and each run's cumulative PnL attribution side by side on a shared scale.
+ * Runs over different windows or input data are compared only with a warning in every output.
+ */
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../core/fs.js';
+import { UserError } from '../core/errors.js';
+import type { Metrics } from './metrics.js';
+import { displaySeries, PNL_COLORS } from './report/charts.js';
+import { DEFAULT_BUCKETS, minMaxDownsample, unionAlign, type Aligned } from './report/downsample.js';
+import { METRIC_INFO, PNL_INFO, esc, fmt, fmtTime, htmlTable, mdTable, type Unit } from './report/format.js';
+import { PALETTE, chartDiv, renderPage, type ChartSpec, type SeriesSpec } from './report/page.js';
+import { METRIC_KEYS, PNL_COMPONENTS, columnsWithPrefix, readRunDir, type RunData } from './report/run-dir.js';
+import { runTitle } from './report/report.js';
+
+/** One row of the comparison table. */
+export interface CompareRow {
+  key: string;
+  label: string;
+  help: string;
+  unit: Unit;
+  better: 1 | -1 | 0;
+  values: (number | null)[];
+  /** Indices of the runs holding the best value (empty if no direction or all equal). */
+  best: number[];
+}
+
+/** Everything `compare` computed, before rendering. */
+export interface Comparison {
+  runs: RunData[];
+  /** Column names (run ids, made unique). */
+  names: string[];
+  rows: CompareRow[];
+  /** Human-readable warnings (different windows or input data). */
+  warnings: string[];
+}
+
+/** Indices of the best values in `values` given a direction; none when all equal or no direction. */
+export function bestIndices(values: readonly (number | null)[], better: 1 | -1 | 0): number[] {
+  if (better === 0) return [];
+  const finite = values.map((v, i) => [v, i] as const).filter(([v]) => v !== null && Number.isFinite(v)) as [number, number][];
+  if (finite.length < 2) return [];
+  const target = better > 0 ? Math.max(...finite.map(([v]) => v)) : Math.min(...finite.map(([v]) => v));
+  const idx = finite.filter(([v]) => v === target).map(([, i]) => i);
+  return idx.length === finite.length ? [] : idx;
+}
+
+/** Warnings when runs differ in window (run.json fromMs/toMs) or input data (data[].sha256). */
+export function compatibilityWarnings(runs: readonly RunData[], names: readonly string[]): string[] {
+  const w: string[] = [];
+  const win = (r: RunData) => `${fmtTime(r.run.fromMs)} → ${fmtTime(r.run.toMs)}`;
+  if (runs.some((r) => r.run.fromMs !== runs[0]!.run.fromMs || r.run.toMs !== runs[0]!.run.toMs))
+    w.push(`runs cover different windows: ${runs.map((r, i) => `${names[i]} ${win(r)}`).join('; ')}. Returns and PnL are not comparable like for like.`);
+  const key = (d: RunData['run']['data'][number]) => [d.venue, d.symbol, d.kind, d.timeframe, d.path].filter((x) => x !== undefined && x !== null).join(' ');
+  const maps = runs.map((r) => new Map(r.run.data.map((d) => [key(d), d.sha256])));
+  const allKeys = new Set(maps.flatMap((m) => [...m.keys()]));
+  const diffs: string[] = [];
+  for (const k of allKeys) {
+    const shas = maps.map((m) => m.get(k));
+    if (shas.some((s) => s !== shas[0])) {
+      diffs.push(`${k}: ${shas.map((s, i) => `${names[i]} ${s === undefined ? 'not used' : s.slice(0, 12)}`).join(', ')}`);
+    }
+  }
+  if (diffs.length) w.push(`runs used different input data (sha256 in run.json differs): ${diffs.slice(0, 6).join('; ')}${diffs.length > 6 ? `; and ${diffs.length - 6} more` : ''}.`);
+  return w;
+}
+
+/** Read and validate all runs (before anything is written), build the comparison table. */
+export function buildComparison(dirs: readonly string[]): Comparison {
+  if (dirs.length < 2) throw new UserError(`compare needs at least two run directories, got ${dirs.length}`);
+  const runs = dirs.map((d) => readRunDir(d));
+  const names = runs.map((r) => r.run.runId);
+  const seen = new Map<string, number>();
+  names.forEach((n, i) => {
+    const c = (seen.get(n) ?? 0) + 1;
+    seen.set(n, c);
+    if (c > 1) names[i] = `${n} #${c}`;
+  });
+  const rows: CompareRow[] = [];
+  for (const k of METRIC_KEYS) {
+    const info = METRIC_INFO[k as keyof Metrics];
+    const values = runs.map((r) => r.summary.metrics[k]);
+    rows.push({ key: k, label: info.label, help: info.help, unit: info.unit, better: info.better, values, best: bestIndices(values, info.better) });
+  }
+  for (const c of [...PNL_COMPONENTS, 'total'] as const) {
+    const values = runs.map((r) => r.summary.pnl[c]);
+    const label = `PnL: ${PNL_INFO[c]!.label}${c === 'fees' || c === 'slippage' || c === 'liquidation' || c === 'interest' ? ' (− = paid)' : ''}`;
+    rows.push({ key: `pnl.${c}`, label, help: PNL_INFO[c]!.help, unit: 'usd', better: 1, values, best: bestIndices(values, 1) });
+  }
+  return { runs, names, rows, warnings: compatibilityWarnings(runs, names) };
+}
+
+/** The side-by-side table for a terminal; best values end in `*`. */
+export function terminalTable(c: Comparison): string {
+  const header = ['metric', ...c.names];
+  const body = c.rows.map((r) => [r.label, ...r.values.map((v, i) => fmt(v, r.unit) + (r.best.includes(i) ? ' *' : '  '))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  ');
+  const out: string[] = [];
+  for (const w of c.warnings) out.push(`WARNING: ${w}`);
+  out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line));
+  out.push('', '* = best in row (higher return/PnL/distance to liquidation, lower vol/drawdown duration/liquidations; PnL costs are negative, so the best fees value is the run that paid least).');
+  for (const w of c.warnings) out.push(`WARNING: ${w}`);
+  return out.join('\n');
+}
+
+/** Min over a run's liq_distance columns at each sample (NaN when flat everywhere). */
+function closestLiquidation(run: RunData): Float64Array | null {
+  const cols = columnsWithPrefix(run, 'liq_distance').map((c) => run.equity.columns[c]!);
+  if (!cols.length) return null;
+  const n = run.equity.ts.length;
+  const out = new Float64Array(n).fill(NaN);
+  for (const c of cols) for (let i = 0; i < n; i++) if (c[i]! < out[i]! || (Number.isNaN(out[i]!) && !Number.isNaN(c[i]!))) out[i] = c[i]!;
+  return out;
+}
+
+/** Chart specs of compare.html. */
+export function compareCharts(c: Comparison): ChartSpec[] {
+  const ds = c.runs.map((r) => displaySeries(r));
+  const overlay = (id: string, title: string, note: string, col: string, unit: 'usd' | 'pct', label: string): ChartSpec => {
+    const a = unionAlign(ds.map((d): Aligned => ({ x: d.x, ys: [d.col(col)] })));
+    return {
+      id, title, note, x: a.x,
+      series: c.names.map((n, i): SeriesSpec => ({ label: n, scale: 'y', color: PALETTE[i % PALETTE.length]!, values: a.ys[i]!, width: 2 })),
+      scales: { y: { label, unit, side: 'left' } },
+    };
+  };
+  const charts: ChartSpec[] = [
+    overlay('equity', 'Equity, overlaid', 'Total equity of each run (quote).', 'equity', 'usd', 'equity (quote)'),
+    overlay('drawdown', 'Drawdown, overlaid', 'Equity / running peak − 1.', 'drawdown', 'pct', 'drawdown'),
+  ];
+  // Distance to liquidation: the closest perp position of each run at each sample.
+  const liqParts: Aligned[] = [];
+  const liqNames: number[] = [];
+  c.runs.forEach((r, i) => {
+    const cl = closestLiquidation(r);
+    if (!cl) return;
+    liqParts.push(minMaxDownsample(r.equity.ts, [cl], DEFAULT_BUCKETS));
+    liqNames.push(i);
+  });
+  if (liqParts.length) {
+    const a = unionAlign(liqParts);
+    const markers = c.runs.flatMap((r, i) => Array.from(r.liquidations.ts, (ts) => ({ ts, label: `${c.names[i]} liquidation` })));
+    charts.push({
+      id: 'liq-distance', title: 'Distance to liquidation (closest perp position), overlaid', x: a.x, markers,
+      series: liqNames.map((ri, k): SeriesSpec => ({ label: c.names[ri]!, scale: 'y', color: PALETTE[ri % PALETTE.length]!, values: a.ys[k]!, width: 2 })),
+      scales: { y: { label: '|mark − liq price| / mark', unit: 'pct', side: 'left' } },
+      note: `Lower = closer to liquidation. ${markers.length ? `Red dashed lines: ${markers.length} liquidation event(s).` : 'No liquidations.'}`,
+    });
+  }
+  // Attribution small multiples on one shared y range.
+  let lo = 0;
+  let hi = 0;
+  for (const r of c.runs)
+    for (const comp of PNL_COMPONENTS) {
+      const col = r.equity.columns[`pnl_${comp}`]!;
+      for (let i = 0; i < col.length; i++) {
+        if (col[i]! < lo) lo = col[i]!;
+        if (col[i]! > hi) hi = col[i]!;
+      }
+    }
+  const pad = (hi - lo) * 0.05 || 1;
+  c.runs.forEach((r, i) => {
+    const d = ds[i]!;
+    charts.push({
+      id: `attribution-${i}`, title: `PnL attribution: ${c.names[i]}`, x: d.x, height: 260,
+      series: PNL_COMPONENTS.map((comp) => ({ label: comp, scale: 'usd', color: PNL_COLORS[comp]!, values: d.col(`pnl_${comp}`), width: 1.8 })),
+      scales: { usd: { label: 'PnL (quote)', unit: 'usd', side: 'left', range: [lo - pad, hi + pad] } },
+      note: 'Cumulative signed PnL per source; same scale for every run.',
+    });
+  });
+  return charts;
+}
+
+/** compare.html: warnings, table with best marked, overlaid curves, attribution side by side. */
+export function compareHtml(c: Comparison): string {
+  const charts = compareCharts(c);
+  const warn = c.warnings.map((w) => `<div class="warn">⚠ Warning: ${esc(w)}</div>`).join('\n');
+  const rows = c.rows.map((r) => [r.label, ...r.values.map((v) => fmt(v, r.unit)), r.help]);
+  const table = htmlTable(['Metric', ...c.names, 'Definition'], rows, {
+    id: 'compare',
+    cellClass: (ri, ci) => (ci === c.names.length + 1 ? 'l' : ci >= 1 && c.rows[ri]!.best.includes(ci - 1) ? 'best' : undefined),
+  });
+  const attrCharts = charts.filter((ch) => ch.id.startsWith('attribution-'));
+  const other = charts.filter((ch) => !ch.id.startsWith('attribution-'));
+  const runsList = c.runs
+    .map((r, i) => `<li><b>${esc(c.names[i]!)}</b>: ${esc(runTitle(r))} · params ${esc(JSON.stringify(r.run.params ?? {}))}</li>`)
+    .join('\n');
+  const body = `
+<h1>perpcarry compare: ${c.names.map(esc).join(' vs ')}</h1>
+${warn}
+<ul class="sub">${runsList}</ul>
+<h2>Metrics side by side</h2>
+<p class="note">★ marks the best value in each row: higher return, Sharpe, PnL and distance to liquidation; lower volatility, drawdown duration and liquidation count. PnL costs (fees, slippage) are negative, so ★ on fees marks the run that paid the least.</p>
+${table}
+<h2>Curves overlaid</h2>
+${other.map(chartDiv).join('\n')}
+<h2>PnL attribution side by side</h2>
+<div class="grid2">${attrCharts.map(chartDiv).join('\n')}</div>
+${warn}
+`;
+  return renderPage(`perpcarry compare ${c.names.join(' vs ')}`, body, charts);
+}
+
+/** compare.md: warnings and the table (best marked with ★). */
+export function compareMd(c: Comparison): string {
+  const rows = c.rows.map((r) => [r.label, ...r.values.map((v, i) => fmt(v, r.unit) + (r.best.includes(i) ? ' ★' : ''))]);
+  const lines = [`# perpcarry compare: ${c.names.join(' vs ')}`, ''];
+  for (const w of c.warnings) lines.push(`> **Warning:** ${w}`, '');
+  c.runs.forEach((r, i) => lines.push(`- **${c.names[i]}**: ${runTitle(r)}; params \`${JSON.stringify(r.run.params ?? {})}\``));
+  lines.push('', mdTable(['Metric', ...c.names], rows, ['l']), '', '★ = best in row.', '');
+  return lines.join('\n');
+}
+
+/** Options of {@link compareRuns}. */
+export interface CompareOptions {
+  /** Output directory for compare.html / compare.md (default: `<parent of first run>/compare-<hash>`). */
+  out?: string;
+}
+
+/** Compare runs: validate all, then write compare.html and compare.md atomically; return the terminal table. */
+export async function compareRuns(dirs: readonly string[], opts: CompareOptions = {}): Promise<{ outDir: string; html: string; md: string; terminal: string; comparison: Comparison }> {
+  const c = buildComparison(dirs);
+  const html = compareHtml(c);
+  const md = compareMd(c);
+  const hash = createHash('sha256').update(c.runs.map((r) => r.run.runId).join('\n')).digest('hex').slice(0, 8);
+  const outDir = resolve(opts.out ?? join(dirname(c.runs[0]!.dir), `compare-${hash}`));
+  const htmlPath = join(outDir, 'compare.html');
+  const mdPath = join(outDir, 'compare.md');
+  writeFileAtomic(htmlPath, html);
+  writeFileAtomic(mdPath, md);
+  return { outDir, html: htmlPath, md: mdPath, terminal: terminalTable(c), comparison: c };
+}

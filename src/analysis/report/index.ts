@@ -1,0 +1,40 @@
+/**
+ * Entry point of the report layer: `writeReports(runDir, {html})` reads a run directory, validates
+ * it, builds report.md (and report.html unless `html: false`) and writes them atomically. Nothing
+ * is written if the run directory is missing, partial or of another format version.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../core/fs.js';
+import { readRunDir } from './run-dir.js';
+import { buildReportHtml, buildReportMd } from './report.js';
+import { buildTables } from './tables.js';
+
+export { readRunDir } from './run-dir.js';
+
+/** Options of {@link writeReports}. */
+export interface WriteReportsOptions {
+  /** Write report.html too (default true). */
+  html?: boolean;
+}
+
+/** Paths written by {@link writeReports}. */
+export interface WrittenReports {
+  md: string;
+  html: string | null;
+}
+
+/**
+ * Regenerate `report.md` and (unless `html: false`) `report.html` inside `runDir` from the run's
+ * saved files. Both are built in memory first, then each is written atomically.
+ */
+export async function writeReports(runDir: string, opts: WriteReportsOptions = {}): Promise<WrittenReports> {
+  const run = readRunDir(runDir);
+  const tables = await buildTables(run);
+  const md = buildReportMd(run, tables);
+  const html = opts.html === false ? null : buildReportHtml(run, tables);
+  const mdPath = join(run.dir, 'report.md');
+  const htmlPath = join(run.dir, 'report.html');
+  if (html !== null) writeFileAtomic(htmlPath, html);
+  writeFileAtomic(mdPath, md);
+  return { md: mdPath, html: html === null ? null : htmlPath };
+}

@@ -1,0 +1,178 @@
+/**
+ * The self-contained HTML page shared by report.html and compare.html: uPlot (JS and CSS) inlined
+ * from node_modules/uplot, chart data embedded as JSON, no network access at all.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { esc } from './format.js';
+
+/** How a chart axis labels its values. */
+export type AxisUnit = 'pct' | 'bps' | 'usd' | 'num';
+
+/** One line (or point set) of a chart. */
+export interface SeriesSpec {
+  label: string;
+  /** Name of a scale in {@link ChartSpec.scales}. */
+  scale: string;
+  color: string;
+  /** Values aligned with the chart's x; null = no point. */
+  values: (number | null)[];
+  width?: number;
+  dash?: number[];
+  /** Draw points only (no line), e.g. funding settlements or liquidation events. */
+  pointsOnly?: boolean;
+  /** Fill the area under the line with this colour. */
+  fill?: string;
+  /** Draw as steps (position sizes). */
+  stepped?: boolean;
+}
+
+/** A chart: x in UnixMs, up to two y scales (left, right), optional vertical event markers. */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  /** One line under the title saying what is plotted and how (units, downsampling). */
+  note?: string;
+  x: number[];
+  series: SeriesSpec[];
+  scales: Record<string, { label: string; unit: AxisUnit; side: 'left' | 'right'; /** Fixed [min, max] (shared across small multiples). */ range?: [number, number] }>;
+  /** Vertical lines at these times (UnixMs), e.g. liquidations. */
+  markers?: { ts: number; label: string }[];
+  height?: number;
+}
+
+/** Series colours (colour-blind friendly, Okabe–Ito plus extras). */
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#8C564B', '#7F7F7F'];
+
+let uplotAssets: { js: string; css: string } | undefined;
+/** uPlot's minified IIFE bundle and CSS, read once from the installed package. */
+export function uplotInline(): { js: string; css: string } {
+  if (!uplotAssets) {
+    const req = createRequire(import.meta.url);
+    const js = readFileSync(req.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
+    const css = readFileSync(req.resolve('uplot/dist/uPlot.min.css'), 'utf8');
+    uplotAssets = { js, css };
+  }
+  return uplotAssets;
+}
+
+/** JSON safe to embed in a <script> element. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+const CSS = `
+:root{--fg:#1b1f24;--muted:#5b6570;--line:#d8dde3;--bg:#fff;--alt:#f6f8fa;--good:#0a7d32;--bad:#b3261e;--warn-bg:#fff4e5;--warn:#8a4b00}
+*{box-sizing:border-box}
+body{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg);margin:0}
+main{max-width:1280px;margin:0 auto;padding:16px 24px 48px}
+h1{font-size:22px;margin:8px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
+h3{font-size:15px;margin:16px 0 4px}
+.sub{color:var(--muted);margin:0 0 12px}
+.note{color:var(--muted);font-size:12px;margin:0 0 4px}
+.warn{background:var(--warn-bg);color:var(--warn);border:1px solid #f0c27b;border-radius:6px;padding:10px 14px;margin:12px 0;font-weight:600}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:8px;margin:12px 0}
+.card{border:1px solid var(--line);border-radius:6px;padding:8px 10px;background:var(--alt)}
+.card .k{color:var(--muted);font-size:12px}.card .v{font-size:18px;font-weight:600;font-variant-numeric:tabular-nums}
+.chart{margin:12px 0 20px}.chart h3{margin-bottom:0}
+table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums;font-size:13px}
+th,td{border:1px solid var(--line);padding:3px 8px;text-align:right;white-space:nowrap}
+th{background:var(--alt);font-weight:600}td:first-child,th:first-child{text-align:left}
+td.l{text-align:left}td.pos{color:var(--good)}td.neg{color:var(--bad)}
+td.best{background:#e3f5e8;font-weight:700}td.best::after{content:" ★";color:var(--good)}
+.scroll{max-height:480px;overflow:auto;border:1px solid var(--line);display:inline-block;max-width:100%}
+.scroll table{margin:0}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}
+pre{background:var(--alt);border:1px solid var(--line);padding:10px;overflow:auto;max-height:520px;font-size:12px}
+.u-legend{font-size:12px}.u-legend .u-marker{width:12px;height:3px}
+`;
+
+/**
+ * Client renderer: builds one uPlot per ChartSpec; exposes `window.__perpcarry` =
+ * { charts: [{id, plot, points}] , errors: [] } for tests.
+ */
+const CLIENT_JS = String.raw`
+(function(){
+  var data = JSON.parse(document.getElementById('perpcarry-charts').textContent);
+  var state = window.__perpcarry = { charts: [], errors: [] };
+  function fmtVal(unit, v){
+    if (v == null || !isFinite(v)) return '–';
+    if (unit === 'pct') return (v*100).toFixed(Math.abs(v) < 0.01 ? 3 : 2) + '%';
+    if (unit === 'bps') return v.toFixed(1) + ' bp';
+    if (unit === 'usd') return Math.abs(v) >= 1e4 ? v.toLocaleString('en-US',{maximumFractionDigits:0}) : v.toLocaleString('en-US',{maximumFractionDigits:2});
+    return Math.abs(v) >= 1e4 ? v.toLocaleString('en-US',{maximumFractionDigits:0}) : String(+v.toPrecision(5));
+  }
+  function axisVals(unit){ return function(u, splits){ return splits.map(function(v){ return fmtVal(unit, v); }); }; }
+  function markerPlugin(markers){
+    return { hooks: { draw: [function(u){
+      if (!markers || !markers.length) return;
+      var ctx = u.ctx; ctx.save(); ctx.strokeStyle = 'rgba(200,0,0,0.85)'; ctx.lineWidth = 2 * devicePixelRatio;
+      ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+      markers.forEach(function(m){
+        var x = Math.round(u.valToPos(m.ts/1000, 'x', true));
+        ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+      });
+      ctx.restore();
+    }]}};
+  }
+  function build(spec){
+    var host = document.getElementById('chart-' + spec.id);
+    var el = host.querySelector('.plot');
+    var width = Math.max(320, el.clientWidth || host.clientWidth || 900);
+    var scaleNames = Object.keys(spec.scales);
+    var scales = { x: { time: true } };
+    var axes = [{ }];
+    scaleNames.forEach(function(name){
+      var s = spec.scales[name];
+      scales[name] = s.range ? { auto: false, range: s.range } : { auto: true };
+      axes.push({ scale: name, label: s.label, side: s.side === 'right' ? 1 : 3, size: 72,
+        values: axisVals(s.unit), grid: { show: s.side !== 'right' } });
+    });
+    var series = [{ value: function(u, v){ return v == null ? '–' : new Date(v*1000).toISOString().slice(0,16).replace('T',' '); } }];
+    spec.series.forEach(function(s){
+      var unit = spec.scales[s.scale].unit;
+      var o = { label: s.label, scale: s.scale, stroke: s.color, width: s.width || 1.5, spanGaps: !s.pointsOnly,
+        value: function(u, v){ return fmtVal(unit, v); } };
+      if (s.dash) o.dash = s.dash;
+      if (s.fill) o.fill = s.fill;
+      if (s.stepped) o.paths = uPlot.paths.stepped({ align: 1 });
+      if (s.pointsOnly) { o.paths = function(){ return null; }; o.points = { show: true, size: 9, stroke: s.color, fill: s.color }; }
+      else o.points = { show: false };
+      series.push(o);
+    });
+    var d = [spec.x.map(function(t){ return t/1000; })].concat(spec.series.map(function(s){ return s.values; }));
+    var opts = { width: width, height: spec.height || 300, scales: scales, axes: axes, series: series,
+      cursor: { drag: { x: true, y: false } }, legend: { live: true }, plugins: [markerPlugin(spec.markers)] };
+    var plot = new uPlot(opts, d, el);
+    var pts = 0; spec.series.forEach(function(s){ s.values.forEach(function(v){ if (v != null) pts++; }); });
+    state.charts.push({ id: spec.id, plot: plot, points: pts, xLength: spec.x.length });
+  }
+  data.forEach(function(spec){ try { build(spec); } catch (e) { state.errors.push(spec.id + ': ' + e.message); console.error(e); } });
+  var t; window.addEventListener('resize', function(){ clearTimeout(t); t = setTimeout(function(){
+    state.charts.forEach(function(c){ var el = c.plot.root.parentNode; c.plot.setSize({ width: Math.max(320, el.clientWidth), height: c.plot.height }); });
+  }, 100); });
+})();
+`;
+
+/** HTML container for a chart (the renderer fills `.plot`). */
+export function chartDiv(spec: ChartSpec): string {
+  return `<div class="chart" id="chart-${esc(spec.id)}"><h3>${esc(spec.title)}</h3>${spec.note ? `<p class="note">${esc(spec.note)}</p>` : ''}<div class="plot"></div></div>`;
+}
+
+/** A complete self-contained HTML document. `body` is trusted HTML built by the report code. */
+export function renderPage(title: string, body: string, charts: readonly ChartSpec[]): string {
+  const u = uplotInline();
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title>
+<style>${u.css}</style>
+<style>${CSS}</style>
+</head><body><main>
+${body}
+</main>
+<script>${u.js}</script>
+<script type="application/json" id="perpcarry-charts">${scriptJson(charts)}</script>
+<script>${CLIENT_JS}</script>
+</body></html>
+`;
+}
