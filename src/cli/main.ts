@@ -14,6 +14,8 @@ async function loadCommands(): Promise<CommandModule[]> {
   const mods = await Promise.all([
     import('./commands/data.js'),
     import('./commands/strategies.js'),
+    import('./commands/report.js'),
+    import('./commands/compare.js'),
   ]);
   return mods.map((m) => m.default);
 }
