@@ -1,0 +1,228 @@
+/**
+ * Series validation: the checks `perpcarry data validate` runs and the engine runs before a
+ * backtest (it refuses data with errors unless told to accept them).
+ *
+ * Severities: `error` = the data is wrong or unusable as is (unordered/duplicate ts, NaN/inf where a
+ * value is required, non-positive prices, OHLC inconsistent, funding settlements closer than their
+ * interval, rates no venue allows); `warning` = real but notable (gaps, extreme rates, off-grid
+ * settlements); `info` = facts worth knowing (funding interval changes, null marks).
+ */
+import type { SeriesKind } from '../core/ids.js';
+import { MS_PER_HOUR, isoUtc, timeframeToMs } from '../core/time.js';
+import { KIND_COLUMNS, NULLABLE_COLUMNS, kindHasTimeframe } from './schema.js';
+import type { SeriesColumns } from './store.js';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** One example occurrence of an issue: 0-based row in the series and its ts. */
+export interface IssueExample {
+  row: number;
+  ts: number;
+  detail: string;
+}
+
+/** A class of problem found in a series, with how often it occurs and a few examples. */
+export interface ValidationIssue {
+  severity: Severity;
+  /** Stable machine-readable code, e.g. `ts-not-increasing`, `gap`, `ohlc-inconsistent`. */
+  code: string;
+  message: string;
+  count: number;
+  examples: IssueExample[];
+}
+
+/** The result of validating one series. `ok` ⇔ no errors. */
+export interface ValidationReport {
+  path?: string;
+  kind: SeriesKind;
+  timeframe?: string;
+  rows: number;
+  firstTs: number;
+  lastTs: number;
+  issues: ValidationIssue[];
+  errors: number;
+  warnings: number;
+  infos: number;
+  ok: boolean;
+}
+
+/** Thresholds of the plausibility checks. */
+export interface ValidateOptions {
+  /** |rate| per interval above this is a warning (default 0.0075 = 0.75%, above Binance/Bybit BTC/ETH caps in the data). */
+  rateWarnAbs?: number;
+  /** |rate| per interval at or above this is an error: no venue allows it; usually a percent value stored as decimal (default 0.05). */
+  rateErrorAbs?: number;
+  /** Max examples kept per issue (default 5). */
+  maxExamples?: number;
+}
+
+/** Funding intervals (hours) venues use: 1 (Hyperliquid, dYdX), 2, 4 and 8 (Binance, Bybit, OKX). */
+const KNOWN_INTERVALS = new Set([1, 2, 4, 8]);
+
+class IssueSink {
+  readonly map = new Map<string, ValidationIssue>();
+  constructor(private readonly maxExamples: number) {}
+  add(severity: Severity, code: string, message: string, row: number, ts: number, detail: string): void {
+    let it = this.map.get(code);
+    if (!it) {
+      it = { severity, code, message, count: 0, examples: [] };
+      this.map.set(code, it);
+    }
+    it.count++;
+    if (it.examples.length < this.maxExamples) it.examples.push({ row, ts, detail });
+  }
+}
+
+/**
+ * Validate a series of `kind` (bars need `timeframe`). Pure: reads typed arrays, allocates only the
+ * report. Column names follow {@link KIND_COLUMNS}; a missing required column is an error.
+ */
+export function validateSeries(series: SeriesColumns, kind: SeriesKind, timeframe?: string, opts: ValidateOptions = {}): ValidationReport {
+  const sink = new IssueSink(opts.maxExamples ?? 5);
+  const ts = series.ts;
+  const n = ts.length;
+  const cols = KIND_COLUMNS[kind];
+  const nullable = new Set(NULLABLE_COLUMNS[kind]);
+  for (const c of cols) {
+    const col = series.columns[c];
+    if (!col) sink.add('error', 'missing-column', `column "${c}" is missing`, -1, NaN, c);
+    else if (col.length !== n) sink.add('error', 'column-length', `column "${c}" has a different length than ts`, -1, NaN, `${c}: ${col.length} vs ${n}`);
+  }
+  if (n === 0) sink.add('warning', 'empty', 'series has no rows', -1, NaN, '');
+  // ---- timestamps
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    if (!Number.isSafeInteger(t)) sink.add('error', 'ts-not-integer', 'ts is not an integer ms', i, t, String(t));
+    if (i > 0) {
+      const p = ts[i - 1]!;
+      if (t === p) sink.add('error', 'duplicate-ts', 'duplicate timestamps', i, t, isoUtc(t));
+      else if (t < p) sink.add('error', 'ts-not-increasing', 'timestamps go backwards', i, t, `${isoUtc(p)} then ${isoUtc(t)}`);
+    }
+  }
+  // ---- values: finiteness, positivity
+  const isPriceCol = (c: string) => c === 'open' || c === 'high' || c === 'low' || c === 'close' || c === 'mark_price';
+  for (const c of cols) {
+    const col = series.columns[c];
+    if (!col || col.length !== n) continue;
+    for (let i = 0; i < n; i++) {
+      const v = col[i]!;
+      if (Number.isNaN(v)) {
+        if (!nullable.has(c)) sink.add('error', 'nan', 'NaN/null where a value is required', i, ts[i]!, c);
+      } else if (!Number.isFinite(v)) sink.add('error', 'infinite', 'infinite value', i, ts[i]!, `${c} = ${v}`);
+      else if (isPriceCol(c) && v <= 0) sink.add('error', 'non-positive-price', 'price ≤ 0', i, ts[i]!, `${c} = ${v}`);
+      else if ((c === 'volume' || c === 'oi_qty' || c === 'oi_notional') && v < 0) sink.add('error', 'negative-quantity', 'negative volume / open interest', i, ts[i]!, `${c} = ${v}`);
+    }
+  }
+  // ---- OHLC consistency
+  const o = series.columns['open'];
+  const h = series.columns['high'];
+  const l = series.columns['low'];
+  const cl = series.columns['close'];
+  if (o && h && l && cl && o.length === n && h.length === n && l.length === n && cl.length === n) {
+    for (let i = 0; i < n; i++) {
+      const oi = o[i]!;
+      const hi = h[i]!;
+      const li = l[i]!;
+      const ci = cl[i]!;
+      if (!(li <= oi && li <= ci && oi <= hi && ci <= hi && li <= hi)) {
+        if ([oi, hi, li, ci].some((x) => Number.isNaN(x))) continue; // reported as nan
+        sink.add('error', 'ohlc-inconsistent', 'OHLC inconsistent (need low ≤ open, close ≤ high)', i, ts[i]!, `o=${oi} h=${hi} l=${li} c=${ci}`);
+      }
+    }
+  }
+  // ---- bars: alignment and gaps
+  if (kindHasTimeframe(kind)) {
+    if (!timeframe) sink.add('error', 'no-timeframe', 'bar series without a timeframe', -1, NaN, '');
+    else {
+      const tf = timeframeToMs(timeframe);
+      for (let i = 0; i < n; i++) {
+        const t = ts[i]!;
+        if (tf <= 86_400_000 && ((t % tf) + tf) % tf !== 0) sink.add('error', 'misaligned-bar', `bar open not aligned to ${timeframe}`, i, t, isoUtc(t));
+        if (i > 0) {
+          const d = t - ts[i - 1]!;
+          if (d > tf) {
+            const missing = Math.round(d / tf) - 1;
+            sink.add('warning', 'gap', `gaps (missing ${timeframe} bars)`, i, t, `${missing} bar(s) missing after ${isoUtc(ts[i - 1]!)}`);
+          } else if (d > 0 && d < tf) sink.add('error', 'bar-spacing', `bars closer than ${timeframe}`, i, t, `${d} ms after the previous bar`);
+        }
+      }
+    }
+  }
+  // ---- funding
+  if (kind === 'funding') validateFunding(series, sink, opts);
+  const issues = [...sink.map.values()].sort((a, b) => sevRank(a.severity) - sevRank(b.severity) || a.code.localeCompare(b.code));
+  const count = (s: Severity) => issues.filter((x) => x.severity === s).length;
+  const rep: ValidationReport = {
+    kind,
+    rows: n,
+    firstTs: n ? ts[0]! : NaN,
+    lastTs: n ? ts[n - 1]! : NaN,
+    issues,
+    errors: count('error'),
+    warnings: count('warning'),
+    infos: count('info'),
+    ok: count('error') === 0,
+  };
+  if (timeframe) rep.timeframe = timeframe;
+  return rep;
+}
+
+function sevRank(s: Severity): number {
+  return s === 'error' ? 0 : s === 'warning' ? 1 : 2;
+}
+
+function validateFunding(series: SeriesColumns, sink: IssueSink, opts: ValidateOptions): void {
+  const ts = series.ts;
+  const n = ts.length;
+  const rate = series.columns['rate'];
+  const iv = series.columns['interval_hours'];
+  const mark = series.columns['mark_price'];
+  const warnAbs = opts.rateWarnAbs ?? 0.0075;
+  const errAbs = opts.rateErrorAbs ?? 0.05;
+  if (rate && rate.length === n) {
+    for (let i = 0; i < n; i++) {
+      const r = Math.abs(rate[i]!);
+      if (r >= errAbs) sink.add('error', 'rate-implausible', `|rate| ≥ ${errAbs} per interval: no venue allows it (percent stored as decimal?)`, i, ts[i]!, `rate = ${rate[i]}`);
+      else if (r > warnAbs) sink.add('warning', 'rate-extreme', `|rate| > ${warnAbs} per interval (beyond the usual BTC/ETH caps)`, i, ts[i]!, `rate = ${rate[i]}`);
+    }
+  }
+  let nullMarks = 0;
+  if (mark && mark.length === n) for (let i = 0; i < n; i++) if (Number.isNaN(mark[i]!)) nullMarks++;
+  if (nullMarks > 0) sink.add('info', 'mark-null', `${nullMarks} of ${n} settlements have no mark price`, -1, NaN, `${nullMarks} rows`);
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    const off = ((t % MS_PER_HOUR) + MS_PER_HOUR) % MS_PER_HOUR;
+    if (off !== 0) {
+      const jitter = off < MS_PER_HOUR / 2 ? off : off - MS_PER_HOUR;
+      sink.add('warning', 'settlement-jitter', 'settlement ts not on the hour (import snaps exchange jitter; stored data should not have it)', i, t, `${jitter} ms`);
+    }
+  }
+  if (!iv || iv.length !== n) return;
+  for (let i = 0; i < n; i++) {
+    const x = iv[i]!;
+    if (!(x > 0)) continue; // NaN/≤0 reported below
+    if (!KNOWN_INTERVALS.has(x)) sink.add('warning', 'interval-unusual', 'funding interval not one of 1, 2, 4, 8 h', i, ts[i]!, `${x} h`);
+    if (x === 8 && ((ts[i]! / MS_PER_HOUR) % 8 + 8) % 8 !== 0) sink.add('info', 'interval-off-grid', '8h settlement not at 00/08/16 UTC', i, ts[i]!, isoUtc(ts[i]!));
+    if (i > 0) {
+      const stepH = (ts[i]! - ts[i - 1]!) / MS_PER_HOUR;
+      if (stepH < x - 1e-9 && stepH > 0) sink.add('error', 'interval-mismatch', 'settlements closer together than the declared interval', i, ts[i]!, `step ${stepH} h, interval ${x} h`);
+      else if (stepH > x + 1e-9) sink.add('warning', 'gap', 'gaps (missing settlements)', i, ts[i]!, `${Math.round(stepH / x) - 1} settlement(s) missing after ${isoUtc(ts[i - 1]!)}`);
+      const prev = iv[i - 1]!;
+      if (prev !== x) sink.add('info', 'interval-change', 'funding interval changes', i, ts[i]!, `${prev} h → ${x} h at ${isoUtc(ts[i]!)}`);
+    }
+  }
+  for (let i = 0; i < n; i++) if (!(iv[i]! > 0) && !Number.isNaN(iv[i]!)) sink.add('error', 'interval-non-positive', 'interval_hours ≤ 0', i, ts[i]!, String(iv[i]));
+}
+
+/** One-line-per-issue text rendering of a report. */
+export function formatReport(rep: ValidationReport): string {
+  const head = `${rep.path ?? '(series)'}: ${rep.kind}${rep.timeframe ? ' ' + rep.timeframe : ''}, ${rep.rows} rows` +
+    (rep.rows ? ` ${isoUtc(rep.firstTs).slice(0, 16)} → ${isoUtc(rep.lastTs).slice(0, 16)}` : '') +
+    ` — ${rep.ok ? 'OK' : 'FAIL'} (${rep.errors} error, ${rep.warnings} warning, ${rep.infos} info classes)`;
+  const lines = [head];
+  for (const it of rep.issues) {
+    const ex = it.examples.map((e) => (e.row >= 0 ? `row ${e.row} ${Number.isFinite(e.ts) ? isoUtc(e.ts).slice(0, 19) : ''}: ${e.detail}` : e.detail)).join('; ');
+    lines.push(`  ${it.severity.padEnd(7)} ${it.code} ×${it.count}: ${it.message}${ex ? ` [${ex}${it.count > it.examples.length ? '; …' : ''}]` : ''}`);
+  }
+  return lines.join('\n');
+}
