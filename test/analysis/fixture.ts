@@ -25,6 +25,8 @@ export interface FixtureOptions {
   liquidateAtFrac?: number;
   /** sha256 recorded for the input data (differs ⇒ compare warns). */
   dataSha?: string;
+  /** Write equity.csv too (default true; the readers only need equity.arrow). */
+  csv?: boolean;
   /** Extra run.json params. */
   params?: Record<string, unknown>;
 }
@@ -159,9 +161,11 @@ export function writeFixtureRun(parent: string, o: FixtureOptions): string {
   drawdownSeries(cols['equity']!, cols['drawdown']!);
 
   writeSeriesFile(join(dir, 'equity.arrow'), { ts, columns: cols }, names);
-  const csvLines = ['ts,' + names.join(',')];
-  for (let i = 0; i < n; i++) csvLines.push(ts[i] + ',' + names.map((c) => (Number.isNaN(cols[c]![i]!) ? '' : String(cols[c]![i]))).join(','));
-  writeFileSync(join(dir, 'equity.csv'), csvLines.join('\n') + '\n');
+  if (o.csv !== false) {
+    const csvLines = ['ts,' + names.join(',')];
+    for (let i = 0; i < n; i++) csvLines.push(ts[i] + ',' + names.map((c) => (Number.isNaN(cols[c]![i]!) ? '' : String(cols[c]![i]))).join(','));
+    writeFileSync(join(dir, 'equity.csv'), csvLines.join('\n') + '\n');
+  }
   writeFileSync(join(dir, 'trades.csv'), trades.join('\n') + '\n');
   writeFileSync(join(dir, 'funding.csv'), funding.join('\n') + '\n');
   writeFileSync(join(dir, 'liquidations.csv'), liqs.join('\n') + '\n');
