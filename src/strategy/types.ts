@@ -60,18 +60,26 @@ export interface Strategy {
   onFill?(ctx: StrategyContext, fill: FillEvent): void;
   onLiquidation?(ctx: StrategyContext, liquidation: LiquidationEvent): void;
   onTimer?(ctx: StrategyContext, timer: TimerEvent): void;
+  /** An order was refused (not enough cash or margin, reduce-only with nothing to reduce, no price). */
+  onReject?(ctx: StrategyContext, reject: RejectEvent): void;
   onEnd?(ctx: StrategyContext): void;
 }
 
-/** Handle of a loaded instrument; `id` is a dense index for fast typed-array lookups. */
-export interface Instrument {
-  readonly id: number;
-  readonly venue: VenueId;
-  readonly symbol: Symbol;
-  readonly type: 'spot' | 'perp';
-  readonly base: string;
-  readonly quote: string;
+/** An order the venue refused. Reused: do not retain. */
+export interface RejectEvent {
+  readonly orderId: number;
+  readonly instrument: Instrument;
+  readonly ts: UnixMs;
+  readonly side: 'buy' | 'sell';
+  /** Requested base qty (NaN when the order was given by notional). */
+  readonly qty: number;
+  readonly reason: 'insufficient-cash' | 'insufficient-holdings' | 'insufficient-margin' | 'no-price' | 'reduce-only' | 'end-of-data';
+  readonly tag: string;
 }
+
+/** Handle of a loaded instrument; `id` is a dense index for fast typed-array lookups. */
+export type { Instrument } from '../venue/instrument.js';
+import type { Instrument } from '../venue/instrument.js';
 
 /** A closed bar. Reused by the engine: do not retain. */
 export interface BarEvent {
@@ -163,8 +171,10 @@ export interface TransferRequest {
   fromAccount: 'spot' | 'perp';
   toVenue: VenueId;
   toAccount: 'spot' | 'perp';
-  /** Quote units (USDT), > 0. */
+  /** Quote units (USDT), > 0. Clamped to what can leave the source account (a warning is logged). */
   amount: number;
+  /** Isolated margin mode: put the amount into this perp position's isolated margin. */
+  instrument?: Instrument;
 }
 
 /** Read-only market data up to `now`. */
@@ -191,6 +201,10 @@ export interface MarketView {
    * NaN if there are none.
    */
   trailingFundingApr(instrument: Instrument, lookback: number): number;
+  /** The latest closed bar of an instrument (reused object: do not retain), or null before the first. */
+  lastBar(instrument: Instrument): BarEvent | null;
+  /** Bar duration of the run, ms. */
+  readonly timeframeMs: number;
 }
 
 /** Read-only view of one perp margin account. */
@@ -205,6 +219,10 @@ export interface PerpAccountView {
   marginRatio(): number;
   /** Estimated liquidation price of the position in `instrument` (NaN if flat). */
   liquidationPrice(instrument: Instrument): number;
+  /** 'cross' (default) or 'isolated'. */
+  marginMode(): 'cross' | 'isolated';
+  /** Cash that can be transferred out now (wallet + min(0, uPnL) − initial margin; isolated: free cash). */
+  withdrawable(): number;
 }
 
 /** Read-only portfolio view. */
@@ -216,6 +234,12 @@ export interface PortfolioView {
   /** Quote cash in a venue's spot wallet (negative when borrowed). */
   spotCash(venue: VenueId): number;
   perpAccount(venue: VenueId): PerpAccountView;
+  /** Average entry price of a perp position (NaN if flat or spot). */
+  entryPrice(instrument: Instrument): number;
+  /** Spot wallet value (cash + holdings at the latest close) of a venue. */
+  spotEquity(venue: VenueId): number;
+  /** Capital deposited at the start (quote units, in the first venue's spot wallet). */
+  readonly initialCapital: number;
 }
 
 export interface Logger {
@@ -241,4 +265,8 @@ export interface StrategyContext {
   transfer(request: TransferRequest): void;
   /** Fire `onTimer` at `atMs` (> now) with `tag`. */
   setTimer(atMs: UnixMs, tag?: string): void;
+  /** Set a perp's leverage (initial margin = notional / leverage; isolated margin allocated on open). */
+  setLeverage(instrument: Instrument, leverage: number): void;
+  /** Set a venue's perp margin mode; only while that account is flat. Default 'cross'. */
+  setMarginMode(venue: VenueId, mode: 'cross' | 'isolated'): void;
 }

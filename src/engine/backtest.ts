@@ -1,0 +1,197 @@
+/**
+ * Programmatic backtest API: resolve a config (params with defaults, models with their full
+ * parameter objects), load the data, run the engine. `src/analysis/run-writer.ts` turns the result
+ * into summary.json and the run directory.
+ *
+ * ```ts
+ * const { factory } = await loadStrategy('delta-neutral');
+ * const result = runBacktest({ strategy: factory, venues: ['binance'], symbol: 'ETH/USDT',
+ *   timeframe: '1h', fromMs, toMs, dataDir: 'data' });
+ * result.pnl.total; result.samples.trimmed().columns.get('equity');
+ * ```
+ */
+import { UserError } from '../core/errors.js';
+import type { Symbol, VenueId } from '../core/ids.js';
+import { isoUtc, timeframeToMs, type UnixMs } from '../core/time.js';
+import { scheduleFeeModel, type FeeModel } from '../venue/fees.js';
+import { slippageModel, type SlippageModel } from '../venue/slippage.js';
+import { tieredMarginModel, type MarginModel } from '../venue/margin.js';
+import { constantAprInterest, type InterestModel } from '../venue/interest.js';
+import type { FillAt } from '../venue/fill.js';
+import type { PnlBreakdown } from '../portfolio/records.js';
+import { resolveParams } from '../strategy/params.js';
+import type { ParamValue, ParamValues, StrategyFactory } from '../strategy/types.js';
+import { loadMarketData, makeInstruments, type MarketData } from './data.js';
+import { runEngine, type EngineResult } from './engine.js';
+
+/** A model choice: its name and (partial) params; defaults fill the rest. */
+export interface ModelSpec {
+  name: string;
+  params: Record<string, unknown>;
+}
+
+/** Model choices of a run; every field optional (defaults: schedule, fixed, tiered, constant-apr). */
+export interface ModelsConfig {
+  fee?: Partial<ModelSpec>;
+  slippage?: Partial<ModelSpec>;
+  margin?: Partial<ModelSpec>;
+  interest?: Partial<ModelSpec>;
+}
+
+/** Everything a backtest needs. */
+export interface BacktestConfig {
+  strategy: StrategyFactory;
+  /** Built-in name or module path, recorded in run.json. Default: factory.name. */
+  strategySource?: string;
+  /** Raw params (strings from the CLI or typed values); validated against the schema. */
+  params?: Record<string, ParamValue>;
+  venues: VenueId[];
+  symbol: Symbol;
+  timeframe: string;
+  fromMs: UnixMs;
+  toMs: UnixMs;
+  /** Named window, recorded in run.json. */
+  window?: string | null;
+  /** Quote units deposited in the first venue's spot wallet. Default 100000. */
+  capital?: number;
+  seed?: number;
+  fillAt?: FillAt;
+  dataDir: string;
+  models?: ModelsConfig;
+  /** Allow margin borrowing in spot wallets. Default false. */
+  allowSpotBorrow?: boolean;
+  /** Run even if the data has problems. Default false. */
+  acceptDataErrors?: boolean;
+  /** Days of funding history before the window (for trailing reads). Default 30. */
+  fundingHistoryDays?: number;
+  onProgress?: (fraction: number) => void;
+  onLog?: (level: 'info' | 'warn', ts: UnixMs, message: string) => void;
+}
+
+/** The resolved models, as recorded in run.json. */
+export interface ResolvedModels {
+  fee: { name: string; params: unknown };
+  slippage: { name: string; params: unknown };
+  margin: { name: string; params: unknown };
+  liquidation: { name: string; params: unknown };
+  interest: { name: string; params: unknown };
+}
+
+/** Result of {@link runBacktest}. */
+export interface BacktestResult extends EngineResult {
+  config: BacktestConfig;
+  params: ParamValues;
+  models: ResolvedModels;
+  market: MarketData;
+  capital: number;
+  seed: number;
+  fillAt: FillAt;
+  pnl: PnlBreakdown;
+  initialEquity: number;
+  finalEquity: number;
+  loadMs: number;
+}
+
+/** Build the four models from a config (throws UserError on unknown names). */
+export function buildModels(models: ModelsConfig = {}): { fee: FeeModel; slippage: SlippageModel; margin: MarginModel; interest: InterestModel; resolved: ResolvedModels } {
+  const feeName = models.fee?.name ?? 'schedule';
+  if (feeName !== 'schedule') throw new UserError(`unknown fee model "${feeName}" (available: schedule)`);
+  const fee = scheduleFeeModel((models.fee?.params ?? {}) as never);
+  let slippage: SlippageModel;
+  try {
+    slippage = slippageModel(models.slippage?.name ?? 'fixed', (models.slippage?.params ?? {}) as never);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const marginName = models.margin?.name ?? 'tiered';
+  if (marginName !== 'tiered') throw new UserError(`unknown margin model "${marginName}" (available: tiered)`);
+  const margin = tieredMarginModel((models.margin?.params ?? {}) as never);
+  const interestName = models.interest?.name ?? 'constant-apr';
+  if (interestName !== 'constant-apr') throw new UserError(`unknown interest model "${interestName}" (available: constant-apr)`);
+  let interest: InterestModel;
+  try {
+    interest = constantAprInterest((models.interest?.params ?? {}) as never);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const { liquidationFeeRate, defaultLiquidationFeeRate, ...marginParams } = margin.params;
+  return {
+    fee,
+    slippage,
+    margin,
+    interest,
+    resolved: {
+      fee: { name: fee.name, params: fee.params },
+      slippage: { name: slippage.name, params: slippage.params },
+      margin: { name: margin.name, params: margin.params },
+      liquidation: { name: 'fee-capped-at-margin', params: { liquidationFeeRate, defaultLiquidationFeeRate, closeAt: 'liquidation-price', trigger: 'mark-bar-adverse-extreme', tiers: Object.keys(marginParams.tiers) } },
+      interest: { name: interest.name, params: interest.params },
+    },
+  };
+}
+
+/** Run a backtest end to end (synchronous once the strategy factory is loaded). */
+export function runBacktest(config: BacktestConfig): BacktestResult {
+  const factory = config.strategy;
+  const params = resolveParams(factory.params, config.params ?? {}, factory.name);
+  const capital = config.capital ?? 100_000;
+  if (!(capital > 0) || !Number.isFinite(capital)) throw new UserError(`--capital must be a positive number (got ${capital})`);
+  const seed = config.seed ?? 1;
+  const fillAt = config.fillAt ?? 'next-open';
+  if (fillAt !== 'next-open' && fillAt !== 'close') throw new UserError(`--fill-at must be next-open or close (got ${String(fillAt)})`);
+  if (config.venues.length === 0) throw new UserError('--venue: give at least one venue');
+  let tfMs: number;
+  try {
+    tfMs = timeframeToMs(config.timeframe);
+  } catch (e) {
+    throw new UserError(`--timeframe: ${(e as Error).message}`);
+  }
+  if (!(config.toMs > config.fromMs)) throw new UserError(`empty window: from ${isoUtc(config.fromMs)} is not before to ${isoUtc(config.toMs)}`);
+  const models = buildModels(config.models);
+  let specs;
+  try {
+    specs = factory.universe({ venues: config.venues, symbol: config.symbol, params });
+  } catch (e) {
+    throw new UserError(`strategy ${factory.name}: universe(): ${(e as Error).message}`);
+  }
+  if (!Array.isArray(specs) || specs.length === 0) throw new UserError(`strategy ${factory.name}: universe() returned no instruments`);
+  let instruments;
+  try {
+    instruments = makeInstruments(specs);
+  } catch (e) {
+    throw new UserError(`strategy ${factory.name}: universe(): ${(e as Error).message}`);
+  }
+  const tLoad0 = performance.now();
+  const market = loadMarketData({
+    dataDir: config.dataDir,
+    instruments,
+    timeframe: config.timeframe,
+    timeframeMs: tfMs,
+    fromMs: config.fromMs,
+    toMs: config.toMs,
+    fundingHistoryDays: config.fundingHistoryDays,
+  });
+  const loadMs = performance.now() - tLoad0;
+  if (market.problems.length > 0 && !config.acceptDataErrors) {
+    throw new UserError(
+      `the data has problems; fix them (see \`perpcarry data validate\`) or pass --accept-data-errors:\n  ${market.problems.slice(0, 10).join('\n  ')}${market.problems.length > 10 ? `\n  … and more` : ''}`,
+    );
+  }
+  const strategy = factory.create(params);
+  const engine = runEngine(market, strategy, {
+    capital,
+    seed,
+    fillAt,
+    fees: models.fee,
+    slippage: models.slippage,
+    margin: models.margin,
+    interest: models.interest,
+    allowSpotBorrow: config.allowSpotBorrow,
+    params,
+    onProgress: config.onProgress,
+    onLog: config.onLog,
+  });
+  const pnl = engine.portfolio.pnl();
+  const finalEquity = engine.portfolio.equity();
+  return { ...engine, config, params, models: models.resolved, market, capital, seed, fillAt, pnl, initialEquity: capital, finalEquity, loadMs };
+}

@@ -1,0 +1,198 @@
+/**
+ * Load the market data a run needs into typed arrays: per instrument its OHLCV bars, and for perps
+ * the mark and index bars (optional) and funding settlements (optional, with history before the
+ * window so a strategy can read trailing funding at the start). Checks the loaded rows and refuses
+ * bad data unless told to accept it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { parseSymbol, seriesRelPath, type SeriesKind, type Symbol, type VenueId } from '../core/ids.js';
+import { MS_PER_DAY, isoUtc, type UnixMs } from '../core/time.js';
+import { readSeriesFile, type SeriesColumns } from '../data/store.js';
+import type { Instrument } from '../venue/instrument.js';
+
+/** OHLC(V) bars, stamped at open time. */
+export interface BarSeries {
+  ts: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  /** Base volume (NaN for mark/index or unknown). */
+  volume: Float64Array;
+}
+
+/** Funding settlements: settlement time, decimal rate per interval, interval hours, mark (NaN if absent). */
+export interface FundingSeries {
+  ts: Float64Array;
+  rate: Float64Array;
+  intervalHours: Float64Array;
+  markPrice: Float64Array;
+}
+
+/** A data file used by a run (run.json `data`). */
+export interface DataFileInfo {
+  path: string;
+  sha256: string;
+  rows: number;
+  venue: VenueId;
+  symbol: Symbol;
+  kind: SeriesKind;
+  timeframe: string | null;
+}
+
+/** Everything the engine replays. Arrays are indexed by instrument id. */
+export interface MarketData {
+  instruments: Instrument[];
+  timeframe: string;
+  timeframeMs: number;
+  fromMs: UnixMs;
+  toMs: UnixMs;
+  bars: BarSeries[];
+  mark: (BarSeries | null)[];
+  index: (BarSeries | null)[];
+  funding: (FundingSeries | null)[];
+  files: DataFileInfo[];
+  /** Problems found in the data (empty when clean). */
+  problems: string[];
+}
+
+/** Build dense instrument handles from (venue, symbol) pairs, de-duplicated in first-seen order. */
+export function makeInstruments(specs: readonly { venue: VenueId; symbol: Symbol }[]): Instrument[] {
+  const out: Instrument[] = [];
+  const seen = new Set<string>();
+  for (const s of specs) {
+    const key = `${s.venue}|${s.symbol}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const p = parseSymbol(s.symbol);
+    out.push(Object.freeze({ id: out.length, venue: s.venue, symbol: s.symbol, type: p.isPerp ? 'perp' : 'spot', base: p.base, quote: p.quote }) as Instrument);
+  }
+  return out;
+}
+
+/** Options of {@link loadMarketData}. */
+export interface LoadMarketOptions {
+  dataDir: string;
+  instruments: Instrument[];
+  timeframe: string;
+  timeframeMs: number;
+  fromMs: UnixMs;
+  toMs: UnixMs;
+  /** Days of funding history before `fromMs` to load for trailing-funding reads. Default 30. */
+  fundingHistoryDays?: number;
+  /** Compute sha256 of each file (run.json). Default true. */
+  hashFiles?: boolean;
+}
+
+function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function col(s: SeriesColumns, name: string, path: string): Float64Array {
+  const c = s.columns[name];
+  if (!c) throw new UserError(`${path}: missing column "${name}"`);
+  return c;
+}
+
+function toBars(s: SeriesColumns, path: string, withVolume: boolean): BarSeries {
+  const n = s.ts.length;
+  return {
+    ts: s.ts,
+    open: col(s, 'open', path),
+    high: col(s, 'high', path),
+    low: col(s, 'low', path),
+    close: col(s, 'close', path),
+    volume: withVolume && s.columns['volume'] ? s.columns['volume'] : new Float64Array(n).fill(NaN),
+  };
+}
+
+/** Check bars: strictly increasing ts, finite positive OHLC, low ≤ open/close ≤ high. */
+export function checkBars(b: BarSeries, path: string, problems: string[], max = 20): void {
+  const n = b.ts.length;
+  for (let r = 0; r < n && problems.length < max; r++) {
+    const o = b.open[r]!, h = b.high[r]!, l = b.low[r]!, c = b.close[r]!;
+    if (r > 0 && !(b.ts[r]! > b.ts[r - 1]!)) problems.push(`${path}: row ${r + 1} (ts ${b.ts[r]}): timestamps not strictly increasing`);
+    if (!(o > 0 && h > 0 && l > 0 && c > 0) || !Number.isFinite(h)) problems.push(`${path}: row ${r + 1} (${isoUtc(b.ts[r]!)}): non-positive or non-finite price`);
+    else if (!(l <= Math.min(o, c) && h >= Math.max(o, c))) problems.push(`${path}: row ${r + 1} (${isoUtc(b.ts[r]!)}): low/high do not bracket open/close`);
+  }
+}
+
+/** Check funding: increasing ts, finite rates within ±5 % per interval, positive interval. */
+export function checkFunding(f: FundingSeries, path: string, problems: string[], max = 20): void {
+  for (let r = 0; r < f.ts.length && problems.length < max; r++) {
+    if (r > 0 && !(f.ts[r]! > f.ts[r - 1]!)) problems.push(`${path}: row ${r + 1} (ts ${f.ts[r]}): timestamps not strictly increasing`);
+    const rate = f.rate[r]!;
+    if (!Number.isFinite(rate) || Math.abs(rate) > 0.05) problems.push(`${path}: row ${r + 1} (${isoUtc(f.ts[r]!)}), column "rate": implausible rate ${rate}`);
+    if (!(f.intervalHours[r]! > 0)) problems.push(`${path}: row ${r + 1} (${isoUtc(f.ts[r]!)}), column "interval_hours": ${f.intervalHours[r]} is not a positive number of hours`);
+  }
+}
+
+/**
+ * Load the series of every instrument for [fromMs, toMs). OHLCV at the run timeframe is required;
+ * mark/index at the run timeframe and funding are loaded when present (a perp without funding
+ * data simply never settles, and a warning-level problem is NOT raised: some venues lack it).
+ */
+export function loadMarketData(opts: LoadMarketOptions): MarketData {
+  const { dataDir, instruments, timeframe, fromMs, toMs } = opts;
+  const files: DataFileInfo[] = [];
+  const problems: string[] = [];
+  const hash = opts.hashFiles !== false;
+  const bars: BarSeries[] = [];
+  const mark: (BarSeries | null)[] = [];
+  const index: (BarSeries | null)[] = [];
+  const funding: (FundingSeries | null)[] = [];
+  const histMs = (opts.fundingHistoryDays ?? 30) * MS_PER_DAY;
+  const addFile = (path: string, rows: number, ins: Instrument, kind: SeriesKind, tf: string | null): void => {
+    files.push({ path, sha256: hash ? sha256File(path) : '', rows, venue: ins.venue, symbol: ins.symbol, kind, timeframe: tf });
+  };
+  for (const ins of instruments) {
+    const rel = (kind: SeriesKind): string => seriesRelPath(ins.venue, ins.symbol, kind, kind === 'funding' ? undefined : timeframe);
+    const ohlcvPath = join(dataDir, rel('ohlcv'));
+    if (!existsSync(ohlcvPath)) {
+      throw new UserError(`no ${timeframe} bars for ${ins.venue} ${ins.symbol}: ${ohlcvPath} does not exist (import or fetch it: see \`perpcarry data --help\`)`);
+    }
+    const o = readSeriesFile(ohlcvPath, { fromMs, toMs });
+    if (o.ts.length === 0) throw new UserError(`${ohlcvPath}: no bars in [${isoUtc(fromMs)}, ${isoUtc(toMs)})`);
+    const b = toBars(o, ohlcvPath, true);
+    checkBars(b, ohlcvPath, problems);
+    bars.push(b);
+    addFile(ohlcvPath, b.ts.length, ins, 'ohlcv', timeframe);
+    if (ins.type === 'perp') {
+      const mp = join(dataDir, rel('mark'));
+      if (existsSync(mp)) {
+        const m = toBars(readSeriesFile(mp, { fromMs, toMs }), mp, false);
+        checkBars(m, mp, problems);
+        mark.push(m.ts.length ? m : null);
+        addFile(mp, m.ts.length, ins, 'mark', timeframe);
+      } else mark.push(null);
+      const ip = join(dataDir, rel('index'));
+      if (existsSync(ip)) {
+        const x = toBars(readSeriesFile(ip, { fromMs, toMs }), ip, false);
+        checkBars(x, ip, problems);
+        index.push(x.ts.length ? x : null);
+        addFile(ip, x.ts.length, ins, 'index', timeframe);
+      } else index.push(null);
+      const fp = join(dataDir, rel('funding'));
+      if (existsSync(fp)) {
+        const f = readSeriesFile(fp, { fromMs: fromMs - histMs, toMs: toMs + 1 });
+        const fs: FundingSeries = {
+          ts: f.ts,
+          rate: col(f, 'rate', fp),
+          intervalHours: col(f, 'interval_hours', fp),
+          markPrice: f.columns['mark_price'] ?? new Float64Array(f.ts.length).fill(NaN),
+        };
+        checkFunding(fs, fp, problems);
+        funding.push(fs);
+        addFile(fp, fs.ts.length, ins, 'funding', null);
+      } else funding.push(null);
+    } else {
+      mark.push(null);
+      index.push(null);
+      funding.push(null);
+    }
+  }
+  return { instruments, timeframe, timeframeMs: opts.timeframeMs, fromMs, toMs, bars, mark, index, funding, files, problems };
+}

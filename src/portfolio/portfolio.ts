@@ -1,0 +1,575 @@
+/**
+ * The simulated portfolio: per venue a spot wallet (quote cash + base holdings) and a USDT-margined
+ * perp account (cross or isolated), one ledger of every cash flow, funding, liquidation and
+ * hourly interest. Prices are pushed in by the engine through `lastPx` (latest close) and `markPx`
+ * (latest mark; perp close when there is no mark series).
+ *
+ * Accounting identity (tested): at any time
+ *   equity = Σ ledger amounts + Σ spot holdings × close + Σ perp qty × (mark − entry)
+ * and the PnL attribution (funding, trading, fees, slippage, interest, liquidation) sums to
+ * equity − initial deposit. Trades are booked at the reference price; slippage is its own flow.
+ */
+import type { UnixMs } from '../core/time.js';
+import { MS_PER_HOUR } from '../core/time.js';
+import type { VenueId } from '../core/ids.js';
+import type { Instrument } from '../venue/instrument.js';
+import type { FillQuote } from '../venue/fill.js';
+import type { InterestModel } from '../venue/interest.js';
+import { liquidationPrice, maintenanceMargin, type MarginModel, type TierTable } from '../venue/margin.js';
+import type { AccountKind, FundingRecord, LedgerEntry, LedgerType, LiquidationRecord, PnlBreakdown, TradeRecord } from './records.js';
+
+/** Margin mode of a venue's perp account. */
+export type MarginMode = 'cross' | 'isolated';
+
+/** Construction options. */
+export interface PortfolioOptions {
+  instruments: readonly Instrument[];
+  venues: readonly VenueId[];
+  margin: MarginModel;
+  interest: InterestModel;
+  /** Allow negative spot quote cash or base holdings (margin loans, charged borrow interest). Default false. */
+  allowSpotBorrow?: boolean;
+  /** Default perp leverage until a strategy sets one (Binance's default is 20×). */
+  defaultLeverage?: number;
+}
+
+/** Why an order was refused. */
+export type RejectReason = 'insufficient-cash' | 'insufficient-holdings' | 'insufficient-margin' | 'no-price' | 'reduce-only';
+
+const EPS = 1e-9;
+
+export class Portfolio {
+  readonly instruments: readonly Instrument[];
+  readonly venues: readonly VenueId[];
+  /** Latest close per instrument id (NaN before its first bar). Written by the engine. */
+  readonly lastPx: Float64Array;
+  /** Latest mark per instrument id (perps: mark series close, else perp close). Written by the engine. */
+  readonly markPx: Float64Array;
+  /** Venue index of each instrument. */
+  readonly venueOf: Int32Array;
+  readonly isPerp: Uint8Array;
+  /** Spot: base holdings; perp: signed position qty (base units). */
+  readonly qty: Float64Array;
+  /** Perp average entry price. */
+  readonly entry: Float64Array;
+  /** Perp isolated margin (isolated mode only). */
+  readonly isoMargin: Float64Array;
+  /** Perp leverage setting (initial margin = notional / leverage). */
+  readonly leverage: Float64Array;
+  /** Spot wallet quote cash per venue. */
+  readonly spotCash: Float64Array;
+  /** Perp account cash not allocated to isolated positions, per venue (cross: the whole wallet). */
+  readonly perpFree: Float64Array;
+  readonly marginMode: MarginMode[];
+  readonly ledger: LedgerEntry[] = [];
+  readonly trades: TradeRecord[] = [];
+  readonly fundings: FundingRecord[] = [];
+  readonly liquidations: LiquidationRecord[] = [];
+  /** Bumped on every change to a perp account (invalidates cached liquidation prices). */
+  version = 0;
+  /** Σ |qty × price| over fills and liquidations, quote units. */
+  tradedNotional = 0;
+  initialDeposit = 0;
+  readonly margin: MarginModel;
+  readonly interest: InterestModel;
+  readonly allowSpotBorrow: boolean;
+  private readonly tables: (TierTable | null)[];
+  private readonly liqCache: Float64Array;
+  private readonly liqCacheVer: Float64Array;
+  private readonly openPerps: Int32Array;
+  // Cumulative attribution.
+  private cumFunding = 0;
+  private cumFees = 0;
+  private cumSlippage = 0;
+  private cumInterest = 0;
+  private cumLiqFee = 0;
+  /** Σ trade_cash + realized_pnl + liquidation_pnl. */
+  private cumRealized = 0;
+  private lastInterestHour = NaN;
+  private seq = 0;
+
+  constructor(opts: PortfolioOptions) {
+    this.instruments = opts.instruments;
+    this.venues = opts.venues;
+    this.margin = opts.margin;
+    this.interest = opts.interest;
+    this.allowSpotBorrow = opts.allowSpotBorrow ?? false;
+    const n = opts.instruments.length;
+    const nv = opts.venues.length;
+    this.lastPx = new Float64Array(n).fill(NaN);
+    this.markPx = new Float64Array(n).fill(NaN);
+    this.venueOf = new Int32Array(n);
+    this.isPerp = new Uint8Array(n);
+    this.qty = new Float64Array(n);
+    this.entry = new Float64Array(n);
+    this.isoMargin = new Float64Array(n);
+    this.leverage = new Float64Array(n).fill(opts.defaultLeverage ?? 20);
+    this.liqCache = new Float64Array(n).fill(NaN);
+    this.liqCacheVer = new Float64Array(n).fill(-1);
+    this.spotCash = new Float64Array(nv);
+    this.perpFree = new Float64Array(nv);
+    this.openPerps = new Int32Array(nv);
+    this.marginMode = opts.venues.map(() => 'cross' as MarginMode);
+    this.tables = [];
+    for (let i = 0; i < n; i++) {
+      const ins = opts.instruments[i]!;
+      if (ins.id !== i) throw new Error(`instrument ids must be dense 0..n−1 (got ${ins.id} at ${i})`);
+      const v = opts.venues.indexOf(ins.venue);
+      if (v < 0) throw new Error(`instrument ${ins.venue} ${ins.symbol}: venue not in the run's venues`);
+      this.venueOf[i] = v;
+      this.isPerp[i] = ins.type === 'perp' ? 1 : 0;
+      this.tables.push(ins.type === 'perp' ? opts.margin.table(ins.venue, ins.base) : null);
+    }
+  }
+
+  venueIndex(venue: VenueId): number {
+    const v = this.venues.indexOf(venue);
+    if (v < 0) throw new Error(`venue "${venue}" is not part of this run (venues: ${this.venues.join(', ')})`);
+    return v;
+  }
+
+  // ---------------------------------------------------------------- ledger
+
+  private post(ts: UnixMs, v: number, account: AccountKind, type: LedgerType, symbol: string, amount: number, note = ''): void {
+    const balanceAfter = account === 'spot' ? this.spotCash[v]! : this.perpWallet(v);
+    this.ledger.push({ seq: this.seq++, ts, venue: this.venues[v]!, account, type, symbol, amount, balanceAfter, note });
+  }
+
+  /** Put `amount` quote units into a venue's spot wallet (the initial capital). */
+  deposit(ts: UnixMs, venue: VenueId, amount: number): void {
+    if (!(amount > 0)) throw new Error(`deposit must be > 0 (got ${amount})`);
+    const v = this.venueIndex(venue);
+    this.spotCash[v]! += amount;
+    this.initialDeposit += amount;
+    this.post(ts, v, 'spot', 'deposit', '', amount, 'initial capital');
+  }
+
+  // ---------------------------------------------------------------- account views
+
+  /** Perp wallet balance of venue `v`: free cash plus isolated margins. */
+  perpWallet(v: number): number {
+    let w = this.perpFree[v]!;
+    if (this.marginMode[v] === 'isolated') {
+      for (let i = 0; i < this.instruments.length; i++) if (this.venueOf[i] === v && this.isPerp[i]) w += this.isoMargin[i]!;
+    }
+    return w;
+  }
+
+  /** Unrealized PnL of perp `i` at the latest mark. */
+  positionUpnl(i: number): number {
+    const q = this.qty[i]!;
+    return q === 0 ? 0 : q * (this.markPx[i]! - this.entry[i]!);
+  }
+
+  perpUnrealized(v: number): number {
+    let u = 0;
+    for (let i = 0; i < this.instruments.length; i++) if (this.venueOf[i] === v && this.isPerp[i]) u += this.positionUpnl(i);
+    return u;
+  }
+
+  positionMaintenance(i: number): number {
+    const q = this.qty[i]!;
+    return q === 0 ? 0 : maintenanceMargin(this.tables[i]!, Math.abs(q) * this.markPx[i]!);
+  }
+
+  perpMaintenance(v: number): number {
+    let m = 0;
+    for (let i = 0; i < this.instruments.length; i++) if (this.venueOf[i] === v && this.isPerp[i]) m += this.positionMaintenance(i);
+    return m;
+  }
+
+  /** Margin balance (wallet + unrealized PnL) of venue `v`'s perp account. */
+  perpEquity(v: number): number {
+    return this.perpWallet(v) + this.perpUnrealized(v);
+  }
+
+  /** Spot wallet value of venue `v`: cash + holdings at the latest close. */
+  spotEquity(v: number): number {
+    let e = this.spotCash[v]!;
+    for (let i = 0; i < this.instruments.length; i++) {
+      if (this.venueOf[i] === v && !this.isPerp[i]) {
+        const q = this.qty[i]!;
+        if (q !== 0) e += q * this.lastPx[i]!;
+      }
+    }
+    return e;
+  }
+
+  /** Total equity, quote units. */
+  equity(): number {
+    let e = 0;
+    for (let v = 0; v < this.venues.length; v++) e += this.spotEquity(v) + this.perpEquity(v);
+    return e;
+  }
+
+  /**
+   * Maintenance margin / margin balance (Binance's "margin ratio"; liquidation at ≥ 1). Isolated:
+   * the worst position's ratio. 0 with no position.
+   */
+  marginRatio(v: number): number {
+    if (this.marginMode[v] === 'cross') {
+      const mm = this.perpMaintenance(v);
+      if (mm === 0) return 0;
+      const mb = this.perpEquity(v);
+      return mb > 0 ? mm / mb : Infinity;
+    }
+    let worst = 0;
+    for (let i = 0; i < this.instruments.length; i++) {
+      if (this.venueOf[i] !== v || !this.isPerp[i] || this.qty[i] === 0) continue;
+      const mb = this.isoMargin[i]! + this.positionUpnl(i);
+      const r = mb > 0 ? this.positionMaintenance(i) / mb : Infinity;
+      if (r > worst) worst = r;
+    }
+    return worst;
+  }
+
+  /** Estimated liquidation price of perp `i` (NaN if flat; 0 if it cannot be liquidated). */
+  liquidationPrice(i: number): number {
+    const q = this.qty[i]!;
+    if (q === 0 || !this.isPerp[i]) return NaN;
+    const v = this.venueOf[i]!;
+    const cacheable = this.marginMode[v] === 'isolated' || this.openPerps[v]! <= 1;
+    if (cacheable && this.liqCacheVer[i] === this.version) return this.liqCache[i]!;
+    let backing: number;
+    if (this.marginMode[v] === 'isolated') backing = this.isoMargin[i]!;
+    else {
+      backing = this.perpFree[v]!;
+      for (let j = 0; j < this.instruments.length; j++) {
+        if (j !== i && this.venueOf[j] === v && this.isPerp[j] && this.qty[j] !== 0) backing += this.positionUpnl(j) - this.positionMaintenance(j);
+      }
+    }
+    const lp = liquidationPrice(this.tables[i]!, q, this.entry[i]!, backing);
+    if (cacheable) {
+      this.liqCache[i] = lp;
+      this.liqCacheVer[i] = this.version;
+    }
+    return lp;
+  }
+
+  /** PnL attribution so far (quote units; costs negative). */
+  pnl(): PnlBreakdown {
+    let inventory = 0;
+    for (let i = 0; i < this.instruments.length; i++) {
+      const q = this.qty[i]!;
+      if (q === 0) continue;
+      inventory += this.isPerp[i] ? q * (this.markPx[i]! - this.entry[i]!) : q * this.lastPx[i]!;
+    }
+    const trading = this.cumRealized + inventory;
+    const funding = this.cumFunding;
+    const fees = -this.cumFees;
+    const slippage = -this.cumSlippage;
+    const interest = this.cumInterest;
+    const liquidation = -this.cumLiqFee;
+    return { funding, trading, fees, slippage, interest, liquidation, total: funding + trading + fees + slippage + interest + liquidation };
+  }
+
+  /** Cumulative attribution parts without allocating (for equity sampling). */
+  cumulative(out: Float64Array): void {
+    let inventory = 0;
+    for (let i = 0; i < this.instruments.length; i++) {
+      const q = this.qty[i]!;
+      if (q === 0) continue;
+      inventory += this.isPerp[i] ? q * (this.markPx[i]! - this.entry[i]!) : q * this.lastPx[i]!;
+    }
+    out[0] = this.cumFunding;
+    out[1] = this.cumRealized + inventory;
+    out[2] = -this.cumFees;
+    out[3] = -this.cumSlippage;
+    out[4] = this.cumInterest;
+    out[5] = -this.cumLiqFee;
+  }
+
+  // ---------------------------------------------------------------- configuration
+
+  /** Set a venue's perp margin mode; only while that account holds no position. */
+  setMarginMode(venue: VenueId, mode: MarginMode): void {
+    const v = this.venueIndex(venue);
+    if (this.marginMode[v] === mode) return;
+    if (this.openPerps[v]! > 0) throw new Error(`cannot change ${venue} margin mode to ${mode} with open perp positions`);
+    this.marginMode[v] = mode;
+    this.version++;
+  }
+
+  /** Set the leverage of perp `i` (> 0). */
+  setLeverage(i: number, leverage: number): void {
+    if (!this.isPerp[i]) throw new Error(`setLeverage: ${this.instruments[i]!.symbol} is not a perp`);
+    if (!(leverage > 0 && Number.isFinite(leverage))) throw new Error(`setLeverage: leverage must be a positive number (got ${leverage})`);
+    this.leverage[i] = leverage;
+  }
+
+  // ---------------------------------------------------------------- cash movements
+
+  /**
+   * Move quote collateral between accounts. Amounts above what can leave the source (spot cash;
+   * perp: margin balance minus initial margin; isolated: free cash) are clamped; returns the amount
+   * moved. `isolatedTarget` (perp instrument id) puts the amount into that position's isolated margin.
+   */
+  transfer(ts: UnixMs, fromVenue: VenueId, fromAccount: AccountKind, toVenue: VenueId, toAccount: AccountKind, amount: number, isolatedTarget = -1): number {
+    if (!(amount > 0) || !Number.isFinite(amount)) throw new Error(`transfer amount must be a positive number (got ${amount})`);
+    const fv = this.venueIndex(fromVenue);
+    const tv = this.venueIndex(toVenue);
+    if (fv === tv && fromAccount === toAccount && isolatedTarget < 0) return 0;
+    const available = this.withdrawable(fv, fromAccount);
+    const amt = Math.min(amount, Math.max(0, available));
+    if (amt <= 0) return 0;
+    if (fromAccount === 'spot') this.spotCash[fv]! -= amt;
+    else this.perpFree[fv]! -= amt;
+    this.post(ts, fv, fromAccount, 'transfer_out', '', -amt, `to ${toVenue} ${toAccount}`);
+    if (toAccount === 'spot') this.spotCash[tv]! += amt;
+    else if (isolatedTarget >= 0 && this.marginMode[tv] === 'isolated') {
+      if (this.venueOf[isolatedTarget] !== tv || !this.isPerp[isolatedTarget]) throw new Error('transfer: isolated target is not a perp on the destination venue');
+      this.isoMargin[isolatedTarget]! += amt;
+    } else this.perpFree[tv]! += amt;
+    this.post(ts, tv, toAccount, 'transfer_in', isolatedTarget >= 0 ? this.instruments[isolatedTarget]!.symbol : '', amt, `from ${fromVenue} ${fromAccount}`);
+    if (fromAccount === 'perp' || toAccount === 'perp') this.version++;
+    return amt;
+  }
+
+  /** Quote cash that can leave an account now. */
+  withdrawable(v: number, account: AccountKind): number {
+    if (account === 'spot') return this.allowSpotBorrow ? Infinity : this.spotCash[v]!;
+    if (this.marginMode[v] === 'isolated') return this.perpFree[v]!;
+    let im = 0;
+    let upnlLoss = 0;
+    for (let i = 0; i < this.instruments.length; i++) {
+      if (this.venueOf[i] !== v || !this.isPerp[i] || this.qty[i] === 0) continue;
+      im += (Math.abs(this.qty[i]!) * this.markPx[i]!) / this.leverage[i]!;
+      const u = this.positionUpnl(i);
+      if (u < 0) upnlLoss += u;
+    }
+    // Binance: max withdrawable = wallet + min(0, uPnL) − initial margin.
+    return this.perpFree[v]! + upnlLoss - im;
+  }
+
+  // ---------------------------------------------------------------- trading
+
+  /**
+   * Book a spot fill of `qty` (> 0) at `quote.refPrice`, fee and slippage charged separately.
+   * Returns null when booked, or why it was refused (no borrowing unless allowed).
+   */
+  spotTrade(ts: UnixMs, i: number, side: 'buy' | 'sell', qty: number, quote: FillQuote, tag: string): RejectReason | null {
+    const v = this.venueOf[i]!;
+    const ins = this.instruments[i]!;
+    const notional = qty * quote.refPrice;
+    if (!this.allowSpotBorrow) {
+      if (side === 'buy' && notional + quote.fee + quote.slippage > this.spotCash[v]! * (1 + EPS) + EPS) return 'insufficient-cash';
+      if (side === 'sell' && qty > this.qty[i]! * (1 + EPS) + EPS) return 'insufficient-holdings';
+    }
+    const signed = side === 'buy' ? qty : -qty;
+    this.qty[i]! += signed;
+    if (Math.abs(this.qty[i]!) < EPS * Math.max(1, qty)) this.qty[i] = 0;
+    this.spotCash[v]! -= signed * quote.refPrice;
+    this.cumRealized -= signed * quote.refPrice;
+    this.post(ts, v, 'spot', 'trade_cash', ins.symbol, -signed * quote.refPrice, `${side} ${qty}`);
+    this.chargeCosts(ts, v, 'spot', ins.symbol, quote);
+    this.record(ts, ins, side, qty, quote, tag);
+    return null;
+  }
+
+  /**
+   * Book a perp fill of `qty` (> 0). Increases must pass the initial margin check (cross: margin
+   * balance after costs ≥ Σ notional / leverage; isolated: free cash ≥ added margin + costs).
+   */
+  perpTrade(ts: UnixMs, i: number, side: 'buy' | 'sell', qty: number, quote: FillQuote, tag: string, reduceOnly = false): RejectReason | null {
+    const v = this.venueOf[i]!;
+    const ins = this.instruments[i]!;
+    const p = quote.refPrice;
+    const q0 = this.qty[i]!;
+    let dq = side === 'buy' ? qty : -qty;
+    if (reduceOnly) {
+      if (q0 === 0 || Math.sign(dq) === Math.sign(q0)) return 'reduce-only';
+      if (Math.abs(dq) > Math.abs(q0)) dq = -q0;
+    }
+    const closing = q0 !== 0 && Math.sign(dq) !== Math.sign(q0) ? Math.min(Math.abs(dq), Math.abs(q0)) : 0;
+    const opening = Math.abs(dq) - closing;
+    const isolated = this.marginMode[v] === 'isolated';
+    const lev = this.leverage[i]!;
+    const costs = quote.fee + quote.slippage;
+    if (opening > 0) {
+      if (isolated) {
+        if ((opening * p) / lev + costs > this.perpFree[v]! * (1 + EPS) + EPS) return 'insufficient-margin';
+      } else {
+        // Initial margin after the trade, positions marked at the latest mark (this one at p).
+        let im = 0;
+        for (let j = 0; j < this.instruments.length; j++) {
+          if (this.venueOf[j] !== v || !this.isPerp[j]) continue;
+          const qj = j === i ? q0 + dq : this.qty[j]!;
+          if (qj !== 0) im += (Math.abs(qj) * (j === i ? p : this.markPx[j]!)) / this.leverage[j]!;
+        }
+        const mbAfter = this.perpEquity(v) - costs;
+        if (im > mbAfter * (1 + EPS) + EPS) return 'insufficient-margin';
+      }
+    }
+    const sign0 = Math.sign(q0);
+    let realized = 0;
+    if (closing > 0) {
+      realized = closing * (p - this.entry[i]!) * sign0;
+      if (isolated) {
+        const release = (this.isoMargin[i]! * closing) / Math.abs(q0);
+        this.isoMargin[i]! -= release;
+        this.perpFree[v]! += release;
+      }
+    }
+    const q1 = q0 + dq;
+    if (opening > 0) {
+      // Opening part: either adding to the same side or the remainder after a flip.
+      const base = closing > 0 ? 0 : Math.abs(q0);
+      this.entry[i] = (base * (closing > 0 ? 0 : this.entry[i]!) + opening * p) / (base + opening);
+      if (isolated) {
+        const add = (opening * p) / lev;
+        this.perpFree[v]! -= add;
+        this.isoMargin[i]! += add;
+      }
+    }
+    this.qty[i] = Math.abs(q1) < EPS * Math.max(1, qty) ? 0 : q1;
+    if (this.qty[i] === 0) {
+      this.entry[i] = 0;
+      if (isolated && this.isoMargin[i] !== 0) {
+        this.perpFree[v]! += this.isoMargin[i]!;
+        this.isoMargin[i] = 0;
+      }
+    }
+    this.openPerpsRecount(v);
+    if (realized !== 0) {
+      this.perpFree[v]! += realized;
+      this.cumRealized += realized;
+      this.post(ts, v, 'perp', 'realized_pnl', ins.symbol, realized, `${side} ${qty} closes ${closing}`);
+    }
+    this.chargeCosts(ts, v, 'perp', ins.symbol, quote);
+    this.record(ts, ins, side, Math.abs(dq), quote, tag);
+    this.version++;
+    return null;
+  }
+
+  private openPerpsRecount(v: number): void {
+    let n = 0;
+    for (let i = 0; i < this.instruments.length; i++) if (this.venueOf[i] === v && this.isPerp[i] && this.qty[i] !== 0) n++;
+    this.openPerps[v] = n;
+  }
+
+  private chargeCosts(ts: UnixMs, v: number, account: AccountKind, symbol: string, quote: FillQuote): void {
+    if (quote.fee !== 0) {
+      if (account === 'spot') this.spotCash[v]! -= quote.fee;
+      else this.perpFree[v]! -= quote.fee;
+      this.cumFees += quote.fee;
+      this.post(ts, v, account, 'fee', symbol, -quote.fee);
+    }
+    if (quote.slippage !== 0) {
+      if (account === 'spot') this.spotCash[v]! -= quote.slippage;
+      else this.perpFree[v]! -= quote.slippage;
+      this.cumSlippage += quote.slippage;
+      this.post(ts, v, account, 'slippage', symbol, -quote.slippage);
+    }
+  }
+
+  private record(ts: UnixMs, ins: Instrument, side: 'buy' | 'sell', qty: number, quote: FillQuote, tag: string): void {
+    this.tradedNotional += qty * quote.price;
+    this.trades.push({ ts, venue: ins.venue, symbol: ins.symbol, side, qty, price: quote.price, fee: quote.fee, slippage: quote.slippage, liquidity: 'taker', tag });
+  }
+
+  // ---------------------------------------------------------------- funding, liquidation, interest
+
+  /**
+   * Settle funding on perp `i` at `ts`: amount = −qty × markPrice × rate into the perp account
+   * (isolated: into the position's margin). Returns the amount (0 and no record when flat).
+   */
+  applyFunding(ts: UnixMs, i: number, rate: number, intervalHours: number, markPrice: number): number {
+    const q = this.qty[i]!;
+    if (q === 0) return 0;
+    const v = this.venueOf[i]!;
+    const ins = this.instruments[i]!;
+    const amount = -q * markPrice * rate;
+    if (this.marginMode[v] === 'isolated') this.isoMargin[i]! += amount;
+    else this.perpFree[v]! += amount;
+    this.cumFunding += amount;
+    this.post(ts, v, 'perp', 'funding', ins.symbol, amount, `rate ${rate} × ${intervalHours}h`);
+    this.fundings.push({ ts, venue: ins.venue, symbol: ins.symbol, qty: q, markPrice, rate, intervalHours, amount });
+    this.version++;
+    return amount;
+  }
+
+  /**
+   * Check perp `i` against a mark bar's extremes: a short is liquidated if `high` reaches its
+   * liquidation price, a long if `low` does. Closes at the liquidation price, charges the fee
+   * (capped at the margin left), records it. Returns true if liquidated.
+   */
+  checkLiquidation(ts: UnixMs, i: number, high: number, low: number): boolean {
+    const q = this.qty[i]!;
+    if (q === 0) return false;
+    const lp = this.liquidationPrice(i);
+    if (q < 0 ? high >= lp : low <= lp) {
+      this.liquidate(ts, i, lp, q < 0 ? high : low);
+      return true;
+    }
+    return false;
+  }
+
+  /** Close perp `i` at `price` as a liquidation. */
+  liquidate(ts: UnixMs, i: number, price: number, markExtreme: number): void {
+    const q = this.qty[i]!;
+    const v = this.venueOf[i]!;
+    const ins = this.instruments[i]!;
+    const equityBefore = this.equity();
+    const realized = q * (price - this.entry[i]!);
+    const isolated = this.marginMode[v] === 'isolated';
+    // Margin left after the close, the most the venue can take as a fee.
+    let left: number;
+    if (isolated) left = this.isoMargin[i]! + realized;
+    else {
+      left = this.perpFree[v]! + realized;
+      for (let j = 0; j < this.instruments.length; j++) if (j !== i && this.venueOf[j] === v && this.isPerp[j]) left += this.positionUpnl(j);
+    }
+    const fee = Math.min(this.margin.liquidationFeeRate(ins.venue) * Math.abs(q) * price, Math.max(0, left));
+    if (isolated) {
+      this.perpFree[v]! += this.isoMargin[i]!;
+      this.isoMargin[i] = 0;
+    }
+    this.qty[i] = 0;
+    this.entry[i] = 0;
+    this.openPerpsRecount(v);
+    this.perpFree[v]! += realized;
+    this.cumRealized += realized;
+    this.post(ts, v, 'perp', 'liquidation_pnl', ins.symbol, realized, `liquidated ${q} at ${price}`);
+    this.perpFree[v]! -= fee;
+    this.cumLiqFee += fee;
+    this.post(ts, v, 'perp', 'liquidation_fee', ins.symbol, -fee);
+    const side = q > 0 ? 'sell' : 'buy';
+    this.tradedNotional += Math.abs(q) * price;
+    this.trades.push({ ts, venue: ins.venue, symbol: ins.symbol, side, qty: Math.abs(q), price, fee, slippage: 0, liquidity: 'taker', tag: 'liquidation' });
+    this.version++;
+    this.liquidations.push({ ts, venue: ins.venue, symbol: ins.symbol, qty: q, price, markPrice: markExtreme, fee, equityBefore, equityAfter: this.equity() });
+  }
+
+  /**
+   * Charge or pay interest for every whole UTC hour boundary passed since the last call, on the
+   * balances held now (borrowed quote and base pay `borrowApr`, positive quote earns `lendApr`).
+   */
+  accrueInterest(ts: UnixMs): void {
+    const hour = Math.floor(ts / MS_PER_HOUR);
+    if (Number.isNaN(this.lastInterestHour)) {
+      this.lastInterestHour = hour;
+      return;
+    }
+    if (hour <= this.lastInterestHour) return;
+    const hours = hour - this.lastInterestHour;
+    this.lastInterestHour = hour;
+    const { borrowApr, lendApr } = this.interest.params;
+    const at = hour * MS_PER_HOUR;
+    for (let v = 0; v < this.venues.length; v++) {
+      let amount = 0;
+      const cash = this.spotCash[v]!;
+      if (cash < 0 && borrowApr > 0) amount += (cash * borrowApr * hours) / 8760;
+      else if (cash > 0 && lendApr > 0) amount += (cash * lendApr * hours) / 8760;
+      for (let i = 0; i < this.instruments.length; i++) {
+        if (this.venueOf[i] === v && !this.isPerp[i] && this.qty[i]! < 0 && borrowApr > 0) {
+          amount += (this.qty[i]! * this.lastPx[i]! * borrowApr * hours) / 8760;
+        }
+      }
+      if (amount !== 0 && Number.isFinite(amount)) {
+        this.spotCash[v]! += amount;
+        this.cumInterest += amount;
+        this.post(at, v, 'spot', 'interest', '', amount, `${hours}h`);
+      }
+    }
+  }
+}

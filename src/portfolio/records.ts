@@ -1,0 +1,88 @@
+/**
+ * Records the portfolio keeps: one ledger of every cash flow, plus the trades, funding payments
+ * and liquidations tables written to the run directory (docs/RUN_FORMAT.md).
+ */
+import type { UnixMs } from '../core/time.js';
+import type { Symbol, VenueId } from '../core/ids.js';
+
+/** Account kinds: a venue's spot wallet or its USDT-margined perp account. */
+export type AccountKind = 'spot' | 'perp';
+
+/** Ledger entry types (docs/RUN_FORMAT.md). */
+export type LedgerType =
+  | 'deposit'
+  | 'trade_cash'
+  | 'realized_pnl'
+  | 'fee'
+  | 'slippage'
+  | 'funding'
+  | 'interest'
+  | 'liquidation_fee'
+  | 'liquidation_pnl'
+  | 'transfer_in'
+  | 'transfer_out';
+
+/** One cash flow. `amount` is signed quote units (+ = into the account). */
+export interface LedgerEntry {
+  seq: number;
+  ts: UnixMs;
+  venue: VenueId;
+  account: AccountKind;
+  type: LedgerType;
+  /** Instrument symbol, '' when none. */
+  symbol: Symbol;
+  amount: number;
+  /** The account's quote cash balance after the flow (perp: wallet balance incl. isolated margins). */
+  balanceAfter: number;
+  note: string;
+}
+
+/** One fill (liquidations appear with tag `liquidation`). Fee and slippage are positive costs. */
+export interface TradeRecord {
+  ts: UnixMs;
+  venue: VenueId;
+  symbol: Symbol;
+  side: 'buy' | 'sell';
+  qty: number;
+  price: number;
+  fee: number;
+  slippage: number;
+  liquidity: 'maker' | 'taker';
+  tag: string;
+}
+
+/** One funding settlement applied to a nonzero position; amount = −qty × markPrice × rate. */
+export interface FundingRecord {
+  ts: UnixMs;
+  venue: VenueId;
+  symbol: Symbol;
+  qty: number;
+  markPrice: number;
+  rate: number;
+  intervalHours: number;
+  amount: number;
+}
+
+/** One liquidation. `price` is the liquidation price, `markPrice` the adverse mark extreme that hit it. */
+export interface LiquidationRecord {
+  ts: UnixMs;
+  venue: VenueId;
+  symbol: Symbol;
+  qty: number;
+  price: number;
+  markPrice: number;
+  fee: number;
+  equityBefore: number;
+  equityAfter: number;
+}
+
+/** Cumulative PnL attribution, quote units; costs are negative. Sums to equity − initial. */
+export interface PnlBreakdown {
+  funding: number;
+  trading: number;
+  fees: number;
+  slippage: number;
+  interest: number;
+  liquidation: number;
+  total: number;
+}

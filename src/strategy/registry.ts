@@ -1,0 +1,85 @@
+/**
+ * Resolve a strategy given on the command line: a built-in name (`delta-neutral` →
+ * `strategies/delta-neutral/index.ts`, compiled to `dist/strategies/…/index.js`) or a path to a
+ * module (`.js`/`.mjs` imported directly, `.ts` through tsx's `tsImport`). The module must
+ * default-export a {@link StrategyFactory}.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UserError } from '../core/errors.js';
+import type { ParamSpec, StrategyFactory } from './types.js';
+
+/** A loaded strategy and where it came from. */
+export interface LoadedStrategy {
+  factory: StrategyFactory;
+  /** Built-in name or the absolute path given. */
+  source: string;
+  builtin: boolean;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** `strategies/` next to this compiled file's tree (dist/src/strategy → dist/strategies). */
+const builtinDir = join(here, '..', '..', 'strategies');
+
+/** Names of the built-in strategies that exist in this build. */
+export function builtinDirectory(): string {
+  return builtinDir;
+}
+
+function looksLikePath(spec: string): boolean {
+  return spec.includes('/') || spec.includes('\\') || /\.(m?js|ts|mts)$/.test(spec);
+}
+
+/** Check that a module's default export is a usable factory; throws a UserError naming what is wrong. */
+export function validateFactory(mod: unknown, where: string): StrategyFactory {
+  const m = mod as { default?: unknown };
+  const f = (m && typeof m === 'object' && 'default' in m ? m.default : undefined) as Partial<StrategyFactory> | undefined;
+  if (!f || typeof f !== 'object') throw new UserError(`${where}: no default export (expected \`export default { name, description, params, universe, create }\`)`);
+  const problems: string[] = [];
+  if (typeof f.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(f.name)) problems.push('name must be a kebab-case string');
+  if (typeof f.description !== 'string') problems.push('description must be a string');
+  if (!f.params || typeof f.params !== 'object') problems.push('params must be an object (a ParamSchema)');
+  else {
+    for (const [k, s] of Object.entries(f.params as Record<string, ParamSpec>)) {
+      if (!s || typeof s !== 'object' || !['number', 'integer', 'boolean', 'enum', 'string'].includes(s.type)) problems.push(`params.${k}: unknown type`);
+      else if (typeof s.help !== 'string') problems.push(`params.${k}: help text missing`);
+    }
+  }
+  if (typeof f.universe !== 'function') problems.push('universe(input) must be a function');
+  if (typeof f.create !== 'function') problems.push('create(params) must be a function');
+  if (problems.length) throw new UserError(`${where}: default export is not a valid strategy factory: ${problems.join('; ')}`);
+  return f as StrategyFactory;
+}
+
+/** Load a strategy by built-in name or module path. */
+export async function loadStrategy(spec: string, cwd = process.cwd()): Promise<LoadedStrategy> {
+  if (!looksLikePath(spec)) {
+    const file = join(builtinDir, spec, 'index.js');
+    if (!existsSync(file)) {
+      throw new UserError(`unknown strategy "${spec}": no built-in strategies/${spec}/ (give a path to a .js or .ts module for your own)`);
+    }
+    const mod = await importOrExplain(pathToFileURL(file).href, file);
+    return { factory: validateFactory(mod, `strategy ${spec} (${file})`), source: spec, builtin: true };
+  }
+  const abs = resolve(cwd, spec);
+  if (!existsSync(abs)) throw new UserError(`strategy file not found: ${abs}`);
+  let mod: unknown;
+  if (/\.(ts|mts)$/.test(abs)) {
+    const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (specifier: string, parent: string) => Promise<unknown> };
+    try {
+      mod = await tsImport(pathToFileURL(abs).href, import.meta.url);
+    } catch (e) {
+      throw new UserError(`strategy ${abs} failed to load: ${(e as Error).message}`);
+    }
+  } else mod = await importOrExplain(pathToFileURL(abs).href, abs);
+  return { factory: validateFactory(mod, `strategy ${abs}`), source: abs, builtin: false };
+}
+
+async function importOrExplain(url: string, file: string): Promise<unknown> {
+  try {
+    return await import(url);
+  } catch (e) {
+    throw new UserError(`strategy ${file} failed to load: ${(e as Error).message}`);
+  }
+}

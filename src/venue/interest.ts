@@ -1,0 +1,26 @@
+/**
+ * Interest on spot balances: a constant-APR model. A negative quote balance or a negative base
+ * position in a spot wallet is a margin loan and pays `borrowApr`; a positive quote balance earns
+ * `lendApr`. Interest is charged hourly on the balance at the hour boundary, like Binance margin
+ * (https://www.binance.com/en/margin-fee: "interest is calculated and charged hourly"), at
+ * APR / 8760 per hour (simple).
+ */
+export interface InterestModelParams {
+  /** Decimal APR paid on borrowed quote or base (market value). Default 0.10. */
+  borrowApr: number;
+  /** Decimal APR earned on idle positive quote cash in spot wallets. Default 0. */
+  lendApr: number;
+}
+
+export interface InterestModel {
+  readonly name: 'constant-apr';
+  readonly params: InterestModelParams;
+}
+
+export const DEFAULT_INTEREST_PARAMS: InterestModelParams = { borrowApr: 0.1, lendApr: 0 };
+
+export function constantAprInterest(params: Partial<InterestModelParams> = {}): InterestModel {
+  const p = { ...DEFAULT_INTEREST_PARAMS, ...params };
+  if (!(p.borrowApr >= 0) || !(p.lendApr >= 0)) throw new Error(`interest APRs must be ≥ 0 (got ${JSON.stringify(p)})`);
+  return { name: 'constant-apr', params: p };
+}

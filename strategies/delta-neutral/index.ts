@@ -1,0 +1,210 @@
+/**
+ * `delta-neutral`: the classic funding carry. Long spot and short the linear perp on one venue in
+ * equal base quantity, so price moves cancel and the short collects funding while it is positive.
+ *
+ * Sizing: spot notional N and perp margin N / leverage add up to the capital, less a 1 % buffer for
+ * fees, slippage and basis: N = equity × L / (L + 1) × 0.99.
+ * Entry when the simple APR of the trailing `lookback` settlements (mean of rate × 8760 / interval
+ * hours) is ≥ `entryApr`; exit when it falls to ≤ `exitApr` (hysteresis: exitApr < entryApr).
+ * `topUp`: when the perp account's margin ratio (maintenance / margin balance) reaches
+ * `topUpRatio`, sell spot and buy back the same perp qty so that the proceeds restore the perp
+ * margin to notional / leverage; without it a rally can liquidate the short while the gains sit in
+ * spot. If the hedge drifts by more than `rebalanceBand` (e.g. after a liquidation) the book is
+ * unwound and re-entered when the signal allows.
+ */
+import { perpOf, spotOf } from '../../src/core/ids.js';
+import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, ParamValues, RejectEvent, Strategy, StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
+
+/** Typed params of the strategy. */
+export interface DeltaNeutralParams {
+  leverage: number;
+  entryApr: number;
+  exitApr: number;
+  lookback: number;
+  rebalanceBand: number;
+  topUp: boolean;
+  topUpRatio: number;
+  marginMode: 'cross' | 'isolated';
+}
+
+type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'topping-up';
+
+/** Fraction of equity kept aside for costs and basis when sizing. */
+const SIZE_BUFFER = 0.01;
+
+export class DeltaNeutral implements Strategy {
+  private spot!: Instrument;
+  private perp!: Instrument;
+  private phase: Phase = 'flat';
+  private readonly pending = new Set<number>();
+  private cachedCount = -1;
+  private cachedApr = NaN;
+  /** Counters for the log at the end. */
+  private entries = 0;
+  private topUps = 0;
+  private rebalances = 0;
+
+  constructor(private readonly p: DeltaNeutralParams) {
+    if (!(p.exitApr < p.entryApr)) throw new Error(`delta-neutral: exitApr (${p.exitApr}) must be below entryApr (${p.entryApr}) for hysteresis`);
+  }
+
+  onStart(ctx: StrategyContext): void {
+    const perps = ctx.market.instruments().filter((i) => i.type === 'perp');
+    if (perps.length !== 1) throw new Error(`delta-neutral trades one perp; the run loaded ${perps.length}`);
+    this.perp = perps[0]!;
+    this.spot = ctx.market.instrument(this.perp.venue, spotOf(this.perp.symbol));
+    ctx.setMarginMode(this.perp.venue, this.p.marginMode);
+    ctx.setLeverage(this.perp, this.p.leverage);
+  }
+
+  /** Simple APR of the trailing `lookback` settlements, cached per settlement count. */
+  private signal(ctx: StrategyContext): number {
+    const n = ctx.market.fundingCount(this.perp);
+    if (n !== this.cachedCount) {
+      this.cachedCount = n;
+      this.cachedApr = ctx.market.trailingFundingApr(this.perp, this.p.lookback);
+    }
+    return this.cachedApr;
+  }
+
+  onBar(ctx: StrategyContext, bar: BarEvent): void {
+    if (bar.instrument !== this.perp || this.pending.size > 0) return;
+    const apr = this.signal(ctx);
+    if (this.phase === 'flat') {
+      if (apr >= this.p.entryApr) this.enter(ctx);
+      return;
+    }
+    if (this.phase !== 'holding') return;
+    const s = ctx.portfolio.position(this.spot);
+    const q = ctx.portfolio.position(this.perp);
+    if (s <= 0 || Math.abs(s + q) / s > this.p.rebalanceBand) {
+      this.rebalances++;
+      this.exit(ctx, 'rebalance');
+      return;
+    }
+    if (apr <= this.p.exitApr) {
+      this.exit(ctx, 'exit');
+      return;
+    }
+    if (this.p.topUp && ctx.portfolio.perpAccount(this.perp.venue).marginRatio() >= this.p.topUpRatio) this.topUp(ctx);
+  }
+
+  private enter(ctx: StrategyContext): void {
+    const venue = this.perp.venue;
+    // Consolidate everything in the spot wallet first (leftovers from a previous round).
+    const back = ctx.portfolio.perpAccount(venue).withdrawable();
+    if (back > 1e-9) ctx.transfer({ fromVenue: venue, fromAccount: 'perp', toVenue: venue, toAccount: 'spot', amount: back });
+    const equity = ctx.portfolio.equity();
+    const L = this.p.leverage;
+    const notional = ((equity * L) / (L + 1)) * (1 - SIZE_BUFFER);
+    if (!(notional > 0)) return;
+    const margin = (notional / L) * (1 + SIZE_BUFFER) + notional * 0.001;
+    ctx.transfer({ fromVenue: venue, fromAccount: 'spot', toVenue: venue, toAccount: 'perp', amount: margin });
+    const [a, b] = ctx.hedge({ long: this.spot, short: this.perp, notional, tag: 'enter' });
+    this.pending.add(a).add(b);
+    this.phase = 'entering';
+    this.entries++;
+  }
+
+  private exit(ctx: StrategyContext, tag: string): void {
+    const s = ctx.portfolio.position(this.spot);
+    const q = ctx.portfolio.position(this.perp);
+    if (s > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty: s, tag }));
+    if (q !== 0) this.pending.add(ctx.order({ instrument: this.perp, side: q < 0 ? 'buy' : 'sell', qty: Math.abs(q), reduceOnly: true, tag }));
+    this.phase = this.pending.size > 0 ? 'exiting' : 'flat';
+    if (this.phase === 'flat') this.consolidate(ctx);
+  }
+
+  /** Sell spot and buy back the same perp qty so the proceeds restore margin = notional / leverage. */
+  private topUp(ctx: StrategyContext): void {
+    const pa = ctx.portfolio.perpAccount(this.perp.venue);
+    const price = ctx.market.mark(this.perp);
+    const s = ctx.portfolio.position(this.spot);
+    const L = this.p.leverage;
+    const x = ((s * price) / L - pa.marginBalance()) / (price * (1 + 1 / L));
+    if (!(x > 0)) return;
+    const qty = Math.min(x * (1 + SIZE_BUFFER), s);
+    this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty, tag: 'topup' }));
+    this.pending.add(ctx.order({ instrument: this.perp, side: 'buy', qty, reduceOnly: true, tag: 'topup' }));
+    this.phase = 'topping-up';
+    this.topUps++;
+  }
+
+  private consolidate(ctx: StrategyContext): void {
+    const venue = this.perp.venue;
+    const back = ctx.portfolio.perpAccount(venue).withdrawable();
+    if (back > 1e-9) ctx.transfer({ fromVenue: venue, fromAccount: 'perp', toVenue: venue, toAccount: 'spot', amount: back });
+  }
+
+  private settled(ctx: StrategyContext, orderId: number): void {
+    this.pending.delete(orderId);
+    if (this.pending.size > 0) return;
+    if (this.phase === 'entering' || this.phase === 'topping-up') {
+      if (this.phase === 'topping-up') {
+        const cash = ctx.portfolio.spotCash(this.spot.venue);
+        if (cash > 0) {
+          ctx.transfer({
+            fromVenue: this.spot.venue,
+            fromAccount: 'spot',
+            toVenue: this.perp.venue,
+            toAccount: 'perp',
+            amount: cash,
+            ...(this.p.marginMode === 'isolated' ? { instrument: this.perp } : {}),
+          });
+        }
+      }
+      this.phase = ctx.portfolio.position(this.perp) !== 0 || ctx.portfolio.position(this.spot) > 0 ? 'holding' : 'flat';
+    } else if (this.phase === 'exiting') {
+      this.consolidate(ctx);
+      this.phase = 'flat';
+    }
+  }
+
+  onFill(ctx: StrategyContext, fill: FillEvent): void {
+    this.settled(ctx, fill.orderId);
+  }
+
+  onReject(ctx: StrategyContext, reject: RejectEvent): void {
+    ctx.log.warn(`delta-neutral: ${reject.tag} order ${reject.orderId} rejected (${reject.reason})`);
+    this.settled(ctx, reject.orderId);
+  }
+
+  onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {
+    ctx.log.warn(`delta-neutral: perp leg liquidated (${liq.qty} at ${liq.price}); the spot leg is now unhedged`);
+  }
+
+  onFunding(_ctx: StrategyContext, _funding: FundingEvent): void {
+    // Nothing to do: the signal is read from the market view (cached per settlement count).
+  }
+
+  onEnd(ctx: StrategyContext): void {
+    ctx.log.info(`delta-neutral: ${this.entries} entries, ${this.topUps} top-ups, ${this.rebalances} rebalances`);
+  }
+}
+
+const factory: StrategyFactory = {
+  name: 'delta-neutral',
+  description: 'Long spot / short perp in equal qty on one venue; collects funding while the trailing APR is high enough.',
+  params: {
+    leverage: { type: 'number', default: 2, min: 0.1, max: 20, unit: '×', help: 'perp leg leverage: margin = notional / leverage' },
+    entryApr: { type: 'number', default: 0.05, min: -1, max: 10, unit: 'APR', help: 'enter when the trailing funding APR (simple) is at least this' },
+    exitApr: { type: 'number', default: 0, min: -1, max: 10, unit: 'APR', help: 'exit when the trailing funding APR falls to this or below (< entryApr)' },
+    lookback: { type: 'integer', default: 9, min: 1, max: 1000, unit: 'settlements', help: 'settlements averaged for the signal (9 = 3 days of 8h)' },
+    rebalanceBand: { type: 'number', default: 0.05, min: 0, max: 1, help: 'hedge drift |spot + perp| / spot that triggers an unwind and re-entry' },
+    topUp: { type: 'boolean', default: true, help: 'move collateral from spot to perp margin when the margin ratio reaches topUpRatio' },
+    topUpRatio: { type: 'number', default: 0.5, min: 0.01, max: 0.99, help: 'margin ratio (maintenance / margin balance; 1 = liquidation) that triggers a top-up' },
+    marginMode: { type: 'enum', default: 'cross', values: ['cross', 'isolated'], help: 'perp account margin mode' },
+  },
+  universe(input) {
+    const venue = input.venues[0]!;
+    return [
+      { venue, symbol: spotOf(input.symbol) },
+      { venue, symbol: perpOf(input.symbol) },
+    ];
+  },
+  create(params: ParamValues) {
+    return new DeltaNeutral(params as unknown as DeltaNeutralParams);
+  },
+};
+
+export default factory;
