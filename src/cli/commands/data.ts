@@ -74,7 +74,8 @@ const dataCommand: CommandModule = {
               .option('flush-rows', { type: 'number', hidden: true, describe: 'Store after this many fetched rows (default 5000)' })
               .option('retries', { type: 'number', hidden: true, describe: 'Retries per request (default 5)' })
               .option('backoff-ms', { type: 'number', hidden: true, describe: 'First retry delay, doubled each retry (default 1000)' })
-              .option('timeout-ms', { type: 'number', hidden: true, describe: 'Request timeout (default 10000)' }),
+              .option('timeout-ms', { type: 'number', hidden: true, describe: 'Request timeout (default 10000)' })
+              .option('now', { type: 'string', hidden: true, describe: 'Testing: pretend the current time is this instant' }),
           async (args) => {
             const { fetchCommand } = await import('../../data/fetch/command.js');
             await fetchCommand({
@@ -93,6 +94,7 @@ const dataCommand: CommandModule = {
               retries: args.retries,
               backoffMs: args['backoff-ms'],
               timeoutMs: args['timeout-ms'],
+              now: args.now,
             });
           },
         )

@@ -25,6 +25,8 @@ export interface FetchCommandArgs {
   retries?: number;
   backoffMs?: number;
   timeoutMs?: number;
+  /** Testing: pretend the current time is this instant (ISO or epoch ms). */
+  now?: string;
 }
 
 function instant(text: string, option: string): number {
@@ -97,6 +99,7 @@ export async function fetchCommand(args: FetchCommandArgs): Promise<void> {
       pageLimit: args.pageLimit,
       flushRows: args.flushRows,
       retry,
+      nowMs: args.now !== undefined ? instant(args.now, '--now') : undefined,
       onProgress: tty ? progressPrinter(process.stderr) : undefined,
       onRetry: (msg) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}perpcarry: ${msg}\n`),
     });

@@ -2,6 +2,7 @@
  * The ccxt boundary: creates a ccxt exchange (ccxt is imported lazily, only here), points it at a
  * test server when asked, and runs calls with retries. This is the only file that loads ccxt.
  */
+import { Agent as HttpAgent } from 'node:http';
 import type { Exchange } from 'ccxt';
 import { UserError } from '../../core/errors.js';
 import type { FetchVenue, VenueSpec } from './venues.js';
@@ -108,6 +109,8 @@ export async function openExchange(spec: VenueSpec, opts: { apiBase?: string; wi
   options['adjustForTimeDifference'] = false;
   const urls = ex.urls as Loose;
   if (opts.apiBase) urls['api'] = overrideApiUrls(urls['api'], opts.apiBase, spec.id);
+  // ccxt defaults to an https agent, which refuses plain-http URLs such as a loopback emulator's.
+  if (opts.apiBase?.startsWith('http:')) (ex as unknown as Loose)['agent'] = new HttpAgent({ keepAlive: true });
   const apiBase = opts.apiBase ?? firstUrl(urls['api']).replace(/^(https?:\/\/[^/]+).*$/, '$1');
   const last: OpenExchange['last'] = { status: undefined, retryAfter: undefined };
   // Record the status and Retry-After of each response before ccxt turns it into an exception.
@@ -195,7 +198,7 @@ export async function withRetry<T>(
         throw new FetchFailedError(`${what} failed${status !== undefined ? ` (HTTP ${status})` : ''}: ${cause}`, status, attempt + 1);
       }
       if (attempt >= policy.retries) {
-        const where = oe.apiBase;
+        const where = /https?:\/\/[^/\s]+/.exec(cause)?.[0] ?? oe.apiBase;
         if (!sawResponse) {
           throw new FetchFailedError(
             `${oe.venue} is unreachable at ${where}: ${what} got no response in ${attempt + 1} attempts (last: ${cause}). Check the network connection.`,

@@ -18,7 +18,7 @@ import { floorTo, isoUtc, MS_PER_HOUR, timeframeToMs, type UnixMs } from '../../
 import { storeSeries, type Provenance } from '../catalog.js';
 import { KIND_COLUMNS } from '../schema.js';
 import { mergeSeries, readSeriesFile, type SeriesColumns } from '../store.js';
-import { openExchange, withRetry, DEFAULT_RETRY_POLICY, type OpenExchange, type RetryPolicy } from './exchange.js';
+import { openExchange, withRetry, DEFAULT_RETRY_POLICY, FetchFailedError, type OpenExchange, type RetryPolicy } from './exchange.js';
 import {
   cleanWindow,
   fillFundingIntervals,
@@ -153,8 +153,21 @@ function ccxtMethod(kind: SeriesKind): string {
   return 'fetchOHLCV';
 }
 
-/** One request for the inclusive window [s, e]. Returns the page as (unsorted) series columns. */
-async function fetchPage(oe: OpenExchange, spec: VenueSpec, job: SeriesJob, s: UnixMs, e: UnixMs, limit: number): Promise<SeriesColumns> {
+/** A fetched page: rows as (unsorted) series columns, plus ccxt's row count and latest raw ts. */
+interface PageResult {
+  page: SeriesColumns;
+  rawCount: number;
+  rawMaxTs: number;
+}
+
+function rawStats(ts: (number | null | undefined)[]): { rawCount: number; rawMaxTs: number } {
+  let rawMaxTs = -Infinity;
+  for (const t of ts) if (typeof t === 'number' && t > rawMaxTs) rawMaxTs = t;
+  return { rawCount: ts.length, rawMaxTs };
+}
+
+/** One request for the inclusive window [s, e]. */
+async function fetchPage(oe: OpenExchange, spec: VenueSpec, job: SeriesJob, s: UnixMs, e: UnixMs, limit: number): Promise<PageResult> {
   const ex = oe.ex;
   const until = spec.untilExclusive ? e + 1 : e;
   const what = `${spec.id} ${ccxtMethod(job.kind)} ${job.symbol}`;
@@ -163,17 +176,17 @@ async function fetchPage(oe: OpenExchange, spec: VenueSpec, job: SeriesJob, s: U
       // ccxt okx ignores `until` for funding; its exclusive `after` cursor bounds the window.
       const params = spec.id === 'okx' ? { after: until } : { until };
       const rows = (await ex.fetchFundingRateHistory(job.symbol, s, limit, params)) as unknown as CcxtFundingRow[];
-      return fundingToSeries(rows, what);
+      return { page: fundingToSeries(rows, what), ...rawStats(rows.map((r) => r.timestamp)) };
     }
     case 'open_interest': {
       const rows = (await ex.fetchOpenInterestHistory(job.symbol, job.timeframe, s, limit, { until })) as unknown as CcxtOpenInterestRow[];
-      return openInterestToSeries(rows, what);
+      return { page: openInterestToSeries(rows, what), ...rawStats(rows.map((r) => r.timestamp)) };
     }
     default: {
       const params: Record<string, unknown> = { until };
       if (job.kind === 'mark' || job.kind === 'index') params['price'] = job.kind;
       const rows = (await ex.fetchOHLCV(job.symbol, job.timeframe, s, limit, params)) as unknown as CcxtOhlcvRow[];
-      return ohlcvToSeries(rows, job.kind, what);
+      return { page: ohlcvToSeries(rows, job.kind, what), ...rawStats(rows.map((r) => r[0])) };
     }
   }
 }
@@ -301,22 +314,30 @@ async function fetchSeries(oe: OpenExchange, spec: VenueSpec, job: SeriesJob, op
     summary.replaced += r.replaced;
   };
   for (const [a, b] of ranges) {
-    for (let s = a; s < b; s += windowMs) {
+    let s = a;
+    while (s < b) {
       const e = Math.min(s + windowMs, b) - 1;
       const what = `${label} [${isoUtc(s)} .. ${isoUtc(e + 1)})`;
-      const page = await withRetry(oe, what, () => fetchPage(oe, spec, job, s, e, limit), ({ attempt, delayMs, cause }) =>
+      const start = s;
+      const res = await withRetry(oe, what, () => fetchPage(oe, spec, job, start, e, limit), ({ attempt, delayMs, cause }) =>
         opts.onRetry?.(`${what}: retry ${attempt}/${oe.policy.retries} in ${delayMs} ms after ${cause}`),
       );
       summary.requests++;
-      const clean = cleanWindow(page, job.kind, from, to);
+      const clean = cleanWindow(res.page, job.kind, from, to);
       summary.fetchedRows += clean.ts.length;
       if (clean.ts.length > 0) {
         pending.push(clean);
         pendingRows += clean.ts.length;
       }
       if (pendingRows >= flushRows) flush();
-      done += e + 1 - s;
-      opts.onProgress?.({ label, fraction: total > 0 ? done / total : 1, rows: summary.fetchedRows, doneUntilMs: e + 1, fromMs: from, toMs: to, requests: summary.requests });
+      // A window holds at most `limit` rows, so a full page normally ends in the window's last
+      // slot. A full page that stops earlier was cut short (duplicates, or ccxt trimming to
+      // `limit`): continue from its last row instead of skipping the rest of the window.
+      let next = e + 1;
+      if (res.rawCount >= limit && res.rawMaxTs + stepMs <= e) next = Math.max(res.rawMaxTs, s + 1);
+      done += next - s;
+      s = next;
+      opts.onProgress?.({ label, fraction: total > 0 ? Math.min(1, done / total) : 1, rows: summary.fetchedRows, doneUntilMs: s, fromMs: from, toMs: to, requests: summary.requests });
     }
   }
   flush();
@@ -353,9 +374,14 @@ export async function runFetch(opts: FetchOptions): Promise<FetchSummary> {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
   const oe = await openExchange(spec, { apiBase: opts.apiBase, withSpot: jobs.some((j) => !parseSymbol(j.symbol).isPerp), policy });
   const fetchedAt = new Date(nowMs).toISOString();
-  await withRetry(oe, `${spec.id} loadMarkets`, () => oe.ex.loadMarkets(), ({ attempt, delayMs, cause }) =>
-    opts.onRetry?.(`${spec.id} loadMarkets: retry ${attempt}/${policy.retries} in ${delayMs} ms after ${cause}`),
-  );
+  try {
+    await withRetry(oe, `${spec.id} loadMarkets`, () => oe.ex.loadMarkets(), ({ attempt, delayMs, cause }) =>
+      opts.onRetry?.(`${spec.id} loadMarkets: retry ${attempt}/${policy.retries} in ${delayMs} ms after ${cause}`),
+    );
+  } catch (e) {
+    if (e instanceof UserError) e.message += ' Nothing was stored.';
+    throw e;
+  }
   for (const job of jobs) {
     if (job.skipped) continue;
     const market = (oe.ex.markets as Record<string, { swap?: boolean; spot?: boolean } | undefined>)[job.symbol];
@@ -368,7 +394,14 @@ export async function runFetch(opts: FetchOptions): Promise<FetchSummary> {
     if (job.kind !== 'ohlcv' && !market.swap) job.skipped = `${job.symbol} is not a perpetual swap on ${spec.id}`;
   }
   const series: SeriesFetchSummary[] = [];
-  for (const job of jobs) series.push(await fetchSeries(oe, spec, job, opts, nowMs, fetchedAt));
+  for (const job of jobs) {
+    try {
+      series.push(await fetchSeries(oe, spec, job, opts, nowMs, fetchedAt));
+    } catch (e) {
+      if (e instanceof FetchFailedError) e.message += ' Rows stored before the failure are intact; rerun the same command to resume.';
+      throw e;
+    }
+  }
   return {
     exchange: spec.id,
     symbol: opts.symbol,
