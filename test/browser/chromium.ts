@@ -31,6 +31,8 @@ export interface ChartProbe {
   points: number;
   /** Canvas pixels that are not fully transparent/white. */
   inkPixels: number;
+  /** Ink that disappears when every data series is hidden (the plotted data itself). */
+  seriesInkPixels: number;
   width: number;
   height: number;
 }
@@ -50,15 +52,28 @@ export interface PageProbe {
   bestCells: string[];
 }
 
-const PROBE_JS = `(() => {
+const PROBE_JS = `(async () => {
   const st = window.__perpcarry;
-  const charts = st.charts.map((c) => {
+  const settle = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  const ink = (plot) => {
+    const canvas = plot.ctx.canvas;
+    const img = plot.ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < img.length; i += 4) if (img[i + 3] > 0 && !(img[i] > 250 && img[i + 1] > 250 && img[i + 2] > 250)) n++;
+    return n;
+  };
+  const charts = [];
+  for (const c of st.charts) {
+    const all = ink(c.plot);
+    // Hide every data series: what remains is axes and grid. The difference is the data's ink.
+    for (let i = 1; i < c.plot.series.length; i++) c.plot.setSeries(i, { show: false });
+    await settle();
+    const bare = ink(c.plot);
+    for (let i = 1; i < c.plot.series.length; i++) c.plot.setSeries(i, { show: true });
+    await settle();
     const canvas = c.plot.ctx.canvas;
-    const img = c.plot.ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-    let ink = 0;
-    for (let i = 0; i < img.length; i += 4) if (img[i + 3] > 0 && !(img[i] > 250 && img[i + 1] > 250 && img[i + 2] > 250)) ink++;
-    return { id: c.id, lengths: c.plot.data.map((a) => a.length), points: c.points, inkPixels: ink, width: canvas.width, height: canvas.height };
-  });
+    charts.push({ id: c.id, lengths: c.plot.data.map((a) => a.length), points: c.points, inkPixels: all, seriesInkPixels: all - bare, width: canvas.width, height: canvas.height });
+  }
   return {
     title: document.title,
     charts,
