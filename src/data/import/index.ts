@@ -162,7 +162,7 @@ type Cell = unknown;
 /** Parse a numeric cell; returns NaN for null/empty only when `nullable`, else throws. */
 function numberCell(table: RawTable, col: string, row: number, v: Cell, nullable: boolean, percent: boolean | 'rate-decimal'): number {
   if (typeof v === 'number') {
-    if (Number.isFinite(v)) return percent === true ? v / 100 : v;
+    if (Number.isFinite(v)) return percent === true ? percentToDecimal(String(v)) : v;
     if (Number.isNaN(v) && nullable) return NaN;
     throw new DataError(table.file, `value is ${v}`, table.rowNumber(row), col);
   }
@@ -181,8 +181,19 @@ function numberCell(table: RawTable, col: string, row: number, v: Cell, nullable
     if (/^[-+]?(nan|inf(inity)?)$/i.test(s)) throw new DataError(table.file, `value is ${s}`, table.rowNumber(row), col);
     throw new DataError(table.file, `not a number: "${s}"`, table.rowNumber(row), col);
   }
-  const x = Number(s);
-  return percent === true ? x / 100 : x;
+  return percent === true ? percentToDecimal(s) : Number(s);
+}
+
+/**
+ * "0.002184" (percent) → 0.00002184 by moving the decimal point in the text, so the result is the
+ * double nearest the decimal value (x / 100 in floating point can be off by one ulp).
+ */
+export function percentToDecimal(s: string): number {
+  const m = /^([-+]?)(\d*)\.?(\d*)$/.exec(s);
+  if (!m) return Number(s) / 100;
+  const [, sign, int, frac] = m as unknown as [string, string, string, string];
+  const digits = int.padStart(2, '0');
+  return Number(`${sign}${digits.slice(0, -2) || '0'}.${digits.slice(-2)}${frac}`);
 }
 const NUMBER_RE = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
@@ -421,8 +432,8 @@ function firstBreak(ts: Float64Array, ok: (a: number, b: number) => boolean): nu
 
 /**
  * Fill `interval_hours` when the file has no interval column: a fixed `--interval-hours`, else the
- * spacing to the previous settlement, except across a gap (a step that is a multiple of the next
- * step) where the next step is used. A single row with nothing to infer from is an error.
+ * spacing to the previous settlement, except across a gap (a step longer than the steps on both
+ * sides and a multiple of the next one) where the next step is used. A single row with nothing to infer from is an error.
  */
 export function inferIntervals(ts: Float64Array, iv: Float64Array, fixedHours: number | undefined, fromColumn: boolean, notes: string[]): void {
   if (fromColumn) return;
@@ -440,10 +451,18 @@ export function inferIntervals(ts: Float64Array, iv: Float64Array, fixedHours: n
   for (let k = 0; k < n; k++) {
     const prev = k > 0 ? step(k) : undefined;
     const next = k + 1 < n ? step(k + 1) : undefined;
+    const before = k > 1 ? step(k - 1) : undefined;
     let h: number;
     if (prev === undefined) h = next!;
-    else if (next !== undefined && prev > next && Math.abs(prev / next - Math.round(prev / next)) < 1e-9) h = next;
-    else h = prev;
+    else if (
+      next !== undefined &&
+      prev > next &&
+      (before === undefined || prev > before) &&
+      Math.abs(prev / next - Math.round(prev / next)) < 1e-9
+    ) {
+      // A step longer than both neighbours and a multiple of the next one: missing settlements.
+      h = next;
+    } else h = prev;
     iv[k] = h;
   }
   notes.push('interval_hours inferred from the spacing of consecutive settlements');
