@@ -13,6 +13,7 @@ export interface CommandModule {
 async function loadCommands(): Promise<CommandModule[]> {
   const mods = await Promise.all([
     import('./commands/data.js'),
+    import('./commands/backtest.js'),
     import('./commands/strategies.js'),
     import('./commands/report.js'),
     import('./commands/compare.js'),

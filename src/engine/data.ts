@@ -11,6 +11,7 @@ import { UserError } from '../core/errors.js';
 import { parseSymbol, seriesRelPath, type SeriesKind, type Symbol, type VenueId } from '../core/ids.js';
 import { MS_PER_DAY, isoUtc, type UnixMs } from '../core/time.js';
 import { readSeriesFile, type SeriesColumns } from '../data/store.js';
+import { validateSeries } from '../data/validate.js';
 import type { Instrument } from '../venue/instrument.js';
 
 /** OHLC(V) bars, stamped at open time. */
@@ -109,24 +110,13 @@ function toBars(s: SeriesColumns, path: string, withVolume: boolean): BarSeries 
   };
 }
 
-/** Check bars: strictly increasing ts, finite positive OHLC, low ≤ open/close ≤ high. */
-export function checkBars(b: BarSeries, path: string, problems: string[], max = 20): void {
-  const n = b.ts.length;
-  for (let r = 0; r < n && problems.length < max; r++) {
-    const o = b.open[r]!, h = b.high[r]!, l = b.low[r]!, c = b.close[r]!;
-    if (r > 0 && !(b.ts[r]! > b.ts[r - 1]!)) problems.push(`${path}: row ${r + 1} (ts ${b.ts[r]}): timestamps not strictly increasing`);
-    if (!(o > 0 && h > 0 && l > 0 && c > 0) || !Number.isFinite(h)) problems.push(`${path}: row ${r + 1} (${isoUtc(b.ts[r]!)}): non-positive or non-finite price`);
-    else if (!(l <= Math.min(o, c) && h >= Math.max(o, c))) problems.push(`${path}: row ${r + 1} (${isoUtc(b.ts[r]!)}): low/high do not bracket open/close`);
-  }
-}
-
-/** Check funding: increasing ts, finite rates within ±5 % per interval, positive interval. */
-export function checkFunding(f: FundingSeries, path: string, problems: string[], max = 20): void {
-  for (let r = 0; r < f.ts.length && problems.length < max; r++) {
-    if (r > 0 && !(f.ts[r]! > f.ts[r - 1]!)) problems.push(`${path}: row ${r + 1} (ts ${f.ts[r]}): timestamps not strictly increasing`);
-    const rate = f.rate[r]!;
-    if (!Number.isFinite(rate) || Math.abs(rate) > 0.05) problems.push(`${path}: row ${r + 1} (${isoUtc(f.ts[r]!)}), column "rate": implausible rate ${rate}`);
-    if (!(f.intervalHours[r]! > 0)) problems.push(`${path}: row ${r + 1} (${isoUtc(f.ts[r]!)}), column "interval_hours": ${f.intervalHours[r]} is not a positive number of hours`);
+/** Append the errors of a validation report to `problems` (file, row, ts, detail). */
+function collectErrors(series: SeriesColumns, kind: SeriesKind, timeframe: string | undefined, path: string, problems: string[]): void {
+  const rep = validateSeries(series, kind, timeframe);
+  for (const issue of rep.issues) {
+    if (issue.severity !== 'error') continue;
+    const ex = issue.examples.map((e) => `window row ${e.row + 1} (${Number.isFinite(e.ts) ? isoUtc(e.ts) : e.ts}): ${e.detail}`).join('; ');
+    problems.push(`${path}: ${issue.message} ×${issue.count}${ex ? ` — e.g. ${ex}` : ''}`);
   }
 }
 
@@ -157,21 +147,23 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
     const o = readSeriesFile(ohlcvPath, { fromMs, toMs });
     if (o.ts.length === 0) throw new UserError(`${ohlcvPath}: no bars in [${isoUtc(fromMs)}, ${isoUtc(toMs)})`);
     const b = toBars(o, ohlcvPath, true);
-    checkBars(b, ohlcvPath, problems);
+    collectErrors(o, 'ohlcv', timeframe, ohlcvPath, problems);
     bars.push(b);
     addFile(ohlcvPath, b.ts.length, ins, 'ohlcv', timeframe);
     if (ins.type === 'perp') {
       const mp = join(dataDir, rel('mark'));
       if (existsSync(mp)) {
-        const m = toBars(readSeriesFile(mp, { fromMs, toMs }), mp, false);
-        checkBars(m, mp, problems);
+        const ms = readSeriesFile(mp, { fromMs, toMs });
+        const m = toBars(ms, mp, false);
+        collectErrors(ms, 'mark', timeframe, mp, problems);
         mark.push(m.ts.length ? m : null);
         addFile(mp, m.ts.length, ins, 'mark', timeframe);
       } else mark.push(null);
       const ip = join(dataDir, rel('index'));
       if (existsSync(ip)) {
-        const x = toBars(readSeriesFile(ip, { fromMs, toMs }), ip, false);
-        checkBars(x, ip, problems);
+        const xs = readSeriesFile(ip, { fromMs, toMs });
+        const x = toBars(xs, ip, false);
+        collectErrors(xs, 'index', timeframe, ip, problems);
         index.push(x.ts.length ? x : null);
         addFile(ip, x.ts.length, ins, 'index', timeframe);
       } else index.push(null);
@@ -184,7 +176,7 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
           intervalHours: col(f, 'interval_hours', fp),
           markPrice: f.columns['mark_price'] ?? new Float64Array(f.ts.length).fill(NaN),
         };
-        checkFunding(fs, fp, problems);
+        collectErrors(f, 'funding', undefined, fp, problems);
         funding.push(fs);
         addFile(fp, fs.ts.length, ins, 'funding', null);
       } else funding.push(null);

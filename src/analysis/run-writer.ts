@@ -1,0 +1,254 @@
+/**
+ * Write a backtest's run directory (docs/RUN_FORMAT.md, format version 1): run.json, summary.json,
+ * equity.arrow + equity.csv, trades.csv, funding.csv, liquidations.csv, ledger.csv. Everything is
+ * written into a temp directory next to the target and renamed into place at the end, so a failed
+ * or interrupted run leaves no half report.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isoUtc, type UnixMs } from '../core/time.js';
+import { encodeSeries } from '../data/store.js';
+import type { BacktestResult } from '../engine/backtest.js';
+import type { PnlBreakdown } from '../portfolio/records.js';
+import { computeMetrics, type Metrics } from './metrics.js';
+
+/** Version of the run directory format written here. */
+export const RUN_FORMAT_VERSION = 1;
+
+/** summary.json. */
+export interface RunSummary {
+  formatVersion: 1;
+  runId: string;
+  strategy: string;
+  venues: string[];
+  symbol: string;
+  fromIso: string;
+  toIso: string;
+  metrics: Metrics;
+  pnl: PnlBreakdown;
+}
+
+/** Timing figures (wall clock): they go to run.json and stdout, never to summary.json. */
+export interface RunTiming {
+  loadMs: number;
+  loopMs: number;
+  totalMs: number;
+  events: number;
+  eventsPerSec: number;
+}
+
+/** The perpcarry version from package.json. */
+export function perpcarryVersion(): string {
+  try {
+    const here = dirname(fileURLToPath(import.meta.url));
+    for (const up of ['../..', '../../..']) {
+      const p = join(here, up, 'package.json');
+      if (existsSync(p)) return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+    }
+  } catch {
+    // fall through
+  }
+  return 'unknown';
+}
+
+/** Metrics and attribution of a result; checks that the attribution adds up to the equity change. */
+export function buildSummary(result: BacktestResult, runId: string): RunSummary {
+  const { ts, columns } = result.samples.trimmed();
+  const liqDistances: Float64Array[] = [];
+  for (const [k, v] of columns) if (k.startsWith('liq_distance:')) liqDistances.push(v);
+  const metrics = computeMetrics({
+    ts,
+    equity: columns.get('equity')!,
+    grossExposure: columns.get('gross_exposure')!,
+    tradedNotional: result.portfolio.tradedNotional,
+    tradeCount: result.portfolio.trades.length,
+    liquidationCount: result.portfolio.liquidations.length,
+    liqDistances,
+    initialEquity: result.initialEquity,
+  });
+  const pnl = result.pnl;
+  const change = metrics.finalEquity - metrics.initialEquity;
+  if (ts.length > 0 && Math.abs(pnl.total - change) > 1e-9 * Math.max(1, Math.abs(metrics.initialEquity))) {
+    throw new Error(`internal: PnL attribution total ${pnl.total} ≠ equity change ${change}`);
+  }
+  const c = result.config;
+  return {
+    formatVersion: 1,
+    runId,
+    strategy: c.strategy.name,
+    venues: [...c.venues],
+    symbol: c.symbol,
+    fromIso: isoUtc(c.fromMs),
+    toIso: isoUtc(c.toMs),
+    metrics,
+    pnl: { ...pnl, total: pnl.total },
+  };
+}
+
+/** The run.json object: enough to rerun with `--config`. */
+export function buildRunJson(result: BacktestResult, runId: string, createdAt: string, timing: RunTiming): Record<string, unknown> {
+  const c = result.config;
+  return {
+    formatVersion: RUN_FORMAT_VERSION,
+    perpcarryVersion: perpcarryVersion(),
+    runId,
+    createdAt,
+    strategy: { name: c.strategy.name, source: c.strategySource ?? c.strategy.name },
+    params: result.params,
+    venues: [...c.venues],
+    symbol: c.symbol,
+    timeframe: c.timeframe,
+    fromMs: c.fromMs,
+    toMs: c.toMs,
+    fromIso: isoUtc(c.fromMs),
+    toIso: isoUtc(c.toMs),
+    window: c.window ?? null,
+    capital: result.capital,
+    seed: result.seed,
+    fillAt: result.fillAt,
+    allowSpotBorrow: c.allowSpotBorrow ?? false,
+    acceptDataErrors: c.acceptDataErrors ?? false,
+    fundingHistoryDays: c.fundingHistoryDays ?? 30,
+    models: result.models,
+    data: result.market.files.map((f) => ({ ...f, path: relativeDataPath(f.path, c.dataDir) })),
+    dataDir: c.dataDir,
+    timing,
+    rejectedOrders: result.rejected,
+  };
+}
+
+function relativeDataPath(path: string, dataDir: string): string {
+  const d = dataDir.endsWith('/') ? dataDir : dataDir + '/';
+  return path.startsWith(d) ? path.slice(d.length) : path;
+}
+
+/** JSON with NaN/±Infinity written as null. */
+export function toJson(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';
+}
+
+/** A CSV number: shortest round-trip `String(x)`, empty for NaN. */
+function num(x: number): string {
+  return Number.isNaN(x) ? '' : String(x);
+}
+
+function csvText(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Rows → CSV text with a header. */
+function toCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const out: string[] = [header.join(',')];
+  for (const r of rows) out.push(r.map((v) => (typeof v === 'number' ? num(v) : csvText(v))).join(','));
+  return out.join('\n') + '\n';
+}
+
+/**
+ * equity.csv, built fast: one `String(x)` per changed cell (unchanged cells reuse the previous
+ * text, which is most of the cumulative PnL and position columns).
+ */
+export function equityCsv(ts: Float64Array, names: readonly string[], cols: readonly Float64Array[]): string {
+  const parts: string[] = ['ts,' + names.map(csvText).join(',') + '\n'];
+  const nc = cols.length;
+  const lastVal = new Float64Array(nc).fill(NaN);
+  const lastStr: string[] = new Array<string>(nc).fill('');
+  let chunk = '';
+  for (let r = 0; r < ts.length; r++) {
+    let line = String(ts[r]!);
+    for (let c = 0; c < nc; c++) {
+      const x = cols[c]![r]!;
+      if (x !== lastVal[c]) {
+        lastVal[c] = x;
+        lastStr[c] = num(x);
+      }
+      line += ',' + lastStr[c];
+    }
+    chunk += line + '\n';
+    if (chunk.length > 1 << 20) {
+      parts.push(chunk);
+      chunk = '';
+    }
+  }
+  parts.push(chunk);
+  return parts.join('');
+}
+
+/** Options of {@link writeRunDir}. */
+export interface WriteRunOptions {
+  runId: string;
+  createdAt: string;
+  timing: RunTiming;
+}
+
+/**
+ * Write the run directory `outDir` atomically: build everything in `.<name>.tmp-<pid>` beside it,
+ * then rename. An existing `outDir` is replaced only after the new one is complete.
+ */
+export function writeRunDir(result: BacktestResult, outDir: string, opts: WriteRunOptions): { summary: RunSummary; dir: string } {
+  const summary = buildSummary(result, opts.runId);
+  const runJson = buildRunJson(result, opts.runId, opts.createdAt, opts.timing);
+  const parent = dirname(outDir);
+  mkdirSync(parent, { recursive: true });
+  const tmp = join(parent, `.${basename(outDir)}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  try {
+    const pf = result.portfolio;
+    writeFileSync(join(tmp, 'run.json'), toJson(runJson));
+    writeFileSync(join(tmp, 'summary.json'), toJson(summary));
+    const { ts, columns } = result.samples.trimmed();
+    const names = [...columns.keys()];
+    const cols = names.map((n) => columns.get(n)!);
+    const colObj: Record<string, Float64Array> = {};
+    names.forEach((n, k) => (colObj[n] = cols[k]!));
+    writeFileSync(join(tmp, 'equity.arrow'), encodeSeries({ ts, columns: colObj }, names, { 'perpcarry.runId': opts.runId, 'perpcarry.format': 'equity-v1' }));
+    writeFileSync(join(tmp, 'equity.csv'), equityCsv(ts, names, cols));
+    writeFileSync(
+      join(tmp, 'trades.csv'),
+      toCsv(
+        ['ts', 'venue', 'symbol', 'side', 'qty', 'price', 'fee', 'slippage', 'liquidity', 'tag'],
+        pf.trades.map((t) => [t.ts, t.venue, t.symbol, t.side, t.qty, t.price, t.fee, t.slippage, t.liquidity, t.tag]),
+      ),
+    );
+    writeFileSync(
+      join(tmp, 'funding.csv'),
+      toCsv(
+        ['ts', 'venue', 'symbol', 'qty', 'markPrice', 'rate', 'intervalHours', 'amount'],
+        pf.fundings.map((f) => [f.ts, f.venue, f.symbol, f.qty, f.markPrice, f.rate, f.intervalHours, f.amount]),
+      ),
+    );
+    writeFileSync(
+      join(tmp, 'liquidations.csv'),
+      toCsv(
+        ['ts', 'venue', 'symbol', 'qty', 'price', 'markPrice', 'fee', 'equityBefore', 'equityAfter'],
+        pf.liquidations.map((l) => [l.ts, l.venue, l.symbol, l.qty, l.price, l.markPrice, l.fee, l.equityBefore, l.equityAfter]),
+      ),
+    );
+    writeFileSync(
+      join(tmp, 'ledger.csv'),
+      toCsv(
+        ['seq', 'ts', 'venue', 'account', 'type', 'symbol', 'amount', 'balanceAfter', 'note'],
+        pf.ledger.map((e) => [e.seq, e.ts, e.venue, e.account, e.type, e.symbol, e.amount, e.balanceAfter, e.note]),
+      ),
+    );
+    let old: string | null = null;
+    if (existsSync(outDir)) {
+      old = join(parent, `.${basename(outDir)}.old-${process.pid}`);
+      rmSync(old, { recursive: true, force: true });
+      renameSync(outDir, old);
+    }
+    renameSync(tmp, outDir);
+    if (old) rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return { summary, dir: outDir };
+}
+
+/** A run id: `<strategy>-<symbol>-<venue>-<from>-<seed>` made filesystem-safe, e.g. `delta-neutral-ETH-USDT-binance-20250202-s1`. */
+export function defaultRunId(strategy: string, symbol: string, venues: readonly string[], fromMs: UnixMs, toMs: UnixMs, seed: number): string {
+  const d = (t: number): string => isoUtc(t).slice(0, 16).replace(/[-:]/g, '').replace('T0000', '').replace('T', 'T');
+  return `${strategy}-${symbol.replace(/[/:]/g, '-')}-${venues.join('+')}-${d(fromMs)}-${d(toMs)}-s${seed}`.replace(/[^A-Za-z0-9._+-]/g, '_');
+}

@@ -1,0 +1,213 @@
+/**
+ * `perpcarry backtest` implementation: resolve options (flags over `--config` run.json over
+ * defaults), load the strategy, run, write the run directory, print a compact summary.
+ * Nothing heavy is imported here: the report writer (danfojs) is loaded only after the run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { MS_PER_DAY, isoUtc, parseInstant, type UnixMs } from '../core/time.js';
+import { defaultDataDir } from '../data/catalog.js';
+import { CRASH_WINDOWS } from '../data/windows.js';
+import { runBacktest, type BacktestConfig, type BacktestResult, type ModelsConfig } from '../engine/backtest.js';
+import { loadStrategy } from '../strategy/registry.js';
+import { parseParamArgs } from '../strategy/params.js';
+import type { ParamValue } from '../strategy/types.js';
+import { defaultRunId, writeRunDir, type RunSummary, type RunTiming } from '../analysis/run-writer.js';
+
+/** A window argument: a registry id, else a date D meaning [D − 1 day, D + 2 days). */
+export function resolveWindow(text: string): { fromMs: UnixMs; toMs: UnixMs; name: string } {
+  const hit = CRASH_WINDOWS.find((w) => w.id === text);
+  if (hit) return { fromMs: hit.startMs, toMs: hit.endMs, name: hit.id };
+  let day: number;
+  try {
+    day = parseInstant(text, '--window');
+  } catch {
+    throw new UserError(`--window "${text}": not a known window (${CRASH_WINDOWS.map((w) => w.id).join(', ')}) nor a date like 2025-02-03`);
+  }
+  const d0 = Math.floor(day / MS_PER_DAY) * MS_PER_DAY;
+  return { fromMs: d0 - MS_PER_DAY, toMs: d0 + 2 * MS_PER_DAY, name: text };
+}
+
+interface SavedRun {
+  strategy?: { name?: string; source?: string };
+  params?: Record<string, ParamValue>;
+  venues?: string[];
+  symbol?: string;
+  timeframe?: string;
+  fromMs?: number;
+  toMs?: number;
+  window?: string | null;
+  capital?: number;
+  seed?: number;
+  fillAt?: 'next-open' | 'close';
+  models?: ModelsConfig;
+  allowSpotBorrow?: boolean;
+  acceptDataErrors?: boolean;
+  fundingHistoryDays?: number;
+  dataDir?: string;
+  data?: { path: string; sha256: string }[];
+}
+
+function readConfig(path: string): SavedRun {
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw new UserError(`--config ${abs}: file not found`);
+  try {
+    return JSON.parse(readFileSync(abs, 'utf8')) as SavedRun;
+  } catch (e) {
+    throw new UserError(`--config ${abs}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const pct = (x: number, d = 2): string => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : 'n/a');
+const money = (x: number): string => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : 'n/a');
+
+/** The compact stdout summary. */
+export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, timing: RunTiming): string {
+  const m = s.metrics;
+  const p = s.pnl;
+  const lines = [
+    `${s.strategy}  ${s.venues.join(',')} ${s.symbol}  ${s.fromIso} → ${s.toIso}  (${r.config.timeframe}, ${r.samples.length} samples)`,
+    `  equity       ${f(m.initialEquity)} → ${f(m.finalEquity)}   return ${pct(m.totalReturn, 3)}   APR ${pct(m.apr)} (simple)`,
+    `  risk         maxDD ${pct(m.maxDrawdown)} (${f(m.maxDrawdownDurationHours, 1)} h)   vol ${pct(m.annualVol)}   sharpe ${f(m.sharpe)}   sortino ${f(m.sortino)}   calmar ${f(m.calmar)}`,
+    `  pnl          funding ${money(p.funding)}  trading ${money(p.trading)}  fees ${money(p.fees)}  slippage ${money(p.slippage)}  interest ${money(p.interest)}  liquidation ${money(p.liquidation)}  = ${money(p.total)}`,
+    `  activity     trades ${m.tradeCount}  liquidations ${m.liquidationCount}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket, 1)}  turnover ${f(m.turnover)}×${r.rejected ? `  rejected orders ${r.rejected}` : ''}`,
+    `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${f(timing.eventsPerSec / 1e6, 1)} M events/s), load ${f(timing.loadMs, 1)} ms, total ${f(timing.totalMs, 0)} ms`,
+    `  report       ${dir}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** Progress bar on stderr (TTY only), shown once a run has taken more than a second. */
+function progressBar(enabled: boolean): { update: (fraction: number) => void; done: () => void } {
+  const t0 = performance.now();
+  let shown = false;
+  const tty = enabled && process.stderr.isTTY === true;
+  return {
+    update(fraction) {
+      if (!tty || performance.now() - t0 < 1000) return;
+      shown = true;
+      const w = 30;
+      const n = Math.round(fraction * w);
+      process.stderr.write(`\r  replay [${'#'.repeat(n)}${'.'.repeat(w - n)}] ${(fraction * 100).toFixed(0).padStart(3)}%`);
+    },
+    done() {
+      if (shown) process.stderr.write('\r' + ' '.repeat(50) + '\r');
+    },
+  };
+}
+
+/** Handler of `perpcarry backtest`. */
+export async function backtestCommandHandler(args: Record<string, unknown>): Promise<void> {
+  const saved: SavedRun = typeof args['config'] === 'string' ? readConfig(args['config']) : {};
+  const strategySpec = (args['strategy'] as string | undefined) ?? saved.strategy?.source ?? saved.strategy?.name;
+  if (!strategySpec) throw new UserError('--strategy is required (a built-in name such as delta-neutral, or a module path), or give --config run.json');
+  const venueArg = args['venue'] as string | undefined;
+  const venues = venueArg ? venueArg.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean) : saved.venues;
+  if (!venues || venues.length === 0) throw new UserError('--venue is required (e.g. --venue binance)');
+  const symbol = (args['symbol'] as string | undefined) ?? saved.symbol;
+  if (!symbol) throw new UserError('--symbol is required (e.g. --symbol ETH/USDT)');
+  let fromMs: number | undefined;
+  let toMs: number | undefined;
+  let windowName: string | null = null;
+  const win = args['window'] as string | undefined;
+  const fromArg = args['from'] as string | undefined;
+  const toArg = args['to'] as string | undefined;
+  if (win !== undefined && (fromArg !== undefined || toArg !== undefined)) throw new UserError('give either --window or --from/--to, not both');
+  if (win !== undefined) {
+    const w = resolveWindow(win);
+    fromMs = w.fromMs;
+    toMs = w.toMs;
+    windowName = w.name;
+  } else if (fromArg !== undefined || toArg !== undefined) {
+    if (fromArg === undefined || toArg === undefined) throw new UserError('--from and --to go together');
+    try {
+      fromMs = parseInstant(fromArg, '--from');
+      toMs = parseInstant(toArg, '--to');
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+  } else {
+    fromMs = saved.fromMs;
+    toMs = saved.toMs;
+    windowName = saved.window ?? null;
+  }
+  if (fromMs === undefined || toMs === undefined) throw new UserError('give a window: --window <id|date> or --from ISO --to ISO');
+  const rawParams: Record<string, ParamValue> = { ...(saved.params ?? {}) };
+  if (Array.isArray(args['param'])) Object.assign(rawParams, parseParamArgs(args['param'] as string[]));
+  const models: ModelsConfig = { ...(saved.models ?? {}) };
+  if (args['slippage'] !== undefined || args['slippage-bps'] !== undefined) {
+    const prev = (models.slippage?.params ?? {}) as Record<string, unknown>;
+    models.slippage = {
+      name: (args['slippage'] as string | undefined) ?? models.slippage?.name ?? 'fixed',
+      params: { ...prev, ...(args['slippage-bps'] !== undefined ? { bps: args['slippage-bps'] as number } : {}) },
+    };
+  }
+  const dataDir = resolve((args['data-dir'] as string | undefined) ?? saved.dataDir ?? defaultDataDir());
+  const loaded = await loadStrategy(strategySpec);
+  const bar = progressBar(args['progress'] !== false && args['json'] !== true);
+  const warnings: string[] = [];
+  const config: BacktestConfig = {
+    strategy: loaded.factory,
+    strategySource: loaded.source,
+    params: rawParams,
+    venues,
+    symbol,
+    timeframe: (args['timeframe'] as string | undefined) ?? saved.timeframe ?? '1h',
+    fromMs,
+    toMs,
+    window: windowName,
+    capital: (args['capital'] as number | undefined) ?? saved.capital ?? 100_000,
+    seed: (args['seed'] as number | undefined) ?? saved.seed ?? 1,
+    fillAt: (args['fill-at'] as 'next-open' | 'close' | undefined) ?? saved.fillAt ?? 'next-open',
+    dataDir,
+    models,
+    allowSpotBorrow: (args['allow-spot-borrow'] as boolean | undefined) ?? saved.allowSpotBorrow ?? false,
+    acceptDataErrors: (args['accept-data-errors'] as boolean | undefined) ?? saved.acceptDataErrors ?? false,
+    fundingHistoryDays: saved.fundingHistoryDays,
+    onProgress: (x) => bar.update(x),
+    onLog: (level, ts, message) => {
+      if (level === 'warn') warnings.push(`${isoUtc(ts)} ${message}`);
+    },
+  };
+  let result: BacktestResult;
+  try {
+    result = runBacktest(config);
+  } finally {
+    bar.done();
+  }
+  // A rerun from run.json: say so if the data changed since.
+  if (saved.data) {
+    for (const d of saved.data) {
+      const now = result.market.files.find((x) => x.path.endsWith(d.path));
+      if (now && now.sha256 !== d.sha256) warnings.push(`data file ${d.path} changed since the saved run (sha256 differs): results may differ`);
+    }
+  }
+  const runId = defaultRunId(loaded.factory.name, symbol, venues, fromMs, toMs, result.seed);
+  const outDir = resolve((args['out'] as string | undefined) ?? join('reports', runId));
+  const timing: RunTiming = {
+    loadMs: result.loadMs + result.mergeMs,
+    loopMs: result.loopMs,
+    totalMs: 0,
+    events: result.events,
+    eventsPerSec: result.loopMs > 0 ? result.events / (result.loopMs / 1000) : 0,
+  };
+  timing.totalMs = performance.now();
+  const { summary, dir } = writeRunDir(result, outDir, { runId, createdAt: new Date().toISOString(), timing });
+  let reportNote = '';
+  if (args['report'] !== false) {
+    try {
+      const rep = (await import('../analysis/report/index.js')) as { writeReports?: (d: string, o: { html?: boolean }) => Promise<unknown> };
+      if (typeof rep.writeReports === 'function') await rep.writeReports(dir, { html: args['html'] !== false });
+    } catch (e) {
+      reportNote = `report writer failed: ${(e as Error).message} (the run directory is complete; retry with \`perpcarry report ${dir}\`)`;
+    }
+  }
+  timing.totalMs = performance.now();
+  for (const w of warnings.slice(0, 20)) process.stderr.write(`warning: ${w}\n`);
+  if (warnings.length > 20) process.stderr.write(`warning: … ${warnings.length - 20} more\n`);
+  if (reportNote) process.stderr.write(`warning: ${reportNote}\n`);
+  if (args['json'] === true) process.stdout.write(JSON.stringify({ runDir: dir, summary, timing }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  else process.stdout.write(formatSummary(summary, result, dir, timing));
+}

@@ -1,0 +1,42 @@
+import type { Argv } from 'yargs';
+import type { CommandModule } from '../main.js';
+
+/** `perpcarry backtest`: run a strategy over stored data and write reports/<run-id>/. */
+const backtestCommand: CommandModule = {
+  register(cli: Argv): Argv {
+    return cli.command(
+      'backtest',
+      'Backtest a strategy on stored data and write reports/<run-id>/',
+      (y) =>
+        y
+          .option('strategy', { type: 'string', describe: 'Built-in strategy name (see `perpcarry strategies`) or a path to a .js/.ts module' })
+          .option('param', { type: 'string', array: true, describe: 'Strategy parameter name=value (repeatable)' })
+          .option('config', { type: 'string', describe: 'A run.json to rerun (flags given explicitly override it)' })
+          .option('venue', { type: 'string', describe: 'Venue id(s), comma-separated (e.g. binance)' })
+          .option('symbol', { type: 'string', describe: 'Symbol, e.g. ETH/USDT' })
+          .option('window', { type: 'string', describe: 'Named crash window id (e.g. 2025-02-03, see `perpcarry data windows`) or a date D = [D − 1 day, D + 2 days)' })
+          .option('from', { type: 'string', describe: 'Start (ISO UTC or epoch ms), inclusive' })
+          .option('to', { type: 'string', describe: 'End (ISO UTC or epoch ms), exclusive' })
+          .option('capital', { type: 'number', describe: 'Starting capital in quote units (default 100000)' })
+          .option('seed', { type: 'number', describe: 'Seed of ctx.rng (default 1)' })
+          .option('timeframe', { type: 'string', describe: 'Bar timeframe of the data to replay (default 1h)' })
+          .option('out', { type: 'string', describe: 'Run directory (default reports/<run-id>)' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' })
+          .option('data-dir', { type: 'string', describe: 'Data directory (default ./data or $PERPCARRY_DATA_DIR)' })
+          .option('accept-data-errors', { type: 'boolean', describe: 'Run even if the data fails validation' })
+          .option('fill-at', { type: 'string', choices: ['next-open', 'close'], describe: 'Market orders fill at the next bar open (default) or the current close' })
+          .option('slippage', { type: 'string', choices: ['fixed', 'volume'], describe: 'Slippage model (default fixed 1 bp)' })
+          .option('slippage-bps', { type: 'number', describe: 'Fixed slippage part, bps (default 1)' })
+          .option('allow-spot-borrow', { type: 'boolean', describe: 'Allow negative spot balances (margin loans, charged borrow interest)' })
+          .option('html', { type: 'boolean', default: true, describe: 'Write report.html (--no-html to skip)' })
+          .option('report', { type: 'boolean', default: true, describe: 'Write report.md/html after the run (--no-report to skip both)' })
+          .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a TTY for runs over 1 s' }),
+      async (args) => {
+        const { backtestCommandHandler } = await import('../backtest-run.js');
+        await backtestCommandHandler(args as unknown as Record<string, unknown>);
+      },
+    );
+  },
+};
+
+export default backtestCommand;
