@@ -99,11 +99,17 @@ function firstUrl(api: unknown): string {
  * rewritten to it. Truncated JSON bodies raise {@link MalformedResponseError} instead of ccxt's
  * default of passing the raw string on.
  */
-export async function openExchange(spec: VenueSpec, opts: { apiBase?: string; withSpot: boolean; policy: RetryPolicy }): Promise<OpenExchange> {
+export async function openExchange(
+  spec: VenueSpec,
+  opts: { apiBase?: string; withSpot: boolean; policy: RetryPolicy; rateLimitMs?: number },
+): Promise<OpenExchange> {
   const ccxt = await import('ccxt');
   const Cls = (ccxt as unknown as Record<string, new (cfg: Loose) => Exchange>)[spec.id];
   if (!Cls) throw new UserError(`ccxt ${ccxt.version} has no exchange "${spec.id}"`);
-  const ex = new Cls({ enableRateLimit: true, timeout: opts.policy.timeoutMs });
+  const cfg: Loose = { enableRateLimit: true, timeout: opts.policy.timeoutMs };
+  // ccxt spaces requests by rateLimit × the endpoint's weight; a larger value is gentler.
+  if (opts.rateLimitMs !== undefined) cfg['rateLimit'] = opts.rateLimitMs;
+  const ex = new Cls(cfg);
   const options = ex.options as Loose;
   options['fetchMarkets'] = { ...((options['fetchMarkets'] as Loose | undefined) ?? {}), types: spec.marketTypes(opts.withSpot) };
   options['adjustForTimeDifference'] = false;

@@ -53,6 +53,8 @@ export interface FetchOptions {
   /** Store after this many new rows have been fetched (default 5000; 1 = after every page). */
   flushRows?: number;
   retry?: Partial<RetryPolicy>;
+  /** ccxt `rateLimit` in ms (spacing per unit of endpoint weight); default ccxt's value per exchange. */
+  rateLimitMs?: number;
   /** Clock, for tests. */
   nowMs?: UnixMs;
   /** Progress callback (the CLI draws a bar on a TTY). */
@@ -372,7 +374,7 @@ export async function runFetch(opts: FetchOptions): Promise<FetchSummary> {
   if (opts.sinceMs >= nowMs) throw new UserError(`--since ${isoUtc(opts.sinceMs)} is in the future`);
   const jobs = planJobs(spec, opts);
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
-  const oe = await openExchange(spec, { apiBase: opts.apiBase, withSpot: jobs.some((j) => !parseSymbol(j.symbol).isPerp), policy });
+  const oe = await openExchange(spec, { apiBase: opts.apiBase, withSpot: jobs.some((j) => !parseSymbol(j.symbol).isPerp), policy, rateLimitMs: opts.rateLimitMs });
   const fetchedAt = new Date(nowMs).toISOString();
   try {
     await withRetry(oe, `${spec.id} loadMarkets`, () => oe.ex.loadMarkets(), ({ attempt, delayMs, cause }) =>

@@ -62,6 +62,8 @@ export interface Emulator {
   log: LoggedRequest[];
   /** Called after each data response is fully written (tests use it to kill a client midway). */
   onDataResponse?: (n: number) => void;
+  /** Clear the log, the fault plan and the data-request counter. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -297,8 +299,21 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Start an emulator on 127.0.0.1 with a random free port. */
 export async function startEmulator(faults: FaultPlan = {}): Promise<Emulator> {
   const data = loadVenueData();
-  const emu: Emulator = { base: '', port: 0, data, faults, log: [], close: async () => {} };
   let dataCount = 0;
+  const emu: Emulator = {
+    base: '',
+    port: 0,
+    data,
+    faults,
+    log: [],
+    reset() {
+      emu.log.length = 0;
+      emu.faults = {};
+      emu.onDataResponse = undefined;
+      dataCount = 0;
+    },
+    close: async () => {},
+  };
   const route = (venue: string, path: string, params: Params, plan: FaultPlan): Page | undefined => {
     if (venue === 'binance') return binance(path, params, data.binance, plan);
     if (venue === 'bybit') return bybit(path, params, data.bybit, plan);
