@@ -20,7 +20,7 @@ import { constantAprInterest, type InterestModel } from '../venue/interest.js';
 import type { FillAt } from '../venue/fill.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
 import { resolveParams } from '../strategy/params.js';
-import type { ParamValue, ParamValues, StrategyFactory } from '../strategy/types.js';
+import type { ParamValue, ParamValues, StrategyFactory, StrategyRunSettings } from '../strategy/types.js';
 import { loadMarketData, makeInstruments, type MarketData } from './data.js';
 import { runEngine, type EngineResult } from './engine.js';
 
@@ -147,7 +147,15 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     throw new UserError(`--timeframe: ${(e as Error).message}`);
   }
   if (!(config.toMs > config.fromMs)) throw new UserError(`empty window: from ${isoUtc(config.fromMs)} is not before to ${isoUtc(config.toMs)}`);
-  const models = buildModels(config.models);
+  // Settings implied by the strategy's params (its borrow/lend APR params win over the run config).
+  let settings: StrategyRunSettings = {};
+  try {
+    settings = factory.runSettings?.(params) ?? {};
+  } catch (e) {
+    throw new UserError(`strategy ${factory.name}: runSettings(): ${(e as Error).message}`);
+  }
+  const interestParams = { ...(config.models?.interest?.params ?? {}), ...(settings.interest ?? {}) };
+  const models = buildModels(settings.interest ? { ...config.models, interest: { ...config.models?.interest, params: interestParams } } : config.models);
   let specs;
   try {
     specs = factory.universe({ venues: config.venues, symbol: config.symbol, params });
@@ -186,7 +194,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     slippage: models.slippage,
     margin: models.margin,
     interest: models.interest,
-    allowSpotBorrow: config.allowSpotBorrow,
+    allowSpotBorrow: config.allowSpotBorrow === true || settings.allowSpotBorrow === true,
     params,
     onProgress: config.onProgress,
     onLog: config.onLog,

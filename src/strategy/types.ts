@@ -48,6 +48,20 @@ export interface StrategyFactory {
   universe(input: UniverseInput): InstrumentSpec[];
   /** Build a fresh strategy instance from validated params (defaults applied). */
   create(params: ParamValues): Strategy;
+  /**
+   * Optional: run settings the strategy's params imply (e.g. reverse-carry needs spot borrowing at
+   * its `borrowApr`; ethena-style lends idle cash at its `lendApr`). The engine enables
+   * `allowSpotBorrow` if asked and lets these interest APRs override the run's interest model params.
+   */
+  runSettings?(params: ParamValues): StrategyRunSettings;
+}
+
+/** What {@link StrategyFactory.runSettings} may ask of the run. */
+export interface StrategyRunSettings {
+  /** The strategy borrows spot (short spot legs): allow negative spot balances. */
+  allowSpotBorrow?: boolean;
+  /** Constant-APR interest model params (decimal APRs) to use for this run. */
+  interest?: { borrowApr?: number; lendApr?: number };
 }
 
 /** A running strategy. Every hook is optional. */

@@ -17,6 +17,7 @@ import type {
   Instrument,
   LiquidationEvent,
   ParamValues,
+  RejectEvent,
   Strategy,
   StrategyContext,
   StrategyFactory,
@@ -124,7 +125,10 @@ class CrossVenueSpread implements Strategy {
       throw new Error(`cross-venue-spread needs one perp on each of two venues; the run loaded ${this.perps.map((i) => `${i.venue}:${i.symbol}`).join(', ')}`);
     }
     for (let i = 0; i < this.perps.length; i++) this.lastBarTs[i] = -Infinity;
-    for (const perp of this.perps) this.fundingByVenue.set(perp.venue, 0);
+    for (const perp of this.perps) {
+      this.fundingByVenue.set(perp.venue, 0);
+      ctx.setLeverage(perp, this.p.leverage);
+    }
     this.allocateMargin(ctx);
   }
 
@@ -161,6 +165,7 @@ class CrossVenueSpread implements Strategy {
 
   private enter(ctx: StrategyContext, longIx: number, shortIx: number): void {
     const equity = ctx.portfolio.equity();
+    // Each account holds equity / 2; the cash buffer covers fees, slippage and the fill-price move.
     const notional = (equity / 2) * this.p.leverage * (1 - this.p.cashBuffer);
     this.longIx = longIx;
     this.shortIx = shortIx;
@@ -199,9 +204,19 @@ class CrossVenueSpread implements Strategy {
   }
 
   onFill(ctx: StrategyContext, fill: FillEvent): void {
-    if (!this.pending.delete(fill.orderId) || this.pending.size > 0) return;
-    if (this.phase === 'entering') this.phase = 'holding';
-    else if (this.phase === 'exiting') this.flat(ctx);
+    if (this.pending.delete(fill.orderId) && this.pending.size === 0) this.settle(ctx);
+  }
+
+  onReject(ctx: StrategyContext, reject: RejectEvent): void {
+    if (!this.pending.delete(reject.orderId)) return;
+    ctx.log.warn(`cross-venue-spread: ${reject.side} ${reject.instrument.venue} ${reject.instrument.symbol} refused (${reject.reason})`);
+    if (this.pending.size === 0) this.settle(ctx);
+  }
+
+  /** Once no order is pending, the phase follows the book: holding if a leg is open, else flat. */
+  private settle(ctx: StrategyContext): void {
+    if (this.perps.some((x) => ctx.portfolio.position(x) !== 0)) this.phase = 'holding';
+    else this.flat(ctx);
   }
 
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
@@ -246,7 +261,7 @@ const factory: StrategyFactory = {
     leverage: { type: 'number', default: 3, min: 1, max: 20, unit: 'x', help: 'Leverage of each leg: notional per leg = (capital / 2) × leverage' },
     rebalanceMargin: { type: 'boolean', default: true, help: 'Move collateral from the calmer perp account to the stressed one (off: each leg can be liquidated on its own)' },
     rebalanceRatio: { type: 'number', default: 0.5, min: 0, max: 1, unit: 'margin ratio', help: 'Rebalance when an account’s maintenance margin / margin balance exceeds this' },
-    cashBuffer: { type: 'number', default: 0.005, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital left unallocated for fees and slippage' },
+    cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
   },
   universe(input) {
     if (input.venues.length !== 2 || input.venues[0] === input.venues[1]) {

@@ -12,6 +12,7 @@ import type {
   Instrument,
   LiquidationEvent,
   ParamValues,
+  RejectEvent,
   Strategy,
   StrategyContext,
   StrategyFactory,
@@ -22,6 +23,8 @@ import { MS_PER_HOUR } from '../../src/core/time.js';
 import { moveCash, perHourFundingRate, type CashTarget } from '../cross-venue-spread/index.js';
 
 const HOURS_PER_YEAR = 8760;
+/** Perp fee + slippage headroom in the margin transfer, fraction of notional (taker fees are ≤ 0.06 %). */
+const PERP_COST_HEADROOM = 0.002;
 
 /**
  * Parse `weights` for `venues`: empty ⇒ equal weights; `binance:0.5,bybit:0.3,okx:0.2` by name; or
@@ -96,6 +99,7 @@ class EthenaStyle implements Strategy {
       weight: weights[i]!,
       lastBarTs: -Infinity,
     }));
+    for (const leg of this.legs) ctx.setLeverage(leg.perp, this.p.leverage);
     this.lastPhaseTs = ctx.now;
     // Everything starts as lending: all stablecoins in the spot wallets, by weight.
     this.moveToTargets(ctx, false);
@@ -137,10 +141,12 @@ class EthenaStyle implements Strategy {
     const equity = ctx.portfolio.equity();
     const L = this.p.leverage;
     const notionals = this.legs.map((l) => (hedged ? ((equity * l.weight * L) / (L + 1)) * (1 - this.p.cashBuffer) : 0));
+    // Perp margin with headroom for the fill price, fee and slippage (see cashBuffer).
+    const margins = notionals.map((n) => (n / L) * (1 + this.p.cashBuffer) + n * PERP_COST_HEADROOM);
     const targets: CashTarget[] = [];
     // Deficits are filled in list order: perp margins first, then spot wallets.
-    this.legs.forEach((l, i) => targets.push({ venue: l.venue, account: 'perp', amount: notionals[i]! / L }));
-    this.legs.forEach((l, i) => targets.push({ venue: l.venue, account: 'spot', amount: equity * l.weight - notionals[i]! / L }));
+    this.legs.forEach((l, i) => targets.push({ venue: l.venue, account: 'perp', amount: margins[i]! }));
+    this.legs.forEach((l, i) => targets.push({ venue: l.venue, account: 'spot', amount: equity * l.weight - margins[i]! }));
     moveCash(ctx, targets);
     return notionals;
   }
@@ -184,9 +190,19 @@ class EthenaStyle implements Strategy {
   }
 
   onFill(ctx: StrategyContext, fill: FillEvent): void {
-    if (!this.pending.delete(fill.orderId) || this.pending.size > 0) return;
-    if (this.phase === 'entering') this.phase = 'hedged';
-    else if (this.phase === 'exiting') this.toLending(ctx);
+    if (this.pending.delete(fill.orderId) && this.pending.size === 0) this.settle(ctx);
+  }
+
+  onReject(ctx: StrategyContext, reject: RejectEvent): void {
+    if (!this.pending.delete(reject.orderId)) return;
+    ctx.log.warn(`ethena-style: ${reject.side} ${reject.instrument.venue} ${reject.instrument.symbol} refused (${reject.reason})`);
+    if (this.pending.size === 0) this.settle(ctx);
+  }
+
+  /** Once no order is pending, the phase follows the book: hedged if any perp is open, else lending. */
+  private settle(ctx: StrategyContext): void {
+    if (this.legs.some((l) => ctx.portfolio.position(l.perp) !== 0)) this.phase = 'hedged';
+    else this.toLending(ctx);
   }
 
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
@@ -235,7 +251,7 @@ const factory: StrategyFactory = {
     unwindRule: { type: 'enum', default: 'weighted', values: ['weighted', 'all'], help: 'Unwind when the weighted mean is ≤ exitApr (weighted) or when every venue is (all)' },
     leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage on each venue: perp margin = notional / leverage' },
     lendApr: { type: 'number', default: 0.05, min: 0, max: 5, unit: 'decimal APR', help: 'Interest earned on stablecoins idle in spot wallets' },
-    cashBuffer: { type: 'number', default: 0.005, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital left unallocated for fees and slippage' },
+    cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
   },
   universe(input) {
     if (input.venues.length < 1) throw new Error('ethena-style needs at least one venue');
@@ -247,6 +263,10 @@ const factory: StrategyFactory = {
   },
   create(params: ParamValues): Strategy {
     return new EthenaStyle(readParams(params));
+  },
+  runSettings(params) {
+    // Idle stablecoins in spot wallets earn lendApr through the engine's interest model.
+    return { interest: { lendApr: Number(params.lendApr) } };
   },
 };
 

@@ -14,6 +14,7 @@ import type {
   Instrument,
   LiquidationEvent,
   ParamValues,
+  RejectEvent,
   Strategy,
   StrategyContext,
   StrategyFactory,
@@ -26,6 +27,9 @@ export function latestFundingApr(ctx: StrategyContext, perp: Instrument): number
   if (ctx.market.fundingCount(perp) === 0) return NaN;
   return (ctx.market.fundingRate(perp, 0) * 8760) / ctx.market.fundingIntervalHours(perp, 0);
 }
+
+/** Perp fee + slippage headroom in the margin transfer, fraction of notional (taker fees are ≤ 0.06 %). */
+const PERP_COST_HEADROOM = 0.002;
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
 
@@ -49,6 +53,7 @@ class FundingThreshold implements Strategy {
     if (perps.length !== 1) throw new Error(`funding-threshold trades one venue; the run loaded ${perps.length} perps`);
     this.perp = perps[0]!;
     this.spot = ctx.market.instrument(this.perp.venue, spotOf(this.perp.symbol));
+    ctx.setLeverage(this.perp, this.p.leverage);
   }
 
   /** The signal as a simple APR: latest settlement or the trailing mean over `lookback`. */
@@ -81,7 +86,8 @@ class FundingThreshold implements Strategy {
     const equity = ctx.portfolio.equity();
     // spot notional + perp margin = capital (less a cash buffer for fees and slippage).
     const notional = ((equity * L) / (L + 1)) * (1 - this.p.cashBuffer);
-    const margin = notional / L;
+    // Initial margin at the fill price plus the perp fee and slippage must fit: add headroom.
+    const margin = (notional / L) * (1 + this.p.cashBuffer) + notional * PERP_COST_HEADROOM;
     const venue = this.perp.venue;
     const perpWallet = ctx.portfolio.perpAccount(venue).walletBalance();
     if (perpWallet < margin) {
@@ -115,13 +121,21 @@ class FundingThreshold implements Strategy {
   }
 
   onFill(ctx: StrategyContext, fill: FillEvent): void {
-    if (!this.pending.delete(fill.orderId) || this.pending.size > 0) return;
-    if (this.phase === 'entering') {
-      this.phase = 'holding';
-      this.enteredAtMs = fill.ts;
-    } else if (this.phase === 'exiting') {
-      this.flat(ctx);
-    }
+    if (this.pending.delete(fill.orderId) && this.pending.size === 0) this.settle(ctx, fill.ts);
+  }
+
+  onReject(ctx: StrategyContext, reject: RejectEvent): void {
+    if (!this.pending.delete(reject.orderId)) return;
+    ctx.log.warn(`funding-threshold: ${reject.side} ${reject.instrument.symbol} refused (${reject.reason})`);
+    if (this.pending.size === 0) this.settle(ctx, reject.ts);
+  }
+
+  /** Once no order is pending, the phase follows the book: holding if any leg is open, else flat. */
+  private settle(ctx: StrategyContext, ts: number): void {
+    const open = ctx.portfolio.position(this.perp) !== 0 || ctx.portfolio.position(this.spot) > 0;
+    if (open && this.phase === 'entering') this.enteredAtMs = ts;
+    if (open) this.phase = 'holding';
+    else this.flat(ctx);
   }
 
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
@@ -189,7 +203,7 @@ const factory: StrategyFactory = {
     maxHoldHours: { type: 'number', default: 168, min: 0, unit: 'hours', help: 'Exit after this long regardless of the signal (0 = no limit)' },
     cooldownHours: { type: 'number', default: 8, min: 0, unit: 'hours', help: 'No new entry for this long after an exit' },
     leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage: perp margin = notional / leverage' },
-    cashBuffer: { type: 'number', default: 0.005, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital left unallocated for fees and slippage' },
+    cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
   },
   universe(input) {
     const venue = input.venues[0];

@@ -11,11 +11,15 @@ import type {
   Instrument,
   LiquidationEvent,
   ParamValues,
+  RejectEvent,
   Strategy,
   StrategyContext,
   StrategyFactory,
 } from '../../src/strategy/types.js';
 import { perpOf, spotOf } from '../../src/core/ids.js';
+
+/** Perp fee + slippage headroom in the margin transfer, fraction of notional (taker fees are ≤ 0.06 %). */
+const PERP_COST_HEADROOM = 0.002;
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
 
@@ -44,6 +48,7 @@ class ReverseCarry implements Strategy {
     if (perps.length !== 1) throw new Error(`reverse-carry trades one venue; the run loaded ${perps.length} perps`);
     this.perp = perps[0]!;
     this.spot = ctx.market.instrument(this.perp.venue, spotOf(this.perp.symbol));
+    ctx.setLeverage(this.perp, this.p.leverage);
   }
 
   onBar(ctx: StrategyContext, bar: BarEvent): void {
@@ -59,7 +64,8 @@ class ReverseCarry implements Strategy {
     // Perp margin = notional / L; what is left (plus the sale proceeds) stays in the spot wallet as
     // collateral for the borrowed coins: notional × (1 + 1/L) = capital, as for delta-neutral.
     const notional = ((equity * L) / (L + 1)) * (1 - this.p.cashBuffer);
-    const margin = notional / L;
+    // Initial margin at the fill price plus the perp fee and slippage must fit: add headroom.
+    const margin = (notional / L) * (1 + this.p.cashBuffer) + notional * PERP_COST_HEADROOM;
     const venue = this.perp.venue;
     const perpWallet = ctx.portfolio.perpAccount(venue).walletBalance();
     if (perpWallet < margin) {
@@ -82,10 +88,20 @@ class ReverseCarry implements Strategy {
     if (this.pending.size === 0) this.phase = 'flat';
   }
 
-  onFill(_ctx: StrategyContext, fill: FillEvent): void {
-    if (!this.pending.delete(fill.orderId) || this.pending.size > 0) return;
-    if (this.phase === 'entering') this.phase = 'holding';
-    else if (this.phase === 'exiting') this.phase = 'flat';
+  onFill(ctx: StrategyContext, fill: FillEvent): void {
+    if (this.pending.delete(fill.orderId) && this.pending.size === 0) this.settle(ctx);
+  }
+
+  onReject(ctx: StrategyContext, reject: RejectEvent): void {
+    if (!this.pending.delete(reject.orderId)) return;
+    ctx.log.warn(`reverse-carry: ${reject.side} ${reject.instrument.symbol} refused (${reject.reason})`);
+    if (this.pending.size === 0) this.settle(ctx);
+  }
+
+  /** Once no order is pending, the phase follows the book: holding if any leg is open, else flat. */
+  private settle(ctx: StrategyContext): void {
+    const open = ctx.portfolio.position(this.perp) !== 0 || ctx.portfolio.position(this.spot) !== 0;
+    this.phase = open ? 'holding' : 'flat';
   }
 
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
@@ -125,7 +141,7 @@ const factory: StrategyFactory = {
     exitApr: { type: 'number', default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when trailing funding APR rises to this or above (≥ entryApr)' },
     leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage: perp margin = notional / leverage' },
     borrowApr: { type: 'number', default: 0.05, min: 0, max: 5, unit: 'decimal APR', help: 'Interest on the borrowed spot coins, charged on their quote value' },
-    cashBuffer: { type: 'number', default: 0.005, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital left unallocated for fees and slippage' },
+    cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
   },
   universe(input) {
     const venue = input.venues[0];
@@ -139,6 +155,10 @@ const factory: StrategyFactory = {
   },
   create(params: ParamValues): Strategy {
     return new ReverseCarry(readParams(params));
+  },
+  runSettings(params) {
+    // The short spot leg is a margin loan; its interest accrues in the ledger at borrowApr.
+    return { allowSpotBorrow: true, interest: { borrowApr: Number(params.borrowApr) } };
   },
 };
 
