@@ -15,7 +15,7 @@ import type { SeriesKind } from '../src/core/ids.js';
 import { seriesRelPath } from '../src/core/ids.js';
 import { parseInstant } from '../src/core/time.js';
 import { readCatalog } from '../src/data/catalog.js';
-import { parseSeriesFile, storeParsed, type ParseOptions } from '../src/data/import/index.js';
+import { parseSeriesTable, readTable, storeParsed, type ImportFormat, type ParseOptions, type RawTable } from '../src/data/import/index.js';
 import { lowerBound, readSeriesFile } from '../src/data/store.js';
 
 /** Recorded as provenance.updatedAt of every bundled file: the newest date in the source snapshot. */
@@ -283,10 +283,19 @@ export async function buildData(sourceDir: string, outDir: string, log: (s: stri
   const tmp = `${outDir}.build-tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
+  const tables = new Map<string, RawTable>();
   for (const plan of plans()) {
     const rel = seriesRelPath(plan.venue, plan.symbol, plan.kind, plan.timeframe);
     for (const step of plan.steps) {
-      const parsed = await parseSeriesFile({ ...step.opts, file: join(sourceDir, step.file), kind: plan.kind, timeframe: plan.timeframe });
+      const abs = join(sourceDir, step.file);
+      const format: ImportFormat = step.file.endsWith('.json') ? 'json' : step.file.endsWith('.parquet') ? 'parquet' : 'csv';
+      // Several series come from one file (all_exchanges.csv feeds 30): read each file once.
+      let table = tables.get(abs);
+      if (!table) {
+        table = await readTable(abs, format);
+        tables.set(abs, table);
+      }
+      const parsed = parseSeriesTable(table, { ...step.opts, format, kind: plan.kind, timeframe: plan.timeframe });
       const { overlap, conflicts } = countConflicts(join(tmp, rel), plan.kind, parsed.series.ts, parsed.series.columns);
       const notes = [...(plan.notes ?? []), ...(step.notes ?? [])];
       if (overlap > 0) notes.push(`${step.file}: ${overlap} rows overlap earlier sources, ${conflicts} differ in ${plan.kind === 'funding' ? 'rate' : 'close'} (this source wins)`);

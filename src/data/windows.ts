@@ -28,12 +28,12 @@ const w = (id: string, name: string, start: string, end: string, description: st
 
 /** The registry, oldest first. */
 export const CRASH_WINDOWS: readonly CrashWindow[] = [
-  w('2020-03-12', 'COVID crash (Black Thursday)', '2020-03-11', '2020-03-15', 'BTC fell about 50% in two days (Mar 12–13 2020); Binance BTC funding hit −0.3%/8h, the cap, at 2020-03-13 08:00.'),
-  w('2021-05-19', 'May 2021 China-ban crash', '2021-05-18', '2021-05-21', 'BTC dropped ~30% intraday on May 19 2021 amid China crypto restrictions and record liquidations.'),
-  w('2022-11-ftx', 'FTX collapse', '2022-11-06', '2022-11-15', 'FTX halted withdrawals and failed (Nov 8–11 2022); BTC −25%, ETH funding on Binance reached −0.3%/8h.'),
-  w('2025-02-03', 'Feb 2025 tariff shock', '2025-02-02', '2025-02-05', 'US tariff announcements: ETH fell to 2125.01 on Binance spot at 02:05 UTC Feb 3 (perp 2080.19, mark 2157.66), −32% from the Feb 2 00:00 open of 3117.54.'),
-  w('2025-10-10', 'Oct 10 2025 liquidation cascade', '2025-10-10', '2025-10-13', 'US–China tariff threat on Oct 10 2025: the largest liquidation day on record; BTC perp low 101,516 at 21:20 UTC, ETH 3,400.'),
-  w('2026-02-05', 'Feb 2026 crash', '2026-02-04', '2026-02-09', 'BTC fell ~16% intraday on Feb 5–6 2026, the largest drop in the 1m Binance dataset.'),
+  w('2020-03-12', 'COVID crash (Black Thursday)', '2020-03-11', '2020-03-15', 'BTC spot fell 52% from 7,980 (Mar 11 22:00 UTC) to 3,782.13 (Mar 13 02:00); Binance BTC funding hit the −0.30%/8h cap at Mar 13 08:00.'),
+  w('2021-05-19', 'May 2021 China-ban crash', '2021-05-18', '2021-05-21', 'Selloff on China crypto restrictions: BTC spot fell from 45,799 (May 18) to 30,000 at 13:00 UTC May 19 (−34%).'),
+  w('2022-11-ftx', 'FTX collapse', '2022-11-06', '2022-11-15', 'FTX halted withdrawals and collapsed: BTC spot 21,365 → 15,588 (−27%) and ETH 1,639 → 1,073.53 (−35%) by Nov 9 23:00 UTC.'),
+  w('2025-02-03', 'Feb 2025 tariff shock', '2025-02-02', '2025-02-05', 'US tariff announcements: ETH fell to 2,125.01 on Binance spot at 02:00–03:00 UTC Feb 3 (perp 2,080.19, mark 2,157.66), −32% from the Feb 2 00:00 open of 3,117.54.'),
+  w('2025-10-10', 'Oct 10 2025 liquidation cascade', '2025-10-10', '2025-10-13', 'US–China tariff threat, the largest liquidation day on record: BTC spot 122,550 → 102,000 (−17%) on Oct 10; perp low 101,516.5 at 21:20 UTC; ETH perp low 3,400.'),
+  w('2026-02-05', 'Feb 2026 crash', '2026-02-04', '2026-02-09', 'BTC spot fell from 76,909 (Feb 4) to 60,185 at 00:20 UTC Feb 6 (−22%, 1m mid), the largest drop in the bundled 1m data.'),
 ];
 
 /** Find a window by id; throws listing the ids. */
