@@ -16,6 +16,7 @@ import { readSeriesFile } from '../data/store.js';
 import { formatReport, validateSeries, type ValidationReport } from '../data/validate.js';
 import { validateArrowFile, validateStore } from '../data/validate-files.js';
 import { windowCoverage } from '../data/windows.js';
+import { reindexStore } from '../data/reindex.js';
 
 function checkKind(kind: string): SeriesKind {
   if (!SERIES_KINDS.includes(kind as SeriesKind)) throw new UserError(`unknown kind "${kind}" (expected ${SERIES_KINDS.join(', ')})`);
@@ -211,4 +212,11 @@ export function windowsCommand(a: { dataDir?: string; json: boolean }): void {
       process.stdout.write(`    ${(c.venue + ' ' + c.symbol).padEnd(28)} ${(c.kind + (c.timeframe ? ' ' + c.timeframe : '')).padEnd(11)} ${String(c.rows).padStart(6)} rows  ${(c.fraction * 100).toFixed(0).padStart(3)}%\n`);
     }
   }
+}
+
+/** `data reindex`: rebuild catalog.json from the Arrow files' own metadata. */
+export function reindexCommand(a: { dataDir?: string; json: boolean }): void {
+  const res = reindexStore(a.dataDir ?? defaultDataDir());
+  if (a.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+  else process.stdout.write(`catalog rebuilt: ${res.entries} series, ${res.updated.length} entries updated${res.updated.length ? ` (${res.updated.join(', ')})` : ''}, ${res.removed.length} removed${res.removed.length ? ` (${res.removed.join(', ')})` : ''}\n`);
 }

@@ -44,7 +44,7 @@ export function validateArrowFile(path: string, entry?: CatalogEntry, opts: Vali
   if (entry) {
     const bytes = readFileSync(path);
     const sha = sha256Hex(bytes);
-    if (sha !== entry.sha256) extra.push(fileIssue('error', 'catalog-sha256', 'file bytes differ from the catalog sha256 (file changed outside perpcarry?)', `${sha.slice(0, 12)} vs ${entry.sha256.slice(0, 12)}`));
+    if (sha !== entry.sha256) extra.push(fileIssue('error', 'catalog-sha256', 'file bytes differ from the catalog sha256 (interrupted write or outside change; `perpcarry data reindex` rebuilds the catalog from the files)', `${sha.slice(0, 12)} vs ${entry.sha256.slice(0, 12)}`));
     const n = s.ts.length;
     if (entry.rows !== n) extra.push(fileIssue('error', 'catalog-rows', 'catalog row count differs from the file', `${entry.rows} vs ${n}`));
     else if (n > 0 && (entry.firstTs !== s.ts[0] || entry.lastTs !== s.ts[n - 1])) extra.push(fileIssue('error', 'catalog-range', 'catalog first/last ts differ from the file'));

@@ -8,6 +8,7 @@ import type { SeriesColumns } from '../../src/data/store.js';
 import { validateSeries, type ValidationReport } from '../../src/data/validate.js';
 import { validateArrowFile, validateStore } from '../../src/data/validate-files.js';
 import { inspectSeries } from '../../src/data/inspect.js';
+import { reindexStore } from '../../src/data/reindex.js';
 import { FIX, iso, tmpDir } from './helpers.js';
 
 const H = 3_600_000;
@@ -163,6 +164,11 @@ describe('file and catalog validation', () => {
     const rep = validateStore(dataDir)[0]!;
     expect(rep.ok).toBe(false);
     expect(rep.issues.map((i) => i.code)).toEqual(expect.arrayContaining(['catalog-sha256', 'catalog-rows']));
+    // the files are the source of truth: reindex rebuilds the catalog from their metadata
+    const rx = reindexStore(dataDir);
+    expect(rx.updated).toEqual([r.entry.path]);
+    expect(validateStore(dataDir).map((x) => x.ok)).toEqual([true]);
+    expect(JSON.parse(readFileSync(join(dataDir, 'catalog.json'), 'utf8')).entries[0].rows).toBe(12);
     // an Arrow file the catalog does not list
     copyFileSync(abs, join(dataDir, 'binance', 'stray.arrow'));
     expect(validateStore(dataDir).some((x) => x.issues.some((i) => i.code === 'not-in-catalog'))).toBe(true);

@@ -159,6 +159,15 @@ const dataCommand: CommandModule = {
             await importCommand({ ...mappingArgs(args), dataDir: args['data-dir'], file: args.file!, venue: args.venue, symbol: args.symbol, json: args.json, dryRun: args['dry-run'], allowInvalid: args['allow-invalid'] });
           },
         )
+        .command(
+          'reindex',
+          'Rebuild data/catalog.json from the Arrow files (each carries its venue, symbol, kind and provenance)',
+          (yy) => yy.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
+          async (args) => {
+            const { reindexCommand } = await import('../data-commands.js');
+            reindexCommand({ dataDir: args['data-dir'], json: args.json });
+          },
+        )
         .demandCommand(1, 'Name a data subcommand; see `perpcarry data --help`.'),
     );
   },
