@@ -31,6 +31,7 @@ const KLP = 'Klp61/btc-funding-rate-arb @ 237f5777496d15ed59e0bdbea5da9ed2f20ee3
 const SONGJH = 'songjonghyun11/freqtrade-custom @ 709aada59f04b57e51f8ef95b4598c4c098d2dc5 : user_data/data/binance/';
 const AMINAK = 'aminak58/RL-Trading-Validation @ e42b34eae0d6270aa01c9a5d70bc44194eb190b1 : user_data/data/binance/futures/';
 const GROUPM = '0xknxwledge/group-m-finm33150-final @ 64385d37d0696b72f7e1b5f00051fd3b61fcfe69 : data/';
+const GRAVESTONE = 'silertrades/gravestone-data @ e6c3307d89bdb3b477cdd21f44e9556fb5741f9c : data/';
 const ZUSHEN = 'ZuShen168/funding_rate_data @ 8040d313236b9220baa7a3576e25a94b6ad81de3 : data/funding/';
 
 /** One source file feeding a series. */
@@ -226,6 +227,16 @@ function plans(): SeriesPlan[] {
         { file: `gap_fill/intraday_5m/${coin}USDT_5m_perp_2025-01-01_2025-03-31_songjh.csv`, origin: SONGJH + `futures/${coin}_USDT_USDT-5m-futures.feather`, opts: { fromMs: ms('2025-01-15'), toMs: ms('2025-03-01') }, notes: ['cut to 2025-01-15 → 2025-03-01'] },
         { file: `gap_fill/intraday_5m/${coin}USDT_5m_perp_${coin === 'BTC' ? '2025-09-19' : '2025-09-27'}_2025-10-27_aminak58.csv`, origin: AMINAK + `${coin}_USDT_USDT-5m-futures.json`, opts: {} },
       ],
+    });
+  }
+  // ---------------- Binance open interest 4h (gravestone) ----------------
+  for (const coin of ['BTC', 'ETH'] as const) {
+    out.push({
+      venue: 'binance',
+      symbol: `${coin}/USDT:USDT`,
+      kind: 'open_interest',
+      timeframe: '4h',
+      steps: [{ file: `prices/gravestone/oi_4h/${coin}USDT.csv`, origin: GRAVESTONE + `oi_4h/${coin}USDT.csv`, opts: {}, notes: ['columns as in Binance futures/data/openInterestHist (sumOpenInterest, sumOpenInterestValue): oi_qty in base units, oi_notional in USDT; the last line has no trailing newline and is intact'] }],
     });
   }
   // ---------------- Bybit / Hyperliquid / OKX perp 1h (groupm) ----------------
