@@ -184,6 +184,19 @@ describe('Binance public-data kline CSVs and generic mapping', () => {
     expect(a.series.columns['volume']![k]).toBe(508838.4049);
   });
 
+  it('reads a data.binance.vision fundingRate CSV (interval from its column, ms jitter snapped)', async () => {
+    const dir = tmpDir();
+    const file = join(dir, 'ETHUSDT-fundingRate-2022-11.csv');
+    // real ETHUSDT settlements of 2022-11-09 (Roshan / fapi values), with Binance-style late stamps
+    writeFileSync(file, 'calc_time,funding_interval_hours,last_funding_rate\n1667952000007,8,-0.00038496\n1667980800001,8,-0.00012169\n1668009600000,8,-0.00054682\n');
+    const p = await parseSeriesFile({ file, kind: 'funding' });
+    expect(p.format).toBe('binance-funding');
+    expect(Array.from(p.series.ts)).toEqual([iso('2022-11-09T00:00:00Z'), iso('2022-11-09T08:00:00Z'), iso('2022-11-09T16:00:00Z')]);
+    expect(Array.from(p.series.columns['rate']!)).toEqual([-0.00038496, -0.00012169, -0.00054682]);
+    expect(Array.from(p.series.columns['interval_hours']!)).toEqual([8, 8, 8]);
+    expect(p.snapped).toBe(2);
+  });
+
   it('maps columns by name and builds OHLC from a single value column', async () => {
     const dir = tmpDir();
     const file = join(dir, 'mid.csv');
