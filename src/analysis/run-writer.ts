@@ -4,7 +4,7 @@
  * written into a temp directory next to the target and renamed into place at the end, so a failed
  * or interrupted run leaves no half report.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isoUtc, type UnixMs } from '../core/time.js';
@@ -33,9 +33,13 @@ export interface RunSummary {
 export interface RunTiming {
   loadMs: number;
   loopMs: number;
+  /** CPU time of the loop, ms (user + system). */
+  loopCpuMs?: number;
   totalMs: number;
   events: number;
   eventsPerSec: number;
+  /** Peak resident set size of the process so far, MB. */
+  peakRssMb?: number;
 }
 
 /** The perpcarry version from package.json. */
@@ -145,33 +149,130 @@ function toCsv(header: readonly string[], rows: readonly (readonly (string | num
 }
 
 /**
- * equity.csv, built fast: one `String(x)` per changed cell (unchanged cells reuse the previous
- * text, which is most of the cumulative PnL and position columns).
+ * Append a number's CSV text to `buf` at `pos`, returning the new position. Integers (|x| < 2^53)
+ * are exact; other values are written in fixed point with 10 significant digits for |x| ≥ 1 and
+ * 10 decimals below 1 (trailing zeros dropped): every figure a human reads from equity.csv, to
+ * well below a cent; equity.arrow keeps full float64 precision. NaN is empty. Magnitudes outside
+ * [1e-10, 1e15) fall back to `String(x)`.
  */
-export function equityCsv(ts: Float64Array, names: readonly string[], cols: readonly Float64Array[]): string {
-  const parts: string[] = ['ts,' + names.map(csvText).join(',') + '\n'];
-  const nc = cols.length;
-  const lastVal = new Float64Array(nc).fill(NaN);
-  const lastStr: string[] = new Array<string>(nc).fill('');
-  let chunk = '';
-  for (let r = 0; r < ts.length; r++) {
-    let line = String(ts[r]!);
-    for (let c = 0; c < nc; c++) {
-      const x = cols[c]![r]!;
-      if (x !== lastVal[c]) {
-        lastVal[c] = x;
-        lastStr[c] = num(x);
-      }
-      line += ',' + lastStr[c];
-    }
-    chunk += line + '\n';
-    if (chunk.length > 1 << 20) {
-      parts.push(chunk);
-      chunk = '';
-    }
+export function writeCsvNumber(buf: Uint8Array, pos: number, x: number): number {
+  if (x !== x) return pos;
+  if (x === 0) {
+    buf[pos] = 48;
+    return pos + 1;
   }
-  parts.push(chunk);
-  return parts.join('');
+  let a = x;
+  if (a < 0) {
+    buf[pos++] = 45;
+    a = -a;
+  }
+  if (a >= 1e15 || a < 1e-10 || a === Infinity) {
+    const s = String(a);
+    for (let k = 0; k < s.length; k++) buf[pos++] = s.charCodeAt(k);
+    return pos;
+  }
+  if (Number.isInteger(a)) return writeUint(buf, pos, a);
+  let intDigits = 0;
+  while (intDigits < 15 && a >= POW10[intDigits]!) intDigits++;
+  const decimals = intDigits >= 10 ? 0 : 10 - intDigits;
+  const scale = POW10[decimals]!;
+  const n = Math.round(a * scale);
+  let ip = Math.floor(n / scale);
+  let frac = n - ip * scale;
+  if (frac >= scale) {
+    ip += 1;
+    frac -= scale;
+  }
+  pos = writeUint(buf, pos, ip);
+  if (frac > 0) {
+    // frac < 1e10: split into two int32-safe halves for fast digit extraction.
+    let d = decimals;
+    let f = frac;
+    while (f % 10 === 0) {
+      f /= 10;
+      d--;
+    }
+    buf[pos++] = 46;
+    const end = pos + d;
+    let k = end - 1;
+    if (f >= 2147483648) {
+      const hi = Math.floor(f / 100000);
+      let lo = f - hi * 100000;
+      for (let j = 0; j < 5; j++, k--) {
+        buf[k] = 48 + (lo % 10);
+        lo = (lo / 10) | 0;
+      }
+      f = hi;
+    }
+    let fi = f | 0;
+    for (; k >= pos; k--) {
+      buf[k] = 48 + (fi % 10);
+      fi = (fi / 10) | 0;
+    }
+    pos = end;
+  }
+  return pos;
+}
+
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+function writeUint(buf: Uint8Array, pos: number, n: number): number {
+  if (n < 2147483648) {
+    let v = n | 0;
+    let len = 1;
+    for (let t = v; t >= 10; t = (t / 10) | 0) len++;
+    const end = pos + len;
+    for (let k = end - 1; k >= pos; k--) {
+      buf[k] = 48 + (v % 10);
+      v = (v / 10) | 0;
+    }
+    return end;
+  }
+  const hi = Math.floor(n / 1e9);
+  const lo = n - hi * 1e9;
+  pos = writeUint(buf, pos, hi);
+  let v = lo | 0;
+  for (let k = pos + 8; k >= pos; k--) {
+    buf[k] = 48 + (v % 10);
+    v = (v / 10) | 0;
+  }
+  return pos + 9;
+}
+
+/**
+ * Write equity.csv straight to a file as bytes (no per-cell strings: a year of 1m samples is
+ * 9M cells), flushing a 4 MB buffer as it fills.
+ */
+export function writeEquityCsv(path: string, ts: Float64Array, names: readonly string[], cols: readonly Float64Array[]): void {
+  const fd = openSync(path, 'w');
+  try {
+    const cap = 4 << 20;
+    const buf = Buffer.allocUnsafe(cap);
+    let pos = buf.write('ts,' + names.map(csvText).join(',') + '\n', 0, 'utf8');
+    const nc = cols.length;
+    // Worst case per row: 24 bytes per cell.
+    const rowMax = 24 * (nc + 1) + 2;
+    for (let r = 0; r < ts.length; r++) {
+      if (pos + rowMax > cap) {
+        writeAll(fd, buf, pos);
+        pos = 0;
+      }
+      pos = writeCsvNumber(buf, pos, ts[r]!);
+      for (let c = 0; c < nc; c++) {
+        buf[pos++] = 44;
+        pos = writeCsvNumber(buf, pos, cols[c]![r]!);
+      }
+      buf[pos++] = 10;
+    }
+    writeAll(fd, buf, pos);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, buf: Uint8Array, len: number): void {
+  let off = 0;
+  while (off < len) off += writeSync(fd, buf, off, len - off);
 }
 
 /** Options of {@link writeRunDir}. */
@@ -203,7 +304,7 @@ export function writeRunDir(result: BacktestResult, outDir: string, opts: WriteR
     const colObj: Record<string, Float64Array> = {};
     names.forEach((n, k) => (colObj[n] = cols[k]!));
     writeFileSync(join(tmp, 'equity.arrow'), encodeSeries({ ts, columns: colObj }, names, { 'perpcarry.runId': opts.runId, 'perpcarry.format': 'equity-v1' }));
-    writeFileSync(join(tmp, 'equity.csv'), equityCsv(ts, names, cols));
+    writeEquityCsv(join(tmp, 'equity.csv'), ts, names, cols);
     writeFileSync(
       join(tmp, 'trades.csv'),
       toCsv(

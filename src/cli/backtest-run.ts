@@ -189,11 +189,14 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
   const timing: RunTiming = {
     loadMs: result.loadMs + result.mergeMs,
     loopMs: result.loopMs,
+    loopCpuMs: result.loopCpuMs,
     totalMs: 0,
     events: result.events,
     eventsPerSec: result.loopMs > 0 ? result.events / (result.loopMs / 1000) : 0,
   };
+  const rss = (): number => process.resourceUsage().maxRSS / 1024;
   timing.totalMs = performance.now();
+  timing.peakRssMb = rss();
   const { summary, dir } = writeRunDir(result, outDir, { runId, createdAt: new Date().toISOString(), timing });
   let reportNote = '';
   if (args['report'] !== false) {
@@ -205,6 +208,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
     }
   }
   timing.totalMs = performance.now();
+  timing.peakRssMb = rss();
   for (const w of warnings.slice(0, 20)) process.stderr.write(`warning: ${w}\n`);
   if (warnings.length > 20) process.stderr.write(`warning: … ${warnings.length - 20} more\n`);
   if (reportNote) process.stderr.write(`warning: ${reportNote}\n`);

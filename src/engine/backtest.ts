@@ -22,7 +22,7 @@ import type { PnlBreakdown } from '../portfolio/records.js';
 import { resolveParams } from '../strategy/params.js';
 import type { ParamValue, ParamValues, StrategyFactory, StrategyRunSettings } from '../strategy/types.js';
 import { loadMarketData, makeInstruments, type MarketData } from './data.js';
-import { runEngine, type EngineResult } from './engine.js';
+import { runEngine, type EngineOptions, type EngineResult } from './engine.js';
 
 /** A model choice: its name and (partial) params; defaults fill the rest. */
 export interface ModelSpec {
@@ -65,6 +65,8 @@ export interface BacktestConfig {
   /** Days of funding history before the window (for trailing reads). Default 30. */
   fundingHistoryDays?: number;
   onProgress?: (fraction: number) => void;
+  /** See {@link EngineOptions.onSample}. */
+  onSample?: EngineOptions['onSample'];
   onLog?: (level: 'info' | 'warn', ts: UnixMs, message: string) => void;
 }
 
@@ -197,6 +199,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     allowSpotBorrow: config.allowSpotBorrow === true || settings.allowSpotBorrow === true,
     params,
     onProgress: config.onProgress,
+    onSample: config.onSample,
     onLog: config.onLog,
   });
   const pnl = engine.portfolio.pnl();

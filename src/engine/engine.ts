@@ -69,6 +69,8 @@ export interface EngineOptions {
   params: ParamValues;
   /** Called with the fraction done, about every 2^18 events. */
   onProgress?: (fraction: number) => void;
+  /** Called after each equity sample with its index (tests check the accounting identity here). */
+  onSample?: (index: number, ts: UnixMs, portfolio: Portfolio) => void;
   /** Receives strategy and engine log lines. */
   onLog?: (level: 'info' | 'warn', ts: UnixMs, message: string) => void;
 }
@@ -81,6 +83,8 @@ export interface EngineResult {
   events: number;
   mergeMs: number;
   loopMs: number;
+  /** CPU time (user + system) of the loop, ms: steadier than wall time on a busy machine. */
+  loopCpuMs: number;
   rejected: number;
   log: { level: 'info' | 'warn'; ts: UnixMs; message: string }[];
 }
@@ -114,6 +118,19 @@ class MutableBar implements BarEvent {
   low = NaN;
   close = NaN;
   volume = NaN;
+}
+
+/** Distinct times in the stream that carry an OHLCV bar (the equity sample instants). */
+function countSampleInstants(ts: Float64Array, src: Uint16Array, isOhlcv: Uint8Array): number {
+  let n = 0;
+  let lastT = NaN;
+  for (let k = 0; k < ts.length; k++) {
+    if (isOhlcv[src[k]!] === 1 && ts[k] !== lastT) {
+      n++;
+      lastT = ts[k]!;
+    }
+  }
+  return n;
 }
 
 /** Run a strategy over market data. Synchronous; the loop allocates nothing per event. */
@@ -164,17 +181,7 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
   const sts = stream.ts;
   const ssrc = stream.src;
   const srow = stream.row;
-  // Count sample instants: distinct times with an OHLCV bar.
-  let sampleCount = 0;
-  {
-    let lastT = NaN;
-    for (let k = 0; k < N; k++) {
-      if (srcKind[ssrc[k]!] === K_OHLCV && sts[k] !== lastT) {
-        sampleCount++;
-        lastT = sts[k]!;
-      }
-    }
-  }
+  const sampleCount = countSampleInstants(sts, ssrc, Uint8Array.from(srcKind, (x) => (x === K_OHLCV ? 1 : 0)));
   const mergeMs = performance.now() - tMerge0;
 
   // ---- state
@@ -501,6 +508,7 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
 
   // ---- run
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   portfolio.deposit(market.fromMs, venues[0]!, opts.capital);
   portfolio.accrueInterest(market.fromMs);
   strategy.onStart?.(sctx);
@@ -508,9 +516,14 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
   const progressStep = 1 << 18;
   let nextProgress = progressStep;
   const onBar = strategy.onBar ? strategy.onBar.bind(strategy) : null;
+  const onSample = opts.onSample ?? null;
   const onFunding = strategy.onFunding ? strategy.onFunding.bind(strategy) : null;
-  let k = 0;
-  while (k < N) {
+  /**
+   * Process one instant: every event at the time of event `k0`. A function of its own (rather than
+   * the body of one long loop) so that V8 optimizes it early and the replay runs at full speed.
+   */
+  const instant = (k0: number): number => {
+    let k = k0;
     const t = sts[k]!;
     // Timers due strictly before t fire at their own instant.
     while (timers.length > 0 && timers[0]!.at < t) {
@@ -594,18 +607,25 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
     // 5. orders
     if (pending.length) processOrders(t, false);
     portfolio.accrueInterest(t);
-    if (sawBar) samples.sample(t);
+    if (sawBar) {
+      samples.sample(t);
+      if (onSample) onSample(samples.length - 1, t, portfolio);
+    }
     if (k >= nextProgress) {
       nextProgress += progressStep;
       opts.onProgress?.(k / N);
     }
-  }
+      return k;
+  };
+  let k = 0;
+  while (k < N) k = instant(k);
   if (pending.length) processOrders(ctx.now, true);
   strategy.onEnd?.(sctx);
   if (pending.length) processOrders(ctx.now, true);
   // Fills placed in onEnd change holdings after the last sample: take a final sample if so.
   if (samples.length > 0 && portfolio.trades.length > 0 && portfolio.trades[portfolio.trades.length - 1]!.ts >= samples.ts[samples.length - 1]!) samples.resample(ctx.now);
   const loopMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   opts.onProgress?.(1);
-  return { portfolio, samples, events: N, mergeMs, loopMs, rejected, log };
+  return { portfolio, samples, events: N, mergeMs, loopMs, loopCpuMs: (cpu.user + cpu.system) / 1000, rejected, log };
 }

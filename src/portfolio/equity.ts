@@ -4,6 +4,7 @@
  */
 import type { UnixMs } from '../core/time.js';
 import type { Portfolio } from './portfolio.js';
+import { maintenanceMargin } from '../venue/margin.js';
 
 /** Names of the fixed columns after `ts`, in file order. */
 export const FIXED_EQUITY_COLUMNS = [
@@ -36,15 +37,15 @@ export class EquitySampler {
   private readonly perpCols: Float64Array[][];
   private readonly basisPairs: [number, number][];
   private readonly basisCols: Float64Array[];
-  private readonly cum = new Float64Array(6);
   private peak = -Infinity;
 
   constructor(portfolio: Portfolio, capacity: number) {
     this.portfolio = portfolio;
     this.capacity = capacity;
-    this.ts = new Float64Array(capacity);
+    this.ts = new Float64Array(capacity).fill(NaN);
     const mk = (name: string): Float64Array => {
-      const a = new Float64Array(capacity);
+      // Filled up front: touching the pages here keeps page faults out of the replay loop.
+      const a = new Float64Array(capacity).fill(NaN);
       this.columns.set(name, a);
       return a;
     };
@@ -87,34 +88,61 @@ export class EquitySampler {
 
   private write(n: number, ts: UnixMs): void {
     const pf = this.portfolio;
+    const qty = pf.qty;
+    const lastPx = pf.lastPx;
+    const markPx = pf.markPx;
     this.ts[n] = ts;
     let equity = 0;
+    let gross = 0;
+    let net = 0;
+    let inventory = 0;
     for (let v = 0; v < pf.venues.length; v++) {
-      const se = pf.spotEquity(v);
-      const pe = pf.perpEquity(v);
+      let se = pf.spotCash[v]!;
+      const sids = pf.spotIdsOf[v]!;
+      for (let k = 0; k < sids.length; k++) {
+        const i = sids[k]!;
+        const q = qty[i]!;
+        if (q === 0) continue;
+        const x = q * lastPx[i]!;
+        se += x;
+        gross += Math.abs(x);
+        net += x;
+        inventory += x;
+      }
+      let u = 0;
+      let mm = 0;
+      const pids = pf.perpIdsOf[v]!;
+      for (let k = 0; k < pids.length; k++) {
+        const i = pids[k]!;
+        const q = qty[i]!;
+        if (q === 0) continue;
+        const mark = markPx[i]!;
+        const x = q * mark;
+        u += q * (mark - pf.entry[i]!);
+        mm += maintenanceMargin(pf.tables[i]!, Math.abs(x));
+        gross += Math.abs(x);
+        net += x;
+      }
+      inventory += u;
+      const pe = (pf.marginMode[v] === 'cross' ? pf.perpFree[v]! : pf.perpWallet(v)) + u;
       const cols = this.venueCols[v]!;
       cols[0]![n] = se;
       cols[1]![n] = pe;
-      cols[2]![n] = pf.marginRatio(v);
+      cols[2]![n] = pf.marginMode[v] === 'cross' ? (mm === 0 ? 0 : pe > 0 ? mm / pe : Infinity) : pf.marginRatio(v);
       equity += se + pe;
     }
     this.eq[n] = equity;
     if (n === 0 || equity > this.peak) this.peak = equity;
     this.dd[n] = this.peak > 0 ? equity / this.peak - 1 : 0;
-    let gross = 0;
-    let net = 0;
-    const qty = pf.qty;
-    for (let i = 0; i < qty.length; i++) {
-      const q = qty[i]!;
-      if (q === 0) continue;
-      const x = q * (pf.isPerp[i] ? pf.markPx[i]! : pf.lastPx[i]!);
-      gross += Math.abs(x);
-      net += x;
-    }
     this.gross[n] = gross;
     this.net[n] = net;
-    pf.cumulative(this.cum);
-    for (let c = 0; c < 6; c++) this.pnlCols[c]![n] = this.cum[c]!;
+    const pc = this.pnlCols;
+    pc[0]![n] = pf.cumFunding;
+    pc[1]![n] = pf.cumRealized + inventory;
+    pc[2]![n] = -pf.cumFees;
+    pc[3]![n] = -pf.cumSlippage;
+    pc[4]![n] = pf.cumInterest;
+    pc[5]![n] = -pf.cumLiqFee;
     for (let p = 0; p < this.perpIds.length; p++) {
       const i = this.perpIds[p]!;
       const cols = this.perpCols[p]!;
@@ -122,13 +150,14 @@ export class EquitySampler {
       cols[0]![n] = q;
       if (q === 0) cols[1]![n] = NaN;
       else {
-        const mark = pf.markPx[i]!;
-        cols[1]![n] = Math.abs(mark - pf.liquidationPrice(i)) / mark;
+        const mark = markPx[i]!;
+        const lp = pf.liqCacheVer[i] === pf.version ? pf.liqCache[i]! : pf.liquidationPrice(i);
+        cols[1]![n] = Math.abs(mark - lp) / mark;
       }
     }
     for (let b = 0; b < this.basisPairs.length; b++) {
-      const [pi, si] = this.basisPairs[b]!;
-      this.basisCols[b]![n] = (pf.lastPx[pi]! / pf.lastPx[si]! - 1) * 1e4;
+      const pair = this.basisPairs[b]!;
+      this.basisCols[b]![n] = (lastPx[pair[0]]! / lastPx[pair[1]]! - 1) * 1e4;
     }
   }
 

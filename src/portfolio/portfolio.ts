@@ -73,18 +73,24 @@ export class Portfolio {
   readonly margin: MarginModel;
   readonly interest: InterestModel;
   readonly allowSpotBorrow: boolean;
-  private readonly tables: (TierTable | null)[];
-  private readonly liqCache: Float64Array;
-  private readonly liqCacheVer: Float64Array;
+  /** Margin tier table per instrument (null for spot). */
+  readonly tables: (TierTable | null)[];
+  /** Cached liquidation price per perp and the `version` it was computed at (valid for single-position/isolated accounts). */
+  readonly liqCache: Float64Array;
+  readonly liqCacheVer: Float64Array;
   private readonly openPerps: Int32Array;
-  // Cumulative attribution.
-  private cumFunding = 0;
-  private cumFees = 0;
-  private cumSlippage = 0;
-  private cumInterest = 0;
-  private cumLiqFee = 0;
+  /** Perp instrument ids per venue. */
+  readonly perpIdsOf: Int32Array[];
+  /** Spot instrument ids per venue. */
+  readonly spotIdsOf: Int32Array[];
+  /** Cumulative attribution parts (read by the equity sampler; costs are positive here). */
+  cumFunding = 0;
+  cumFees = 0;
+  cumSlippage = 0;
+  cumInterest = 0;
+  cumLiqFee = 0;
   /** Σ trade_cash + realized_pnl + liquidation_pnl. */
-  private cumRealized = 0;
+  cumRealized = 0;
   private lastInterestHour = NaN;
   private seq = 0;
 
@@ -111,6 +117,8 @@ export class Portfolio {
     this.openPerps = new Int32Array(nv);
     this.marginMode = opts.venues.map(() => 'cross' as MarginMode);
     this.tables = [];
+    const perpLists: number[][] = opts.venues.map(() => []);
+    const spotLists: number[][] = opts.venues.map(() => []);
     for (let i = 0; i < n; i++) {
       const ins = opts.instruments[i]!;
       if (ins.id !== i) throw new Error(`instrument ids must be dense 0..n−1 (got ${ins.id} at ${i})`);
@@ -119,7 +127,10 @@ export class Portfolio {
       this.venueOf[i] = v;
       this.isPerp[i] = ins.type === 'perp' ? 1 : 0;
       this.tables.push(ins.type === 'perp' ? opts.margin.table(ins.venue, ins.base) : null);
+      (ins.type === 'perp' ? perpLists : spotLists)[v]!.push(i);
     }
+    this.perpIdsOf = perpLists.map((l) => Int32Array.from(l));
+    this.spotIdsOf = spotLists.map((l) => Int32Array.from(l));
   }
 
   venueIndex(venue: VenueId): number {
@@ -150,7 +161,8 @@ export class Portfolio {
   perpWallet(v: number): number {
     let w = this.perpFree[v]!;
     if (this.marginMode[v] === 'isolated') {
-      for (let i = 0; i < this.instruments.length; i++) if (this.venueOf[i] === v && this.isPerp[i]) w += this.isoMargin[i]!;
+      const ids = this.perpIdsOf[v]!;
+      for (let k = 0; k < ids.length; k++) w += this.isoMargin[ids[k]!]!;
     }
     return w;
   }
@@ -163,7 +175,12 @@ export class Portfolio {
 
   perpUnrealized(v: number): number {
     let u = 0;
-    for (let i = 0; i < this.instruments.length; i++) if (this.venueOf[i] === v && this.isPerp[i]) u += this.positionUpnl(i);
+    const ids = this.perpIdsOf[v]!;
+    for (let k = 0; k < ids.length; k++) {
+      const i = ids[k]!;
+      const q = this.qty[i]!;
+      if (q !== 0) u += q * (this.markPx[i]! - this.entry[i]!);
+    }
     return u;
   }
 
@@ -174,7 +191,12 @@ export class Portfolio {
 
   perpMaintenance(v: number): number {
     let m = 0;
-    for (let i = 0; i < this.instruments.length; i++) if (this.venueOf[i] === v && this.isPerp[i]) m += this.positionMaintenance(i);
+    const ids = this.perpIdsOf[v]!;
+    for (let k = 0; k < ids.length; k++) {
+      const i = ids[k]!;
+      const q = this.qty[i]!;
+      if (q !== 0) m += maintenanceMargin(this.tables[i]!, Math.abs(q) * this.markPx[i]!);
+    }
     return m;
   }
 
@@ -186,11 +208,11 @@ export class Portfolio {
   /** Spot wallet value of venue `v`: cash + holdings at the latest close. */
   spotEquity(v: number): number {
     let e = this.spotCash[v]!;
-    for (let i = 0; i < this.instruments.length; i++) {
-      if (this.venueOf[i] === v && !this.isPerp[i]) {
-        const q = this.qty[i]!;
-        if (q !== 0) e += q * this.lastPx[i]!;
-      }
+    const ids = this.spotIdsOf[v]!;
+    for (let k = 0; k < ids.length; k++) {
+      const i = ids[k]!;
+      const q = this.qty[i]!;
+      if (q !== 0) e += q * this.lastPx[i]!;
     }
     return e;
   }
@@ -208,9 +230,10 @@ export class Portfolio {
    */
   marginRatio(v: number): number {
     if (this.marginMode[v] === 'cross') {
+      if (this.openPerps[v] === 0) return 0;
       const mm = this.perpMaintenance(v);
       if (mm === 0) return 0;
-      const mb = this.perpEquity(v);
+      const mb = this.perpFree[v]! + this.perpUnrealized(v);
       return mb > 0 ? mm / mb : Infinity;
     }
     let worst = 0;

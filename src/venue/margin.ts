@@ -101,8 +101,10 @@ export function buildTierTable(tiers: readonly MarginTier[], what = 'tiers'): Ti
 /** Index of the tier for an absolute notional (tier k covers floor(k) < notional ≤ floor(k+1)). */
 export function tierIndex(table: TierTable, absNotional: number): number {
   const f = table.floors;
-  let k = f.length - 1;
-  while (k > 0 && absNotional <= f[k]!) k--;
+  const last = f.length - 1;
+  // Scan up from the first tier: realistic positions sit in the first one or two.
+  let k = 0;
+  while (k < last && absNotional > f[k + 1]!) k++;
   return k;
 }
 

@@ -13,7 +13,7 @@
  * unwound and re-entered when the signal allows.
  */
 import { perpOf, spotOf } from '../../src/core/ids.js';
-import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, ParamValues, RejectEvent, Strategy, StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
+import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, ParamValues, PerpAccountView, RejectEvent, Strategy, StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
 
 /** Typed params of the strategy. */
 export interface DeltaNeutralParams {
@@ -35,6 +35,7 @@ const SIZE_BUFFER = 0.01;
 export class DeltaNeutral implements Strategy {
   private spot!: Instrument;
   private perp!: Instrument;
+  private account!: PerpAccountView;
   private phase: Phase = 'flat';
   private readonly pending = new Set<number>();
   private cachedCount = -1;
@@ -55,6 +56,7 @@ export class DeltaNeutral implements Strategy {
     this.spot = ctx.market.instrument(this.perp.venue, spotOf(this.perp.symbol));
     ctx.setMarginMode(this.perp.venue, this.p.marginMode);
     ctx.setLeverage(this.perp, this.p.leverage);
+    this.account = ctx.portfolio.perpAccount(this.perp.venue);
   }
 
   /** Simple APR of the trailing `lookback` settlements, cached per settlement count. */
@@ -86,7 +88,7 @@ export class DeltaNeutral implements Strategy {
       this.exit(ctx, 'exit');
       return;
     }
-    if (this.p.topUp && ctx.portfolio.perpAccount(this.perp.venue).marginRatio() >= this.p.topUpRatio) this.topUp(ctx);
+    if (this.p.topUp && this.account.marginRatio() >= this.p.topUpRatio) this.topUp(ctx);
   }
 
   private enter(ctx: StrategyContext): void {
