@@ -10,8 +10,8 @@
  * into one sorted series. Pages are stored with `storeSeries` (atomic file + catalog writes) every
  * `flushRows` rows, so a killed fetch leaves valid files and a rerun resumes from the last stored ts.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { parseSymbol, perpOf, seriesRelPath, spotOf, type SeriesKind, type Symbol } from '../../core/ids.js';
 import { floorTo, isoUtc, MS_PER_HOUR, timeframeToMs, type UnixMs } from '../../core/time.js';
@@ -193,6 +193,17 @@ async function fetchPage(oe: OpenExchange, spec: VenueSpec, job: SeriesJob, s: U
   }
 }
 
+/**
+ * Delete temp files a killed earlier write left next to `absPath` (`.<name>.<pid>.<n>.tmp`, see
+ * writeFileAtomic). They are never read, only clutter; the stored file itself is always whole.
+ */
+function removeOrphanTemps(absPath: string): void {
+  const dir = dirname(absPath);
+  if (!existsSync(dir)) return;
+  const prefix = `.${basename(absPath)}.`;
+  for (const f of readdirSync(dir)) if (f.startsWith(prefix) && f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
+}
+
 /** First and last ts of the stored file of a series, read from the file itself (not the catalog). */
 function storedBounds(dataDir: string, venue: string, job: SeriesJob): { first: UnixMs; last: UnixMs } | undefined {
   const abs = join(dataDir, seriesRelPath(venue, job.symbol, job.kind, job.timeframe));
@@ -288,6 +299,7 @@ async function fetchSeries(oe: OpenExchange, spec: VenueSpec, job: SeriesJob, op
     return summary;
   }
   summary.path = seriesRelPath(spec.id, job.symbol, job.kind, job.timeframe);
+  removeOrphanTemps(join(opts.dataDir, summary.path));
   const stepMs = job.kind === 'funding' ? MS_PER_HOUR : timeframeToMs(job.timeframe!);
   // Only closed bars: a bar stamped t closes at t + step. Funding rows exist only once settled.
   const cutoff = job.kind === 'funding' ? nowMs + 1 : floorTo(nowMs, stepMs);
