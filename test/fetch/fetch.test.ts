@@ -121,6 +121,14 @@ describe('data fetch per venue (no faults)', () => {
     expect(cat.entries.find((x) => x.path === 'binance/BTC-USDT-USDT/mark-1h.arrow')!.provenance.details!['params']).toContain('"price":"mark"');
     expect(e.rows).toBe(12);
     expect(e.gaps).toBe(0);
+    // data validate ran on every fetched file and found it clean
+    expect(sum.series.map((x) => [x.symbol, x.kind, x.validation?.ok, x.validation?.errors, x.validation?.warnings])).toEqual([
+      ['BTC/USDT:USDT', 'funding', true, 0, 0],
+      ['BTC/USDT:USDT', 'ohlcv', true, 0, 0],
+      ['BTC/USDT:USDT', 'mark', true, 0, 0],
+      ['BTC/USDT:USDT', 'index', true, 0, 0],
+      ['BTC/USDT', 'ohlcv', true, 0, 0],
+    ]);
 
     // open interest: Binance openInterestHist, 4h
     const oiDir = tmp();
@@ -246,6 +254,8 @@ describe('data fetch with injected faults (binance, 3 days, 10 rows per page)', 
     expect(cat.entries.find((e) => e.kind === 'funding')!.gaps).toBe(2);
     expect(cat.entries.find((e) => e.kind === 'ohlcv')!.gaps).toBe(20);
     expect(sum.series.find((x) => x.kind === 'funding')!.intervalChanges).toEqual([]);
+    expect(sum.series.find((x) => x.kind === 'funding')!.validation!.issues).toContainEqual(expect.objectContaining({ severity: 'warning', code: 'gap', count: 1 }));
+    expect(sum.series.find((x) => x.kind === 'ohlcv')!.validation).toMatchObject({ ok: true, errors: 0 });
   });
 
   it('a persistent outage fails with a clear error after the retries; what was stored stays valid and a rerun completes it', async () => {

@@ -70,6 +70,11 @@ function printSummary(s: FetchSummary): void {
     const span = x.rowsInFile > 0 ? `${x.firstIso} → ${x.lastIso}` : 'empty';
     lines.push(`  ${name}: ${x.fetchedRows} rows fetched in ${x.requests} requests, ${x.added} new, ${x.replaced} changed; file ${x.path} has ${x.rowsInFile} rows (${span})`);
     for (const [iso, from, to] of x.intervalChanges ?? []) lines.push(`    funding interval ${from}h → ${to}h at ${iso}`);
+    if (x.validation) {
+      const v = x.validation;
+      const notes = v.issues.filter((i) => i.severity !== 'info').map((i) => `${i.severity} ${i.code} ×${i.count}`);
+      lines.push(`    validate: ${v.ok ? 'ok' : `${v.errors} ERRORS`}${notes.length ? ` (${notes.join(', ')})` : ''}${v.ok ? '' : ' — see `perpcarry data validate`'}`);
+    }
   }
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -15,7 +15,8 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { parseSymbol, perpOf, seriesRelPath, spotOf, type SeriesKind, type Symbol } from '../../core/ids.js';
 import { floorTo, isoUtc, MS_PER_HOUR, timeframeToMs, type UnixMs } from '../../core/time.js';
-import { storeSeries, type Provenance } from '../catalog.js';
+import { readCatalog, storeSeries, type Provenance } from '../catalog.js';
+import { validateArrowFile } from '../validate-files.js';
 import { KIND_COLUMNS } from '../schema.js';
 import { mergeSeries, readSeriesFile, type SeriesColumns } from '../store.js';
 import { openExchange, withRetry, DEFAULT_RETRY_POLICY, FetchFailedError, type OpenExchange, type RetryPolicy } from './exchange.js';
@@ -97,6 +98,8 @@ export interface SeriesFetchSummary {
   lastIso?: string;
   /** Funding only: `[iso, fromHours, toHours]` for each interval change in the stored series. */
   intervalChanges?: [string, number, number][];
+  /** `data validate` on the stored file (with its catalog entry) after the fetch. */
+  validation?: { ok: boolean; errors: number; warnings: number; infos: number; issues: { severity: string; code: string; count: number; message: string }[] };
 }
 
 /** Outcome of {@link runFetch}. */
@@ -365,6 +368,15 @@ async function fetchSeries(oe: OpenExchange, spec: VenueSpec, job: SeriesJob, op
       summary.lastIso = isoUtc(file.ts[n - 1]!);
     }
     if (job.kind === 'funding') summary.intervalChanges = fundingIntervalChanges(file).map(([t, f, x]) => [isoUtc(t), f, x]);
+    const entry = readCatalog(opts.dataDir).entries.find((x) => x.path === summary.path);
+    const rep = validateArrowFile(abs, entry);
+    summary.validation = {
+      ok: rep.ok,
+      errors: rep.errors,
+      warnings: rep.warnings,
+      infos: rep.infos,
+      issues: rep.issues.map((i) => ({ severity: i.severity, code: i.code, count: i.count, message: i.message })),
+    };
   }
   return summary;
 }
