@@ -70,7 +70,7 @@ export interface EngineOptions {
   /** Called with the fraction done, about every 2^18 events. */
   onProgress?: (fraction: number) => void;
   /** Called after each equity sample with its index (tests check the accounting identity here). */
-  onSample?: (index: number, ts: UnixMs, portfolio: Portfolio) => void;
+  onSample?: (index: number, ts: UnixMs, portfolio: Portfolio, samples: EquitySampler) => void;
   /** Receives strategy and engine log lines. */
   onLog?: (level: 'info' | 'warn', ts: UnixMs, message: string) => void;
 }
@@ -414,7 +414,10 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
         return false;
       }
     } else {
-      const nb = barIdx[i]! + 1;
+      // The first bar opening at or after now: a bar already in progress (an order placed by a
+      // timer between bar instants) is skipped; its open is a price from before the order.
+      let nb = barIdx[i]! + 1;
+      while (nb < b.ts.length && b.ts[nb]! < now) nb++;
       if (nb >= b.ts.length) {
         reject(o, 'end-of-data');
         return true;
@@ -609,7 +612,7 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
     portfolio.accrueInterest(t);
     if (sawBar) {
       samples.sample(t);
-      if (onSample) onSample(samples.length - 1, t, portfolio);
+      if (onSample) onSample(samples.length - 1, t, portfolio, samples);
     }
     if (k >= nextProgress) {
       nextProgress += progressStep;
