@@ -172,6 +172,7 @@ function numberCell(table: RawTable, col: string, row: number, v: Cell, nullable
     throw new DataError(table.file, 'empty value', table.rowNumber(row), col);
   }
   if (typeof v !== 'string') throw new DataError(table.file, `not a number: ${JSON.stringify(v)}`, table.rowNumber(row), col);
+  if (NUMBER_RE.test(v)) return percent === true ? percentToDecimal(v) : Number(v); // common case
   let s = v.trim();
   if (s.endsWith('%')) {
     if (percent !== true) throw new DataError(table.file, `percent string "${s}" where a decimal was declared (use --rate-unit percent)`, table.rowNumber(row), col);

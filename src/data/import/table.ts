@@ -51,24 +51,29 @@ export function parseCsv(file: string, text: string, opts: CsvOptions = {}): Raw
   }
   if (src.length > 0 && !src.endsWith('\n')) notes.push('no trailing newline (last line kept)');
   const delim = opts.delimiter ?? ',';
-  const records: string[][] = [];
+  const delimCode = delim.charCodeAt(0);
+  // Fields go straight into per-column arrays (no per-record arrays: 1M-row files stay cheap on GC).
+  let cols: string[][] = [];
   const lines: number[] = [];
+  let width = -1;
+  let first: string[] | undefined;
   let line = 1;
   let i = 0;
   const n = src.length;
+  const rec: string[] = [];
   while (i < n) {
-    const rec: string[] = [];
+    rec.length = 0;
     const startLine = line;
     for (;;) {
       let field: string;
-      if (src[i] === '"') {
+      if (src.charCodeAt(i) === 34 /* " */) {
         let j = i + 1;
         let out = '';
         for (;;) {
           const q = src.indexOf('"', j);
           if (q < 0) throw new DataError(file, 'unterminated quoted field', startLine);
           out += src.slice(j, q);
-          if (src[q + 1] === '"') {
+          if (src.charCodeAt(q + 1) === 34) {
             out += '"';
             j = q + 2;
           } else {
@@ -82,46 +87,46 @@ export function parseCsv(file: string, text: string, opts: CsvOptions = {}): Raw
       } else {
         let j = i;
         while (j < n) {
-          const c = src[j];
-          if (c === delim || c === '\n' || c === '\r') break;
+          const c = src.charCodeAt(j);
+          if (c === delimCode || c === 10 || c === 13) break;
           j++;
         }
         field = src.slice(i, j);
         i = j;
       }
       rec.push(field);
-      if (i < n && src[i] === delim) {
+      if (i < n && src.charCodeAt(i) === delimCode) {
         i++;
         continue;
       }
       break;
     }
-    // end of record
-    if (i < n && src[i] === '\r') i++;
-    if (i < n && src[i] === '\n') i++;
+    if (i < n && src.charCodeAt(i) === 13) i++;
+    if (i < n && src.charCodeAt(i) === 10) i++;
     else if (i < n) throw new DataError(file, `unexpected character after a quoted field`, startLine);
     line++;
     if (rec.length === 1 && rec[0]!.trim() === '') continue; // blank line
-    records.push(rec);
+    if (width < 0) {
+      // first record decides the header
+      let hasHeader: boolean;
+      if (opts.header === 'auto' || opts.header === undefined) hasHeader = rec.some((c) => c.trim() !== '' && !NUMERIC_CELL.test(c));
+      else hasHeader = opts.header;
+      if (hasHeader) first = rec.map((c) => c.trim());
+      width = (opts.names ?? first ?? rec).length;
+      cols = Array.from({ length: width }, () => [] as string[]);
+      if (hasHeader) continue;
+    }
+    if (rec.length !== width) {
+      const nm = opts.names ?? first ?? [];
+      throw new DataError(file, `has ${rec.length} fields, expected ${width}${nm.length ? ` (${nm.join(',')})` : ''}`, startLine);
+    }
+    for (let c = 0; c < width; c++) cols[c]!.push(rec[c]!);
     lines.push(startLine);
   }
-  if (records.length === 0) throw new DataError(file, 'empty file');
-  let hasHeader: boolean;
-  if (opts.header === 'auto' || opts.header === undefined) hasHeader = records[0]!.some((c) => c.trim() !== '' && !NUMERIC_CELL.test(c));
-  else hasHeader = opts.header;
-  const first = hasHeader ? records[0]!.map((c) => c.trim()) : undefined;
-  const names = opts.names ?? first ?? records[0]!.map((_, k) => `col${k + 1}`);
-  const body = hasHeader ? records.slice(1) : records;
-  const bodyLines = hasHeader ? lines.slice(1) : lines;
-  const width = names.length;
-  const cols: string[][] = names.map(() => new Array<string>(body.length));
-  for (let r = 0; r < body.length; r++) {
-    const rec = body[r]!;
-    if (rec.length !== width) {
-      throw new DataError(file, `has ${rec.length} fields, expected ${width} (${names.join(',')})`, bodyLines[r]);
-    }
-    for (let c = 0; c < width; c++) cols[c]![r] = rec[c]!;
-  }
+  if (width < 0) throw new DataError(file, 'empty file');
+  const names = opts.names ?? first ?? cols.map((_, k) => `col${k + 1}`);
+  const body = { length: lines.length };
+  const bodyLines = lines;
   const columns = new Map<string, ArrayLike<unknown>>();
   names.forEach((nm, k) => columns.set(nm, cols[k]!));
   return { file, names, columns, rowCount: body.length, rowNumber: (r) => bodyLines[r]!, notes };
