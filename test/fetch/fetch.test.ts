@@ -154,6 +154,25 @@ describe('data fetch per venue (no faults)', () => {
     expectCandles(dir, 'bybit/BTC-USDT/ohlcv-1h.arrow', served(d.spot, from, to), true);
     const f = readSeriesFile(join(dir, 'bybit/BTC-USDT-USDT/funding.arrow'));
     expect(f.columns['rate']![Array.from(f.ts).indexOf(T('2025-10-10T16:00:00Z'))]).toBe(0.00004578);
+    // open interest (v5/market/open-interest, newest first; qty in BTC for a linear contract)
+    const [oFrom, oTo] = [T('2026-02-21T00:00:00Z'), T('2026-02-25T00:00:00Z')];
+    await fetchTo(dir, { exchange: 'bybit', symbol: 'BTC/USDT:USDT', since: '2026-02-21', until: '2026-02-25', kinds: ['open_interest'], timeframe: '4h', pageLimit: 5 });
+    const oi = readSeriesFile(join(dir, 'bybit/BTC-USDT-USDT/open_interest-4h.arrow'));
+    const wantOi = served(d.oi, oFrom, oTo);
+    expect(wantOi.length).toBe(24);
+    expect(Array.from(oi.ts)).toEqual(wantOi.map((r) => r.t));
+    expect(Array.from(oi.columns['oi_qty']!)).toEqual(wantOi.map((r) => r.qty));
+  });
+
+  it('stores only closed bars and settled funding when the range reaches now', async () => {
+    const dir = tmp();
+    const sum = await fetchTo(dir, { exchange: 'binance', symbol: 'BTC/USDT:USDT', since: '2025-10-08', until: '2025-10-12', nowMs: T('2025-10-09T05:30:00Z'), pageLimit: 50 });
+    const perp = readSeriesFile(join(dir, 'binance/BTC-USDT-USDT/ohlcv-1h.arrow'));
+    expect(perp.ts.length).toBe(29); // 10-08 00:00 … 10-09 04:00 (closes 05:00); the 05:00 bar is still open
+    expect(perp.ts[28]).toBe(T('2025-10-09T04:00:00Z'));
+    const f = readSeriesFile(join(dir, 'binance/BTC-USDT-USDT/funding.arrow'));
+    expect(f.ts.at(-1)).toBe(T('2025-10-09T00:00:00Z'));
+    expect(sum.series.find((x) => x.kind === 'ohlcv')!.ranges).toEqual([['2025-10-08T00:00:00.000Z', '2025-10-09T05:00:00.000Z']]);
   });
 
   it('okx: exclusive before/after cursors, history candles, index by instFamily', async () => {

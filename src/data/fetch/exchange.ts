@@ -2,7 +2,10 @@
  * The ccxt boundary: creates a ccxt exchange (ccxt is imported lazily, only here), points it at a
  * test server when asked, and runs calls with retries. This is the only file that loads ccxt.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Exchange } from 'ccxt';
 import { UserError } from '../../core/errors.js';
 import type { FetchVenue, VenueSpec } from './venues.js';
@@ -142,7 +145,7 @@ export async function openExchange(
   return {
     ex,
     venue: spec.id,
-    ccxtVersion: ccxt.version,
+    ccxtVersion: ccxtPackageVersion(ccxt.version),
     apiBase,
     last,
     retriesUsed: 0,
@@ -150,6 +153,25 @@ export async function openExchange(
     isNetworkError: (e) => e instanceof ccxt.NetworkError,
     isBadSymbol: (e) => e instanceof ccxt.BadSymbol,
   };
+}
+
+/**
+ * The installed ccxt package version (its package.json). ccxt's exported `version` constant can
+ * lag the package by a patch release (4.5.26 exports "4.5.25"), so provenance records the package.
+ */
+function ccxtPackageVersion(fallback: string): string {
+  try {
+    let dir = dirname(fileURLToPath(import.meta.resolve('ccxt')));
+    for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+      const pj = join(dir, 'package.json');
+      if (!existsSync(pj)) continue;
+      const pkg = JSON.parse(readFileSync(pj, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'ccxt' && pkg.version) return pkg.version;
+    }
+  } catch {
+    // fall through: resolution differs under some bundlers
+  }
+  return fallback;
 }
 
 /** HTTP statuses worth retrying: timeouts, rate limits, server errors. */
