@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../../src/core/errors.js';
 import { readCatalog } from '../../src/data/catalog.js';
-import { importFile, parseSeriesFile, wallTimeToUtc } from '../../src/data/import/index.js';
+import { importFile, parseSeriesFile, parseTimestampCell, wallTimeToUtc } from '../../src/data/import/index.js';
 import { readSeriesFile } from '../../src/data/store.js';
 import { FIX, SHARED, bytesOf, iso, tmpDir } from './helpers.js';
 
@@ -21,6 +21,33 @@ describe('time zones', () => {
     expect(wallTimeToUtc(Date.UTC(2023, 2, 26, 1, 30), 'Europe/London').ok).toBe(false);
     // UTC+8 (no DST)
     expect(wallTimeToUtc(Date.UTC(2020, 0, 1, 0), 'Asia/Shanghai')).toEqual({ ok: true, ts: iso('2019-12-31T16:00:00Z') });
+  });
+});
+
+describe('timestamp cells', () => {
+  it('reads s/ms/µs/ns epochs, ISO with and without offsets, bigint and Date cells to the same instant', () => {
+    const t = iso('2025-02-03T02:05:00Z');
+    const cases: unknown[] = ['1738548300', '1738548300000', '1738548300000000', '1738548300000000000', 1738548300000, 1738548300000000n,
+      '2025-02-03T02:05:00Z', '2025-02-03 02:05:00', '2025-02-03T02:05:00.000+00:00', '2025-02-03T10:05:00+08:00', '2025-02-03 02:05', new Date(t)];
+    for (const c of cases) expect(parseTimestampCell(c, 'auto', 'UTC'), String(c)).toEqual({ ok: true, ts: t });
+    expect(parseTimestampCell('1738548300', 'ms', 'UTC')).toEqual({ ok: true, ts: 1738548300 });
+    expect(parseTimestampCell('2025-02-30 00:00', 'auto', 'UTC').ok).toBe(false);
+    expect(parseTimestampCell('yesterday', 'auto', 'UTC').ok).toBe(false);
+    expect(parseTimestampCell('', 'auto', 'UTC').ok).toBe(false);
+  });
+
+  it('reads kline arrays from a JSON response (the reconstructed /api/v3/klines fixture of shared/)', async () => {
+    const dir = tmpDir();
+    const file = join(dir, 'klines.json');
+    // the first two bars of shared/fixtures/binance_api_v3_klines_BTCUSDT_1h_2025-09-01_2025-09-02.reconstructed.json
+    writeFileSync(file, JSON.stringify([
+      [1756684800000, '108246.36', '108406.18', '107631.68', '108222.37', '1078.8221', 1756688399999, '116502666.7128696', 213874, '478.02672', '51613477.6885373', '0'],
+      [1756688400000, '108222.37', '108482.98', '107968.09', '108150.24', '471.21562', 1756691999999, '50978640.8713469', 168219, '214.66579', '23223696.5040715', '0'],
+    ]));
+    const p = await parseSeriesFile({ file, kind: 'ohlcv', timeframe: '1h', tsColumn: 'col1', columns: { open: 'col2', high: 'col3', low: 'col4', close: 'col5', volume: 'col6' } });
+    expect(Array.from(p.series.ts)).toEqual([iso('2025-09-01T00:00:00Z'), iso('2025-09-01T01:00:00Z')]);
+    expect(p.series.columns['close']![1]).toBe(108150.24);
+    expect(p.series.columns['volume']![0]).toBe(1078.8221);
   });
 });
 
