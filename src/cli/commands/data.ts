@@ -75,6 +75,7 @@ const dataCommand: CommandModule = {
               .option('retries', { type: 'number', hidden: true, describe: 'Retries per request (default 5)' })
               .option('backoff-ms', { type: 'number', hidden: true, describe: 'First retry delay, doubled each retry (default 1000)' })
               .option('timeout-ms', { type: 'number', hidden: true, describe: 'Request timeout (default 10000)' })
+              .option('rate-limit-ms', { type: 'number', describe: 'ccxt rateLimit: ms between requests per unit of endpoint weight (default: ccxt per exchange)' })
               .option('now', { type: 'string', hidden: true, describe: 'Testing: pretend the current time is this instant' }),
           async (args) => {
             const { fetchCommand } = await import('../../data/fetch/command.js');
@@ -95,6 +96,7 @@ const dataCommand: CommandModule = {
               backoffMs: args['backoff-ms'],
               timeoutMs: args['timeout-ms'],
               now: args.now,
+              rateLimitMs: args['rate-limit-ms'],
             });
           },
         )

@@ -27,6 +27,8 @@ export interface FetchCommandArgs {
   timeoutMs?: number;
   /** Testing: pretend the current time is this instant (ISO or epoch ms). */
   now?: string;
+  /** ccxt rateLimit override, ms per unit of endpoint weight. */
+  rateLimitMs?: number;
 }
 
 function instant(text: string, option: string): number {
@@ -105,6 +107,7 @@ export async function fetchCommand(args: FetchCommandArgs): Promise<void> {
       flushRows: args.flushRows,
       retry,
       nowMs: args.now !== undefined ? instant(args.now, '--now') : undefined,
+      rateLimitMs: args.rateLimitMs,
       onProgress: tty ? progressPrinter(process.stderr) : undefined,
       onRetry: (msg) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}perpcarry: ${msg}\n`),
     });
