@@ -140,11 +140,8 @@ export async function readTable(file: string, format: ImportFormat, header: bool
   if (format === 'parquet') return parseParquet(file, bytes);
   const text = bytes.toString('utf8');
   if (format === 'json') return parseJsonTable(file, text);
-  if (format === 'binance-klines') {
-    const t = parseCsv(file, text, { header: 'auto', names: BINANCE_KLINE_COLUMNS });
-    if (t.rowCount > 0 && String(t.columns.get('open_time')![0]).trim() === 'open_time') throw new DataError(file, 'header mismatch', 1);
-    return t;
-  }
+  // Presets: the header line is optional (auto-detected and skipped); names are fixed.
+  if (format === 'binance-klines') return parseCsv(file, text, { header: 'auto', names: BINANCE_KLINE_COLUMNS });
   if (format === 'binance-funding') return parseCsv(file, text, { header: 'auto', names: BINANCE_FUNDING_COLUMNS });
   return parseCsv(file, text, { header });
 }
