@@ -3,6 +3,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateStore } from '../../src/data/validate-files.js';
+import { readCatalog } from '../../src/data/catalog.js';
+import { reindexStore } from '../../src/data/reindex.js';
+import { readSeriesFile } from '../../src/data/store.js';
 import { FIX, ROOT, bytesOf, tmpDir } from './helpers.js';
 
 const BIN = join(ROOT, 'bin', 'perpcarry.mjs');
@@ -187,5 +190,31 @@ describe('an import killed midway leaves the store untouched', () => {
       // only hidden temp files may be left behind
       expect(readdirSync(join(dataDir, 'binance/BTC-USDT')).filter((f) => !f.startsWith('.'))).toEqual(['ohlcv-1m.arrow']);
     }
-  }, 120_000);
+    // Late kills land in the write phase or after it. The series file is replaced by rename, so it
+    // is always the old or the complete new series; a kill between the series rename and the
+    // catalog rename leaves a stale catalog that validate flags and reindex repairs.
+    const oldRows = readCatalog(dataDir).entries[0]!.rows;
+    for (const frac of [0.9, 0.97, 1.02]) {
+      const child = spawn(process.execPath, [BIN, 'data', 'import', big, ...base], { cwd: ROOT, stdio: 'ignore' });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), Math.round(fullMs * frac));
+        child.on('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      const rows = readSeriesFile(arrow).ts.length;
+      expect([oldRows, 1_000_000]).toContain(rows);
+      const errors = validateStore(dataDir).flatMap((r) => r.issues.filter((i) => i.severity === 'error').map((i) => i.code));
+      expect(errors.every((c) => c.startsWith('catalog-'))).toBe(true);
+      if (errors.length) reindexStore(dataDir);
+      expect(validateStore(dataDir).every((r) => r.ok)).toBe(true);
+      expect(readCatalog(dataDir).entries[0]!.rows).toBe(rows);
+      if (rows !== oldRows) {
+        // restore the old state for the next round
+        writeFileSync(arrow, before[0]!);
+        writeFileSync(join(dataDir, 'catalog.json'), before[1]!);
+      }
+    }
+  }, 150_000);
 });
