@@ -34,7 +34,9 @@ function looksLikePath(spec: string): boolean {
 /** Check that a module's default export is a usable factory; throws a UserError naming what is wrong. */
 export function validateFactory(mod: unknown, where: string): StrategyFactory {
   const m = mod as { default?: unknown };
-  const f = (m && typeof m === 'object' && 'default' in m ? m.default : undefined) as Partial<StrategyFactory> | undefined;
+  let f = (m && typeof m === 'object' && 'default' in m ? m.default : undefined) as (Partial<StrategyFactory> & { default?: unknown }) | undefined;
+  // A .ts file outside an ESM package is loaded as CommonJS: the factory sits on `default.default`.
+  if (f && typeof f === 'object' && f.create === undefined && f.default && typeof f.default === 'object') f = f.default as Partial<StrategyFactory>;
   if (!f || typeof f !== 'object') throw new UserError(`${where}: no default export (expected \`export default { name, description, params, universe, create }\`)`);
   const problems: string[] = [];
   if (typeof f.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(f.name)) problems.push('name must be a kebab-case string');

@@ -1,0 +1,123 @@
+/**
+ * `perpcarry backtest` end to end through the compiled CLI (`npm test` compiles first): output,
+ * the run directory, rerun from run.json, refusal of bad data, strategy loading errors.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { tempDataDir, writeBars, writeFunding } from './helpers.js';
+
+const root = process.cwd();
+const bin = join(root, 'bin', 'perpcarry.mjs');
+
+function cli(args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist', 'src', 'cli', 'commands', 'backtest.js'))) throw new Error('dist/ is missing: run `npx tsc -p .` (npm test does) before these tests');
+});
+
+describe('backtest CLI', () => {
+  const out = tempDataDir('perpcarry-cli-');
+  const runA = join(out, 'a');
+
+  test('runs delta-neutral on the bundled Feb 2025 window, prints the summary, writes the run dir', () => {
+    const r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--out', runA, '--no-html']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('delta-neutral  binance ETH/USDT  2025-02-02T00:00:00.000Z → 2025-02-05T00:00:00.000Z');
+    expect(r.out).toMatch(/pnl +funding -19\.65 +trading -5\.45 +fees -189\.44/);
+    expect(r.out).toContain(`report       ${runA}`);
+    const files = readdirSync(runA).sort();
+    expect(files).toEqual(['equity.arrow', 'equity.csv', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'report.md', 'run.json', 'summary.json', 'trades.csv']);
+    const run = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8'));
+    expect(run.params).toEqual({ leverage: 2, entryApr: 0.05, exitApr: 0, lookback: 9, rebalanceBand: 0.05, topUp: true, topUpRatio: 0.5, marginMode: 'cross' });
+    expect(run.window).toBe('2025-02-03');
+    expect(run.data.length).toBe(4);
+    expect(run.data[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    const summary = readFileSync(join(runA, 'summary.json'), 'utf8');
+    expect(summary).not.toMatch(/Ms"|createdAt|timing/);
+    // No temp directory left behind.
+    expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  test('--config run.json reruns to a byte-identical summary', () => {
+    const runB = join(out, 'b');
+    const r = cli(['backtest', '--config', join(runA, 'run.json'), '--out', runB, '--no-report', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.runDir).toBe(runB);
+    expect(readFileSync(join(runB, 'summary.json')).equals(readFileSync(join(runA, 'summary.json')))).toBe(true);
+    expect(readFileSync(join(runB, 'ledger.csv')).equals(readFileSync(join(runA, 'ledger.csv')))).toBe(true);
+  });
+
+  test('bad params, windows and strategies give clear errors and a non-zero exit', () => {
+    const base = ['backtest', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--no-report', '--out', join(out, 'x')];
+    let r = cli([...base, '--strategy', 'delta-neutral', '--param', 'leverage=abc']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('param "leverage": "abc" is not a number');
+    r = cli([...base, '--strategy', 'delta-neutral', '--param', 'levrage=2']);
+    expect(r.err).toContain('unknown param "levrage" (known: leverage, entryApr');
+    r = cli([...base, '--strategy', 'no-such-strategy']);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('unknown strategy "no-such-strategy"');
+    const bad = join(out, 'bad.ts');
+    writeFileSync(bad, 'export default { name: "Bad Name", params: {} };\n');
+    r = cli([...base, '--strategy', bad]);
+    expect(r.err).toContain('not a valid strategy factory');
+    expect(r.err).toContain('name must be a kebab-case string');
+    const broken = join(out, 'broken.js');
+    writeFileSync(broken, 'export default {;\n');
+    r = cli([...base, '--strategy', broken]);
+    expect(r.err).toContain(`strategy ${broken} failed to load`);
+    r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', 'someday']);
+    expect(r.err).toContain('--window "someday": not a known window');
+    expect(existsSync(join(out, 'x'))).toBe(false);
+  });
+
+  test('a user strategy in TypeScript loads from a path', () => {
+    const file = join(out, 'my-hold.ts');
+    writeFileSync(
+      file,
+      `import type { StrategyFactory } from '${join(root, 'src', 'strategy', 'types.js')}';
+const f: StrategyFactory = {
+  name: 'my-hold', description: 'buy spot and hold', params: { frac: { type: 'number', default: 0.5, min: 0, max: 1, help: 'fraction' } },
+  universe: (i) => [{ venue: i.venues[0]!, symbol: i.symbol }],
+  create: (p) => ({ onStart(ctx) { ctx.order({ instrument: ctx.market.instruments()[0]!, side: 'buy', notional: 100000 * (p.frac as number) * 0.99 }); } }),
+};
+export default f;
+`,
+    );
+    const r = cli(['backtest', '--strategy', file, '--param', 'frac=0.25', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--no-report', '--json', '--out', join(out, 'user')]);
+    expect(r.err).toBe('');
+    const j = JSON.parse(r.out);
+    expect(j.summary.strategy).toBe('my-hold');
+    expect(j.summary.metrics.tradeCount).toBe(1);
+  });
+});
+
+describe('data validation at backtest time', () => {
+  test('refuses data with errors unless --accept-data-errors', () => {
+    const dir = tempDataDir('perpcarry-bad-');
+    const H = 3_600_000;
+    const t0 = Date.UTC(2025, 0, 1);
+    const rows = Array.from({ length: 48 }, () => [100, 101, 99, 100, 1]);
+    rows[5] = [100, 99, 101, 100, 1]; // low > high
+    writeBars(dir, 'binance', 'ETH/USDT', 'ohlcv', '1h', H, t0, rows);
+    writeBars(dir, 'binance', 'ETH/USDT:USDT', 'ohlcv', '1h', H, t0, Array.from({ length: 48 }, () => [100, 101, 99, 100, 1]));
+    writeFunding(dir, 'binance', 'ETH/USDT:USDT', [[t0 + 8 * H, 0.0001, 8]]);
+    const args = ['backtest', '--strategy', 'hold-perp', '--venue', 'binance', '--symbol', 'ETH/USDT', '--from', '2025-01-01', '--to', '2025-01-03', '--data-dir', dir, '--no-report', '--out', join(dir, 'run')];
+    // hold-perp only loads the perp: make it load the bad spot via delta-neutral instead.
+    args[2] = 'delta-neutral';
+    let r = cli(args);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('binance/ETH-USDT/ohlcv-1h.arrow');
+    expect(r.err).toContain('--accept-data-errors');
+    expect(existsSync(join(dir, 'run'))).toBe(false);
+    r = cli([...args, '--accept-data-errors']);
+    expect(r.code).toBe(0);
+  });
+});
