@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { DataError } from '../../src/core/errors.js';
 import { readCatalog } from '../../src/data/catalog.js';
 import { importFile, parseSeriesFile, parseTimestampCell, wallTimeToUtc } from '../../src/data/import/index.js';
@@ -8,6 +9,41 @@ import { readSeriesFile } from '../../src/data/store.js';
 import { FIX, SHARED, bytesOf, iso, tmpDir } from './helpers.js';
 
 const H = 3_600_000;
+
+const minOf = (a: Float64Array) => a.reduce((m, x) => Math.min(m, x), Infinity);
+
+/** A one-entry ZIP archive (deflated), as data.binance.vision serves its CSVs. */
+function makeZip(name: string, data: Buffer): Buffer {
+  const comp = deflateRawSync(data);
+  const nm = Buffer.from(name);
+  const crc = crc32(data);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(comp.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(nm.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(comp.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(nm.length, 28);
+  central.writeUInt32LE(0, 42);
+  const cdOffset = 30 + nm.length + comp.length;
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(1, 8);
+  eocd.writeUInt16LE(1, 10);
+  eocd.writeUInt32LE(46 + nm.length, 12);
+  eocd.writeUInt32LE(cdOffset, 16);
+  return Buffer.concat([local, nm, comp, central, nm, eocd]);
+}
 
 describe('time zones', () => {
   it('converts Europe/London wall times, earlier instant when ambiguous, error in the DST gap', () => {
@@ -222,6 +258,20 @@ describe('Binance public-data kline CSVs and generic mapping', () => {
     expect(Array.from(p.series.columns['rate']!)).toEqual([-0.00038496, -0.00012169, -0.00054682]);
     expect(Array.from(p.series.columns['interval_hours']!)).toEqual([8, 8, 8]);
     expect(p.snapped).toBe(2);
+  });
+
+  it('reads a data.binance.vision .zip (one deflated CSV inside)', async () => {
+    const dir = tmpDir();
+    const csv = Buffer.from(kline(1000));
+    const zip = join(dir, 'ETHUSDT-1h-2025-02.zip');
+    writeFileSync(zip, makeZip('ETHUSDT-1h-2025-02.csv', csv));
+    const p = await parseSeriesFile({ file: zip, kind: 'ohlcv', timeframe: '1h' });
+    expect(p.format).toBe('binance-klines');
+    expect(p.series.ts.length).toBe(24);
+    expect(minOf(p.series.columns['low']!)).toBe(2125.01);
+    const notZip = join(dir, 'bad.zip');
+    writeFileSync(notZip, 'hello');
+    await expect(parseSeriesFile({ file: notZip, kind: 'ohlcv', timeframe: '1h' })).rejects.toThrow(/not a ZIP archive/);
   });
 
   it('maps columns by name and builds OHLC from a single value column', async () => {

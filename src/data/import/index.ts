@@ -15,6 +15,7 @@ import { storeSeries, type Provenance, type StoreSeriesResult } from '../catalog
 import { KIND_COLUMNS, NULLABLE_COLUMNS, kindHasTimeframe } from '../schema.js';
 import type { SeriesColumns } from '../store.js';
 import { parseCsv, parseJsonTable, parseParquet, readInputBytes, type RawTable } from './table.js';
+import { readZipEntries } from './zip.js';
 import { checkTimeZone, compileTsFormat, parseTimestampCell, type TsParse, type TsUnit } from './timestamps.js';
 
 export { parseCsv, parseJsonTable, parseParquet, tableFromRecords, type RawTable } from './table.js';
@@ -38,7 +39,7 @@ export interface ParseOptions {
   kind: SeriesKind;
   /** Bar timeframe for bar kinds (`1m`, `1h`…). Required for ohlcv/mark/index. */
   timeframe?: string;
-  /** Default: from the extension (.csv/.json/.parquet); CSV headers of the Binance presets are recognised. */
+  /** Default: from the extension (.csv/.json/.parquet; .zip holding one CSV, as data.binance.vision serves them); CSV headers of the Binance presets are recognised. */
   format?: ImportFormat;
   /** Timestamp column (default: first of timestamp, ts, time, open_time, fundingTime, … present). */
   tsColumn?: string;
@@ -130,13 +131,19 @@ function formatFromExtension(file: string): ImportFormat {
   const ext = extname(file).toLowerCase();
   if (ext === '.json') return 'json';
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
-  if (ext === '.csv' || ext === '.txt' || ext === '') return 'csv';
+  if (ext === '.csv' || ext === '.txt' || ext === '' || ext === '.zip') return 'csv';
   throw new UserError(`cannot tell the format of ${file} from its extension; pass --format (${IMPORT_FORMATS.join(', ')})`);
 }
 
 /** Read a source file into a RawTable according to its format. */
 export async function readTable(file: string, format: ImportFormat, header: boolean | 'auto' = 'auto'): Promise<RawTable> {
-  const bytes = readInputBytes(file);
+  let bytes = readInputBytes(file);
+  if (extname(file).toLowerCase() === '.zip') {
+    // data.binance.vision downloads: one CSV per archive. Row numbers refer to that CSV.
+    const entries = readZipEntries(file, bytes).filter((e) => !e.name.startsWith('__MACOSX/'));
+    if (entries.length !== 1) throw new DataError(file, `expected one file in the ZIP archive, found ${entries.length} (${entries.map((e) => e.name).join(', ')})`);
+    bytes = entries[0]!.data;
+  }
   if (format === 'parquet') return parseParquet(file, bytes);
   const text = bytes.toString('utf8');
   if (format === 'json') return parseJsonTable(file, text);
