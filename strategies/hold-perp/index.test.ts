@@ -1,0 +1,37 @@
+import { describe, expect, test } from 'vitest';
+import { runBacktest } from '../../src/engine/backtest.js';
+import factory from './index.js';
+import { flat, tempDataDir, writeBars, writeFunding } from '../../test/engine/helpers.js';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2025, 3, 1);
+
+describe('hold-perp', () => {
+  const dir = tempDataDir('perpcarry-hp-');
+  writeBars(dir, 'binance', 'ETH/USDT:USDT', 'ohlcv', '1h', H, T0, flat([2000, 2100, 2200, 2050]));
+  writeFunding(dir, 'binance', 'ETH/USDT:USDT', [[T0 + 2 * H, 0.0002, 8]]);
+  const run = (side: string, leverage: number) =>
+    runBacktest({ strategy: factory, params: { side, leverage }, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + 4 * H, dataDir: dir, capital: 10_000 });
+
+  test('long 2×: PnL = qty × Δmark − fee − slippage + funding, exactly', () => {
+    const r = run('long', 2);
+    const t = r.portfolio.trades[0]!;
+    const qty = (10_000 * 2 * 0.99) / 2000; // notional at the first open
+    expect(t.qty).toBeCloseTo(qty, 12);
+    const fee = qty * 2000 * 1.0001 * 0.0005;
+    const slip = qty * 2000 * 0.0001;
+    const funding = -qty * 2100 * 0.0002;
+    expect(r.pnl.fees).toBeCloseTo(-fee, 9);
+    expect(r.pnl.slippage).toBeCloseTo(-slip, 9);
+    expect(r.pnl.funding).toBeCloseTo(funding, 9);
+    expect(r.finalEquity).toBeCloseTo(10_000 + qty * (2050 - 2000) - fee - slip + funding, 9);
+  });
+
+  test('short mirrors it and receives the funding', () => {
+    const r = run('short', 1);
+    const qty = (10_000 * 0.99) / 2000;
+    expect(r.portfolio.qty[0]).toBeCloseTo(-qty, 12);
+    expect(r.pnl.funding).toBeCloseTo(qty * 2100 * 0.0002, 9);
+    expect(r.pnl.trading).toBeCloseTo(-qty * 50, 9);
+  });
+});
