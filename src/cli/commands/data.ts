@@ -142,11 +142,12 @@ const dataCommand: CommandModule = {
           },
         )
         .command(
-          'import <file>',
-          'Import a CSV/JSON/parquet file (Binance public-data presets or generic with column mapping) into the store; merges without duplicates',
+          'import <file> [more..]',
+          'Import CSV/JSON/parquet/zip files (Binance public-data presets or generic with column mapping) into the store; merges without duplicates',
           (yy) =>
             withMapping(yy)
               .positional('file', { type: 'string', demandOption: true, describe: 'Input file' })
+              .positional('more', { type: 'string', array: true, describe: 'More input files for the same series (e.g. monthly files), imported one after the other' })
               .option('venue', { type: 'string', demandOption: true, describe: 'Venue id (binance, bybit, okx, hyperliquid…)' })
               .option('symbol', { type: 'string', demandOption: true, describe: 'ccxt symbol: BTC/USDT spot, BTC/USDT:USDT perp, BTC/USD:BTC inverse' })
               .demandOption('kind')
@@ -158,7 +159,9 @@ const dataCommand: CommandModule = {
               .example('$0 data import "Funding Rate History.csv" --venue binance --symbol BTC/USDT:USDT --kind funding --ts-column Time --timezone Europe/London --rate-unit percent --map rate="Funding Rate" --map interval_hours="Funding Interval"', 'Binance web export'),
           async (args) => {
             const { importCommand } = await import('../data-commands.js');
-            await importCommand({ ...mappingArgs(args), dataDir: args['data-dir'], file: args.file!, venue: args.venue, symbol: args.symbol, json: args.json, dryRun: args['dry-run'], allowInvalid: args['allow-invalid'] });
+            for (const file of [args.file!, ...((args.more as string[] | undefined) ?? [])]) {
+              await importCommand({ ...mappingArgs(args), dataDir: args['data-dir'], file, venue: args.venue, symbol: args.symbol, json: args.json, dryRun: args['dry-run'], allowInvalid: args['allow-invalid'] });
+            }
           },
         )
         .command(
