@@ -18,7 +18,7 @@ import type { Candle, EmulatedVenue, FundingRow } from './emulator/datasets.js';
 const H = 3_600_000;
 const T = (iso: string): number => Date.parse(iso);
 const NOW = T('2026-11-01T00:00:00Z');
-const FAST = { retries: 4, backoffMs: 20, maxBackoffMs: 5_000, timeoutMs: 400 };
+const FAST = { retries: 4, backoffMs: 20, maxBackoffMs: 5_000, timeoutMs: 1_000 };
 
 let emu: Emulator;
 const dirs: string[] = [];
@@ -224,19 +224,20 @@ describe('data fetch with injected faults (binance, 3 days, 10 rows per page)', 
     const dir = tmp();
     const sum = await fetchTo(dir, { exchange: 'binance', symbol: 'BTC/USDT:USDT', since, until });
     expectAll(dir);
-    expect(sum.retries).toBe(1);
+    expect(sum.retries).toBeGreaterThanOrEqual(1); // (more only if a loaded CI box times a request out)
     const k = emu.log.findIndex((r) => r.status === 429);
     expect(emu.log[k + 1]!.params).toEqual(emu.log[k]!.params); // same window retried
     expect(emu.log[k + 1]!.atMs - emu.log[k]!.atMs).toBeGreaterThanOrEqual(1000);
   });
 
   it('500s, a connection reset, truncated JSON and a response slower than the timeout: retried, exact rows', async () => {
-    emu.faults = { at: { 2: { type: '500' }, 3: { type: '500' }, 5: { type: 'reset' }, 7: { type: 'truncate' }, 9: { type: 'slow', delayMs: 1_200 } } };
+    emu.faults = { at: { 2: { type: '500' }, 3: { type: '500' }, 5: { type: 'reset' }, 7: { type: 'truncate' }, 9: { type: 'slow', delayMs: 2_000 } } };
     const dir = tmp();
     const retries: string[] = [];
     const sum = await fetchTo(dir, { exchange: 'binance', symbol: 'BTC/USDT:USDT', since, until, onRetry: (m) => retries.push(m) });
     expectAll(dir);
-    expect(sum.retries).toBe(5);
+    expect(sum.retries).toBeGreaterThanOrEqual(5);
+    expect(emu.log.filter((r) => r.fault).map((r) => r.fault)).toEqual(['500', '500', 'reset', 'truncate', 'slow']);
     expect(retries.join('\n')).toMatch(/ExchangeNotAvailable/);
     expect(retries.join('\n')).toMatch(/not valid JSON/);
     expect(retries.join('\n')).toMatch(/RequestTimeout/);
@@ -250,7 +251,7 @@ describe('data fetch with injected faults (binance, 3 days, 10 rows per page)', 
     await fetchTo(dir, { exchange: 'bybit', symbol: 'BTC/USDT:USDT', since, until });
     expectAll(dir, 'bybit');
     const okxDir = tmp();
-    await fetchTo(okxDir, { exchange: 'okx', symbol: 'BTC/USDT:USDT', since: '2026-02-04', until: '2026-02-07' });
+    await fetchTo(okxDir, { exchange: 'okx', symbol: 'BTC/USDT:USDT', since: '2026-02-04', until: '2026-02-07', pageLimit: 24 });
     const [a, b] = [T('2026-02-04T00:00:00Z'), T('2026-02-07T00:00:00Z')];
     expectCandles(okxDir, 'okx/BTC-USDT-USDT/ohlcv-1h.arrow', served(emu.data.okx.perp, a, b), false);
     expectFunding(okxDir, 'okx/BTC-USDT-USDT/funding.arrow', served(emu.data.okx.funding, a, b), 8, false);

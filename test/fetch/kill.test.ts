@@ -90,13 +90,12 @@ describe('data fetch killed with SIGKILL', () => {
     expect(totalRequests).toBe(36); // 96 h / 8 per page, three series
 
     const killed = tmp();
-    // kill in each series (funding, ohlcv, mark), right after a response and a few ms later (mid-store)
+    // kill in funding, ohlcv and mark, right after a response and a few ms later (mid-store)
     // (each rerun resumes, so later runs have fewer requests left: the points are per run)
     const points = [
       { n: 4, delayMs: 0 },
-      { n: 9, delayMs: 2 },
-      { n: 10, delayMs: 8 },
-      { n: 5, delayMs: 1 },
+      { n: 12, delayMs: 3 },
+      { n: 9, delayMs: 1 },
     ];
     for (const killAt of points) {
       const run = await cli(fetchArgs(killed), killAt);

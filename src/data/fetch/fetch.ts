@@ -5,7 +5,9 @@
  * Paging: each request asks for one fixed window [s, s + W) with W = pageLimit × the smallest row
  * spacing possible (the timeframe for bars, 1 h for funding), so a window can never hold more rows
  * than the page limit, whether the exchange returns the oldest (Binance) or the newest (Bybit, OKX)
- * rows first. An empty window therefore means "no data here" and paging simply goes on.
+ * rows first. An empty window therefore means "no data here" and paging simply goes on. A full
+ * page that stops short of its window's last slot was trimmed (ccxt cuts a page to `limit`, e.g.
+ * when an exchange repeats rows): paging continues from its last row instead of the window end.
  * Rows outside [since, until) are dropped; overlapping, duplicated and out-of-order rows are merged
  * into one sorted series. Pages are stored with `storeSeries` (atomic file + catalog writes) every
  * `flushRows` rows, so a killed fetch leaves valid files and a rerun resumes from the last stored ts.
