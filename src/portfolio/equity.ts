@@ -139,10 +139,10 @@ export class EquitySampler {
     const pc = this.pnlCols;
     pc[0]![n] = pf.cumFunding;
     pc[1]![n] = pf.cumRealized + inventory;
-    pc[2]![n] = -pf.cumFees;
-    pc[3]![n] = -pf.cumSlippage;
+    pc[2]![n] = 0 - pf.cumFees;
+    pc[3]![n] = 0 - pf.cumSlippage;
     pc[4]![n] = pf.cumInterest;
-    pc[5]![n] = -pf.cumLiqFee;
+    pc[5]![n] = 0 - pf.cumLiqFee;
     for (let p = 0; p < this.perpIds.length; p++) {
       const i = this.perpIds[p]!;
       const cols = this.perpCols[p]!;

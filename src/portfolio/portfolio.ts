@@ -279,10 +279,10 @@ export class Portfolio {
     }
     const trading = this.cumRealized + inventory;
     const funding = this.cumFunding;
-    const fees = -this.cumFees;
-    const slippage = -this.cumSlippage;
+    const fees = 0 - this.cumFees; // 0 − x, not −x: no −0 in the output
+    const slippage = 0 - this.cumSlippage;
     const interest = this.cumInterest;
-    const liquidation = -this.cumLiqFee;
+    const liquidation = 0 - this.cumLiqFee;
     return { funding, trading, fees, slippage, interest, liquidation, total: funding + trading + fees + slippage + interest + liquidation };
   }
 
@@ -296,10 +296,10 @@ export class Portfolio {
     }
     out[0] = this.cumFunding;
     out[1] = this.cumRealized + inventory;
-    out[2] = -this.cumFees;
-    out[3] = -this.cumSlippage;
+    out[2] = 0 - this.cumFees;
+    out[3] = 0 - this.cumSlippage;
     out[4] = this.cumInterest;
-    out[5] = -this.cumLiqFee;
+    out[5] = 0 - this.cumLiqFee;
   }
 
   // ---------------------------------------------------------------- configuration
