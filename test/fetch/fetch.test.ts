@@ -278,6 +278,28 @@ describe('data fetch with injected faults (binance, 3 days, 10 rows per page)', 
     expect(sum.series.find((x) => x.kind === 'ohlcv')!.validation).toMatchObject({ ok: true, errors: 0 });
   });
 
+  it('funding interval changes (8h → 4h → 1h) are recorded where they happen, not smoothed', async () => {
+    // The 12 real Binance rows of 2025-10-08 … 10-11, re-stamped (jitter kept): six 8h apart, then
+    // 10-10 00:00, 04:00, 08:00, 12:00 (4h), then 13:00, 14:00 (1h), as when Binance moves a
+    // symbol that settles at its cap to a shorter interval.
+    const real = emu.data.binance.funding.filter((r) => r.t >= from && r.t < T('2025-10-12T00:00:00Z'));
+    expect(real.length).toBe(12);
+    const hours = [0, 8, 16, 24, 32, 40, 48, 52, 56, 60, 61, 62];
+    const rows = real.map((r, i) => ({ ...r, t: from + hours[i]! * H + (r.t % H) }));
+    emu.faults = { funding: rows };
+    const dir = tmp();
+    const sum = await fetchTo(dir, { exchange: 'binance', symbol: 'BTC/USDT:USDT', since, until, kinds: ['funding'] });
+    expectFunding(dir, 'binance/BTC-USDT-USDT/funding.arrow', rows, [8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 1, 1], true);
+    const fs = sum.series[0]!;
+    expect(fs.intervalChanges).toEqual([
+      ['2025-10-10T04:00:00.000Z', 8, 4],
+      ['2025-10-10T13:00:00.000Z', 4, 1],
+    ]);
+    expect(fs.validation).toMatchObject({ ok: true, errors: 0 });
+    expect(fs.validation!.issues).toContainEqual(expect.objectContaining({ severity: 'info', code: 'interval-change', count: 2 }));
+    expect(readCatalog(dir).entries[0]!.gaps).toBe(0);
+  });
+
   it('a persistent outage fails with a clear error after the retries; what was stored stays valid and a rerun completes it', async () => {
     emu.faults = { always500From: 4 };
     const dir = tmp();

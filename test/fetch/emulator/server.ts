@@ -39,6 +39,8 @@ export interface FaultPlan {
   shuffle?: boolean;
   /** Rows with ts in any [from, to) are missing from the exchange (an outage in the data). */
   holes?: [number, number][];
+  /** Funding rows served instead of the venue's own (e.g. an interval-change scenario). */
+  funding?: FundingRow[];
 }
 
 /** One request the emulator saw. */
@@ -150,7 +152,7 @@ function binance(path: string, p: Params, d: VenueData, plan: FaultPlan): Page |
   if (path === '/fapi/v1/markPriceKlines') return kl(d.mark, false);
   if (path === '/fapi/v1/indexPriceKlines') return kl(d.index, false);
   if (path === '/fapi/v1/fundingRate') {
-    const rows = select(d.funding, lo, hi, n(p, 'limit') ?? 100, false, plan);
+    const rows = select(plan.funding ?? d.funding, lo, hi, n(p, 'limit') ?? 100, false, plan);
     return { body: rows.map((r) => ({ symbol: 'BTCUSDT', fundingTime: r.t, fundingRate: r.rate.toFixed(8), markPrice: r.mark !== undefined ? r.mark.toFixed(8) : '' })) };
   }
   if (path === '/futures/data/openInterestHist') {
@@ -198,7 +200,7 @@ function bybit(path: string, p: Params, d: VenueData, plan: FaultPlan): Page | u
   const lo2 = n(p, 'startTime') ?? 0;
   const hi2 = n(p, 'endTime') ?? Number.MAX_SAFE_INTEGER;
   if (path === '/v5/market/funding/history') {
-    const sel = select(d.funding, lo2, hi2, n(p, 'limit') ?? 200, true, plan);
+    const sel = select(plan.funding ?? d.funding, lo2, hi2, n(p, 'limit') ?? 200, true, plan);
     const list = (plan.shuffle ? sel : [...sel].reverse()).map((r) => ({ symbol: 'BTCUSDT', fundingRate: s(r.rate), fundingRateTimestamp: s(r.t) }));
     return { body: bybitEnvelope({ category: cat, list }) };
   }
@@ -248,7 +250,7 @@ function okx(path: string, p: Params, d: VenueData, plan: FaultPlan): Page | und
   if (path === '/api/v5/market/mark-price-candles' || path === '/api/v5/market/history-mark-price-candles') return candles(d.mark, true);
   if (path === '/api/v5/market/index-candles' || path === '/api/v5/market/history-index-candles') return candles(d.index, true);
   if (path === '/api/v5/public/funding-rate-history') {
-    const sel = select(d.funding, lo, hi, limit, true, plan);
+    const sel = select(plan.funding ?? d.funding, lo, hi, limit, true, plan);
     const ordered = plan.shuffle ? sel : [...sel].reverse();
     return {
       body: okxEnvelope(
@@ -274,7 +276,7 @@ function hyperliquid(body: Params, d: VenueData, plan: FaultPlan): Page | undefi
   if (type === 'spotMetaAndAssetCtxs') return { body: [{ universe: [], tokens: [] }, []] };
   if (type === 'perpDexs') return { body: [null] };
   if (type === 'fundingHistory') {
-    const sel = select(d.funding, Number(body['startTime'] ?? 0), Number(body['endTime'] ?? Number.MAX_SAFE_INTEGER), 500, false, plan);
+    const sel = select(plan.funding ?? d.funding, Number(body['startTime'] ?? 0), Number(body['endTime'] ?? Number.MAX_SAFE_INTEGER), 500, false, plan);
     return { body: sel.map((r) => ({ coin: 'BTC', fundingRate: s(r.rate), premium: '0.0', time: r.t })) };
   }
   if (type === 'candleSnapshot') {
