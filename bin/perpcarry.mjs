@@ -10,5 +10,10 @@ if (!existsSync(entry)) {
   process.stderr.write(`perpcarry: ${entry} is missing; run \`npm run build\` in ${root} first.\n`);
   process.exit(2);
 }
+// `perpcarry data list | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const { main } = await import(pathToFileURL(entry).href);
 process.exitCode = await main(process.argv.slice(2));
