@@ -67,6 +67,8 @@ export class Portfolio {
   readonly liquidations: LiquidationRecord[] = [];
   /** Bumped on every change to a perp account (invalidates cached liquidation prices). */
   version = 0;
+  /** Bumped on every change to any account, position or cumulative figure (equity snapshots). */
+  stateVersion = 0;
   /** Σ |qty × price| over fills and liquidations, quote units. */
   tradedNotional = 0;
   initialDeposit = 0;
@@ -142,6 +144,7 @@ export class Portfolio {
   // ---------------------------------------------------------------- ledger
 
   private post(ts: UnixMs, v: number, account: AccountKind, type: LedgerType, symbol: string, amount: number, note = ''): void {
+    this.stateVersion++;
     const balanceAfter = account === 'spot' ? this.spotCash[v]! : this.perpWallet(v);
     this.ledger.push({ seq: this.seq++, ts, venue: this.venues[v]!, account, type, symbol, amount, balanceAfter, note });
   }
@@ -311,6 +314,7 @@ export class Portfolio {
     if (this.openPerps[v]! > 0) throw new Error(`cannot change ${venue} margin mode to ${mode} with open perp positions`);
     this.marginMode[v] = mode;
     this.version++;
+    this.stateVersion++;
   }
 
   /** Set the leverage of perp `i` (> 0). */
@@ -379,6 +383,7 @@ export class Portfolio {
       if (side === 'sell' && qty > this.qty[i]! * (1 + EPS) + EPS) return 'insufficient-holdings';
     }
     const signed = side === 'buy' ? qty : -qty;
+    this.stateVersion++;
     this.qty[i]! += signed;
     if (Math.abs(this.qty[i]!) < EPS * Math.max(1, qty)) this.qty[i] = 0;
     this.spotCash[v]! -= signed * quote.refPrice;
@@ -424,6 +429,7 @@ export class Portfolio {
       }
     }
     const sign0 = Math.sign(q0);
+    this.stateVersion++;
     let realized = 0;
     if (closing > 0) {
       realized = closing * (p - this.entry[i]!) * sign0;
@@ -533,6 +539,7 @@ export class Portfolio {
     const v = this.venueOf[i]!;
     const ins = this.instruments[i]!;
     const equityBefore = this.equity();
+    this.stateVersion++;
     const realized = q * (price - this.entry[i]!);
     const isolated = this.marginMode[v] === 'isolated';
     // Margin left after the close, the most the venue can take as a fee.

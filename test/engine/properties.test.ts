@@ -151,6 +151,7 @@ describe('accounting identity and attribution', () => {
         let ledgerSum = 0;
         let seen = 0;
         let checked = 0;
+        const expected: number[] = [];
         const r = runBacktest({
           strategy: scripted(c.ops, c.leverage, c.isolated, c.perpFraction, n),
           venues: ['binance'],
@@ -170,16 +171,25 @@ describe('accounting identity and attribution', () => {
               if (q === 0) continue;
               inventory += pf.isPerp[j] ? q * (pf.markPx[j]! - pf.entry[j]!) : q * pf.lastPx[j]!;
             }
-            const eq = samples.columns.get('equity')![i]!;
-            const tol = 1e-9 * Math.max(100_000, Math.abs(eq), Math.abs(ledgerSum));
-            expect(Math.abs(eq - (ledgerSum + inventory))).toBeLessThan(tol);
-            let parts = 0;
-            for (const name of ['pnl_funding', 'pnl_trading', 'pnl_fees', 'pnl_slippage', 'pnl_interest', 'pnl_liquidation']) parts += samples.columns.get(name)![i]!;
-            expect(Math.abs(parts - (eq - 100_000))).toBeLessThan(tol);
+            // The sampler's columns are computed after the run: keep what the ledger says now.
+            expected[i] = ledgerSum + inventory;
+            void samples;
             checked++;
           },
         });
         expect(checked).toBe(n);
+        const cols = r.samples.columns;
+        const eqCol = cols.get('equity')!;
+        for (let i = 0; i < n; i++) {
+          const eq = eqCol[i]!;
+          const tol = 1e-9 * Math.max(100_000, Math.abs(eq), Math.abs(expected[i]!));
+          // equity (account states) = Σ ledger flows + inventory at every sample
+          expect(Math.abs(eq - expected[i]!)).toBeLessThan(tol);
+          let parts = 0;
+          for (const name of ['pnl_funding', 'pnl_trading', 'pnl_fees', 'pnl_slippage', 'pnl_interest', 'pnl_liquidation']) parts += cols.get(name)![i]!;
+          // attribution sums to the equity change
+          expect(Math.abs(parts - (eq - 100_000))).toBeLessThan(tol);
+        }
         if (process.env.PROP_STATS) console.log(`trades ${r.portfolio.trades.length} liq ${r.portfolio.liquidations.length} funding ${r.portfolio.fundings.length} interest ${r.pnl.interest.toFixed(2)} rejected ${r.rejected}`);
         expect(Math.abs(r.pnl.total - (r.finalEquity - 100_000))).toBeLessThan(1e-9 * 100_000);
       }),
