@@ -110,14 +110,36 @@ interface Timer {
   tag: string;
 }
 
-class MutableBar implements BarEvent {
-  instrument!: Instrument;
-  openTs = 0;
-  open = NaN;
-  high = NaN;
-  low = NaN;
-  close = NaN;
-  volume = NaN;
+/**
+ * The reused bar event: a cursor (series, row) with getters, so a hook that only looks at
+ * `bar.instrument` costs no column reads.
+ */
+class BarCursor implements BarEvent {
+  instrument: Instrument;
+  series: BarSeries;
+  row = 0;
+  constructor(instrument: Instrument, series: BarSeries) {
+    this.instrument = instrument;
+    this.series = series;
+  }
+  get openTs(): number {
+    return this.series.ts[this.row]!;
+  }
+  get open(): number {
+    return this.series.open[this.row]!;
+  }
+  get high(): number {
+    return this.series.high[this.row]!;
+  }
+  get low(): number {
+    return this.series.low[this.row]!;
+  }
+  get close(): number {
+    return this.series.close[this.row]!;
+  }
+  get volume(): number {
+    return this.series.volume[this.row]!;
+  }
 }
 
 /** Distinct times in the stream that carry an OHLCV bar (the equity sample instants). */
@@ -206,14 +228,14 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
   };
 
   // ---- reused event objects
-  const barEv = new MutableBar();
+  const barEv = new BarCursor(instruments[0]!, market.bars[0]!);
   const fundEv = { instrument: instruments[0]!, ts: 0, rate: 0, intervalHours: 0, markPrice: 0, qty: 0, amount: 0 } as { -readonly [K in keyof FundingEvent]: FundingEvent[K] };
   const fillEv = { orderId: 0, instrument: instruments[0]!, ts: 0, side: 'buy', qty: 0, price: 0, fee: 0, slippage: 0, liquidity: 'taker', tag: '' } as { -readonly [K in keyof FillEvent]: FillEvent[K] };
   const liqEv = { instrument: instruments[0]!, ts: 0, qty: 0, price: 0, fee: 0 } as { -readonly [K in keyof LiquidationEvent]: LiquidationEvent[K] };
   const rejEv = { orderId: 0, instrument: instruments[0]!, ts: 0, side: 'buy', qty: 0, reason: 'no-price', tag: '' } as { -readonly [K in keyof RejectEvent]: RejectEvent[K] };
   const timerEv = { ts: 0, tag: '' } as { -readonly [K in keyof TimerEvent]: TimerEvent[K] };
   const quote: FillQuote = { refPrice: 0, price: 0, fee: 0, slippage: 0 };
-  const lastBarEv = new MutableBar();
+  const lastBarEv = new BarCursor(instruments[0]!, market.bars[0]!);
 
   // ---- market view
   const byKey = new Map<string, Instrument>();
@@ -257,14 +279,9 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
     lastBar(ins) {
       const r = barIdx[ins.id]!;
       if (r < 0) return null;
-      const b = market.bars[ins.id]!;
       lastBarEv.instrument = ins;
-      lastBarEv.openTs = b.ts[r]!;
-      lastBarEv.open = b.open[r]!;
-      lastBarEv.high = b.high[r]!;
-      lastBarEv.low = b.low[r]!;
-      lastBarEv.close = b.close[r]!;
-      lastBarEv.volume = b.volume[r]!;
+      lastBarEv.series = market.bars[ins.id]!;
+      lastBarEv.row = r;
       return lastBarEv;
     },
   };
@@ -593,15 +610,9 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
       for (let e = g0; e < g1; e++) {
         const s = ssrc[e]!;
         if (srcKind[s] !== K_OHLCV) continue;
-        const r = srow[e]!;
-        const b = srcBars[s]!;
         barEv.instrument = instruments[srcInst[s]!]!;
-        barEv.openTs = b.ts[r]!;
-        barEv.open = b.open[r]!;
-        barEv.high = b.high[r]!;
-        barEv.low = b.low[r]!;
-        barEv.close = b.close[r]!;
-        barEv.volume = b.volume[r]!;
+        barEv.series = srcBars[s]!;
+        barEv.row = srow[e]!;
         onBar(sctx, barEv);
       }
     }
