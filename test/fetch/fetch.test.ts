@@ -119,6 +119,7 @@ describe('data fetch per venue (no faults)', () => {
     expect(JSON.parse(e.provenance.details!['params']!)).toMatchObject({ symbol: 'BTC/USDT:USDT', since: '2025-10-08T00:00:00.000Z', until: '2025-10-12T00:00:00.000Z' });
     expect(sum.ccxtVersion).toMatch(/^4\.5\.\d+$/);
     expect(cat.entries.find((x) => x.path === 'binance/BTC-USDT-USDT/mark-1h.arrow')!.provenance.details!['params']).toContain('"price":"mark"');
+    expect(e.provenance.sources).toEqual(['ccxt binance.fetchFundingRateHistory(BTC/USDT:USDT) 2025-10-08T00:00:00.000Z → 2025-10-12T00:00:00.000Z']);
     expect(e.rows).toBe(12);
     expect(e.gaps).toBe(0);
     // data validate ran on every fetched file and found it clean
@@ -326,6 +327,10 @@ describe('incremental fetch', () => {
     const firstFunding = emu.log.find((r) => r.path === '/fapi/v1/fundingRate')!;
     expect(Number(firstFunding.params['startTime'])).toBe(T('2025-10-09T16:00:00Z'));
     expect(sum.series.find((x) => x.kind === 'ohlcv')!).toMatchObject({ added: 48, replaced: 0, rowsInFile: 96 });
+    expect(readCatalog(a).entries.find((e) => e.kind === 'ohlcv')!.provenance.sources).toEqual([
+      'ccxt binance.fetchOHLCV(BTC/USDT:USDT, 1h) 2025-10-08T00:00:00.000Z → 2025-10-10T00:00:00.000Z',
+      'ccxt binance.fetchOHLCV(BTC/USDT:USDT, 1h) 2025-10-08T00:00:00.000Z → 2025-10-12T00:00:00.000Z',
+    ]);
     const b = tmp();
     await fetchTo(b, { exchange: 'binance', symbol: 'BTC/USDT:USDT', since: '2025-10-08', until: '2025-10-12', pageLimit: 1000 });
     expect(storeRows(a)).toEqual(storeRows(b));

@@ -233,10 +233,13 @@ export function planRanges(from: UnixMs, to: UnixMs, stored: { first: UnixMs; la
   return out;
 }
 
-function provenanceFor(oe: OpenExchange, job: SeriesJob, opts: FetchOptions, fetchedAt: string, limit: number): Provenance {
+/**
+ * Provenance of one fetch. `sources` names the call and the range, so a series grown by several
+ * fetches lists each (storeSeries accumulates sources); `details` describe the latest fetch.
+ */
+function provenanceFor(oe: OpenExchange, job: SeriesJob, opts: FetchOptions, fetchedAt: string, limit: number, untilMs: UnixMs): Provenance {
   const method = ccxtMethod(job.kind);
-  const params: Record<string, unknown> = { symbol: job.symbol, since: isoUtc(opts.sinceMs), pageLimit: limit };
-  if (opts.untilMs !== undefined) params['until'] = isoUtc(opts.untilMs);
+  const params: Record<string, unknown> = { symbol: job.symbol, since: isoUtc(opts.sinceMs), until: isoUtc(untilMs), pageLimit: limit };
   if (job.timeframe) params['timeframe'] = job.timeframe;
   if (job.kind === 'mark' || job.kind === 'index') params['price'] = job.kind;
   const details: Record<string, string> = {
@@ -254,7 +257,8 @@ function provenanceFor(oe: OpenExchange, job: SeriesJob, opts: FetchOptions, fet
   } else if (job.kind !== 'open_interest') {
     notes.push('only closed bars are stored');
   }
-  return { method: 'fetch', sources: [`ccxt ${oe.venue}.${method}(${job.symbol}${job.timeframe ? ', ' + job.timeframe : ''})`], notes, details, updatedAt: fetchedAt };
+  const call = `ccxt ${oe.venue}.${method}(${job.symbol}${job.timeframe ? ', ' + job.timeframe : ''}${job.kind === 'mark' || job.kind === 'index' ? `, price=${job.kind}` : ''})`;
+  return { method: 'fetch', sources: [`${call} ${isoUtc(opts.sinceMs)} → ${isoUtc(untilMs)}`], notes, details, updatedAt: fetchedAt };
 }
 
 /**
@@ -314,7 +318,7 @@ async function fetchSeries(oe: OpenExchange, spec: VenueSpec, job: SeriesJob, op
   const windowMs = limit * stepMs;
   const ranges = planRanges(from, to, storedBounds(opts.dataDir, spec.id, job));
   summary.ranges = ranges.map(([a, b]) => [isoUtc(a), isoUtc(b)]);
-  const provenance = provenanceFor(oe, job, opts, fetchedAt, limit);
+  const provenance = provenanceFor(oe, job, opts, fetchedAt, limit, opts.untilMs ?? nowMs);
   const flushRows = Math.max(1, opts.flushRows ?? 5000);
   const label = `${spec.id} ${job.symbol} ${job.kind}${job.timeframe ? ' ' + job.timeframe : ''}`;
   const total = ranges.reduce((acc, [a, b]) => acc + (b - a), 0);
