@@ -189,6 +189,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
   }
   const strategy = factory.create(params);
   const engine = runEngine(market, strategy, {
+    venues: config.venues,
     capital,
     seed,
     fillAt,

@@ -58,6 +58,8 @@ const K_FUNDING = 3;
 
 /** Models and settings of one engine run. */
 export interface EngineOptions {
+  /** Venues of the run, in order; the capital is deposited in the first one's spot wallet. */
+  venues?: readonly VenueId[];
   capital: number;
   seed: number;
   fillAt: FillAt;
@@ -160,7 +162,9 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
   const tMerge0 = performance.now();
   const instruments = market.instruments;
   const ni = instruments.length;
-  const venues: VenueId[] = [];
+  // Accounts for the run's venues (in the order given; the capital goes to the first) plus any
+  // venue a strategy's universe added.
+  const venues: VenueId[] = [...(opts.venues ?? [])];
   for (const ins of instruments) if (!venues.includes(ins.venue)) venues.push(ins.venue);
   const tfMs = market.timeframeMs;
 
