@@ -9,7 +9,7 @@
  * - W2 = 2026-02-03 → 2026-02-09 (the Feb-5 crash): OKX perp 1h candles and 8h funding (groupm),
  *   with the Binance mark/index/spot values standing in for OKX's.
  * - W3 = 2025-03-09 → 2025-03-18: Hyperliquid perp 1h candles (groupm) and hourly funding
- *   (hl_BTC_funding_rates.json: the `fundingHistory` rows, with their ms jitter).
+ *   (hl_BTC_funding_rates.json: the `fundingHistory` rows, with their ms jitter; also for W1).
  * - Open interest: Binance 4h openInterestHist (gravestone), 2026-02-20 → 2026-03-19, served for
  *   Bybit too.
  * Where a venue has no real series of a kind here, the Binance values of that kind stand in; the
@@ -36,6 +36,8 @@ export interface FundingRow {
   rate: number;
   /** Mark price at settlement (Binance only), else undefined. */
   mark?: number;
+  /** Hyperliquid premium, else undefined. */
+  premium?: number;
 }
 
 /** One open-interest sample: qty in base units, value in quote units. */
@@ -137,10 +139,10 @@ function groupmFunding(venue: string, ws: [number, number][]): FundingRow[] {
 }
 
 function hlFunding(ws: [number, number][]): FundingRow[] {
-  const rows = JSON.parse(readFileSync(join(SHARED_DATA, 'funding/hl_BTC_funding_rates.json'), 'utf8')) as { funding_rate: string | number; time: number }[];
+  const rows = JSON.parse(readFileSync(join(SHARED_DATA, 'funding/hl_BTC_funding_rates.json'), 'utf8')) as { funding_rate: string | number; premium: string | number; time: number }[];
   return rows
     .filter((r) => inAny(r.time, ws))
-    .map((r) => ({ t: r.time, rate: Number(r.funding_rate) }))
+    .map((r) => ({ t: r.time, rate: Number(r.funding_rate), premium: Number(r.premium) }))
     .sort((a, b) => a.t - b.t);
 }
 
@@ -166,7 +168,7 @@ export function loadVenueData(): Record<EmulatedVenue, VenueData> {
     binance: { perp, spot, mark, index, funding: zushenFunding('binance', ws), oi },
     bybit: { perp: groupmCandles('bybit', ws), spot, mark, index, funding: zushenFunding('bybit', ws), oi },
     okx: { perp: groupmCandles('okx', ws), spot, mark, index, funding: groupmFunding('okx', ws), oi: [] },
-    hyperliquid: { perp: groupmCandles('hyperliquid', [W3]), spot, mark: [], index: [], funding: hlFunding([W3]), oi: [] },
+    hyperliquid: { perp: groupmCandles('hyperliquid', [W3]), spot, mark: [], index: [], funding: hlFunding([W1, W3]), oi: [] },
   };
   return cache;
 }

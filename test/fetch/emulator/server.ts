@@ -277,7 +277,7 @@ function hyperliquid(body: Params, d: VenueData, plan: FaultPlan): Page | undefi
   if (type === 'perpDexs') return { body: [null] };
   if (type === 'fundingHistory') {
     const sel = select(plan.funding ?? d.funding, Number(body['startTime'] ?? 0), Number(body['endTime'] ?? Number.MAX_SAFE_INTEGER), 500, false, plan);
-    return { body: sel.map((r) => ({ coin: 'BTC', fundingRate: s(r.rate), premium: '0.0', time: r.t })) };
+    return { body: sel.map((r) => ({ coin: 'BTC', fundingRate: s(r.rate), premium: s(r.premium ?? 0), time: r.t })) };
   }
   if (type === 'candleSnapshot') {
     const req = (body['req'] ?? {}) as Params;
