@@ -5,7 +5,8 @@
  *
  * Order: by delivery time; at equal times by source priority (lower first), then by source index
  * (the order sources were given), then by row. The merge is stable: rows of one source keep their
- * order. See `src/replay/README.md` for the same-timestamp rule built on top of it.
+ * order. The same-timestamp rule built on top of it is documented and implemented in
+ * `src/engine/engine.ts`.
  */
 
 /** One input of the merge: delivery times (UnixMs, non-decreasing) and a priority. */

@@ -57,25 +57,34 @@ export function validateFactory(mod: unknown, where: string): StrategyFactory {
 /** Load a strategy by built-in name or module path. */
 export async function loadStrategy(spec: string, cwd = process.cwd()): Promise<LoadedStrategy> {
   if (!looksLikePath(spec)) {
-    const file = join(builtinDir, spec, 'index.js');
-    if (!existsSync(file)) {
+    const js = join(builtinDir, spec, 'index.js');
+    // Running from sources (vitest, tsx) the built-ins are .ts files next to this one's tree.
+    const ts = join(builtinDir, spec, 'index.ts');
+    const file = existsSync(js) ? js : existsSync(ts) ? ts : null;
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(spec) || file === null) {
       throw new UserError(`unknown strategy "${spec}": no built-in strategies/${spec}/ (give a path to a .js or .ts module for your own)`);
     }
-    const mod = await importOrExplain(pathToFileURL(file).href, file);
+    const mod = file === js ? await importOrExplain(pathToFileURL(file).href, file) : await importTs(file);
     return { factory: validateFactory(mod, `strategy ${spec} (${file})`), source: spec, builtin: true };
   }
   const abs = resolve(cwd, spec);
   if (!existsSync(abs)) throw new UserError(`strategy file not found: ${abs}`);
   let mod: unknown;
-  if (/\.(ts|mts)$/.test(abs)) {
-    const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (specifier: string, parent: string) => Promise<unknown> };
-    try {
-      mod = await tsImport(pathToFileURL(abs).href, import.meta.url);
-    } catch (e) {
-      throw new UserError(`strategy ${abs} failed to load: ${(e as Error).message}`);
-    }
-  } else mod = await importOrExplain(pathToFileURL(abs).href, abs);
+  if (/\.(ts|mts)$/.test(abs)) mod = await importTs(abs);
+  else mod = await importOrExplain(pathToFileURL(abs).href, abs);
   return { factory: validateFactory(mod, `strategy ${abs}`), source: abs, builtin: false };
+}
+
+/** Import a TypeScript module: natively when the runtime already handles .ts, else through tsx. */
+async function importTs(file: string): Promise<unknown> {
+  const url = pathToFileURL(file).href;
+  if (process.env.VITEST || process.execArgv.some((a) => a.includes('tsx'))) return importOrExplain(url, file);
+  const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (specifier: string, parent: string) => Promise<unknown> };
+  try {
+    return await tsImport(url, import.meta.url);
+  } catch (e) {
+    throw new UserError(`strategy ${file} failed to load: ${(e as Error).message}`);
+  }
 }
 
 async function importOrExplain(url: string, file: string): Promise<unknown> {

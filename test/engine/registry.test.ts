@@ -1,0 +1,42 @@
+/** Strategy registry and parameter parsing. */
+import { describe, expect, test } from 'vitest';
+import { loadStrategy, validateFactory } from '../../src/strategy/registry.js';
+import { parseParamArgs, resolveParams } from '../../src/strategy/params.js';
+import type { ParamSchema } from '../../src/strategy/types.js';
+
+describe('registry', () => {
+  test('resolves built-ins by name (from sources under vitest)', async () => {
+    const dn = await loadStrategy('delta-neutral');
+    expect(dn.factory.name).toBe('delta-neutral');
+    expect(dn.builtin).toBe(true);
+    const hp = await loadStrategy('hold-perp');
+    expect(Object.keys(hp.factory.params)).toEqual(['side', 'leverage']);
+  });
+  test('unknown names and bad exports are clear errors', async () => {
+    await expect(loadStrategy('nope')).rejects.toThrow('unknown strategy "nope"');
+    await expect(loadStrategy('./does/not/exist.ts')).rejects.toThrow('strategy file not found');
+    expect(() => validateFactory({}, 'x.js')).toThrow('x.js: no default export');
+    expect(() => validateFactory({ default: { name: 'ok', description: 'd', params: { a: { type: 'number', default: 1 } }, universe: () => [], create: () => ({}) } }, 'y.js')).toThrow('params.a: help text missing');
+  });
+});
+
+describe('params', () => {
+  const schema: ParamSchema = {
+    lev: { type: 'number', default: 2, min: 0.1, max: 20, unit: '×', help: 'leverage' },
+    n: { type: 'integer', default: 9, min: 1, help: 'count' },
+    on: { type: 'boolean', default: true, help: 'flag' },
+    mode: { type: 'enum', default: 'cross', values: ['cross', 'isolated'], help: 'mode' },
+  };
+  test('defaults, coercion from strings', () => {
+    expect(resolveParams(schema, {}, 's')).toEqual({ lev: 2, n: 9, on: true, mode: 'cross' });
+    expect(resolveParams(schema, parseParamArgs(['lev=3.5', 'n=4', 'on=false', 'mode=isolated']), 's')).toEqual({ lev: 3.5, n: 4, on: false, mode: 'isolated' });
+  });
+  test('errors name the param and the rule', () => {
+    expect(() => resolveParams(schema, { lev: '50' }, 's')).toThrow('strategy s: param "lev": 50 is above the maximum 20 ×');
+    expect(() => resolveParams(schema, { n: '1.5' }, 's')).toThrow('param "n": 1.5 is not an integer');
+    expect(() => resolveParams(schema, { on: 'maybe' }, 's')).toThrow('param "on": "maybe" is not a boolean');
+    expect(() => resolveParams(schema, { mode: 'x' }, 's')).toThrow('param "mode": "x" is not one of cross, isolated');
+    expect(() => resolveParams(schema, { levv: 1 }, 's')).toThrow('unknown param "levv" (known: lev, n, on, mode)');
+    expect(() => parseParamArgs(['novalue'])).toThrow('--param "novalue": expected name=value');
+  });
+});
