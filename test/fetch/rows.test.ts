@@ -133,3 +133,18 @@ describe('parseKinds', () => {
     expect(() => parseKinds('funding,candles')).toThrow(/--kinds: unknown kind "candles"/);
   });
 });
+
+describe('progress bar', () => {
+  it('redraws one line with the bar, percent, rows and the time range done, and ends it at 100%', async () => {
+    const { progressPrinter } = await import('../../src/data/fetch/command.js');
+    let out = '';
+    const draw = progressPrinter({ write: (s: string) => (out += s) });
+    const from = Date.parse('2025-10-08T00:00:00Z');
+    const to = Date.parse('2025-10-12T00:00:00Z');
+    draw({ label: 'binance BTC/USDT:USDT ohlcv 1h', fraction: 0.25, rows: 24, doneUntilMs: from + 24 * H, fromMs: from, toMs: to, requests: 1 });
+    draw({ label: 'binance BTC/USDT:USDT ohlcv 1h', fraction: 1, rows: 96, doneUntilMs: to, fromMs: from, toMs: to, requests: 4 });
+    const lines = out.split('\r').filter(Boolean);
+    expect(lines[0]).toBe('binance BTC/USDT:USDT ohlcv 1h [######..................]  25%  24 rows  2025-10-08T00:00 → 2025-10-09T00:00\x1b[K');
+    expect(lines[1]).toBe('binance BTC/USDT:USDT ohlcv 1h [########################] 100%  96 rows  2025-10-08T00:00 → 2025-10-12T00:00\x1b[K\n');
+  });
+});

@@ -40,7 +40,7 @@ function instant(text: string, option: string): number {
 }
 
 /** Draws `label [#####.....] 45%  1234 rows  2025-01-01 → 2025-03-02` on one TTY line. */
-function progressPrinter(stream: NodeJS.WriteStream): (p: FetchProgress) => void {
+export function progressPrinter(stream: { write(s: string): unknown }): (p: FetchProgress) => void {
   let lastLabel = '';
   let lastDraw = 0;
   return (p) => {
@@ -70,7 +70,7 @@ function printSummary(s: FetchSummary): void {
       continue;
     }
     const span = x.rowsInFile > 0 ? `${x.firstIso} → ${x.lastIso}` : 'empty';
-    lines.push(`  ${name}: ${x.fetchedRows} rows fetched in ${x.requests} requests, ${x.added} new, ${x.replaced} changed; file ${x.path} has ${x.rowsInFile} rows (${span})`);
+    lines.push(`  ${name}: ${x.fetchedRows} rows fetched in ${x.requests} request${x.requests === 1 ? '' : 's'}, ${x.added} new, ${x.replaced} changed; file ${x.path} has ${x.rowsInFile} rows (${span})`);
     for (const [iso, from, to] of x.intervalChanges ?? []) lines.push(`    funding interval ${from}h → ${to}h at ${iso}`);
     if (x.validation) {
       const v = x.validation;
