@@ -75,10 +75,18 @@ export async function loadStrategy(spec: string, cwd = process.cwd()): Promise<L
   return { factory: validateFactory(mod, `strategy ${abs}`), source: abs, builtin: false };
 }
 
-/** Import a TypeScript module: natively when the runtime already handles .ts, else through tsx. */
+/**
+ * Import a TypeScript module: natively when the runtime already handles .ts (vitest, tsx), else
+ * through tsx's `tsImport`.
+ */
 async function importTs(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
-  if (process.env.VITEST || process.execArgv.some((a) => a.includes('tsx'))) return importOrExplain(url, file);
+  try {
+    return await import(url);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw new UserError(`strategy ${file} failed to load: ${(e as Error).message}`);
+  }
   const { tsImport } = (await import('tsx/esm/api')) as { tsImport: (specifier: string, parent: string) => Promise<unknown> };
   try {
     return await tsImport(url, import.meta.url);
