@@ -111,7 +111,7 @@ export function buildRunJson(result: BacktestResult, runId: string, createdAt: s
     capital: result.capital,
     seed: result.seed,
     fillAt: result.fillAt,
-    allowSpotBorrow: c.allowSpotBorrow ?? false,
+    allowSpotBorrow: result.allowSpotBorrow,
     acceptDataErrors: c.acceptDataErrors ?? false,
     fundingHistoryDays: c.fundingHistoryDays ?? 30,
     models: result.models,

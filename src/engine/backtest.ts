@@ -88,6 +88,8 @@ export interface BacktestResult extends EngineResult {
   capital: number;
   seed: number;
   fillAt: FillAt;
+  /** Effective: asked by the config or by the strategy's runSettings. */
+  allowSpotBorrow: boolean;
   pnl: PnlBreakdown;
   initialEquity: number;
   finalEquity: number;
@@ -187,6 +189,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
       `the data has problems; fix them (see \`perpcarry data validate\`) or pass --accept-data-errors:\n  ${market.problems.slice(0, 10).join('\n  ')}${market.problems.length > 10 ? `\n  … and more` : ''}`,
     );
   }
+  const allowSpotBorrow = config.allowSpotBorrow === true || settings.allowSpotBorrow === true;
   const strategy = factory.create(params);
   const engine = runEngine(market, strategy, {
     venues: config.venues,
@@ -197,7 +200,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     slippage: models.slippage,
     margin: models.margin,
     interest: models.interest,
-    allowSpotBorrow: config.allowSpotBorrow === true || settings.allowSpotBorrow === true,
+    allowSpotBorrow,
     params,
     onProgress: config.onProgress,
     onSample: config.onSample,
@@ -205,5 +208,5 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
   });
   const pnl = engine.portfolio.pnl();
   const finalEquity = engine.portfolio.equity();
-  return { ...engine, config, params, models: models.resolved, market, capital, seed, fillAt, pnl, initialEquity: capital, finalEquity, loadMs };
+  return { ...engine, config, params, models: models.resolved, market, capital, seed, fillAt, allowSpotBorrow, pnl, initialEquity: capital, finalEquity, loadMs };
 }
