@@ -636,7 +636,13 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
       return k;
   };
   let k = 0;
-  while (k < N) k = instant(k);
+  try {
+    while (k < N) k = instant(k);
+  } catch (e) {
+    // Say when it happened; the stack says where (strategy code or engine).
+    if (e instanceof Error) e.message = `at ${isoUtc(ctx.now)} (event ${k} of ${N}): ${e.message}`;
+    throw e;
+  }
   if (pending.length) processOrders(ctx.now, true);
   strategy.onEnd?.(sctx);
   if (pending.length) processOrders(ctx.now, true);
