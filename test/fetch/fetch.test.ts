@@ -210,7 +210,7 @@ describe('data fetch per venue (no faults)', () => {
   });
 });
 
-describe('data fetch with injected faults (binance, 3 days, 10 rows per page)', () => {
+describe('data fetch with injected faults (mostly binance, 3 days, 10 rows per page)', () => {
   const since = '2025-10-08';
   const until = '2025-10-11';
   const [from, to] = [T('2025-10-08T00:00:00Z'), T('2025-10-11T00:00:00Z')];
@@ -242,6 +242,22 @@ describe('data fetch with injected faults (binance, 3 days, 10 rows per page)', 
     expect(retries.join('\n')).toMatch(/ExchangeNotAvailable/);
     expect(retries.join('\n')).toMatch(/not valid JSON/);
     expect(retries.join('\n')).toMatch(/RequestTimeout/);
+  });
+
+  it.each([
+    ['bybit', 'BTC/USDT:USDT', '2025-10-08T00:00:00Z', '2025-10-10T00:00:00Z'],
+    ['okx', 'BTC/USDT:USDT', '2026-02-04T00:00:00Z', '2026-02-06T00:00:00Z'],
+    ['hyperliquid', 'BTC/USDC:USDC', '2025-03-10T00:00:00Z', '2025-03-12T00:00:00Z'],
+  ] as const)('%s: 429, 500, truncated JSON, reset and a slow response in a row are all retried, exact rows', async (venue, symbol, a, b) => {
+    emu.faults = { at: { 1: { type: '429', retryAfterSec: 0 }, 2: { type: '500' }, 3: { type: 'truncate' }, 4: { type: 'reset' }, 5: { type: 'slow', delayMs: 2_000 } } };
+    const dir = tmp();
+    // (rateLimitMs 5: Hyperliquid's info endpoint weighs 20, i.e. 1 s per request at ccxt's default)
+    const sum = await fetchTo(dir, { exchange: venue, symbol, since: a, until: b, pageLimit: 12, retry: { ...FAST, retries: 6 }, rateLimitMs: 5 });
+    expect(sum.retries).toBeGreaterThanOrEqual(5);
+    const d = emu.data[venue];
+    const dirSym = symbol.replace('/', '-').replace(':', '-');
+    expectFunding(dir, `${venue}/${dirSym}/funding.arrow`, served(d.funding, T(a), T(b)), venue === 'hyperliquid' ? 1 : 8, false);
+    expectCandles(dir, `${venue}/${dirSym}/ohlcv-1h.arrow`, served(d.perp, T(a), T(b)), venue !== 'okx');
   });
 
   it('overlapping pages, duplicated rows and out-of-order rows end as one clean series (binance, bybit, okx)', async () => {
