@@ -5,7 +5,7 @@
  * Runs over different windows or input data are compared only with a warning in every output.
  */
 import { createHash } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/fs.js';
 import { UserError } from '../core/errors.js';
 import type { Metrics } from './metrics.js';
@@ -33,18 +33,24 @@ export interface Comparison {
   runs: RunData[];
   /** Column names (run ids, made unique). */
   names: string[];
+  /** Parameters that differ between the runs (shown first: they are what the comparison is about). */
+  params: { name: string; values: string[] }[];
   rows: CompareRow[];
   /** Human-readable warnings (different windows or input data). */
   warnings: string[];
 }
 
-/** Indices of the best values in `values` given a direction; none when all equal or no direction. */
-export function bestIndices(values: readonly (number | null)[], better: 1 | -1 | 0): number[] {
+/**
+ * Indices of the best values in `values` given a direction; none when all tie or no direction.
+ * `same` decides ties (default exact equality; compare passes "equal as displayed", so two Sharpes
+ * both shown as −13.46 are a tie rather than one of them starred on a 1e-12 difference).
+ */
+export function bestIndices(values: readonly (number | null)[], better: 1 | -1 | 0, same: (a: number, b: number) => boolean = (a, b) => a === b): number[] {
   if (better === 0) return [];
   const finite = values.map((v, i) => [v, i] as const).filter(([v]) => v !== null && Number.isFinite(v)) as [number, number][];
   if (finite.length < 2) return [];
   const target = better > 0 ? Math.max(...finite.map(([v]) => v)) : Math.min(...finite.map(([v]) => v));
-  const idx = finite.filter(([v]) => v === target).map(([, i]) => i);
+  const idx = finite.filter(([v]) => same(v, target)).map(([, i]) => i);
   return idx.length === finite.length ? [] : idx;
 }
 
@@ -72,31 +78,65 @@ export function compatibilityWarnings(runs: readonly RunData[], names: readonly 
 export function buildComparison(dirs: readonly string[]): Comparison {
   if (dirs.length < 2) throw new UserError(`compare needs at least two run directories, got ${dirs.length}`);
   const runs = dirs.map((d) => readRunDir(d));
-  const names = runs.map((r) => r.run.runId);
-  const seen = new Map<string, number>();
-  names.forEach((n, i) => {
-    const c = (seen.get(n) ?? 0) + 1;
-    seen.set(n, c);
-    if (c > 1) names[i] = `${n} #${c}`;
-  });
   const rows: CompareRow[] = [];
   for (const k of METRIC_KEYS) {
     const info = METRIC_INFO[k as keyof Metrics];
     const values = runs.map((r) => r.summary.metrics[k]);
-    rows.push({ key: k, label: info.label, help: info.help, unit: info.unit, better: info.better, values, best: bestIndices(values, info.better) });
+    rows.push({ key: k, label: info.label, help: info.help, unit: info.unit, better: info.better, values, best: bestIndices(values, info.better, sameAs(info.unit)) });
   }
   for (const c of [...PNL_COMPONENTS, 'total'] as const) {
     const values = runs.map((r) => r.summary.pnl[c]);
     const label = `PnL: ${PNL_INFO[c]!.label}${c === 'fees' || c === 'slippage' || c === 'liquidation' || c === 'interest' ? ' (− = paid)' : ''}`;
-    rows.push({ key: `pnl.${c}`, label, help: PNL_INFO[c]!.help, unit: 'usd', better: 1, values, best: bestIndices(values, 1) });
+    rows.push({ key: `pnl.${c}`, label, help: PNL_INFO[c]!.help, unit: 'usd', better: 1, values, best: bestIndices(values, 1, sameAs('usd')) });
   }
-  return { runs, names, rows, warnings: compatibilityWarnings(runs, names) };
+  return { runs, names: runNames(runs), params: differingParams(runs), rows, warnings: compatibilityWarnings(runs, runNames(runs)) };
+}
+
+/** Ties are values that display the same. */
+const sameAs = (unit: Unit) => (a: number, b: number) => fmt(a, unit) === fmt(b, unit);
+
+/**
+ * Column names: run ids; if two runs share an id (same strategy/window/seed, different params),
+ * their directory names if those are unique, else the id with `#n`.
+ */
+export function runNames(runs: readonly RunData[]): string[] {
+  const ids = runs.map((r) => r.run.runId);
+  if (new Set(ids).size === ids.length) return ids;
+  const bases = runs.map((r) => basename(r.dir));
+  if (new Set(bases).size === bases.length) return bases;
+  const seen = new Map<string, number>();
+  return ids.map((n) => {
+    const c = (seen.get(n) ?? 0) + 1;
+    seen.set(n, c);
+    return c > 1 ? `${n} #${c}` : n;
+  });
+}
+
+/** Strategy parameters (and strategy name) whose values differ between runs: what sets them apart. */
+export function differingParams(runs: readonly RunData[]): { name: string; values: string[] }[] {
+  const out: { name: string; values: string[] }[] = [];
+  const show = (v: unknown) => (v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
+  const strategies = runs.map((r) => r.run.strategy?.name ?? '–');
+  if (new Set(strategies).size > 1) out.push({ name: 'strategy', values: strategies });
+  const keys = new Set(runs.flatMap((r) => Object.keys(r.run.params ?? {})));
+  for (const k of keys) {
+    const vals = runs.map((r) => show((r.run.params ?? {})[k]));
+    if (new Set(vals).size > 1) out.push({ name: k, values: vals });
+  }
+  for (const k of ['capital', 'seed', 'timeframe', 'fillAt'] as const) {
+    const vals = runs.map((r) => show(r.run[k]));
+    if (new Set(vals).size > 1) out.push({ name: k, values: vals });
+  }
+  return out;
 }
 
 /** The side-by-side table for a terminal; best values end in `*`. */
 export function terminalTable(c: Comparison): string {
   const header = ['metric', ...c.names];
-  const body = c.rows.map((r) => [r.label, ...r.values.map((v, i) => fmt(v, r.unit) + (r.best.includes(i) ? ' *' : '  '))]);
+  const body = [
+    ...c.params.map((p) => [`param ${p.name}`, ...p.values.map((v) => `${v}  `)]),
+    ...c.rows.map((r) => [r.label, ...r.values.map((v, i) => fmt(v, r.unit) + (r.best.includes(i) ? ' *' : '  '))]),
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  ');
   const out: string[] = [];
@@ -179,10 +219,15 @@ export function compareCharts(c: Comparison): ChartSpec[] {
 export function compareHtml(c: Comparison): string {
   const charts = compareCharts(c);
   const warn = c.warnings.map((w) => `<div class="warn">⚠ Warning: ${esc(w)}</div>`).join('\n');
-  const rows = c.rows.map((r) => [r.label, ...r.values.map((v) => fmt(v, r.unit)), r.help]);
+  const np = c.params.length;
+  const rows = [
+    ...c.params.map((p) => [`param ${p.name}`, ...p.values, 'differs between the runs']),
+    ...c.rows.map((r) => [r.label, ...r.values.map((v) => fmt(v, r.unit)), r.help]),
+  ];
   const table = htmlTable(['Metric', ...c.names, 'Definition'], rows, {
     id: 'compare',
-    cellClass: (ri, ci) => (ci === c.names.length + 1 ? 'l' : ci >= 1 && c.rows[ri]!.best.includes(ci - 1) ? 'best' : undefined),
+    cellClass: (ri, ci) =>
+      ci === c.names.length + 1 ? 'l' : ri < np ? 'param' : ci >= 1 && c.rows[ri - np]!.best.includes(ci - 1) ? 'best' : undefined,
   });
   const attrCharts = charts.filter((ch) => ch.id.startsWith('attribution-'));
   const other = charts.filter((ch) => !ch.id.startsWith('attribution-'));
@@ -207,7 +252,10 @@ ${warn}
 
 /** compare.md: warnings and the table (best marked with ★). */
 export function compareMd(c: Comparison): string {
-  const rows = c.rows.map((r) => [r.label, ...r.values.map((v, i) => fmt(v, r.unit) + (r.best.includes(i) ? ' ★' : ''))]);
+  const rows = [
+    ...c.params.map((p) => [`param ${p.name}`, ...p.values]),
+    ...c.rows.map((r) => [r.label, ...r.values.map((v, i) => fmt(v, r.unit) + (r.best.includes(i) ? ' ★' : ''))]),
+  ];
   const lines = [`# perpcarry compare: ${c.names.join(' vs ')}`, ''];
   for (const w of c.warnings) lines.push(`> **Warning:** ${w}`, '');
   c.runs.forEach((r, i) => lines.push(`- **${c.names[i]}**: ${runTitle(r)}; params \`${JSON.stringify(r.run.params ?? {})}\``));

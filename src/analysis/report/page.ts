@@ -78,12 +78,12 @@ h3{font-size:15px;margin:16px 0 4px}
 table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums;font-size:13px}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:right;white-space:nowrap}
 th{background:var(--alt);font-weight:600}td:first-child,th:first-child{text-align:left}
-td.l{text-align:left}td.pos{color:var(--good)}td.neg{color:var(--bad)}
-td.best{background:#e3f5e8;font-weight:700}td.best::after{content:" ★";color:var(--good)}
+td.l{text-align:left}td.wrap{white-space:normal;overflow-wrap:anywhere;max-width:760px}td.pos{color:var(--good)}td.neg{color:var(--bad)}
+td.param{background:#eef3fb;font-weight:600}td.best{background:#e3f5e8;font-weight:700}td.best::after{content:" ★";color:var(--good)}
 .scroll{max-height:480px;overflow:auto;border:1px solid var(--line);display:inline-block;max-width:100%}
 .scroll table{margin:0}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}
-pre{background:var(--alt);border:1px solid var(--line);padding:10px;overflow:auto;max-height:520px;font-size:12px}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--alt);border:1px solid var(--line);padding:10px;overflow:auto;max-height:520px;font-size:12px}
 .u-legend{font-size:12px}.u-legend .u-marker{width:12px;height:3px}
 `;
 

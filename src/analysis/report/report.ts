@@ -12,6 +12,8 @@ import type { ReportTables } from './tables.js';
 export const HTML_TRADE_ROWS = 2000;
 /** Trade rows in report.md. */
 export const MD_TRADE_ROWS = 20;
+/** Longest model-parameter JSON shown in the config table. */
+const MAX_PARAM_CHARS = 160;
 
 function str(v: unknown): string {
   if (v === null || v === undefined) return '–';
@@ -92,7 +94,11 @@ function paramRows(run: RunData): string[][] {
   for (const [k, v] of Object.entries(r.params ?? {})) rows.push([`param ${k}`, str(v)]);
   const models = r['models'];
   if (models && typeof models === 'object')
-    for (const [k, v] of Object.entries(models as Record<string, { name?: string; params?: unknown }>)) rows.push([`model ${k}`, `${v?.name ?? '–'} ${v?.params ? JSON.stringify(v.params) : ''}`]);
+    for (const [k, v] of Object.entries(models as Record<string, { name?: string; params?: unknown }>)) {
+      const p = v?.params ? JSON.stringify(v.params) : '';
+      // Margin tier tables run to kilobytes: abbreviate here, run.json below has them whole.
+      rows.push([`model ${k}`, `${v?.name ?? '–'} ${p.length > MAX_PARAM_CHARS ? `${p.slice(0, MAX_PARAM_CHARS)}… (see run.json)` : p}`]);
+    }
   return rows;
 }
 
@@ -133,7 +139,7 @@ ${cards(run)}
 ${charts.map(chartDiv).join('\n')}
 <h2>Summary metrics</h2>
 <p class="note">Annualization on 365 days; Sharpe, Sortino and volatility from UTC daily returns; APR is simple (not compounded); max drawdown ≤ 0.</p>
-${htmlTable(['Metric', 'Value', 'Definition'], metricRows(run), { id: 'metrics', cellClass: (_, c) => (c === 2 ? 'l' : undefined) })}
+${htmlTable(['Metric', 'Value', 'Definition'], metricRows(run), { id: 'metrics', cellClass: (_, c) => (c === 2 ? 'l wrap' : undefined) })}
 <h2>PnL attribution</h2>
 ${htmlTable(['Source', 'PnL (quote)', '% of initial equity', 'Meaning'], pnl, { id: 'pnl', cellClass: (r, c) => (c === 3 ? 'l' : c === 1 ? signClass(pnl[r]![1]!) : undefined) })}
 <h3>Funding by instrument</h3>
@@ -151,7 +157,7 @@ ${run.liquidations.ts.length ? htmlTable(LIQ_HEADER, liquidationRows(run), { id:
 <p class="note">${esc(tradeNote)} Fee and slippage are positive costs in quote units.</p>
 <div class="scroll">${htmlTable(TRADE_HEADER, tradeRows, { id: 'trades' })}</div>
 <h2>Resolved run configuration</h2>
-${htmlTable(['Setting', 'Value'], paramRows(run), { id: 'config', cellClass: (_, c) => (c === 1 ? 'l' : undefined) })}
+${htmlTable(['Setting', 'Value'], paramRows(run), { id: 'config', cellClass: (_, c) => (c === 1 ? 'l wrap' : undefined) })}
 <details><summary>run.json</summary><pre>${esc(JSON.stringify(run.run, null, 2))}</pre></details>
 `;
   return renderPage(`perpcarry ${run.run.runId}`, body, charts);
