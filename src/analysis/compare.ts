@@ -130,6 +130,44 @@ export function differingParams(runs: readonly RunData[]): { name: string; value
   return out;
 }
 
+/**
+ * Plain-language answers to the questions people compare runs for: who earned the most funding,
+ * who paid the most fees, who came closest to liquidation, who returned the most.
+ */
+export function headlines(c: Comparison): string[] {
+  const pick = (vals: (number | null)[], dir: 1 | -1): number | null => {
+    let best: number | null = null;
+    vals.forEach((v, i) => {
+      if (v === null || !Number.isFinite(v)) return;
+      if (best === null || (dir > 0 ? v > vals[best]! : v < vals[best]!)) best = i;
+    });
+    if (best === null) return null;
+    const b = vals[best]!;
+    return vals.every((v) => v === b) ? null : best;
+  };
+  const list = (vals: (number | null)[], f: (v: number | null) => string) => c.names.map((n, i) => `${n} ${f(vals[i]!)}`).join(', ');
+  const out: string[] = [];
+  const funding = c.runs.map((r) => r.summary.pnl.funding);
+  const fi = pick(funding, 1);
+  // Funding PnL can be negative for every run (the book paid funding): say so rather than "earned".
+  const fundingVerb = fi !== null && funding[fi]! <= 0 ? 'Best funding result (paid the least)' : 'Earned the most funding';
+  out.push(fi === null ? `Funding: equal in all runs (${fmt(funding[0]!, 'usd')}).` : `${fundingVerb}: ${c.names[fi]} (funding PnL ${list(funding, (v) => fmt(v, 'usd'))}).`);
+  const fees = c.runs.map((r) => r.summary.pnl.fees);
+  const fe = pick(fees, -1);
+  out.push(fe === null ? `Fees: equal in all runs (${fmt(fees[0]!, 'usd')}).` : `Paid the most fees: ${c.names[fe]} (${list(fees, (v) => (v === null ? '–' : fmt(-v, 'usd')))} paid).`);
+  const liqs = c.runs.map((r) => r.summary.metrics.liquidationCount);
+  const dist = c.runs.map((r) => r.summary.metrics.minLiquidationDistance);
+  const li = pick(liqs, 1);
+  const di = pick(dist, -1);
+  if (li !== null) out.push(`Came closest to liquidation: ${c.names[li]}, liquidated ${liqs[li]} time(s) (${list(liqs, (v) => `${v ?? 0}×`)}).`);
+  else if (di !== null) out.push(`Came closest to liquidation: ${c.names[di]} (closest distance to the liquidation price: ${list(dist, (v) => fmt(v, 'pct'))}).`);
+  else out.push('Distance to liquidation: no difference (or no perp positions).');
+  const ret = c.runs.map((r) => r.summary.metrics.totalReturn);
+  const ri = pick(ret, 1);
+  if (ri !== null) out.push(`Highest total return: ${c.names[ri]} (${list(ret, (v) => fmt(v, 'pct'))}).`);
+  return out;
+}
+
 /** The side-by-side table for a terminal; best values end in `*`. */
 export function terminalTable(c: Comparison): string {
   const header = ['metric', ...c.names];
@@ -142,6 +180,7 @@ export function terminalTable(c: Comparison): string {
   const out: string[] = [];
   for (const w of c.warnings) out.push(`WARNING: ${w}`);
   out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line));
+  out.push('', ...headlines(c));
   out.push('', '* = best in row (higher return/PnL/distance to liquidation, lower vol/drawdown duration/liquidations; PnL costs are negative, so the best fees value is the run that paid least).');
   for (const w of c.warnings) out.push(`WARNING: ${w}`);
   return out.join('\n');
@@ -238,6 +277,8 @@ export function compareHtml(c: Comparison): string {
 <h1>perpcarry compare: ${c.names.map(esc).join(' vs ')}</h1>
 ${warn}
 <ul class="sub">${runsList}</ul>
+<h2>In short</h2>
+<ul id="headlines">${headlines(c).map((h) => `<li>${esc(h)}</li>`).join('')}</ul>
 <h2>Metrics side by side</h2>
 <p class="note">★ marks the best value in each row: higher return, Sharpe, PnL and distance to liquidation; lower volatility, drawdown duration and liquidation count. PnL costs (fees, slippage) are negative, so ★ on fees marks the run that paid the least.</p>
 ${table}
@@ -259,6 +300,7 @@ export function compareMd(c: Comparison): string {
   const lines = [`# perpcarry compare: ${c.names.join(' vs ')}`, ''];
   for (const w of c.warnings) lines.push(`> **Warning:** ${w}`, '');
   c.runs.forEach((r, i) => lines.push(`- **${c.names[i]}**: ${runTitle(r)}; params \`${JSON.stringify(r.run.params ?? {})}\``));
+  lines.push('', ...headlines(c).map((h) => `- ${h}`));
   lines.push('', mdTable(['Metric', ...c.names], rows, ['l']), '', '★ = best in row.', '');
   return lines.join('\n');
 }

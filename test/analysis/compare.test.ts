@@ -46,6 +46,9 @@ describe('compare', () => {
     expect(t).toMatch(/PnL: Funding\s+[\d,.]+ \*\s+[\d,.]+\s*$/m);
     expect(t).toMatch(/PnL: Fees \(− = paid\)\s+-[\d,.]+\s+-[\d,.]+ \*$/m);
     expect(t).not.toContain('WARNING');
+    expect(t).toContain('Earned the most funding: aggressive (funding PnL aggressive ');
+    expect(t).toContain('Paid the most fees: aggressive (');
+    expect(t).toMatch(/Came closest to liquidation: aggressive, liquidated 1 time\(s\) \(aggressive 1×, cautious 0×\)\./);
   });
 
   it('writes compare.html and compare.md; the CLI prints the table', async () => {

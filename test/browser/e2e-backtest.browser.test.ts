@@ -83,5 +83,11 @@ describe('backtest ×2 → compare → compare.html in Chromium', () => {
     expect(s[1].metrics.minLiquidationDistance).toBeLessThan(s[0].metrics.minLiquidationDistance);
     expect(s[1].pnl.fees).toBeLessThan(s[0].pnl.fees);
     expect(p.text).not.toContain('Warning');
+    // …and in words, at the top of the page
+    const names = ['lev2', 'lev5'];
+    const moreFunding = names[s[0].pnl.funding > s[1].pnl.funding ? 0 : 1];
+    expect(p.text).toMatch(new RegExp(`(Earned the most funding|Best funding result \\(paid the least\\)): ${moreFunding} `));
+    expect(p.text).toContain('Paid the most fees: lev5 (');
+    expect(p.text).toContain('Came closest to liquidation: lev5 (');
   });
 });
