@@ -643,6 +643,12 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
     if (e instanceof Error) e.message = `at ${isoUtc(ctx.now)} (event ${k} of ${N}): ${e.message}`;
     throw e;
   }
+  // Timers due after the last event but within the window still fire.
+  while (timers.length > 0 && timers[0]!.at <= market.toMs) {
+    const tm = timers.shift()!;
+    ctx.now = tm.at;
+    fireTimer(tm);
+  }
   if (pending.length) processOrders(ctx.now, true);
   strategy.onEnd?.(sctx);
   if (pending.length) processOrders(ctx.now, true);
