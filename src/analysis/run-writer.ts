@@ -250,6 +250,9 @@ export function writeEquityCsv(path: string, ts: Float64Array, names: readonly s
     const buf = Buffer.allocUnsafe(cap);
     let pos = buf.write('ts,' + names.map(csvText).join(',') + '\n', 0, 'utf8');
     const nc = cols.length;
+    const lastVal = new Float64Array(nc).fill(NaN);
+    const lastLen = new Int32Array(nc);
+    const lastBytes = new Uint8Array(32 * nc);
     // Worst case per row: 24 bytes per cell.
     const rowMax = 24 * (nc + 1) + 2;
     for (let r = 0; r < ts.length; r++) {
@@ -260,7 +263,23 @@ export function writeEquityCsv(path: string, ts: Float64Array, names: readonly s
       pos = writeCsvNumber(buf, pos, ts[r]!);
       for (let c = 0; c < nc; c++) {
         buf[pos++] = 44;
-        pos = writeCsvNumber(buf, pos, cols[c]![r]!);
+        const x = cols[c]![r]!;
+        // Most columns (cumulative costs, positions) repeat the previous row: copy its bytes.
+        if (x === lastVal[c] && r > 0) {
+          const from = c * 32;
+          const len = lastLen[c]!;
+          for (let k = 0; k < len; k++) buf[pos + k] = lastBytes[from + k]!;
+          pos += len;
+        } else {
+          const start = pos;
+          pos = writeCsvNumber(buf, pos, x);
+          const len = pos - start;
+          if (len <= 32) {
+            lastVal[c] = x;
+            lastLen[c] = len;
+            lastBytes.set(buf.subarray(start, pos), c * 32);
+          } else lastVal[c] = NaN;
+        }
       }
       buf[pos++] = 10;
     }
