@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFixtureRun } from './fixture.js';
 import { writeReports } from '../../src/analysis/report/index.js';
-import { readRunDir } from '../../src/analysis/report/run-dir.js';
+import { loadMarketFunding, readRunDir } from '../../src/analysis/report/run-dir.js';
+import { sha256Hex } from '../../src/data/catalog.js';
+import { mkdirSync } from 'node:fs';
 import { minMaxDownsample, unionAlign } from '../../src/analysis/report/downsample.js';
 import { parseCsv } from '../../src/analysis/report/csv.js';
 import { main } from '../../src/cli/main.js';
@@ -165,4 +167,30 @@ describe('csv reader', () => {
 it('no temp files are left behind', () => {
   expect(existsSync(good)).toBe(true);
   expect(readdirSync(good).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+});
+
+describe('market funding enrichment (settlements while flat)', () => {
+  it('reads the funding file named in run.json only if its sha256 still matches', () => {
+    const d = broken('market', () => undefined);
+    const dataDir = join(tmp, 'datadir');
+    const rel = 'binance/ETH_USDT_USDT/funding.arrow';
+    mkdirSync(join(dataDir, 'binance', 'ETH_USDT_USDT'), { recursive: true });
+    const t0 = Date.UTC(2025, 1, 2);
+    const ts = Float64Array.from({ length: 12 }, (_, i) => t0 + i * 8 * 3_600_000);
+    writeSeriesFile(join(dataDir, rel), { ts, columns: { rate: ts.map(() => 0.0001), interval_hours: ts.map(() => 8), mark_price: ts.map(() => NaN) } }, ['rate', 'interval_hours', 'mark_price']);
+    const p = join(d, 'run.json');
+    const run = JSON.parse(readFileSync(p, 'utf8'));
+    run.dataDir = dataDir;
+    run.data[1].sha256 = sha256Hex(readFileSync(join(dataDir, rel)));
+    writeFileSync(p, JSON.stringify(run));
+    const ok = loadMarketFunding(readRunDir(d));
+    expect(ok.skipped).toEqual([]);
+    // the run spans 3 days from t0: settlements at 0, 8, …, 72 h ⇒ 10 rows inside [from, to]
+    expect(ok.series.get('binance:ETH/USDT:USDT')!.ts.length).toBe(10);
+    run.data[1].sha256 = 'f'.repeat(64);
+    writeFileSync(p, JSON.stringify(run));
+    const changed = loadMarketFunding(readRunDir(d));
+    expect(changed.series.size).toBe(0);
+    expect(changed.skipped).toEqual([`${rel} (changed since the run)`]);
+  });
 });

@@ -50,6 +50,8 @@ describe('backtest ×2 → compare → compare.html in Chromium', () => {
       expect(res.code, res.err).toBe(0);
       expect(existsSync(join(r.dir, 'report.html')), 'backtest writes report.html').toBe(true);
       expect(existsSync(join(r.dir, 'report.md'))).toBe(true);
+      // the funding chart shows every settlement of the window from the (verified) data store
+      expect(readFileSync(join(r.dir, 'report.html'), 'utf8')).toContain('every settlement in the window (data store, sha256 verified)');
     }
     const out = join(tmp, 'cmp');
     const res = cli(['compare', runs[0]!.dir, runs[1]!.dir, '--out', out]);

@@ -5,7 +5,7 @@
 import { annualizeFundingRate } from '../metrics.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, roundForDisplay, unionAlign, type Aligned } from './downsample.js';
 import { PALETTE, type ChartSpec, type SeriesSpec } from './page.js';
-import { PNL_COMPONENTS, columnsWithPrefix, type RunData } from './run-dir.js';
+import { PNL_COMPONENTS, columnsWithPrefix, loadMarketFunding, type RunData } from './run-dir.js';
 
 /** Attribution component colours, fixed so that runs compare at a glance. */
 export const PNL_COLORS: Record<string, string> = {
@@ -106,6 +106,7 @@ export function runCharts(run: RunData, d: DisplaySeries = displaySeries(run)): 
 
   // 4. Funding rate (annualized, simple) per traded instrument with position overlaid
   const instruments = tradedInstruments(run);
+  const market = instruments.length ? loadMarketFunding(run) : { series: new Map(), skipped: [] as string[] };
   instruments.forEach((key, k) => {
     const { venue, symbol } = splitKey(key);
     const fx: number[] = [];
@@ -115,17 +116,31 @@ export function runCharts(run: RunData, d: DisplaySeries = displaySeries(run)): 
       fx.push(run.funding.ts[i]!);
       fy.push(roundForDisplay(annualizeFundingRate(run.funding.rate[i]!, run.funding.intervalHours[i]!, 'simple')));
     }
-    const parts: Aligned[] = [{ x: fx, ys: [fy] }];
+    const color = PALETTE[(k * 2) % PALETTE.length]!;
+    const parts: Aligned[] = [];
+    const series: SeriesSpec[] = [];
+    const m = market.series.get(key);
+    if (m) {
+      parts.push({ x: Array.from(m.ts), ys: [Array.from(m.ts, (_, i) => roundForDisplay(annualizeFundingRate(m.rate[i]!, m.intervalHours[i]!, 'simple')))] });
+      series.push({ label: 'funding APR (simple), every settlement', scale: 'apr', color, width: 1.5, values: [] });
+      series.push({ label: 'settlements the book held', scale: 'apr', color: '#000000', pointsOnly: true, values: [] });
+    } else series.push({ label: 'funding APR (simple), settlements held', scale: 'apr', color, width: 2, values: [] });
+    parts.push({ x: fx, ys: [fy] });
     const posName = `pos:${key}`;
     const hasPos = !!run.equity.columns[posName];
-    if (hasPos) parts.push({ x: d.x, ys: [d.col(posName)] });
+    if (hasPos) {
+      parts.push({ x: d.x, ys: [d.col(posName)] });
+      series.push({ label: 'position (base qty)', scale: 'qty', color: '#7F7F7F', stepped: true, width: 1.2, values: [] });
+    }
     const a = unionAlign(parts);
-    const series: SeriesSpec[] = [{ label: 'funding APR (simple)', scale: 'apr', color: PALETTE[(k * 2) % PALETTE.length]!, values: a.ys[0]!, pointsOnly: false, width: 2 }];
-    if (hasPos) series.push({ label: 'position (base qty)', scale: 'qty', color: '#7F7F7F', values: a.ys[1]!, stepped: true, width: 1.2 });
+    series.forEach((sp, i) => (sp.values = a.ys[i]!));
+    const src = m
+      ? `Line: every settlement in the window (data store, sha256 verified); black dots: the ${fx.length} settlements the book held (funding.csv).`
+      : `Rate at the ${fx.length} settlements the book held (funding.csv)${market.skipped.length ? `; settlements while flat unavailable: ${market.skipped.join(', ')}` : ''}.`;
     charts.push({
       id: `funding-${k}`, title: `Funding rate, annualized: ${venue} ${symbol}`, x: a.x, series,
       scales: { apr: { label: 'funding APR (simple)', unit: 'pct', side: 'left' }, ...(hasPos ? { qty: { label: 'position (base qty, signed)', unit: 'num' as const, side: 'right' as const } } : {}) },
-      note: `Rate at each settlement the book held a position over (funding.csv), × settlements per year (simple, 365 d); ${fx.length} settlements. Grey: signed perp position.`,
+      note: `${src} APR = rate × settlements per year (simple, 365 d).${hasPos ? ' Grey: signed perp position.' : ''}`,
     });
   });
 

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import { readSeriesFile } from '../../data/store.js';
+import { sha256Hex } from '../../data/catalog.js';
 import type { Metrics } from '../metrics.js';
 import { numCol, parseCsv, type CsvTable } from './csv.js';
 
@@ -248,4 +249,48 @@ export function readRunDir(dir: string): RunData {
 /** Column names of equity.arrow with a given `prefix:` (e.g. `pos`, `margin_ratio`), in file order. */
 export function columnsWithPrefix(run: RunData, prefix: string): string[] {
   return run.equity.columnOrder.filter((c) => c.startsWith(`${prefix}:`));
+}
+
+/** Funding settlements of one perp over the run window, from the data store (not the run dir). */
+export interface MarketFunding {
+  ts: Float64Array;
+  rate: Float64Array;
+  intervalHours: Float64Array;
+}
+
+/**
+ * Optional enrichment: the full funding series of each perp the run used (also settlements when the
+ * book was flat), read from the data file named in run.json `data[]` under run.json `dataDir`, but
+ * only if that file still has the recorded sha256 (otherwise the chart would show other data than
+ * the run saw). Returns `venue:symbol` → series; missing/changed files are skipped and listed.
+ */
+export function loadMarketFunding(run: RunData): { series: Map<string, MarketFunding>; skipped: string[] } {
+  const series = new Map<string, MarketFunding>();
+  const skipped: string[] = [];
+  const dataDir = typeof run.run['dataDir'] === 'string' ? (run.run['dataDir'] as string) : (process.env['PERPCARRY_DATA_DIR'] ?? 'data');
+  for (const d of run.run.data) {
+    if (d.kind !== 'funding' || !d.venue || !d.symbol) continue;
+    const path = join(dataDir, d.path);
+    try {
+      if (!existsSync(path)) {
+        skipped.push(`${d.path} (not found)`);
+        continue;
+      }
+      if (sha256Hex(readFileSync(path)) !== d.sha256) {
+        skipped.push(`${d.path} (changed since the run)`);
+        continue;
+      }
+      const f = readSeriesFile(path, { fromMs: run.run.fromMs, toMs: run.run.toMs + 1 });
+      const rate = f.columns['rate'];
+      const ih = f.columns['interval_hours'];
+      if (!rate || !ih) {
+        skipped.push(`${d.path} (no rate/interval_hours columns)`);
+        continue;
+      }
+      series.set(`${d.venue}:${d.symbol}`, { ts: f.ts, rate, intervalHours: ih });
+    } catch (e) {
+      skipped.push(`${d.path} (${(e as Error).message})`);
+    }
+  }
+  return { series, skipped };
 }
