@@ -189,6 +189,10 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
       `the data has problems; fix them (see \`perpcarry data validate\`) or pass --accept-data-errors:\n  ${market.problems.slice(0, 10).join('\n  ')}${market.problems.length > 10 ? `\n  … and more` : ''}`,
     );
   }
+  for (const ins of market.instruments) {
+    if (ins.type === 'perp' && !market.funding[ins.id]) config.onLog?.('warn', config.fromMs, `no funding data for ${ins.venue} ${ins.symbol}: its positions will never settle funding`);
+    if (ins.type === 'perp' && !market.mark[ins.id]) config.onLog?.('info', config.fromMs, `no ${config.timeframe} mark series for ${ins.venue} ${ins.symbol}: the perp close stands in for the mark`);
+  }
   const allowSpotBorrow = config.allowSpotBorrow === true || settings.allowSpotBorrow === true;
   const strategy = factory.create(params);
   const engine = runEngine(market, strategy, {
