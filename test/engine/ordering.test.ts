@@ -206,3 +206,25 @@ describe('same-timestamp order', () => {
     expect(r.portfolio.liquidations[0]!.ts).toBe(T0 + 4 * H);
   });
 });
+
+test('--fill-at close: an order placed at now fills at the close of the bar that just ended', () => {
+  const dir = setup();
+  const fills: number[][] = [];
+  const spec = factoryOf(() => {
+    let perp: Instrument;
+    return {
+      onStart(ctx) {
+        perp = ctx.market.instrument('binance', 'ETH/USDT:USDT');
+        ctx.transfer({ fromVenue: 'binance', fromAccount: 'spot', toVenue: 'binance', toAccount: 'perp', amount: 50_000 });
+      },
+      onBar(ctx, bar) {
+        if (bar.instrument === perp && ctx.now === T0 + 3 * H) ctx.order({ instrument: perp, side: 'sell', qty: 1 });
+      },
+      onFill(ctx, f) {
+        fills.push([f.ts, f.price]);
+      },
+    };
+  });
+  runBacktest({ strategy: spec, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + N * H, dataDir: dir, fillAt: 'close', models: { slippage: { params: { bps: 0 } } } });
+  expect(fills).toEqual([[T0 + 3 * H, 1103]]); // close of the perp bar [2h, 3h)
+});
