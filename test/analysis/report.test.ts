@@ -194,3 +194,30 @@ describe('market funding enrichment (settlements while flat)', () => {
     expect(changed.skipped).toEqual([`${rel} (changed since the run)`]);
   });
 });
+
+describe('display downsampling properties', () => {
+  it('keeps each series envelope (global min and max), strictly increasing x, ≤ 2 points per bucket', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.constant(NaN)), { minLength: 1, maxLength: 3000 }),
+        fc.integer({ min: 1, max: 400 }),
+        (vals, buckets) => {
+          const v = Float64Array.from(vals);
+          const ts = Float64Array.from(vals, (_, i) => 1_700_000_000_000 + i * 60_000);
+          const d = minMaxDownsample(ts, [v], buckets);
+          expect(d.x.length).toBeLessThanOrEqual(Math.max(2 * buckets, vals.length));
+          for (let i = 1; i < d.x.length; i++) expect(d.x[i]!).toBeGreaterThan(d.x[i - 1]!);
+          const finite = vals.filter((x) => !Number.isNaN(x));
+          const shown = d.ys[0]!.filter((x): x is number => x !== null);
+          if (finite.length === 0) expect(shown).toEqual([]);
+          else {
+            expect(Math.max(...shown)).toBeCloseTo(Math.max(...finite), 0);
+            expect(Math.min(...shown)).toBeCloseTo(Math.min(...finite), 0);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
