@@ -63,6 +63,7 @@ export interface EthenaStyleParams {
   exitApr: number;
   unwindRule: 'weighted' | 'all';
   leverage: number;
+  minLiqDistance: number;
   lendApr: number;
   cashBuffer: number;
 }
@@ -81,6 +82,7 @@ class EthenaStyle implements Strategy {
   private readonly pending = new Set<number>();
   private entries = 0;
   private unwinds = 0;
+  private rehedges = 0;
   private fundingReceived = 0;
   private hedgedHours = 0;
   private lendingHours = 0;
@@ -130,6 +132,12 @@ class EthenaStyle implements Strategy {
         ? this.legs.every((l) => l.weight === 0 || !(this.legApr(ctx, l) > this.p.exitApr))
         : !(apr > this.p.exitApr);
       if (negative) this.unwind(ctx);
+      else if (this.nearLiquidation(ctx)) {
+        // Re-size instead of being liquidated: unwind now, the next bar re-hedges from equity with
+        // fresh margin if funding still qualifies (a round trip of fees instead of a liquidation fee).
+        this.rehedges++;
+        this.unwind(ctx);
+      }
     }
   }
 
@@ -149,6 +157,18 @@ class EthenaStyle implements Strategy {
     this.legs.forEach((l, i) => targets.push({ venue: l.venue, account: 'spot', amount: equity * l.weight - margins[i]! }));
     moveCash(ctx, targets);
     return notionals;
+  }
+
+  /** Whether a short perp leg's mark is within `minLiqDistance` of its liquidation price. */
+  private nearLiquidation(ctx: StrategyContext): boolean {
+    if (!(this.p.minLiqDistance > 0)) return false;
+    for (const l of this.legs) {
+      if (ctx.portfolio.position(l.perp) === 0) continue;
+      const liq = ctx.portfolio.perpAccount(l.venue).liquidationPrice(l.perp);
+      const mark = ctx.market.mark(l.perp);
+      if (Math.abs(liq - mark) / mark < this.p.minLiqDistance) return true;
+    }
+    return false;
   }
 
   private enter(ctx: StrategyContext): void {
@@ -211,6 +231,8 @@ class EthenaStyle implements Strategy {
 
   onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {
     ctx.log.warn(`ethena-style: ${liq.instrument.venue} perp liquidated at ${liq.price}; unwinding the whole book to lending`);
+    // Already unwinding (e.g. two venues liquidated at once): the pending orders cover it.
+    if (this.phase === 'exiting') return;
     this.pending.clear();
     this.phase = 'hedged';
     this.unwind(ctx);
@@ -219,7 +241,7 @@ class EthenaStyle implements Strategy {
   onEnd(ctx: StrategyContext): void {
     this.accrue(ctx);
     ctx.log.info(
-      `ethena-style: ${this.entries} hedges, ${this.unwinds} unwinds, ${this.hedgedHours.toFixed(0)} h hedged / ${this.lendingHours.toFixed(0)} h lending; ` +
+      `ethena-style: ${this.entries} hedges, ${this.unwinds} unwinds (${this.rehedges} to re-size near liquidation), ${this.hedgedHours.toFixed(0)} h hedged / ${this.lendingHours.toFixed(0)} h lending; ` +
         `funding ${this.fundingReceived.toFixed(2)} (lending interest: pnl.interest in summary.json)`,
     );
   }
@@ -233,6 +255,7 @@ function readParams(v: ParamValues): EthenaStyleParams {
     exitApr: Number(v.exitApr),
     unwindRule: v.unwindRule === 'all' ? 'all' : 'weighted',
     leverage: Number(v.leverage),
+    minLiqDistance: Number(v.minLiqDistance),
     lendApr: Number(v.lendApr),
     cashBuffer: Number(v.cashBuffer),
   };
@@ -250,6 +273,7 @@ const factory: StrategyFactory = {
     exitApr: { type: 'number', default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Unwind to lending when funding is at or below this (≤ entryApr)' },
     unwindRule: { type: 'enum', default: 'weighted', values: ['weighted', 'all'], help: 'Unwind when the weighted mean is ≤ exitApr (weighted) or when every venue is (all)' },
     leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage on each venue: perp margin = notional / leverage' },
+    minLiqDistance: { type: 'number', default: 0.15, min: 0, max: 1, unit: 'fraction of mark', help: 'Unwind and re-hedge (re-size) when a short perp is this close to its liquidation price (0 = off)' },
     lendApr: { type: 'number', default: 0.05, min: 0, max: 5, unit: 'decimal APR', help: 'Interest earned on stablecoins idle in spot wallets' },
     cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
   },
