@@ -128,6 +128,10 @@ const CLIENT_JS = String.raw`
       axes.push({ scale: name, label: s.label, side: s.side === 'right' ? 1 : 3, size: 72,
         values: axisVals(s.unit), grid: { show: s.side !== 'right' } });
     });
+    // Reserve the right-axis gutter on every chart so stacked charts share the same x pixels.
+    if (!scaleNames.some(function(n){ return spec.scales[n].side === 'right'; }))
+      axes.push({ scale: scaleNames[0], side: 1, size: 72, label: ' ', grid: { show: false }, ticks: { show: false },
+        values: function(u, splits){ return splits.map(function(){ return ''; }); } });
     var series = [{ value: function(u, v){ return v == null ? '–' : new Date(v*1000).toISOString().slice(0,16).replace('T',' '); } }];
     spec.series.forEach(function(s){
       var unit = spec.scales[s.scale].unit;
