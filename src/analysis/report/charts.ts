@@ -12,6 +12,9 @@ export const PNL_COLORS: Record<string, string> = {
   funding: '#009E73', trading: '#0072B2', fees: '#D55E00', slippage: '#CC79A7', interest: '#E69F00', liquidation: '#B3261E', total: '#000000',
 };
 
+/** Above this many held settlements the funding chart does not mark each with a dot. */
+const MAX_HELD_DOTS = 200;
+
 /** Display-downsampled view of every equity column, sharing one x. */
 export interface DisplaySeries {
   x: number[];
@@ -120,12 +123,20 @@ export function runCharts(run: RunData, d: DisplaySeries = displaySeries(run)): 
     const parts: Aligned[] = [];
     const series: SeriesSpec[] = [];
     const m = market.series.get(key);
+    // Dots for held settlements help on short runs; on long ones they bury the line (the
+    // position overlay already shows when the book was in).
+    const dots = fx.length <= MAX_HELD_DOTS;
     if (m) {
       parts.push({ x: Array.from(m.ts), ys: [Array.from(m.ts, (_, i) => roundForDisplay(annualizeFundingRate(m.rate[i]!, m.intervalHours[i]!, 'simple')))] });
       series.push({ label: 'funding APR (simple), every settlement', scale: 'apr', color, width: 1.5, values: [] });
-      series.push({ label: 'settlements the book held', scale: 'apr', color: '#000000', pointsOnly: true, values: [] });
-    } else series.push({ label: 'funding APR (simple), settlements held', scale: 'apr', color, width: 2, values: [] });
-    parts.push({ x: fx, ys: [fy] });
+      if (dots) {
+        series.push({ label: 'settlements the book held', scale: 'apr', color: '#000000', pointsOnly: true, pointSize: fx.length > 30 ? 5 : 8, values: [] });
+        parts.push({ x: fx, ys: [fy] });
+      }
+    } else {
+      series.push({ label: 'funding APR (simple), settlements held', scale: 'apr', color, width: 2, values: [] });
+      parts.push({ x: fx, ys: [fy] });
+    }
     const posName = `pos:${key}`;
     const hasPos = !!run.equity.columns[posName];
     if (hasPos) {
@@ -135,7 +146,7 @@ export function runCharts(run: RunData, d: DisplaySeries = displaySeries(run)): 
     const a = unionAlign(parts);
     series.forEach((sp, i) => (sp.values = a.ys[i]!));
     const src = m
-      ? `Line: every settlement in the window (data store, sha256 verified); black dots: the ${fx.length} settlements the book held (funding.csv).`
+      ? `Line: every settlement in the window (data store, sha256 verified); ${dots ? 'black dots' : 'not marked'}: the ${fx.length} settlements the book held (funding.csv).`
       : `Rate at the ${fx.length} settlements the book held (funding.csv)${market.skipped.length ? `; settlements while flat unavailable: ${market.skipped.join(', ')}` : ''}.`;
     charts.push({
       id: `funding-${k}`, title: `Funding rate, annualized: ${venue} ${symbol}`, x: a.x, series,

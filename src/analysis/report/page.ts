@@ -21,6 +21,8 @@ export interface SeriesSpec {
   dash?: number[];
   /** Draw points only (no line), e.g. funding settlements or liquidation events. */
   pointsOnly?: boolean;
+  /** Point diameter in CSS px for pointsOnly series (default 9). */
+  pointSize?: number;
   /** Fill the area under the line with this colour. */
   fill?: string;
   /** Draw as steps (position sizes). */
@@ -140,7 +142,7 @@ const CLIENT_JS = String.raw`
       if (s.dash) o.dash = s.dash;
       if (s.fill) o.fill = s.fill;
       if (s.stepped) o.paths = uPlot.paths.stepped({ align: 1 });
-      if (s.pointsOnly) { o.paths = function(){ return null; }; o.points = { show: true, size: 9, stroke: s.color, fill: s.color }; }
+      if (s.pointsOnly) { o.paths = function(){ return null; }; o.points = { show: true, size: s.pointSize || 9, stroke: s.color, fill: s.color }; }
       else o.points = { show: false };
       series.push(o);
     });
