@@ -12,17 +12,17 @@ import { MS_PER_HOUR } from '../../src/core/time.js';
 /**
  * Hand-made market: BTC perps on Binance (8h settlements, 0.0001 each = 1.25e-5 per hour) and
  * Hyperliquid (hourly: 5e-5 per hour for settlements up to T0+10h, then 1e-5), both flat at 50000.
- * Params: lookbackHours 1 (Binance: its latest settlement; Hyperliquid: the one at now), entryApr 0.1,
- * exitApr 0.02, leverage 3, cashBuffer 0.01 (defaults except lookbackHours). No slippage.
+ * Params: lookbackHours 1 (Binance: its latest settlement; Hyperliquid: the one at now), entryApr 0.2,
+ * exitApr 0, leverage 3, cashBuffer 0.01 (defaults except lookbackHours). No slippage.
  * Fees: Binance perp 0.05 %, Hyperliquid perp 0.045 %.
  *
- * 01:00: spread = (5e-5 − 1.25e-5) × 8760 = 0.3285 > 0.1 ⇒ long Binance, short Hyperliquid.
+ * 01:00: spread = (5e-5 − 1.25e-5) × 8760 = 0.3285 > 0.2 ⇒ long Binance, short Hyperliquid.
  * Capital 100000 is split 50000 / 50000 into the two perp accounts at the start; notional per leg =
  * 50000 × 3 × 0.99 = 148500 ⇒ qty 2.97; fees 74.25 (Binance) and 66.825 (Hyperliquid) per side.
  * Hyperliquid short receives 2.97 × 50000 × 5e-5 = 7.425 at 02:00 … 10:00 (9 settlements; the 01:00
  * one came before the fill) and 2.97 × 50000 × 1e-5 = 1.485 at 11:00 ⇒ 68.31.
  * Binance long pays 2.97 × 50000 × 0.0001 = 14.85 at 08:00.
- * 11:00: held spread = (1e-5 − 1.25e-5) × 8760 = −0.0219 ≤ 0.02 ⇒ exit at the 11:00 open.
+ * 11:00: held spread = (1e-5 − 1.25e-5) × 8760 = −0.0219 ≤ 0 ⇒ exit at the 11:00 open.
  */
 function market(hlJumpAt = -1, jumpPx = 0): string {
   const dir = tempDataDir('xv');
@@ -118,7 +118,7 @@ describe('cross-venue-spread on bundled data, Oct 10–11 2025, Binance vs Hyper
     const toMs = Date.UTC(2025, 9, 12);
     const r = runBacktest({
       strategy: factory,
-      params: { entryApr: 0.05, exitApr: 0.0 },
+      params: { lookbackHours: 8, entryApr: 0.05, exitApr: 0.0 },
       venues: ['binance', 'hyperliquid'],
       symbol: 'BTC/USDT',
       timeframe: '1h',

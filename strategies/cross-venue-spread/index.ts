@@ -255,9 +255,9 @@ const factory: StrategyFactory = {
   name: 'cross-venue-spread',
   description: 'Long the perp on the venue with lower funding, short it where funding is higher; per-hour rate comparison',
   params: {
-    lookbackHours: { type: 'number', default: 8, min: 1, max: 24 * 90, unit: 'hours', help: 'Window of the per-hour funding mean on each venue' },
-    entryApr: { type: 'number', default: 0.1, min: 0, max: 10, unit: 'decimal APR (simple)', help: 'Enter when the annualized per-hour spread between venues exceeds this' },
-    exitApr: { type: 'number', default: 0.02, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when the held spread (short venue − long venue) falls to this or below (≤ entryApr)' },
+    lookbackHours: { type: 'number', default: 24, min: 1, max: 24 * 90, unit: 'hours', help: 'Window of the per-hour funding mean on each venue' },
+    entryApr: { type: 'number', default: 0.2, min: 0, max: 10, unit: 'decimal APR (simple)', help: 'Enter when the annualized per-hour spread between venues exceeds this' },
+    exitApr: { type: 'number', default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when the held spread (short venue − long venue) falls to this or below (≤ entryApr)' },
     leverage: { type: 'number', default: 3, min: 1, max: 20, unit: 'x', help: 'Leverage of each leg: notional per leg = (capital / 2) × leverage' },
     rebalanceMargin: { type: 'boolean', default: true, help: 'Move collateral from the calmer perp account to the stressed one (off: each leg can be liquidated on its own)' },
     rebalanceRatio: { type: 'number', default: 0.5, min: 0, max: 1, unit: 'margin ratio', help: 'Rebalance when an account’s maintenance margin / margin balance exceeds this' },

@@ -49,7 +49,7 @@ describe('built-in strategy catalog', () => {
     const byName = new Map(list.map((s) => [s.name, s]));
     for (const name of MINE) expect(byName.has(name), name).toBe(true);
     expect(byName.get('reverse-carry')!.params.borrowApr!.default).toBe(0.05);
-    expect(byName.get('cross-venue-spread')!.params.lookbackHours!.default).toBe(8);
+    expect(byName.get('cross-venue-spread')!.params.lookbackHours!.default).toBe(24);
     const text = spawnSync(process.execPath, [bin, 'strategies'], { cwd: root, encoding: 'utf8' });
     expect(text.status).toBe(0);
     expect(text.stdout).toContain('ethena-style  —  ');
