@@ -199,8 +199,9 @@ function closestLiquidation(run: RunData): Float64Array | null {
 /** Chart specs of compare.html. */
 export function compareCharts(c: Comparison): ChartSpec[] {
   const ds = c.runs.map((r) => displaySeries(r));
-  const overlay = (id: string, title: string, note: string, col: string, unit: 'usd' | 'pct', label: string): ChartSpec => {
-    const a = unionAlign(ds.map((d): Aligned => ({ x: d.x, ys: [d.col(col)] })));
+  const initials = c.runs.map((r) => r.summary.metrics.initialEquity ?? r.equity.columns['equity']![0]!);
+  const overlay = (id: string, title: string, note: string, col: string, unit: 'usd' | 'pct' | 'num', label: string, scaleBy?: number[]): ChartSpec => {
+    const a = unionAlign(ds.map((d, i): Aligned => ({ x: d.x, ys: [scaleBy ? d.col(col).map((v) => (v === null ? null : v / scaleBy[i]!)) : d.col(col)] })));
     return {
       id, title, note, x: a.x,
       series: c.names.map((n, i): SeriesSpec => ({ label: n, scale: 'y', color: PALETTE[i % PALETTE.length]!, values: a.ys[i]!, width: 2 })),
@@ -208,7 +209,9 @@ export function compareCharts(c: Comparison): ChartSpec[] {
     };
   };
   const charts: ChartSpec[] = [
-    overlay('equity', 'Equity, overlaid', 'Total equity of each run (quote).', 'equity', 'usd', 'equity (quote)'),
+    new Set(initials).size > 1
+      ? overlay('equity', 'Equity / initial equity, overlaid', `Growth of 1 unit of capital: the runs started with different capital (${c.names.map((n, i) => `${n} ${fmt(initials[i]!, 'usd')}`).join(', ')}).`, 'equity', 'num', 'equity / initial', initials)
+      : overlay('equity', 'Equity, overlaid', 'Total equity of each run (quote).', 'equity', 'usd', 'equity (quote)'),
     overlay('drawdown', 'Drawdown, overlaid', 'Equity / running peak − 1.', 'drawdown', 'pct', 'drawdown'),
   ];
   // Distance to liquidation: the closest perp position of each run at each sample.

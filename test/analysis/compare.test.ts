@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFixtureRun } from './fixture.js';
-import { bestIndices, buildComparison, compareRuns, terminalTable } from '../../src/analysis/compare.js';
+import { bestIndices, buildComparison, compareCharts, compareRuns, terminalTable } from '../../src/analysis/compare.js';
 import { main } from '../../src/cli/main.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'perpcarry-compare-'));
@@ -102,5 +102,15 @@ describe('compare', () => {
     expect(err).toContain('missing-run does not exist');
     expect(existsSync(out)).toBe(false);
     await expect(compareRuns([a])).rejects.toThrow(/at least two run directories/);
+  });
+
+  it('different capital: equity overlaid as growth of 1', () => {
+    const big = writeFixtureRun(tmp, { runId: 'big', capital: 20_000, seed: 11, stepMs: 300_000 });
+    const ch = compareCharts(buildComparison([b, big]))[0]!;
+    expect(ch.title).toBe('Equity / initial equity, overlaid');
+    const first = ch.series.map((s) => s.values.find((v) => v !== null)!);
+    for (const v of first) expect(v).toBeGreaterThan(0.9);
+    for (const v of first) expect(v).toBeLessThan(1.1);
+    expect(compareCharts(buildComparison([a, b]))[0]!.title).toBe('Equity, overlaid');
   });
 });
