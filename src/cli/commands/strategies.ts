@@ -55,7 +55,9 @@ export function listingOf(f: StrategyFactory): StrategyListing {
 
 /**
  * Load every built-in strategy: each folder under `strategies/` with an `index.js` (compiled, when
- * running from dist/) or `index.ts` (running from source under tsx/vitest), sorted by name.
+ * running from dist/) or `index.ts` (running from source under tsx/vitest), sorted by name, each
+ * checked with the registry's `validateFactory`. (The registry's `loadStrategy` resolves one name to
+ * `index.js` only, so it cannot list from source.)
  */
 export async function builtinFactories(): Promise<StrategyFactory[]> {
   const { readdirSync, existsSync } = await import('node:fs');
@@ -67,11 +69,8 @@ export async function builtinFactories(): Promise<StrategyFactory[]> {
   for (const name of readdirSync(root).sort()) {
     const file = ['index.js', 'index.ts'].map((f) => join(root, name, f)).find((f) => existsSync(f));
     if (file === undefined) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { default?: StrategyFactory };
-    if (mod.default === undefined || typeof mod.default.create !== 'function') {
-      throw new Error(`built-in strategy ${file} does not default-export a strategy factory`);
-    }
-    out.push(mod.default);
+    const { validateFactory } = await import('../../strategy/registry.js');
+    out.push(validateFactory(await import(pathToFileURL(file).href), `built-in strategy ${file}`));
   }
   return out;
 }
