@@ -1,11 +1,12 @@
 /**
  * Resolve a strategy given on the command line: a built-in name (`delta-neutral` →
- * `strategies/delta-neutral/index.ts`, compiled to `dist/strategies/…/index.js`) or a path to a
+ * `dist/strategies/delta-neutral/index.js` when running compiled, `strategies/delta-neutral/index.ts`
+ * when running sources; see {@link locateBuiltins}) or a path to a
  * module (`.js`/`.mjs` imported directly, `.ts` through tsx's `tsImport`). The module must
  * default-export a {@link StrategyFactory}.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../core/errors.js';
 import type { ParamSpec, StrategyFactory } from './types.js';
@@ -18,13 +19,59 @@ export interface LoadedStrategy {
   builtin: boolean;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** `strategies/` next to this compiled file's tree (dist/src/strategy → dist/strategies). */
-const builtinDir = join(here, '..', '..', 'strategies');
+/** The package name that marks perpcarry's root directory (package.json `name`). */
+const PACKAGE_NAME = 'perpcarry';
 
-/** Names of the built-in strategies that exist in this build. */
+/** Where the built-in strategies live and which file each one is. */
+export interface BuiltinLocation {
+  /** The perpcarry package root (the directory holding its package.json). */
+  root: string;
+  /** `<root>/dist/strategies` when running compiled code, `<root>/strategies` when running sources. */
+  dir: string;
+  /** Module file of a strategy folder: `index.js` (compiled) or `index.ts` (sources, via tsx/vitest). */
+  file: 'index.js' | 'index.ts';
+}
+
+/**
+ * Locate the built-in strategies from the directory of a perpcarry module: walk up to the
+ * directory whose package.json is named `perpcarry` (the package root); if the module sits under
+ * `<root>/dist/` the compiled `dist/strategies/<name>/index.js` are used, else the sources
+ * `strategies/<name>/index.ts`. Unlike a fixed `../..`, this holds whatever the depth of the
+ * module (sources under vitest or tsx, compiled under dist/, a bundled copy). Throws a UserError
+ * when no perpcarry package.json is above `moduleDir`.
+ */
+export function locateBuiltins(moduleDir: string): BuiltinLocation {
+  let dir = resolve(moduleDir);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      let name: unknown;
+      try {
+        name = (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name;
+      } catch {
+        name = undefined;
+      }
+      if (name === PACKAGE_NAME) {
+        const rel = relative(dir, resolve(moduleDir));
+        const compiled = rel === 'dist' || rel.startsWith('dist' + sep);
+        return compiled ? { root: dir, dir: join(dir, 'dist', 'strategies'), file: 'index.js' } : { root: dir, dir: join(dir, 'strategies'), file: 'index.ts' };
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new UserError(`cannot find the built-in strategies: no package.json named "${PACKAGE_NAME}" above ${moduleDir}`);
+    dir = up;
+  }
+}
+
+let cached: BuiltinLocation | undefined;
+/** The built-in strategies of this installation (see {@link locateBuiltins}). */
+export function builtinLocation(): BuiltinLocation {
+  return (cached ??= locateBuiltins(dirname(fileURLToPath(import.meta.url))));
+}
+
+/** Directory holding the built-in strategy folders of this installation. */
 export function builtinDirectory(): string {
-  return builtinDir;
+  return builtinLocation().dir;
 }
 
 function looksLikePath(spec: string): boolean {
@@ -57,14 +104,13 @@ export function validateFactory(mod: unknown, where: string): StrategyFactory {
 /** Load a strategy by built-in name or module path. */
 export async function loadStrategy(spec: string, cwd = process.cwd()): Promise<LoadedStrategy> {
   if (!looksLikePath(spec)) {
-    const js = join(builtinDir, spec, 'index.js');
-    // Running from sources (vitest, tsx) the built-ins are .ts files next to this one's tree.
-    const ts = join(builtinDir, spec, 'index.ts');
-    const file = existsSync(js) ? js : existsSync(ts) ? ts : null;
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(spec) || file === null) {
-      throw new UserError(`unknown strategy "${spec}": no built-in strategies/${spec}/ (give a path to a .js or .ts module for your own)`);
+    const loc = builtinLocation();
+    const file = join(loc.dir, spec, loc.file);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(spec) || !existsSync(file)) {
+      const known = existsSync(loc.dir) ? readdirSync(loc.dir).filter((d) => existsSync(join(loc.dir, d, loc.file))).sort() : [];
+      throw new UserError(`unknown strategy "${spec}": not a built-in (${known.length ? known.join(', ') : `none found in ${relative(loc.root, loc.dir)}/`}); give a path to a .js or .ts module for your own`);
     }
-    const mod = file === js ? await importOrExplain(pathToFileURL(file).href, file) : await importTs(file);
+    const mod = loc.file === 'index.js' ? await importOrExplain(pathToFileURL(file).href, file) : await importTs(file);
     return { factory: validateFactory(mod, `strategy ${spec} (${file})`), source: spec, builtin: true };
   }
   const abs = resolve(cwd, spec);

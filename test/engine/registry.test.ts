@@ -1,6 +1,10 @@
 /** Strategy registry and parameter parsing. */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { loadStrategy, validateFactory } from '../../src/strategy/registry.js';
+import { builtinDirectory, loadStrategy, locateBuiltins, validateFactory } from '../../src/strategy/registry.js';
 import { parseParamArgs, resolveParams } from '../../src/strategy/params.js';
 import type { ParamSchema } from '../../src/strategy/types.js';
 
@@ -12,8 +16,27 @@ describe('registry', () => {
     const hp = await loadStrategy('hold-perp');
     expect(Object.keys(hp.factory.params)).toEqual(['side', 'leverage']);
   });
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  test('built-ins come from <root>/strategies/*.ts under vitest, dist/strategies/*.js when compiled', () => {
+    expect(builtinDirectory()).toBe(join(root, 'strategies'));
+    expect(locateBuiltins(join(root, 'src', 'strategy'))).toEqual({ root, dir: join(root, 'strategies'), file: 'index.ts' });
+    expect(locateBuiltins(join(root, 'dist', 'src', 'strategy'))).toEqual({ root, dir: join(root, 'dist', 'strategies'), file: 'index.js' });
+  });
+  test('the root is the package.json named perpcarry, whatever the depth of the module', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'perpcarry-registry-'));
+    writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'perpcarry' }));
+    // A nested package.json of another name (e.g. a vendored dependency) is walked past.
+    mkdirSync(join(tmp, 'lib', 'vendor', 'x', 'y'), { recursive: true });
+    writeFileSync(join(tmp, 'lib', 'vendor', 'package.json'), JSON.stringify({ name: 'other' }));
+    expect(locateBuiltins(join(tmp, 'lib', 'vendor', 'x', 'y'))).toEqual({ root: tmp, dir: join(tmp, 'strategies'), file: 'index.ts' });
+    expect(locateBuiltins(join(tmp, 'dist'))).toEqual({ root: tmp, dir: join(tmp, 'dist', 'strategies'), file: 'index.js' });
+    // A fixed ../.. from one level under the root would have pointed above it.
+    expect(locateBuiltins(join(tmp, 'src')).dir).toBe(join(tmp, 'strategies'));
+    const lone = mkdtempSync(join(tmpdir(), 'no-package-'));
+    expect(() => locateBuiltins(lone)).toThrow(`no package.json named "perpcarry" above ${lone}`);
+  });
   test('unknown names and bad exports are clear errors', async () => {
-    await expect(loadStrategy('nope')).rejects.toThrow('unknown strategy "nope"');
+    await expect(loadStrategy('nope')).rejects.toThrow(/unknown strategy "nope": not a built-in \(.*delta-neutral, .*hold-perp/);
     await expect(loadStrategy('./does/not/exist.ts')).rejects.toThrow('strategy file not found');
     expect(() => validateFactory({}, 'x.js')).toThrow('x.js: no default export');
     expect(() => validateFactory({ default: { name: 'ok', description: 'd', params: { a: { type: 'number', default: 1 } }, universe: () => [], create: () => ({}) } }, 'y.js')).toThrow('params.a: help text missing');
