@@ -177,3 +177,32 @@ describe('cross-venue-spread on bundled data, Oct 10–11 2025, Binance vs Hyper
     expect(pinned).toEqual({ trades: 14, funding: 33.75, fees: -973.86, trading: 0.13, total: -1145, liquidations: 0 });
   });
 });
+
+describe('cross-venue-spread on the bundled multi-venue 1h data (Binance vs Bybit, Mar 2025 → Mar 2026)', () => {
+  it('defaults: pinned headline numbers; funding per leg equals Σ −qty × mark × rate of its settlements', () => {
+    // Real, aligned 1h perp candles on both venues (the 2023–24 8h Bybit/OKX bars are stamped 4 h
+    // off Binance's, so they are not used here). BTC funding on Binance and Bybit rarely differs by
+    // more than 20 % APR for long: one round trip in the year, and the fees exceed the funding.
+    const r = runBacktest({
+      strategy: factory,
+      venues: ['binance', 'bybit'],
+      symbol: 'BTC/USDT',
+      timeframe: '1h',
+      fromMs: Date.UTC(2025, 2, 7),
+      toMs: Date.UTC(2026, 2, 5),
+      dataDir: join(import.meta.dirname, '..', '..', 'data'),
+    });
+    const legFunding = (v: string) => r.portfolio.fundings.filter((f) => f.venue === v).reduce((s, f) => s + -f.qty * f.markPrice * f.rate, 0);
+    const legBooked = (v: string) => r.portfolio.fundings.filter((f) => f.venue === v).reduce((s, f) => s + f.amount, 0);
+    for (const v of ['binance', 'bybit']) expect(legBooked(v)).toBeCloseTo(legFunding(v), 9);
+    const pinned = {
+      trades: r.portfolio.trades.length,
+      funding: +r.pnl.funding.toFixed(2),
+      fees: +r.pnl.fees.toFixed(2),
+      total: +r.pnl.total.toFixed(2),
+      liquidations: r.portfolio.liquidations.length,
+    };
+    expect(pinned).toEqual({ trades: 4, funding: 20.75, fees: -313.03, total: -353.89, liquidations: 0 });
+    expect(r.pnl.funding).toBeCloseTo(legFunding('binance') + legFunding('bybit'), 9);
+  });
+});

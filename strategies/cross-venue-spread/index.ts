@@ -138,7 +138,9 @@ class CrossVenueSpread implements Strategy {
   }
 
   onBar(ctx: StrategyContext, bar: BarEvent): void {
-    const i = this.perps.findIndex((x) => x.id === bar.instrument.id);
+    // Plain comparisons, no closures: this runs on every bar.
+    const id = bar.instrument.id;
+    const i = this.perps[0]!.id === id ? 0 : this.perps[1]!.id === id ? 1 : -1;
     if (i < 0) return;
     this.lastBarTs[i] = ctx.now;
     // Decide once both venues' bars for this instant are in, so both marks are current.
@@ -215,7 +217,15 @@ class CrossVenueSpread implements Strategy {
 
   /** Once no order is pending, the phase follows the book: holding if a leg is open, else flat. */
   private settle(ctx: StrategyContext): void {
-    if (this.perps.some((x) => ctx.portfolio.position(x) !== 0)) this.phase = 'holding';
+    const q0 = ctx.portfolio.position(this.perps[0]!);
+    const q1 = ctx.portfolio.position(this.perps[1]!);
+    if (this.phase === 'entering' && (q0 === 0) !== (q1 === 0)) {
+      // One leg filled and the other was refused (e.g. the other venue's margin): close the lone leg.
+      ctx.log.warn(`cross-venue-spread: entry filled one leg only; closing it`);
+      this.exit(ctx, 'broken-hedge');
+      return;
+    }
+    if (q0 !== 0 || q1 !== 0) this.phase = 'holding';
     else this.flat(ctx);
   }
 

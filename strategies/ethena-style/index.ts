@@ -120,10 +120,17 @@ class EthenaStyle implements Strategy {
   }
 
   onBar(ctx: StrategyContext, bar: BarEvent): void {
-    const leg = this.legs.find((l) => l.perp.id === bar.instrument.id);
-    if (leg === undefined) return;
-    leg.lastBarTs = ctx.now;
-    if (this.pending.size > 0 || this.legs.some((l) => l.lastBarTs !== ctx.now)) return;
+    // Plain loops, no closures: this runs on every bar.
+    let all = true;
+    let mine = false;
+    for (const l of this.legs) {
+      if (l.perp.id === bar.instrument.id) {
+        l.lastBarTs = ctx.now;
+        mine = true;
+      }
+      if (l.lastBarTs !== ctx.now) all = false;
+    }
+    if (!mine || !all || this.pending.size > 0) return;
     const apr = this.bookApr(ctx);
     if (this.phase === 'lending') {
       if (apr > this.p.entryApr) this.enter(ctx);
@@ -221,6 +228,18 @@ class EthenaStyle implements Strategy {
 
   /** Once no order is pending, the phase follows the book: hedged if any perp is open, else lending. */
   private settle(ctx: StrategyContext): void {
+    if (this.phase === 'entering') {
+      // A venue where one leg filled and the other was refused: close the lone leg.
+      for (const l of this.legs) {
+        const perpQty = ctx.portfolio.position(l.perp);
+        const spotQty = ctx.portfolio.position(l.spot);
+        if ((perpQty === 0) === (spotQty <= 0)) continue;
+        ctx.log.warn(`ethena-style: ${l.venue} hedge filled one leg only; closing it`);
+        if (perpQty !== 0) this.pending.add(ctx.order({ instrument: l.perp, side: perpQty < 0 ? 'buy' : 'sell', qty: Math.abs(perpQty), reduceOnly: true, tag: 'broken-hedge' }));
+        if (spotQty > 0) this.pending.add(ctx.order({ instrument: l.spot, side: 'sell', qty: spotQty, tag: 'broken-hedge' }));
+      }
+      if (this.pending.size > 0) return;
+    }
     if (this.legs.some((l) => ctx.portfolio.position(l.perp) !== 0)) this.phase = 'hedged';
     else this.toLending(ctx);
   }

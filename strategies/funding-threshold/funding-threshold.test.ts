@@ -87,6 +87,22 @@ describe('funding-threshold on a hand-made market', () => {
     expect(r.pnl.funding).toBeCloseTo(14.85, 9);
   });
 
+  it('signal=mean waits for the trailing mean: with entryApr 0.25, latest enters at 08:00, mean(2) at 16:00', () => {
+    // 08:00: latest 0.0003 ⇒ 0.3285 > 0.25; mean of (0.0001, 0.0003) = 0.0002 ⇒ 0.219 ≤ 0.25.
+    // 16:00: mean of (0.0003, 0.0003) ⇒ 0.3285 ⇒ enter; 24:00: mean (0.0003, 0) = 0.164 > 0.05 holds;
+    // 32:00: mean (0, 0) = 0 ⇒ exit. The 16:00 entry misses the 16:00 payment: no funding at all.
+    expect(tradeRows(run({ entryApr: 0.25 })).map((t) => t[0])).toEqual([8, 8, 24, 24]);
+    const r = run({ entryApr: 0.25, signal: 'mean', lookback: 2 });
+    expect(tradeRows(r).map((t) => t[0])).toEqual([16, 16, 32, 32]);
+    expect(r.pnl.funding).toBe(0);
+    expect(r.pnl.fees).toBeCloseTo(-148.5, 9);
+  });
+
+  it('logs funding captured against fees paid at the end', () => {
+    const end = run({}).log.find((l) => l.message.startsWith('funding-threshold:'))!.message;
+    expect(end).toBe('funding-threshold: 1 entries, 0 forced exits at max hold; funding captured 14.85 vs fees + slippage paid 148.50');
+  });
+
   it('rejects exitApr above entryApr with a clear message', () => {
     expect(() => run({ exitApr: 0.3 })).toThrow(/exitApr \(0.3\) must not exceed entryApr \(0.2\)/);
   });

@@ -45,6 +45,7 @@ class FundingThreshold implements Strategy {
   private entries = 0;
   private forcedExits = 0;
   private fundingReceived = 0;
+  private feesPaid = 0;
 
   constructor(private readonly p: FundingThresholdParams) {}
 
@@ -121,6 +122,7 @@ class FundingThreshold implements Strategy {
   }
 
   onFill(ctx: StrategyContext, fill: FillEvent): void {
+    this.feesPaid += fill.fee + fill.slippage;
     if (this.pending.delete(fill.orderId) && this.pending.size === 0) this.settle(ctx, fill.ts);
   }
 
@@ -132,7 +134,17 @@ class FundingThreshold implements Strategy {
 
   /** Once no order is pending, the phase follows the book: holding if any leg is open, else flat. */
   private settle(ctx: StrategyContext, ts: number): void {
-    const open = ctx.portfolio.position(this.perp) !== 0 || ctx.portfolio.position(this.spot) > 0;
+    const perpQty = ctx.portfolio.position(this.perp);
+    const spotQty = ctx.portfolio.position(this.spot);
+    if (this.phase === 'entering' && (perpQty === 0) !== (spotQty <= 0)) {
+      // One leg filled and the other was refused: close the lone leg rather than hold it unhedged.
+      ctx.log.warn(`funding-threshold: hedge entry filled one leg only; closing it`);
+      this.phase = 'exiting';
+      if (perpQty !== 0) this.pending.add(ctx.order({ instrument: this.perp, side: perpQty < 0 ? 'buy' : 'sell', qty: Math.abs(perpQty), reduceOnly: true, tag: 'broken-hedge' }));
+      if (spotQty > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty: spotQty, tag: 'broken-hedge' }));
+      return;
+    }
+    const open = perpQty !== 0 || spotQty > 0;
     if (open && this.phase === 'entering') this.enteredAtMs = ts;
     if (open) this.phase = 'holding';
     else this.flat(ctx);
@@ -154,7 +166,7 @@ class FundingThreshold implements Strategy {
 
   onEnd(ctx: StrategyContext): void {
     ctx.log.info(
-      `funding-threshold: ${this.entries} entries, ${this.forcedExits} forced exits at max hold, funding received ${this.fundingReceived.toFixed(2)}`,
+      `funding-threshold: ${this.entries} entries, ${this.forcedExits} forced exits at max hold; funding captured ${this.fundingReceived.toFixed(2)} vs fees + slippage paid ${this.feesPaid.toFixed(2)}`,
     );
   }
 }

@@ -100,7 +100,17 @@ class ReverseCarry implements Strategy {
 
   /** Once no order is pending, the phase follows the book: holding if any leg is open, else flat. */
   private settle(ctx: StrategyContext): void {
-    const open = ctx.portfolio.position(this.perp) !== 0 || ctx.portfolio.position(this.spot) !== 0;
+    const perpQty = ctx.portfolio.position(this.perp);
+    const spotQty = ctx.portfolio.position(this.spot);
+    if (this.phase === 'entering' && (perpQty === 0) !== (spotQty >= 0)) {
+      // One leg filled and the other was refused: close the lone leg rather than hold it unhedged.
+      ctx.log.warn(`reverse-carry: hedge entry filled one leg only; closing it`);
+      this.phase = 'exiting';
+      if (perpQty !== 0) this.pending.add(ctx.order({ instrument: this.perp, side: perpQty > 0 ? 'sell' : 'buy', qty: Math.abs(perpQty), reduceOnly: true, tag: 'broken-hedge' }));
+      if (spotQty < 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'buy', qty: -spotQty, tag: 'broken-hedge' }));
+      return;
+    }
+    const open = perpQty !== 0 || spotQty !== 0;
     this.phase = open ? 'holding' : 'flat';
   }
 
