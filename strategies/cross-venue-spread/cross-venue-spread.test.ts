@@ -24,11 +24,11 @@ import { MS_PER_HOUR } from '../../src/core/time.js';
  * Binance long pays 2.97 × 50000 × 0.0001 = 14.85 at 08:00.
  * 11:00: held spread = (1e-5 − 1.25e-5) × 8760 = −0.0219 ≤ 0 ⇒ exit at the 11:00 open.
  */
-function market(hlJumpAt = -1, jumpPx = 0): string {
+function market(hlJumpAt = -1, jumpPx = 0, hlPremium = 1): string {
   const dir = tempDataDir('xv');
   const px = Array.from({ length: 24 }, (_, i) => (hlJumpAt >= 0 && i >= hlJumpAt ? jumpPx : 50000));
   writeFlatBars(dir, 'binance', 'BTC/USDT:USDT', h(0), px);
-  writeFlatBars(dir, 'hyperliquid', 'BTC/USDC:USDC', h(0), px);
+  writeFlatBars(dir, 'hyperliquid', 'BTC/USDC:USDC', h(0), px.map((x) => x * hlPremium));
   writeFunding(dir, 'binance', 'BTC/USDT:USDT', [-8, 0, 8, 16].map((x) => [h(x), 0.0001, 8, NaN] as const));
   writeFunding(dir, 'hyperliquid', 'BTC/USDC:USDC', Array.from({ length: 24 }, (_, i) => [h(i), i <= 10 ? 5e-5 : 1e-5, 1, NaN] as const));
   return dir;
@@ -78,6 +78,20 @@ describe('cross-venue-spread on a hand-made market (8h vs 1h venues)', () => {
     expect(r.portfolio.liquidations[0]!.ts).toBe(h(6)); // the bar [05:00, 06:00) is delivered at 06:00
     expect(unwind[0]!.ts).toBe(h(6));
     expect(Math.abs(r.pnl.total - (r.finalEquity - 100_000))).toBeLessThan(1e-6);
+  });
+
+  it('sizes one qty on the dearer venue so both legs fit their margin when prices differ', () => {
+    // Hyperliquid 5 % above Binance: qty = 50000 × 3 × 0.99 / 52500 = 2.828571…; sizing by the
+    // Binance notional instead (2.97) would need 2.97 × 52500 / 3 = 51975 > 50000 of Hyperliquid margin.
+    const r = runScenario({ strategy: factory, params: { lookbackHours: 1 }, venues: ['binance', 'hyperliquid'], symbol: 'BTC/USDT', dataDir: market(-1, 0, 1.05), hours: 20 });
+    expect(r.rejected).toBe(0);
+    const q = 148500 / 52500;
+    expect(tradeRows(r).map((t) => [t[0], t[1], t[3], t[4], t[5]])).toEqual([
+      [1, 'binance', 'buy', expect.closeTo(q, 12), 50000],
+      [1, 'hyperliquid', 'sell', expect.closeTo(q, 12), 52500],
+      [11, 'binance', 'sell', expect.closeTo(q, 12), 50000],
+      [11, 'hyperliquid', 'buy', expect.closeTo(q, 12), 52500],
+    ]);
   });
 
   it('needs two different venues', () => {
@@ -202,7 +216,7 @@ describe('cross-venue-spread on the bundled multi-venue 1h data (Binance vs Bybi
       total: +r.pnl.total.toFixed(2),
       liquidations: r.portfolio.liquidations.length,
     };
-    expect(pinned).toEqual({ trades: 4, funding: 20.75, fees: -313.03, total: -353.89, liquidations: 0 });
+    expect(pinned).toEqual({ trades: 4, funding: 20.75, fees: -313.01, total: -353.87, liquidations: 0 });
     expect(r.pnl.funding).toBeCloseTo(legFunding('binance') + legFunding('bybit'), 9);
   });
 });

@@ -92,6 +92,9 @@ export function moveCash(ctx: StrategyContext, targets: readonly CashTarget[]): 
   return transfers;
 }
 
+/** Hours to wait after an entry that filled only one leg (so a refused leg is not retried every bar). */
+const BROKEN_HEDGE_WAIT_HOURS = 8;
+
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
 
 /** Validated params of the cross-venue-spread strategy. */
@@ -114,6 +117,8 @@ class CrossVenueSpread implements Strategy {
   private longIx = -1;
   private shortIx = -1;
   private entries = 0;
+  /** After an entry that filled one leg only, wait before trying again (ms). */
+  private noEntryBeforeMs = -Infinity;
   private rebalances = 0;
   private readonly fundingByVenue = new Map<VenueId, number>();
 
@@ -148,7 +153,7 @@ class CrossVenueSpread implements Strategy {
     const a0 = this.legApr(ctx, 0);
     const a1 = this.legApr(ctx, 1);
     if (this.phase === 'flat') {
-      if (Math.abs(a0 - a1) > this.p.entryApr) this.enter(ctx, a0 < a1 ? 0 : 1, a0 < a1 ? 1 : 0);
+      if (ctx.now >= this.noEntryBeforeMs && Math.abs(a0 - a1) > this.p.entryApr) this.enter(ctx, a0 < a1 ? 0 : 1, a0 < a1 ? 1 : 0);
     } else if (this.phase === 'holding') {
       const heldSpreadApr = (this.shortIx === 0 ? a0 : a1) - (this.longIx === 0 ? a0 : a1);
       if (!(heldSpreadApr > this.p.exitApr)) this.exit(ctx, 'spread-exit');
@@ -168,10 +173,14 @@ class CrossVenueSpread implements Strategy {
   private enter(ctx: StrategyContext, longIx: number, shortIx: number): void {
     const equity = ctx.portfolio.equity();
     // Each account holds equity / 2; the cash buffer covers fees, slippage and the fill-price move.
-    const notional = (equity / 2) * this.p.leverage * (1 - this.p.cashBuffer);
+    // One qty for both legs, sized on the dearer venue so that both legs' initial margin fits even
+    // when the venues' prices differ.
+    const perLeg = (equity / 2) * this.p.leverage * (1 - this.p.cashBuffer);
+    const qty = perLeg / Math.max(ctx.market.close(this.perps[0]!), ctx.market.close(this.perps[1]!));
+    if (!(qty > 0)) return;
     this.longIx = longIx;
     this.shortIx = shortIx;
-    for (const id of ctx.hedge({ long: this.perps[longIx]!, short: this.perps[shortIx]!, notional, tag: 'entry' })) this.pending.add(id);
+    for (const id of ctx.hedge({ long: this.perps[longIx]!, short: this.perps[shortIx]!, qty, tag: 'entry' })) this.pending.add(id);
     this.phase = 'entering';
     this.entries++;
   }
@@ -221,7 +230,8 @@ class CrossVenueSpread implements Strategy {
     const q1 = ctx.portfolio.position(this.perps[1]!);
     if (this.phase === 'entering' && (q0 === 0) !== (q1 === 0)) {
       // One leg filled and the other was refused (e.g. the other venue's margin): close the lone leg.
-      ctx.log.warn(`cross-venue-spread: entry filled one leg only; closing it`);
+      ctx.log.warn(`cross-venue-spread: entry filled one leg only; closing it and waiting ${BROKEN_HEDGE_WAIT_HOURS} h`);
+      this.noEntryBeforeMs = ctx.now + BROKEN_HEDGE_WAIT_HOURS * MS_PER_HOUR;
       this.exit(ctx, 'broken-hedge');
       return;
     }
