@@ -19,8 +19,8 @@ import { tieredMarginModel, type MarginModel } from '../venue/margin.js';
 import { constantAprInterest, type InterestModel } from '../venue/interest.js';
 import type { FillAt } from '../venue/fill.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
-import { resolveParams } from '../strategy/params.js';
-import type { ParamValue, ParamValues, StrategyFactory, StrategyRunSettings } from '../strategy/types.js';
+import { resolveStrategyParams } from '../strategy/params.js';
+import type { ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings } from '../strategy/types.js';
 import { loadMarketData, makeInstruments, type MarketData } from './data.js';
 import { runEngine, type EngineOptions, type EngineResult } from './engine.js';
 
@@ -137,7 +137,15 @@ export function buildModels(models: ModelsConfig = {}): { fee: FeeModel; slippag
 /** Run a backtest end to end (synchronous once the strategy factory is loaded). */
 export function runBacktest(config: BacktestConfig): BacktestResult {
   const factory = config.strategy;
-  const params = resolveParams(factory.params, config.params ?? {}, factory.name);
+  // Params first (schema, then the strategy's cross-param checks), and the instance built from
+  // them, so that a bad param stops the run before any data is loaded.
+  const params = resolveStrategyParams(factory, config.params ?? {});
+  let strategy: Strategy;
+  try {
+    strategy = factory.create(params);
+  } catch (e) {
+    throw new UserError(`strategy ${factory.name}: create(params) failed: ${(e as Error).message}`);
+  }
   const capital = config.capital ?? 100_000;
   if (!(capital > 0) || !Number.isFinite(capital)) throw new UserError(`--capital must be a positive number (got ${capital})`);
   const seed = config.seed ?? 1;
@@ -194,7 +202,6 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     if (ins.type === 'perp' && !market.mark[ins.id]) config.onLog?.('info', config.fromMs, `no ${config.timeframe} mark series for ${ins.venue} ${ins.symbol}: the perp close stands in for the mark`);
   }
   const allowSpotBorrow = config.allowSpotBorrow === true || settings.allowSpotBorrow === true;
-  const strategy = factory.create(params);
   const engine = runEngine(market, strategy, {
     venues: config.venues,
     capital,

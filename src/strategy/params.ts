@@ -3,7 +3,7 @@
  * unknown names and bad values rejected with a message naming the parameter.
  */
 import { UserError } from '../core/errors.js';
-import type { ParamSchema, ParamSpec, ParamValue, ParamValues } from './types.js';
+import type { ParamSchema, ParamSpec, ParamValue, ParamValues, StrategyFactory } from './types.js';
 
 /** Parse `k=v` strings (from `--param`) into raw values (strings). */
 export function parseParamArgs(args: readonly string[]): Record<string, string> {
@@ -16,12 +16,16 @@ export function parseParamArgs(args: readonly string[]): Record<string, string> 
   return out;
 }
 
+/** A decimal number as text: `2`, `-0.5`, `.5`, `1e-4`. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function coerce(name: string, spec: ParamSpec, raw: ParamValue, strategy: string): ParamValue {
   const where = `strategy ${strategy}: param "${name}"`;
   switch (spec.type) {
     case 'number':
     case 'integer': {
-      const x = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      // Decimal notation only: Number() would also take "0x10", "0b1" and " " (0).
+      const x = typeof raw === 'number' ? raw : typeof raw === 'string' && DECIMAL.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isFinite(x)) throw new UserError(`${where}: "${String(raw)}" is not a number (${spec.help})`);
       if (spec.type === 'integer' && !Number.isInteger(x)) throw new UserError(`${where}: ${x} is not an integer`);
       if (spec.min !== undefined && x < spec.min) throw new UserError(`${where}: ${x} is below the minimum ${spec.min}${spec.unit ? ' ' + spec.unit : ''}`);
@@ -61,6 +65,29 @@ export function resolveParams(schema: ParamSchema, raw: Readonly<Record<string, 
     out[k] = k in raw ? coerce(k, spec, raw[k]!, strategy) : spec.default;
   }
   return out;
+}
+
+/**
+ * Resolve raw params and run the factory's cross-param checks ({@link StrategyFactory.validateParams}):
+ * the params a strategy gets, or a UserError listing every problem. A check that throws is reported
+ * the same way (its message), never as an internal error.
+ */
+export function resolveStrategyParams(factory: Pick<StrategyFactory, 'name' | 'params' | 'validateParams'>, raw: Readonly<Record<string, ParamValue>>): ParamValues {
+  const params = resolveParams(factory.params, raw, factory.name);
+  if (!factory.validateParams) return params;
+  let problems: string[];
+  try {
+    problems = factory.validateParams(params) ?? [];
+  } catch (e) {
+    problems = [(e as Error).message];
+  }
+  if (problems.length > 0) {
+    const given = Object.keys(raw);
+    throw new UserError(
+      `strategy ${factory.name}: invalid params: ${problems.join('; ')}` + (given.length ? ` (given: ${given.map((k) => `${k}=${String(raw[k])}`).join(' ')})` : ' (the defaults)'),
+    );
+  }
+  return params;
 }
 
 /** One line per param for help output: `name (type, default x, min..max): help`. */

@@ -97,6 +97,7 @@ export function validateFactory(mod: unknown, where: string): StrategyFactory {
   }
   if (typeof f.universe !== 'function') problems.push('universe(input) must be a function');
   if (typeof f.create !== 'function') problems.push('create(params) must be a function');
+  if (f.validateParams !== undefined && typeof f.validateParams !== 'function') problems.push('validateParams(params), if given, must be a function');
   if (problems.length) throw new UserError(`${where}: default export is not a valid strategy factory: ${problems.join('; ')}`);
   return f as StrategyFactory;
 }

@@ -49,6 +49,13 @@ export interface StrategyFactory {
   /** Build a fresh strategy instance from validated params (defaults applied). */
   create(params: ParamValues): Strategy;
   /**
+   * Optional: checks across params that the per-param schema cannot express (e.g. `exitApr` below
+   * `entryApr`). Gets the resolved params (defaults applied, each within its bounds); returns one
+   * message per problem, naming the params and their values (empty = fine). The run stops with a
+   * clear error before any data is loaded.
+   */
+  validateParams?(params: ParamValues): string[];
+  /**
    * Optional: run settings the strategy's params imply (e.g. reverse-carry needs spot borrowing at
    * its `borrowApr`; ethena-style lends idle cash at its `lendApr`). The engine enables
    * `allowSpotBorrow` if asked and lets these interest APRs override the run's interest model params.

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { UserError } from '../../src/core/errors.js';
 import { runBacktest } from '../../src/engine/backtest.js';
 import factory from './index.js';
 import { flat, tempDataDir, writeBars, writeFunding } from '../../test/engine/helpers.js';
@@ -80,5 +81,24 @@ describe('delta-neutral', () => {
 
   test('rejects exitApr ≥ entryApr', () => {
     expect(() => factory.create({ ...Object.fromEntries(Object.entries(factory.params).map(([k, s]) => [k, s.default])), entryApr: 0.05, exitApr: 0.05 })).toThrow(/hysteresis/);
+    const defaults = Object.fromEntries(Object.entries(factory.params).map(([k, s]) => [k, s.default]));
+    expect(factory.validateParams!({ ...defaults, entryApr: 0, exitApr: 0 })).toEqual(['exitApr (0) must be below entryApr (0) for hysteresis']);
+    expect(factory.validateParams!({ ...defaults, entryApr: 0.05, exitApr: 0.2 })).toEqual(['exitApr (0.2) must be below entryApr (0.05) for hysteresis']);
+    expect(factory.validateParams!(defaults)).toEqual([]);
+  });
+
+  test('bad params stop runBacktest with a UserError naming them, before any data is read', () => {
+    // The data dir does not exist: the params are checked first.
+    const go = (params: Record<string, string>) => () => runBacktest({ strategy: factory, params, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + H, dataDir: '/nonexistent' });
+    expect(go({ exitApr: '0', entryApr: '0' })).toThrow(new UserError('strategy delta-neutral: invalid params: exitApr (0) must be below entryApr (0) for hysteresis (given: exitApr=0 entryApr=0)'));
+    expect(go({ exitApr: '0.1' })).toThrow(new UserError('strategy delta-neutral: invalid params: exitApr (0.1) must be below entryApr (0.05) for hysteresis (given: exitApr=0.1)'));
+    expect(go({ entryApr: '-1' })).toThrow('exitApr (0) must be below entryApr (-1)');
+    expect(go({ leverage: '25' })).toThrow(new UserError('strategy delta-neutral: param "leverage": 25 is above the maximum 20 ×'));
+    expect(go({ lookback: '0' })).toThrow(new UserError('strategy delta-neutral: param "lookback": 0 is below the minimum 1 settlements'));
+    expect(go({ topUpRatio: '1' })).toThrow('param "topUpRatio": 1 is above the maximum 0.99');
+    expect(go({ marginMode: 'portfolio' })).toThrow('param "marginMode": "portfolio" is not one of cross, isolated');
+    expect(go({ topUp: 'maybe' })).toThrow('param "topUp": "maybe" is not a boolean');
+    expect(go({ leverage: '0x10' })).toThrow('param "leverage": "0x10" is not a number');
+    expect(go({ exitapr: '0' })).toThrow('unknown param "exitapr" (known: leverage, entryApr, exitApr, lookback, rebalanceBand, topUp, topUpRatio, marginMode)');
   });
 });

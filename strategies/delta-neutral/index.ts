@@ -12,6 +12,7 @@
  * spot. If the hedge drifts by more than `rebalanceBand` (e.g. after a liquidation) the book is
  * unwound and re-entered when the signal allows.
  */
+import { UserError } from '../../src/core/errors.js';
 import { perpOf, spotOf } from '../../src/core/ids.js';
 import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, ParamValues, PerpAccountView, RejectEvent, Strategy, StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
 
@@ -28,6 +29,16 @@ export interface DeltaNeutralParams {
 }
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'topping-up';
+
+/**
+ * Checks across params (each param's own bounds are in the schema): the exit threshold must be
+ * strictly below the entry one, else a signal sitting at the threshold enters and exits on every bar.
+ */
+export function paramProblems(p: Pick<DeltaNeutralParams, 'entryApr' | 'exitApr'>): string[] {
+  const out: string[] = [];
+  if (!(p.exitApr < p.entryApr)) out.push(`exitApr (${p.exitApr}) must be below entryApr (${p.entryApr}) for hysteresis`);
+  return out;
+}
 
 /** Fraction of equity kept aside for costs and basis when sizing. */
 const SIZE_BUFFER = 0.01;
@@ -46,7 +57,8 @@ export class DeltaNeutral implements Strategy {
   private rebalances = 0;
 
   constructor(private readonly p: DeltaNeutralParams) {
-    if (!(p.exitApr < p.entryApr)) throw new Error(`delta-neutral: exitApr (${p.exitApr}) must be below entryApr (${p.entryApr}) for hysteresis`);
+    const problems = paramProblems(p);
+    if (problems.length > 0) throw new UserError(`delta-neutral: ${problems.join('; ')}`);
   }
 
   onStart(ctx: StrategyContext): void {
@@ -203,6 +215,9 @@ const factory: StrategyFactory = {
       { venue, symbol: spotOf(input.symbol) },
       { venue, symbol: perpOf(input.symbol) },
     ];
+  },
+  validateParams(params: ParamValues) {
+    return paramProblems(params as unknown as DeltaNeutralParams);
   },
   create(params: ParamValues) {
     return new DeltaNeutral(params as unknown as DeltaNeutralParams);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { UserError } from '../../src/core/errors.js';
 import { runBacktest } from '../../src/engine/backtest.js';
 import factory from './index.js';
 import { flat, tempDataDir, writeBars, writeFunding } from '../../test/engine/helpers.js';
@@ -33,5 +34,15 @@ describe('hold-perp', () => {
     expect(r.portfolio.qty[0]).toBeCloseTo(-qty, 12);
     expect(r.pnl.funding).toBeCloseTo(qty * 2100 * 0.0002, 9);
     expect(r.pnl.trading).toBeCloseTo(-qty * 50, 9);
+  });
+
+  test('bad params are UserErrors naming the param (no cross-param rules: side and leverage are independent)', () => {
+    const go = (params: Record<string, string>) => () => runBacktest({ strategy: factory, params, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + H, dataDir: '/nonexistent' });
+    expect(go({ side: 'up' })).toThrow(new UserError('strategy hold-perp: param "side": "up" is not one of long, short'));
+    expect(go({ leverage: '0' })).toThrow(new UserError('strategy hold-perp: param "leverage": 0 is below the minimum 0.1 ×'));
+    expect(go({ leverage: '51' })).toThrow(new UserError('strategy hold-perp: param "leverage": 51 is above the maximum 50 ×'));
+    expect(go({ leverage: 'two' })).toThrow('param "leverage": "two" is not a number');
+    expect(go({ size: '1' })).toThrow('unknown param "size" (known: side, leverage)');
+    expect(factory.validateParams).toBeUndefined();
   });
 });

@@ -61,6 +61,19 @@ describe('backtest CLI', () => {
     expect(r.err).toContain('param "leverage": "abc" is not a number');
     r = cli([...base, '--strategy', 'delta-neutral', '--param', 'levrage=2']);
     expect(r.err).toContain('unknown param "levrage" (known: leverage, entryApr');
+    // Cross-param rules (exitApr < entryApr) are user errors too, not internal errors with a stack.
+    r = cli([...base, '--strategy', 'delta-neutral', '--param', 'exitApr=0', '--param', 'entryApr=0']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('perpcarry: strategy delta-neutral: invalid params: exitApr (0) must be below entryApr (0) for hysteresis (given: exitApr=0 entryApr=0)\n');
+    r = cli([...base, '--strategy', 'hold-perp', '--param', 'leverage=0.01']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('perpcarry: strategy hold-perp: param "leverage": 0.01 is below the minimum 0.1 ×\n');
+    // A strategy whose create() throws on its params: reported with the strategy's message.
+    const picky = join(out, 'picky.js');
+    writeFileSync(picky, 'export default { name: "picky", description: "d", params: {}, universe: (i) => [{ venue: i.venues[0], symbol: i.symbol }], create() { throw new Error("picky: needs more"); } };\n');
+    r = cli([...base, '--strategy', picky]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('perpcarry: strategy picky: create(params) failed: picky: needs more\n');
     r = cli([...base, '--strategy', 'no-such-strategy']);
     expect(r.code).not.toBe(0);
     expect(r.err).toContain('unknown strategy "no-such-strategy"');

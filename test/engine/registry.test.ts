@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { builtinDirectory, loadStrategy, locateBuiltins, validateFactory } from '../../src/strategy/registry.js';
-import { parseParamArgs, resolveParams } from '../../src/strategy/params.js';
+import { UserError } from '../../src/core/errors.js';
+import { parseParamArgs, resolveParams, resolveStrategyParams } from '../../src/strategy/params.js';
 import type { ParamSchema } from '../../src/strategy/types.js';
 
 describe('registry', () => {
@@ -61,5 +62,22 @@ describe('params', () => {
     expect(() => resolveParams(schema, { mode: 'x' }, 's')).toThrow('param "mode": "x" is not one of cross, isolated');
     expect(() => resolveParams(schema, { levv: 1 }, 's')).toThrow('unknown param "levv" (known: lev, n, on, mode)');
     expect(() => parseParamArgs(['novalue'])).toThrow('--param "novalue": expected name=value');
+    // Decimal notation only (Number() would take these).
+    for (const bad of ['0x10', '0b1', ' ', 'Infinity', '1,5']) expect(() => resolveParams(schema, { lev: bad }, 's')).toThrow(`param "lev": "${bad}" is not a number`);
+    expect(resolveParams(schema, { lev: '+.5' }, 's').lev).toBe(0.5);
+    expect(resolveParams(schema, { lev: '1e1' }, 's').lev).toBe(10);
+  });
+  test('cross-param checks: every problem listed with the given params; a throwing check is reported, not crashed on', () => {
+    const f = {
+      name: 'x',
+      params: { lo: { type: 'number', default: 1, help: 'low' }, hi: { type: 'number', default: 2, help: 'high' } } as ParamSchema,
+      validateParams: (p: Record<string, unknown>) => (Number(p.lo) > Number(p.hi) ? [`lo (${String(p.lo)}) must not exceed hi (${String(p.hi)})`] : []),
+    };
+    expect(resolveStrategyParams(f, { lo: '1.5' })).toEqual({ lo: 1.5, hi: 2 });
+    expect(() => resolveStrategyParams(f, { lo: '3' })).toThrow(new UserError('strategy x: invalid params: lo (3) must not exceed hi (2) (given: lo=3)'));
+    const g = { ...f, params: { ...f.params, lo: { type: 'number', default: 5, help: 'low' } } as ParamSchema };
+    expect(() => resolveStrategyParams(g, {})).toThrow('strategy x: invalid params: lo (5) must not exceed hi (2) (the defaults)');
+    const h = { ...f, validateParams: () => { throw new Error('boom'); } };
+    expect(() => resolveStrategyParams(h, {})).toThrow(new UserError('strategy x: invalid params: boom (the defaults)'));
   });
 });
