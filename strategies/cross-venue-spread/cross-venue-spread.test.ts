@@ -24,9 +24,9 @@ import { MS_PER_HOUR } from '../../src/core/time.js';
  * Binance long pays 2.97 × 50000 × 0.0001 = 14.85 at 08:00.
  * 11:00: held spread = (1e-5 − 1.25e-5) × 8760 = −0.0219 ≤ 0 ⇒ exit at the 11:00 open.
  */
-function market(hlJumpAt = -1, jumpPx = 0, hlPremium = 1): string {
+function market(hlJumpAt = -1, jumpPx = 0, hlPremium = 1, path?: number[]): string {
   const dir = tempDataDir('xv');
-  const px = Array.from({ length: 24 }, (_, i) => (hlJumpAt >= 0 && i >= hlJumpAt ? jumpPx : 50000));
+  const px = path ?? Array.from({ length: 24 }, (_, i) => (hlJumpAt >= 0 && i >= hlJumpAt ? jumpPx : 50000));
   writeFlatBars(dir, 'binance', 'BTC/USDT:USDT', h(0), px);
   writeFlatBars(dir, 'hyperliquid', 'BTC/USDC:USDC', h(0), px.map((x) => x * hlPremium));
   writeFunding(dir, 'binance', 'BTC/USDT:USDT', [-8, 0, 8, 16].map((x) => [h(x), 0.0001, 8, NaN] as const));
@@ -78,6 +78,39 @@ describe('cross-venue-spread on a hand-made market (8h vs 1h venues)', () => {
     expect(r.portfolio.liquidations[0]!.ts).toBe(h(6)); // the bar [05:00, 06:00) is delivered at 06:00
     expect(unwind[0]!.ts).toBe(h(6));
     expect(Math.abs(r.pnl.total - (r.finalEquity - 100_000))).toBeLessThan(1e-6);
+  });
+
+  it('rebalanceMargin: de-levers, then moves collateral to the stressed venue, and survives a move that liquidates without it', () => {
+    // Leverage 10: qty 9.9 per leg. Both venues go 50000 → 53000 (bar opening 05:00) → 55650 (08:00).
+    // Without rebalancing the Hyperliquid short loses 9.9 × 5650 = 55935 > its 50000 ⇒ liquidated at 09:00.
+    const path = Array.from({ length: 24 }, (_, i) => (i < 5 ? 50000 : i < 8 ? 53000 : 55650));
+    const dir = market(-1, 0, 1, path);
+    const run = (rebalanceMargin: boolean) =>
+      runScenario({ strategy: factory, params: { lookbackHours: 1, leverage: 10, rebalanceMargin }, venues: ['binance', 'hyperliquid'], symbol: 'BTC/USDT', dataDir: dir, hours: 20 });
+    const off = run(false);
+    expect(off.portfolio.liquidations.map((l) => [l.venue, (l.ts - h(0)) / MS_PER_HOUR])).toEqual([['hyperliquid', 9]]);
+    const on = run(true);
+    expect(on.portfolio.liquidations).toHaveLength(0);
+    // 06:00: Hyperliquid margin ratio > 0.3 but Binance's +29700 is unrealized and its margin all in
+    // use (withdrawable 0) ⇒ cut both legs by 25 % (2.475 each) at the 06:00 open.
+    const delever = on.portfolio.trades.filter((t) => t.tag === 'delever');
+    expect(delever.map((t) => [(t.ts - h(0)) / MS_PER_HOUR, t.venue, t.side, t.qty])).toEqual([
+      [6, 'binance', 'sell', expect.closeTo(2.475, 12)],
+      [6, 'hyperliquid', 'buy', expect.closeTo(2.475, 12)],
+      // 09:00, after the second jump, Binance's new gain is again unrealized: another 25 % (of 7.425).
+      [9, 'binance', 'sell', expect.closeTo(1.85625, 12)],
+      [9, 'hyperliquid', 'buy', expect.closeTo(1.85625, 12)],
+    ]);
+    // 07:00: Binance now has withdrawable cash (realized 2.475 × 3000 = 7425, initial margin down by
+    // a quarter) ⇒ a perp → perp transfer to Hyperliquid.
+    const moved = on.portfolio.ledger.filter((e) => e.type === 'transfer_in' && e.venue === 'hyperliquid' && e.ts === h(7));
+    expect(moved).toHaveLength(1);
+    expect(moved[0]!.amount).toBeGreaterThan(10_000);
+    expect(Math.abs(on.pnl.total - (on.finalEquity - 100_000))).toBeLessThan(1e-6);
+    // The liquidation fee is what rebalancing avoids. (Equity is not compared: in this gap path the
+    // liquidated short's loss is capped at its margin while the long keeps its whole gain.)
+    expect(off.pnl.liquidation).toBeLessThan(0);
+    expect(on.pnl.liquidation).toBe(0);
   });
 
   it('sizes one qty on the dearer venue so both legs fit their margin when prices differ', () => {

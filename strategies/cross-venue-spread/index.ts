@@ -105,6 +105,7 @@ export interface CrossVenueSpreadParams {
   leverage: number;
   rebalanceMargin: boolean;
   rebalanceRatio: number;
+  deleverFraction: number;
   cashBuffer: number;
 }
 
@@ -120,6 +121,7 @@ class CrossVenueSpread implements Strategy {
   /** After an entry that filled one leg only, wait before trying again (ms). */
   private noEntryBeforeMs = -Infinity;
   private rebalances = 0;
+  private delevers = 0;
   private readonly fundingByVenue = new Map<VenueId, number>();
 
   constructor(private readonly p: CrossVenueSpreadParams) {}
@@ -203,15 +205,27 @@ class CrossVenueSpread implements Strategy {
 
   /** If one account's margin ratio passes `rebalanceRatio`, move collateral to even the margin balances. */
   private rebalance(ctx: StrategyContext): void {
-    const [a, b] = this.perps.map((x) => ctx.portfolio.perpAccount(x.venue));
-    const stressed = a!.marginRatio() >= b!.marginRatio() ? a! : b!;
-    const donor = stressed === a ? b! : a!;
+    const a = ctx.portfolio.perpAccount(this.perps[0]!.venue);
+    const b = ctx.portfolio.perpAccount(this.perps[1]!.venue);
+    const stressed = a.marginRatio() >= b.marginRatio() ? a : b;
+    const donor = stressed === a ? b : a;
     if (!(stressed.marginRatio() > this.p.rebalanceRatio)) return;
-    // Only free wallet cash can leave the donor: keep twice its maintenance margin behind.
-    const amount = Math.min((donor.marginBalance() - stressed.marginBalance()) / 2, donor.walletBalance() - 2 * donor.maintenanceMargin());
-    if (!(amount > 0)) return;
-    ctx.transfer({ fromVenue: donor.venue, fromAccount: 'perp', toVenue: stressed.venue, toAccount: 'perp', amount });
-    this.rebalances++;
+    // Only withdrawable cash can leave the donor (wallet − initial margin; unrealized profit cannot).
+    const amount = Math.min((donor.marginBalance() - stressed.marginBalance()) / 2, donor.withdrawable());
+    if (amount > 1e-6 * Math.max(1, stressed.marginBalance())) {
+      ctx.transfer({ fromVenue: donor.venue, fromAccount: 'perp', toVenue: stressed.venue, toAccount: 'perp', amount });
+      this.rebalances++;
+      return;
+    }
+    // The donor's gain is still unrealized and its margin is all in use: cut both legs by
+    // `deleverFraction`, which realizes part of the gain and frees initial margin; the next bar
+    // can then move the cash.
+    if (!(this.p.deleverFraction > 0)) return;
+    for (const perp of this.perps) {
+      const q = ctx.portfolio.position(perp);
+      if (q !== 0) this.pending.add(ctx.order({ instrument: perp, side: q > 0 ? 'sell' : 'buy', qty: Math.abs(q) * this.p.deleverFraction, reduceOnly: true, tag: 'delever' }));
+    }
+    this.delevers++;
   }
 
   onFill(ctx: StrategyContext, fill: FillEvent): void {
@@ -253,7 +267,7 @@ class CrossVenueSpread implements Strategy {
 
   onEnd(ctx: StrategyContext): void {
     const parts = [...this.fundingByVenue].map(([v, x]) => `${v} ${x.toFixed(2)}`).join(', ');
-    ctx.log.info(`cross-venue-spread: ${this.entries} entries, ${this.rebalances} margin rebalances, funding by venue: ${parts}`);
+    ctx.log.info(`cross-venue-spread: ${this.entries} entries, ${this.rebalances} margin transfers, ${this.delevers} de-levers, funding by venue: ${parts}`);
   }
 }
 
@@ -265,6 +279,7 @@ function readParams(v: ParamValues): CrossVenueSpreadParams {
     leverage: Number(v.leverage),
     rebalanceMargin: v.rebalanceMargin === true,
     rebalanceRatio: Number(v.rebalanceRatio),
+    deleverFraction: Number(v.deleverFraction),
     cashBuffer: Number(v.cashBuffer),
   };
   if (p.exitApr > p.entryApr) throw new Error(`cross-venue-spread: exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`);
@@ -280,7 +295,8 @@ const factory: StrategyFactory = {
     exitApr: { type: 'number', default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when the held spread (short venue − long venue) falls to this or below (≤ entryApr)' },
     leverage: { type: 'number', default: 3, min: 1, max: 20, unit: 'x', help: 'Leverage of each leg: notional per leg = (capital / 2) × leverage' },
     rebalanceMargin: { type: 'boolean', default: true, help: 'Move collateral from the calmer perp account to the stressed one (off: each leg can be liquidated on its own)' },
-    rebalanceRatio: { type: 'number', default: 0.5, min: 0, max: 1, unit: 'margin ratio', help: 'Rebalance when an account’s maintenance margin / margin balance exceeds this' },
+    rebalanceRatio: { type: 'number', default: 0.3, min: 0, max: 1, unit: 'margin ratio', help: 'Rebalance when an account’s maintenance margin / margin balance exceeds this' },
+    deleverFraction: { type: 'number', default: 0.25, min: 0, max: 1, unit: 'fraction of qty', help: 'When a rebalance finds no withdrawable cash on the calmer venue, cut both legs by this fraction first (0 = never)' },
     cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
   },
   universe(input) {
