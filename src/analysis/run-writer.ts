@@ -5,6 +5,7 @@
  * or interrupted run leaves no half report.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isoUtc, type UnixMs } from '../core/time.js';
@@ -367,8 +368,57 @@ export function writeRunDir(result: BacktestResult, outDir: string, opts: WriteR
   return { summary, dir: outDir };
 }
 
-/** A run id: `<strategy>-<symbol>-<venue>-<from>-<seed>` made filesystem-safe, e.g. `delta-neutral-ETH-USDT-binance-20250202-s1`. */
-export function defaultRunId(strategy: string, symbol: string, venues: readonly string[], fromMs: UnixMs, toMs: UnixMs, seed: number): string {
-  const d = (t: number): string => isoUtc(t).slice(0, 16).replace(/[-:]/g, '').replace('T0000', '').replace('T', 'T');
-  return `${strategy}-${symbol.replace(/[/:]/g, '-')}-${venues.join('+')}-${d(fromMs)}-${d(toMs)}-s${seed}`.replace(/[^A-Za-z0-9._+-]/g, '_');
+/**
+ * The resolved inputs that decide a run's results, in a fixed shape: strategy (name and source),
+ * params with defaults, venues, symbol, timeframe, window [fromMs, toMs), capital, seed, fill rule,
+ * spot borrowing, funding history days and the resolved models. Not included: the window's name (the
+ * same range gives the same results), the data directory and file hashes (where the data lives is
+ * not part of the config), `acceptDataErrors`, and wall-clock values.
+ */
+export function runIdentity(result: BacktestResult): Record<string, unknown> {
+  const c = result.config;
+  return {
+    strategy: { name: c.strategy.name, source: c.strategySource ?? c.strategy.name },
+    params: result.params,
+    venues: [...c.venues],
+    symbol: c.symbol,
+    timeframe: c.timeframe,
+    fromMs: c.fromMs,
+    toMs: c.toMs,
+    capital: result.capital,
+    seed: result.seed,
+    fillAt: result.fillAt,
+    allowSpotBorrow: result.allowSpotBorrow,
+    fundingHistoryDays: c.fundingHistoryDays ?? 30,
+    models: result.models,
+  };
+}
+
+/** JSON with object keys sorted at every level (NaN/±Infinity as null): one text per value. */
+export function canonicalJson(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return null;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+    }
+    return v;
+  });
+}
+
+/** First 8 hex digits of the sha256 of the canonical JSON of {@link runIdentity}. */
+export function configHash(result: BacktestResult): string {
+  return createHash('sha256').update(canonicalJson(runIdentity(result))).digest('hex').slice(0, 8);
+}
+
+/**
+ * The default run id: `<strategy>-<symbol>-<venues>-<from>-<to>-s<seed>-<configHash>`, made
+ * filesystem-safe, e.g. `delta-neutral-ETH-USDT-binance-20250202-20250205-s1-1a2b3c4d`. Runs that
+ * differ in any param or model get different ids (so different report directories); the same
+ * config always gets the same id.
+ */
+export function defaultRunId(result: BacktestResult): string {
+  const c = result.config;
+  const d = (t: number): string => isoUtc(t).slice(0, 16).replace(/[-:]/g, '').replace('T0000', '');
+  return `${c.strategy.name}-${c.symbol.replace(/[/:]/g, '-')}-${c.venues.join('+')}-${d(c.fromMs)}-${d(c.toMs)}-s${result.seed}-${configHash(result)}`.replace(/[^A-Za-z0-9._+-]/g, '_');
 }

@@ -184,7 +184,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
       if (now && now.sha256 !== d.sha256) warnings.push(`data file ${d.path} changed since the saved run (sha256 differs): results may differ`);
     }
   }
-  const runId = defaultRunId(loaded.factory.name, symbol, venues, fromMs, toMs, result.seed);
+  const runId = defaultRunId(result);
   const outDir = resolve((args['out'] as string | undefined) ?? join('reports', runId));
   const timing: RunTiming = {
     loadMs: result.loadMs + result.mergeMs,
@@ -201,8 +201,9 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
   let reportNote = '';
   if (args['report'] !== false) {
     try {
-      const rep = (await import('../analysis/report/index.js')) as { writeReports?: (d: string, o: { html?: boolean }) => Promise<unknown> };
-      if (typeof rep.writeReports === 'function') await rep.writeReports(dir, { html: args['html'] !== false });
+      const rep = await import('../analysis/report/index.js');
+      // Hand over the equity arrays just written to equity.arrow: the report need not re-read them.
+      await rep.writeReports(dir, { html: args['html'] !== false, equity: result.samples.trimmed() });
     } catch (e) {
       reportNote = `report writer failed: ${(e as Error).message} (the run directory is complete; retry with \`perpcarry report ${dir}\`)`;
     }
