@@ -67,6 +67,23 @@ describe('writeReports', () => {
     expect(md).toMatch(/\| Funding \| [\d,.]+ \|/);
   });
 
+  it('in-memory equity arrays (as backtest hands them over) give byte-identical reports', async () => {
+    const d = broken('in-memory', () => undefined);
+    const fromFile = await writeReports(d);
+    const html = readFileSync(fromFile.html!, 'utf8');
+    const md = readFileSync(fromFile.md, 'utf8');
+    const eq = readRunDir(good).equity;
+    // a Map in file order, columns longer than ts (the engine's preallocated buffers) are cut to ts
+    const columns = new Map(eq.columnOrder.map((c): [string, Float64Array] => {
+      const long = new Float64Array(eq.ts.length + 5).fill(123);
+      long.set(eq.columns[c]!);
+      return [c, long];
+    }));
+    const out = await writeReports(d, { equity: { ts: eq.ts, columns } });
+    expect(readFileSync(out.md, 'utf8')).toBe(md);
+    expect(readFileSync(out.html!, 'utf8')).toBe(html);
+  });
+
   it('--no-html writes only report.md', async () => {
     const d = broken('nohtml', () => undefined);
     const out = await writeReports(d, { html: false });

@@ -5,16 +5,21 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/fs.js';
-import { readRunDir } from './run-dir.js';
+import { readRunDir, type EquityArrays } from './run-dir.js';
 import { buildReportHtml, buildReportMd } from './report.js';
 import { buildTables } from './tables.js';
 
-export { readRunDir } from './run-dir.js';
+export { readRunDir, type EquityArrays } from './run-dir.js';
 
 /** Options of {@link writeReports}. */
 export interface WriteReportsOptions {
   /** Write report.html too (default true). */
   html?: boolean;
+  /**
+   * equity.arrow's arrays if the caller holds them (backtest, right after writing the run dir):
+   * skips re-reading the file. They must be what equity.arrow holds.
+   */
+  equity?: EquityArrays;
 }
 
 /** Paths written by {@link writeReports}. */
@@ -28,7 +33,7 @@ export interface WrittenReports {
  * saved files. Both are built in memory first, then each is written atomically.
  */
 export async function writeReports(runDir: string, opts: WriteReportsOptions = {}): Promise<WrittenReports> {
-  const run = readRunDir(runDir);
+  const run = readRunDir(runDir, opts.equity ? { equity: opts.equity } : {});
   const tables = await buildTables(run);
   const md = buildReportMd(run, tables);
   const html = opts.html === false ? null : buildReportHtml(run, tables);

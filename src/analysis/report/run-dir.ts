@@ -156,10 +156,25 @@ function strCol(t: CsvTable, name: string): string[] {
 }
 
 /**
+ * equity.arrow's content already in memory: the arrays the backtest just wrote (`ts` plus the
+ * columns in file order, as a Map or an object). Lets `backtest` report without re-reading the file.
+ */
+export interface EquityArrays {
+  ts: Float64Array;
+  columns: ReadonlyMap<string, Float64Array> | Readonly<Record<string, Float64Array>>;
+}
+
+/** Options of {@link readRunDir}. */
+export interface ReadRunDirOptions {
+  /** Use these arrays instead of reading equity.arrow (validated the same way; the file must still exist). */
+  equity?: EquityArrays;
+}
+
+/**
  * Read and validate `dir`. Throws a {@link UserError} naming every missing file, or a
  * {@link DataError} naming the file, field/column and row at fault. Reads only; writes nothing.
  */
-export function readRunDir(dir: string): RunData {
+export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   const abs = resolve(dir);
   if (!existsSync(abs)) throw new UserError(`run directory ${dir} does not exist`);
   if (!statSync(abs).isDirectory()) throw new UserError(`${dir} is not a directory (expected a run directory such as reports/<run-id>/)`);
@@ -186,7 +201,7 @@ export function readRunDir(dir: string): RunData {
   if (summary.runId !== run.runId) throw new DataError(sumPath, `runId "${summary.runId}" differs from run.json runId "${run.runId}"`);
 
   const eqPath = join(abs, 'equity.arrow');
-  const eq = readSeriesFile(eqPath);
+  const eq = opts.equity ? equityFromArrays(opts.equity) : readSeriesFile(eqPath);
   const eqMissing = REQUIRED_EQUITY_COLUMNS.filter((c) => !eq.columns[c]);
   if (eqMissing.length) throw new DataError(eqPath, `missing column(s) ${eqMissing.map((c) => `"${c}"`).join(', ')}`);
   if (eq.ts.length === 0) throw new DataError(eqPath, 'no equity samples');
@@ -244,6 +259,15 @@ export function readRunDir(dir: string): RunData {
     funding,
     liquidations,
   };
+}
+
+/** Normalize in-memory equity arrays to readSeriesFile's shape, every column cut to ts.length. */
+function equityFromArrays(e: EquityArrays): { ts: Float64Array; columns: Record<string, Float64Array> } {
+  const n = e.ts.length;
+  const entries = e.columns instanceof Map ? [...e.columns] : Object.entries(e.columns as Record<string, Float64Array>);
+  const columns: Record<string, Float64Array> = {};
+  for (const [k, v] of entries) columns[k] = v.length === n ? v : v.subarray(0, n);
+  return { ts: e.ts, columns };
 }
 
 /** Column names of equity.arrow with a given `prefix:` (e.g. `pos`, `margin_ratio`), in file order. */

@@ -1,18 +1,60 @@
 /**
- * Tabular analytics of the report layer, done with danfojs-node (loaded lazily: it costs about a
- * second to import, so only `report`/`compare` pay for it, never the backtest loop):
- * daily resampling (UTC day closes), monthly returns and PnL by component, the largest-drawdowns
- * table and a `describe` of daily returns. Metric definitions match src/analysis/metrics.ts.
+ * Tabular analytics of the report layer. The O(n) reductions over every equity sample (UTC day
+ * closes, drawdown episodes) are typed-array scans here and in metrics.ts: a year of 1-minute
+ * samples is 525k rows, and a danfojs frame of that size costs seconds and hundreds of MB (row
+ * arrays, `transposeArray`). danfojs-node (loaded lazily, see {@link loadDanfo}) then does the
+ * tabular work on the small frames: the daily frame (one row per UTC day) grouped into months,
+ * the drawdown episodes ranked by depth, and a `describe` of daily returns.
+ * Metric definitions match src/analysis/metrics.ts.
  */
+import Module, { createRequire } from 'node:module';
 import { MS_PER_DAY } from '../../core/time.js';
 import { drawdownPeriods, type DrawdownPeriod } from '../metrics.js';
 import { PNL_COMPONENTS, type PnlComponent, type RunData } from './run-dir.js';
 
-type Danfo = typeof import('danfojs-node');
+/**
+ * danfojs-node's core (DataFrame, Series, groupby, describe; everything but file IO). The package
+ * main also loads its CSV/Excel/JSON readers (xlsx, request: about 0.3 s) which the report never
+ * uses. danfojs-node has no `exports` map and is pinned to an exact version in package.json.
+ */
+const DANFO_CORE = 'danfojs-node/dist/danfojs-base/index.js';
+type Danfo = typeof import('danfojs-node/dist/danfojs-base/index.js');
+type DanfoSeries = import('danfojs-node/dist/danfojs-base/index.js').Series;
 let danfo: Danfo | undefined;
-/** Import danfojs-node once, on first use. */
-async function loadDanfo(): Promise<Danfo> {
-  danfo ??= await import('danfojs-node');
+
+/**
+ * Put mathjs's own single-file build (`mathjs/lib/browser/math.js`, same version, same API; an
+ * exported entry of the package) in the CommonJS module cache under the path danfojs-node
+ * resolves `require("mathjs")` to. danfojs only calls mean/std/variance/median/mode from it, and
+ * the default multi-file entry costs 0.6–1 s to load (about 1,500 files), the bundle about 50 ms.
+ * Node documents adding entries to `require.cache`. Skipped if mathjs is already loaded or
+ * either path does not resolve (then danfojs loads mathjs the ordinary way).
+ */
+function preloadMathjsBundle(): void {
+  try {
+    const req = createRequire(import.meta.url);
+    const fromDanfo = createRequire(req.resolve('danfojs-node'));
+    const main = fromDanfo.resolve('mathjs');
+    if (req.cache[main]) return;
+    const bundlePath = fromDanfo.resolve('mathjs/lib/browser/math.js');
+    const exports = req(bundlePath) as Record<string, unknown>;
+    if (typeof exports['std'] !== 'function' || typeof exports['median'] !== 'function') return;
+    const m = new Module(main);
+    m.filename = main;
+    m.loaded = true;
+    m.exports = exports;
+    req.cache[main] = m;
+  } catch {
+    // fall back to the ordinary (slower) load
+  }
+}
+
+/** Import danfojs-node's core once, on first use (report/compare only, never the backtest loop). */
+export async function loadDanfo(): Promise<Danfo> {
+  if (!danfo) {
+    preloadMathjsBundle();
+    danfo = (await import(DANFO_CORE)) as Danfo;
+  }
   return danfo;
 }
 
@@ -42,30 +84,58 @@ export interface ReportTables {
   dailyReturnStats: DescribeTable;
 }
 
+/** Several aligned columns resampled to UTC day closes. */
+export interface DailyLast {
+  /** UTC midnight of each day, UnixMs; every calendar day from the first to the last sample. */
+  dayMs: Float64Array;
+  /** Per input column: its value at the last sample of each day (gap days repeat the previous day). */
+  cols: Float64Array[];
+}
+
+/**
+ * Resample aligned columns to UTC day closes in one O(n) pass over `ts` (strictly increasing):
+ * the last sample of each UTC day; days without samples carry the previous day's value, as in
+ * metrics.ts `dailyCloses` (so the report's daily returns are the ones Sharpe is computed from).
+ */
+export function dailyLast(ts: Float64Array, cols: readonly Float64Array[]): DailyLast {
+  const n = ts.length;
+  if (n === 0) return { dayMs: new Float64Array(0), cols: cols.map(() => new Float64Array(0)) };
+  const firstDay = Math.floor(ts[0]! / MS_PER_DAY);
+  const days = Math.floor(ts[n - 1]! / MS_PER_DAY) - firstDay + 1;
+  const dayMs = new Float64Array(days);
+  const has = new Uint8Array(days);
+  const out = cols.map(() => new Float64Array(days));
+  for (let i = 0; i < n; i++) {
+    const d = Math.floor(ts[i]! / MS_PER_DAY) - firstDay;
+    // Write only at the last sample of a day: the next sample falls on a later day (or none).
+    if (i + 1 < n && Math.floor(ts[i + 1]! / MS_PER_DAY) - firstDay === d) continue;
+    has[d] = 1;
+    for (let k = 0; k < cols.length; k++) out[k]![d] = cols[k]![i]!;
+  }
+  for (let d = 0; d < days; d++) {
+    dayMs[d] = (firstDay + d) * MS_PER_DAY;
+    if (!has[d]) for (const o of out) o[d] = o[d - 1]!; // d > 0: day 0 always has a sample
+  }
+  return { dayMs, cols: out };
+}
+
 function monthStartMs(dayMs: number): number {
   const d = new Date(dayMs);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
-/** Group rows by a key column with danfojs and keep the last row of each group (rows are time-ordered). */
-async function lastPerGroup(data: Record<string, ArrayLike<number>>, key: string): Promise<Record<string, number[]>> {
-  const dfd = await loadDanfo();
-  const cols: Record<string, number[]> = {};
-  for (const [k, v] of Object.entries(data)) cols[k] = Array.from(v);
-  const df = new dfd.DataFrame(cols);
-  const g = df.groupby([key]).last().sortValues(key, { ascending: true });
-  const out: Record<string, number[]> = {};
-  for (const k of Object.keys(data)) out[k] = (g[k] as import('danfojs-node').Series).values as number[];
-  return out;
+/** Values of column `col` of a danfojs frame (columns are properties of the frame). */
+function seriesValues(df: object, col: string): number[] {
+  return (df as Record<string, DanfoSeries>)[col]!.values as number[];
 }
 
 /** Turn period-end closes and cumulative PnL into returns and per-period PnL. */
-function periodTable(startMs: number[], g: Record<string, number[]>, initialEquity: number): PeriodTable {
-  const close = g['equity']!;
+function periodTable(startMs: number[], g: Record<string, ArrayLike<number>>, initialEquity: number): PeriodTable {
+  const close = Array.from(g['equity']!);
   const ret = close.map((c, i) => c / (i === 0 ? initialEquity : close[i - 1]!) - 1);
   const pnl = {} as Record<PnlComponent, number[]>;
   for (const c of PNL_COMPONENTS) {
-    const cum = g[`pnl_${c}`]!;
+    const cum = Array.from(g[`pnl_${c}`]!);
     pnl[c] = cum.map((v, i) => v - (i === 0 ? 0 : cum[i - 1]!));
   }
   return { startMs, close, ret, pnl };
@@ -74,27 +144,30 @@ function periodTable(startMs: number[], g: Record<string, number[]>, initialEqui
 /** How many of the deepest drawdowns the report lists. */
 export const DRAWDOWN_TABLE_ROWS = 10;
 
-/** Build the report tables for a run (danfojs does the grouping, sorting and describe). */
+/**
+ * Build the report tables for a run. Typed-array scans reduce the equity samples to day closes
+ * and drawdown episodes; danfojs groups the daily frame into months, ranks the episodes and
+ * describes the daily returns.
+ */
 export async function buildTables(run: RunData): Promise<ReportTables> {
   const dfd = await loadDanfo();
   const { ts, columns } = run.equity;
-  const n = ts.length;
   const initialEquity = run.summary.metrics.initialEquity ?? columns['equity']![0]!;
+  const names = ['equity', ...PNL_COMPONENTS.map((c) => `pnl_${c}`)];
 
-  // Daily resampling: last sample of each UTC day.
-  const day = new Float64Array(n);
-  for (let i = 0; i < n; i++) day[i] = Math.floor(ts[i]! / MS_PER_DAY) * MS_PER_DAY;
-  const sel: Record<string, ArrayLike<number>> = { day, equity: columns['equity']! };
-  for (const c of PNL_COMPONENTS) sel[`pnl_${c}`] = columns[`pnl_${c}`]!;
-  const daily = await lastPerGroup(sel, 'day');
-  const dailyTable = periodTable(daily['day']!, daily, initialEquity);
+  // Daily resampling: last sample of each UTC day (O(n), typed arrays).
+  const dl = dailyLast(ts, names.map((c) => columns[c]!));
+  const dayMs = Array.from(dl.dayMs);
+  const daily: Record<string, number[]> = {};
+  names.forEach((c, k) => (daily[c] = Array.from(dl.cols[k]!)));
+  const dailyTable = periodTable(dayMs, daily, initialEquity);
 
-  // Monthly: last day of each UTC month, from the daily table.
-  const month = daily['day']!.map(monthStartMs);
-  const mSel: Record<string, ArrayLike<number>> = { month, equity: daily['equity']! };
-  for (const c of PNL_COMPONENTS) mSel[`pnl_${c}`] = daily[`pnl_${c}`]!;
-  const monthly = await lastPerGroup(mSel, 'month');
-  const monthlyTable = periodTable(monthly['month']!, monthly, initialEquity);
+  // Monthly: danfojs groups the daily frame by UTC month and keeps each month's last day.
+  const frame: Record<string, number[]> = { month: dayMs.map(monthStartMs), ...daily };
+  const g = new dfd.DataFrame(frame).groupby(['month']).last().sortValues('month', { ascending: true });
+  const monthly: Record<string, number[]> = {};
+  for (const c of names) monthly[c] = seriesValues(g, c);
+  const monthlyTable = periodTable(seriesValues(g, 'month'), monthly, initialEquity);
 
   // Drawdown episodes (sequential scan in metrics.ts), ranked by depth with danfojs.
   const periods = drawdownPeriods(ts, columns['equity']!);
@@ -102,7 +175,7 @@ export async function buildTables(run: RunData): Promise<ReportTables> {
   if (periods.length > 0) {
     const df = new dfd.DataFrame({ idx: periods.map((_, i) => i), depth: periods.map((p) => p.depth) });
     const top = df.sortValues('depth', { ascending: true }).head(Math.min(DRAWDOWN_TABLE_ROWS, periods.length));
-    drawdowns = ((top['idx'] as import('danfojs-node').Series).values as number[]).map((i) => periods[i]!);
+    drawdowns = seriesValues(top, 'idx').map((i) => periods[i]!);
   }
 
   // describe() of daily returns.
@@ -110,7 +183,7 @@ export async function buildTables(run: RunData): Promise<ReportTables> {
   if (dailyTable.ret.length > 0) {
     const d = new dfd.DataFrame({ ret: dailyTable.ret }).describe();
     const stats = d.index as string[];
-    const vals = (d['ret'] as import('danfojs-node').Series).values as number[];
+    const vals = seriesValues(d, 'ret');
     dailyReturnStats = stats.map((s, i) => ({ stat: s, value: Number(vals[i]) }));
   }
 
