@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFixtureRun } from './fixture.js';
 import { readRunDir } from '../../src/analysis/report/run-dir.js';
-import { buildTables, dailyLast, loadDanfo } from '../../src/analysis/report/tables.js';
+import type { DrawdownPeriod } from '../../src/analysis/metrics.js';
+import { buildTables, dailyLast, deepestCandidates, DRAWDOWN_TABLE_ROWS, loadDanfo } from '../../src/analysis/report/tables.js';
 import { createRequire } from 'node:module';
 import { dailyCloses, dailyReturns, drawdownPeriods, monthlyReturns, periodReturns, stdSample } from '../../src/analysis/metrics.js';
 
@@ -69,5 +70,43 @@ describe('report tables (danfojs)', () => {
     const req = createRequire(import.meta.url);
     const fromDanfo = createRequire(req.resolve('danfojs-node'));
     expect(req.cache[fromDanfo.resolve('mathjs')]?.exports).toBe(req(fromDanfo.resolve('mathjs/lib/browser/math.js')));
+  });
+
+  it('deepestCandidates: the k deepest episodes (earliest of equal depths), in time order', async () => {
+    const fc = (await import('fast-check')).default;
+    const ep = (depth: number): DrawdownPeriod => ({ startMs: 0, troughMs: 0, recoveryMs: null, depth, durationHours: 0 });
+    expect(deepestCandidates([-0.1, -0.3, -0.2, -0.3, -0.05].map(ep), 2)).toEqual([1, 3]);
+    expect(deepestCandidates([-0.2, -0.1, -0.2, -0.2].map(ep), 2)).toEqual([0, 2]);
+    expect(deepestCandidates([-0.2, -0.1].map(ep), 5)).toEqual([0, 1]);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -50, max: -1 }), { maxLength: 300 }), fc.integer({ min: 1, max: 20 }), (depths, k) => {
+        const ps = depths.map((d) => ep(d / 100));
+        const ref = ps.map((p, i) => ({ d: p.depth, i })).sort((a, b) => a.d - b.d || a.i - b.i).slice(0, k).map((x) => x.i).sort((a, b) => a - b);
+        expect(deepestCandidates(ps, k)).toEqual(ref);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a saw-tooth curve with 100k drawdown episodes: the table is the deepest 10, quickly', async () => {
+    const dir = writeFixtureRun(tmp, { runId: 'saw', days: 2, stepMs: 300_000, seed: 4 });
+    const n = 200_000;
+    const t0 = Date.UTC(2025, 1, 2);
+    const ts = Float64Array.from({ length: n }, (_, i) => t0 + i * 1000);
+    // every odd sample dips below the previous peak; even samples make a new high
+    const eq = Float64Array.from({ length: n }, (_, i) => 100_000 + i - (i % 2 ? 2 + (i % 1000 === 1 ? i / 1000 : 0) : 0));
+    const fileRun = readRunDir(dir);
+    const columns = new Map(fileRun.equity.columnOrder.map((c): [string, Float64Array] => [c, c === 'equity' ? eq : new Float64Array(n)]));
+    const run = readRunDir(dir, { equity: { ts, columns } });
+    const t = performance.now();
+    const tables = await buildTables(run);
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(tables.drawdownCount).toBe(n / 2);
+    expect(tables.drawdowns).toHaveLength(DRAWDOWN_TABLE_ROWS);
+    // deepest: the dip at i = 199001 (2 + 199 below the peak at i = 199000)
+    const top = tables.drawdowns[0]!;
+    expect(top.troughMs).toBe(ts[199_001]);
+    expect(top.depth).toBeCloseTo((eq[199_001]! / eq[199_000]!) - 1, 15);
+    for (let i = 1; i < DRAWDOWN_TABLE_ROWS; i++) expect(tables.drawdowns[i]!.depth).toBeGreaterThanOrEqual(tables.drawdowns[i - 1]!.depth);
   });
 });

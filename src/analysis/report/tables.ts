@@ -145,6 +145,30 @@ function periodTable(startMs: number[], g: Record<string, ArrayLike<number>>, in
 export const DRAWDOWN_TABLE_ROWS = 10;
 
 /**
+ * Indices, in time order, of the `k` deepest episodes (of equally deep ones the earliest): the
+ * only ones that can make the table. A noisy minute-level curve has tens of thousands of episodes
+ * and danfojs's `sortValues` grows faster than linearly (100k rows: seconds), so it ranks only these.
+ */
+export function deepestCandidates(periods: readonly DrawdownPeriod[], k: number): number[] {
+  if (periods.length <= k) return periods.map((_, i) => i);
+  const depth = Float64Array.from(periods, (p) => p.depth);
+  const cut = depth.slice().sort()[k - 1]!; // typed-array sort is numeric, ascending (NaN last)
+  if (Number.isNaN(cut)) return periods.flatMap((p, i) => (Number.isNaN(p.depth) ? [] : [i])); // < k real depths
+  let deeper = 0;
+  for (let i = 0; i < depth.length; i++) if (depth[i]! < cut) deeper++;
+  let ties = k - deeper; // how many episodes exactly at the cut still fit
+  const out: number[] = [];
+  for (let i = 0; i < depth.length; i++) {
+    if (depth[i]! < cut) out.push(i);
+    else if (depth[i] === cut && ties > 0) {
+      out.push(i);
+      ties--;
+    }
+  }
+  return out;
+}
+
+/**
  * Build the report tables for a run. Typed-array scans reduce the equity samples to day closes
  * and drawdown episodes; danfojs groups the daily frame into months, ranks the episodes and
  * describes the daily returns.
@@ -173,8 +197,9 @@ export async function buildTables(run: RunData): Promise<ReportTables> {
   const periods = drawdownPeriods(ts, columns['equity']!);
   let drawdowns: DrawdownPeriod[] = [];
   if (periods.length > 0) {
-    const df = new dfd.DataFrame({ idx: periods.map((_, i) => i), depth: periods.map((p) => p.depth) });
-    const top = df.sortValues('depth', { ascending: true }).head(Math.min(DRAWDOWN_TABLE_ROWS, periods.length));
+    const cand = deepestCandidates(periods, DRAWDOWN_TABLE_ROWS);
+    const df = new dfd.DataFrame({ idx: cand, depth: cand.map((i) => periods[i]!.depth) });
+    const top = df.sortValues('depth', { ascending: true }).head(Math.min(DRAWDOWN_TABLE_ROWS, cand.length));
     drawdowns = seriesValues(top, 'idx').map((i) => periods[i]!);
   }
 
