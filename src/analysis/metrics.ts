@@ -12,10 +12,13 @@
  * - `sharpe` = mean(daily) / std(daily) × √365, risk-free rate 0.
  * - `sortino` = mean(daily) × √365 / downside deviation, downside deviation =
  *   √(Σ min(r, 0)² / n) over all n days (target 0).
- * - `maxDrawdown` is ≤ 0: min over samples of equity / running peak − 1 (−0.1 = fell 10 %).
+ * - `maxDrawdown` is ≤ 0: min over samples of equity / running peak − 1 (−0.1 = fell 10 %). The
+ *   running peak starts at `initialEquity` (the capital before any trade), so costs booked before
+ *   the first sample count; the engine's `drawdown` column uses the same rule.
  * - `calmar` = apr / |maxDrawdown|.
  * - `maxDrawdownDurationHours`: the longest underwater spell, from the peak sample to the first
- *   sample back at or above that peak (or to the last sample if never recovered).
+ *   sample back at or above that peak (or to the last sample if never recovered); the initial
+ *   capital counts as a peak at the first sample's time.
  * Undefined values (too few days, zero volatility, no drawdown) are NaN; JSON writes them as null.
  */
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_YEAR, type UnixMs } from '../core/time.js';
@@ -212,9 +215,12 @@ export function annualizeFundingRate(rate: number, intervalHours: number, mode: 
   return mode === 'simple' ? rate * n : Math.pow(1 + rate, n) - 1;
 }
 
-/** Underwater series: equity / running peak − 1 (≤ 0). Writes into `out` if given. */
-export function drawdownSeries(equity: Float64Array, out: Float64Array = new Float64Array(equity.length)): Float64Array {
-  let peak = -Infinity;
+/**
+ * Underwater series: equity / running peak − 1 (≤ 0). Writes into `out` if given. The running
+ * peak starts at `initialPeak` when given (the initial capital), else at the first sample.
+ */
+export function drawdownSeries(equity: Float64Array, out: Float64Array = new Float64Array(equity.length), initialPeak?: number): Float64Array {
+  let peak = initialPeak !== undefined && Number.isFinite(initialPeak) ? initialPeak : -Infinity;
   for (let i = 0; i < equity.length; i++) {
     const e = equity[i]!;
     if (e > peak) peak = e;
@@ -240,8 +246,10 @@ export interface DrawdownPeriod {
 /**
  * Every drawdown episode in time order. An episode starts at the last sample at the running peak
  * before equity dips below it and ends at the first sample back at or above that peak.
+ * `initialPeak` (the initial capital, equity before any trade) starts the running peak when it is
+ * above the first sample: an episode from it starts at the first sample's time.
  */
-export function drawdownPeriods(ts: Float64Array, equity: Float64Array): DrawdownPeriod[] {
+export function drawdownPeriods(ts: Float64Array, equity: Float64Array, initialPeak?: number): DrawdownPeriod[] {
   const out: DrawdownPeriod[] = [];
   const n = ts.length;
   if (n === 0) return out;
@@ -249,6 +257,11 @@ export function drawdownPeriods(ts: Float64Array, equity: Float64Array): Drawdow
   let peakIdx = 0;
   let inDd = false;
   let troughIdx = 0;
+  if (initialPeak !== undefined && initialPeak > peak) {
+    // Already under the initial capital at the first sample.
+    peak = initialPeak;
+    inDd = true;
+  }
   for (let i = 1; i < n; i++) {
     const e = equity[i]!;
     if (e >= peak) {
@@ -281,11 +294,11 @@ export function drawdownPeriods(ts: Float64Array, equity: Float64Array): Drawdow
   return out;
 }
 
-/** Deepest drawdown (≤ 0) and the longest underwater spell in hours. */
-export function maxDrawdownStats(ts: Float64Array, equity: Float64Array): { maxDrawdown: number; maxDrawdownDurationHours: number } {
+/** Deepest drawdown (≤ 0) and the longest underwater spell in hours; the peak starts at `initialPeak` if given. */
+export function maxDrawdownStats(ts: Float64Array, equity: Float64Array, initialPeak?: number): { maxDrawdown: number; maxDrawdownDurationHours: number } {
   let maxDrawdown = 0;
   let maxDur = 0;
-  for (const p of drawdownPeriods(ts, equity)) {
+  for (const p of drawdownPeriods(ts, equity, initialPeak)) {
     if (p.depth < maxDrawdown) maxDrawdown = p.depth;
     if (p.durationHours > maxDur) maxDur = p.durationHours;
   }
@@ -330,7 +343,7 @@ export function computeMetrics(input: MetricsInput): Metrics {
   // Daily returns measured from initialEquity so a first-bar cost is not lost.
   const dc = dailyCloses(ts, equity);
   const daily = periodReturns(dc.close, initialEquity);
-  const dd = maxDrawdownStats(ts, equity);
+  const dd = maxDrawdownStats(ts, equity, initialEquity);
   return {
     initialEquity,
     finalEquity,

@@ -5,7 +5,8 @@
  * In the replay loop a sample records only what moves every bar: the time, each instrument's
  * latest close and mark, and the index of the portfolio state snapshot in force (a snapshot of
  * positions, cash and cumulative attribution is copied only when the portfolio changed, i.e. at
- * trades, settlements, transfers and interest postings). The columns (equity, drawdown, exposures,
+ * trades, settlements, transfers and interest postings). The columns (equity, drawdown = equity /
+ * running peak − 1 with the peak starting at the initial capital, exposures,
  * PnL attribution, per-account equity, margin ratio, liquidation distance, basis) are computed
  * from these in one pass afterwards, with the same formulas the portfolio uses. This keeps the
  * per-bar cost to a handful of stores.
@@ -169,7 +170,10 @@ export class EquitySampler {
     const se = new Float64Array(nv);
     const upnl = new Float64Array(nv);
     const mm = new Float64Array(nv);
-    let peak = -Infinity;
+    // The running peak starts at the initial capital (equity before any trade), so costs booked
+    // before the first sample (entry fees, slippage) count as drawdown. Same rule as
+    // `maxDrawdown` in src/analysis/metrics.ts.
+    let peak = pf.initialDeposit > 0 ? pf.initialDeposit : -Infinity;
     for (let r = 0; r < n; r++) {
       const s = this.snaps[this.snapIdx[r]!]!;
       const qty = s.qty;
@@ -212,7 +216,7 @@ export class EquitySampler {
         equity += se[v]! + pe;
       }
       eq[r] = equity;
-      if (r === 0 || equity > peak) peak = equity;
+      if (equity > peak) peak = equity;
       dd[r] = peak > 0 ? equity / peak - 1 : 0;
       gross[r] = g;
       net[r] = nt;

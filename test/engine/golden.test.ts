@@ -72,13 +72,20 @@ describe('golden: funding, fees, slippage, equity, drawdown', () => {
     const expected = [5000 + w, 5000 + w + 0.21 - 100, 5000 + w + 0.21 - 0.38 + 100, 5000 + w + 0.21 - 0.38 + 50];
     const eq = columns.get('equity')!;
     expected.forEach((e, k) => expect(eq[k]).toBeCloseTo(e, 9));
+    // The running peak starts at the capital (10000): the entry costs (fee 0.9999 + slippage 0.2)
+    // booked before the first sample are already drawdown there.
     const dd = columns.get('drawdown')!;
-    expect(dd[0]).toBe(0);
-    expect(dd[1]).toBeCloseTo(expected[1]! / expected[0]! - 1, 12);
-    expect(dd[2]).toBe(0);
+    expect(dd[0]).toBeCloseTo(expected[0]! / 10_000 - 1, 15); // −1.1999e-4
+    expect(dd[0]).toBeCloseTo(-0.00011999, 15);
+    expect(dd[1]).toBeCloseTo(expected[1]! / 10_000 - 1, 12); // 9899.0101: −1.009899 %
+    expect(dd[2]).toBe(0); // 10098.6301: a new peak
     expect(dd[3]).toBeCloseTo(expected[3]! / expected[2]! - 1, 12);
     const s = buildSummary(r, 'golden');
-    expect(s.metrics.maxDrawdown).toBeCloseTo(expected[1]! / expected[0]! - 1, 12);
+    expect(s.metrics.maxDrawdown).toBeCloseTo(expected[1]! / 10_000 - 1, 12);
+    expect(s.metrics.maxDrawdown).toBeCloseTo(-0.01009899, 12);
+    expect(s.metrics.maxDrawdown).toBe(Math.min(...dd));
+    // Underwater from the first sample (T0 + 1h) to the recovery at T0 + 3h.
+    expect(s.metrics.maxDrawdownDurationHours).toBe(2);
     expect(s.metrics.finalEquity).toBeCloseTo(expected[3]!, 9);
   });
 

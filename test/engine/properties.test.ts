@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { mergeSources } from '../../src/replay/merge.js';
 import { runBacktest } from '../../src/engine/backtest.js';
+import { buildSummary } from '../../src/analysis/run-writer.js';
 import type { Portfolio } from '../../src/portfolio/portfolio.js';
 import type { EquitySampler } from '../../src/portfolio/equity.js';
 import type { StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
@@ -190,6 +191,17 @@ describe('accounting identity and attribution', () => {
           // attribution sums to the equity change
           expect(Math.abs(parts - (eq - 100_000))).toBeLessThan(tol);
         }
+        // drawdown = equity / running peak − 1, the peak starting at the capital; maxDrawdown in
+        // the summary is the deepest of them.
+        const ddCol = cols.get('drawdown')!;
+        let peak = 100_000;
+        let deepest = 0;
+        for (let i = 0; i < n; i++) {
+          peak = Math.max(peak, eqCol[i]!);
+          expect(ddCol[i]).toBeCloseTo(eqCol[i]! / peak - 1, 12);
+          deepest = Math.min(deepest, ddCol[i]!);
+        }
+        expect(buildSummary(r, 'p').metrics.maxDrawdown).toBeCloseTo(deepest, 12);
         if (process.env.PROP_STATS) console.log(`trades ${r.portfolio.trades.length} liq ${r.portfolio.liquidations.length} funding ${r.portfolio.fundings.length} interest ${r.pnl.interest.toFixed(2)} rejected ${r.rejected}`);
         expect(Math.abs(r.pnl.total - (r.finalEquity - 100_000))).toBeLessThan(1e-9 * 100_000);
       }),
