@@ -9,7 +9,9 @@
  *     series). These bars describe [t − timeframe, t), i.e. events before t.
  *     `onLiquidation` runs for each liquidation found.
  *  2. Funding settlements at t are applied to the position held over them (cash moves), mark =
- *     the row's mark_price, else the mark at t (mark bar close), else the perp close; `onFunding`.
+ *     the row's mark_price, else the close of the mark bar ending at t (the latest mark), else the
+ *     close of the perp bar ending at t (no mark series); `onFunding`. Step 1 before step 2: a
+ *     position liquidated inside [t − timeframe, t) is not held over the settlement at t.
  *  3. `onBar` for each OHLCV bar delivered at t (instrument order).
  *  4. Timers due at t (`onTimer`).
  *  5. Orders placed so far fill: at the open of each instrument's bar that opens at t

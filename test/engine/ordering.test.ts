@@ -228,3 +228,42 @@ test('--fill-at close: an order placed at now fills at the close of the bar that
   runBacktest({ strategy: spec, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + N * H, dataDir: dir, fillAt: 'close', models: { slippage: { params: { bps: 0 } } } });
   expect(fills).toEqual([[T0 + 3 * H, 1103]]); // close of the perp bar [2h, 3h)
 });
+
+describe('funding mark price at a settlement t', () => {
+  // Flat bars, bar j opens at T0 + j·h and is delivered at T0 + (j+1)·h: perp 2000 + j, mark 2000.5 + j.
+  // Short 1 perp from the first open; settlements at 2h (row mark_price 1950) and 3h (no mark_price).
+  const run = (withMark: boolean) => {
+    const dir = tempDataDir('perpcarry-fmark-');
+    const perp = Array.from({ length: 6 }, (_, j) => 2000 + j);
+    writeBars(dir, 'binance', 'ETH/USDT', 'ohlcv', '1h', H, T0, perp.map((p) => [p, p, p, p, 1]));
+    writeBars(dir, 'binance', 'ETH/USDT:USDT', 'ohlcv', '1h', H, T0, perp.map((p) => [p, p, p, p, 1]));
+    if (withMark) writeBars(dir, 'binance', 'ETH/USDT:USDT', 'mark', '1h', H, T0, perp.map((p) => [p + 0.5, p + 0.5, p + 0.5, p + 0.5]));
+    writeFunding(dir, 'binance', 'ETH/USDT:USDT', [
+      [T0 + 2 * H, 0.001, 1, 1950],
+      [T0 + 3 * H, 0.001, 1, NaN],
+    ]);
+    const spec = factoryOf(() => ({
+      onStart(ctx) {
+        const p = ctx.market.instrument('binance', 'ETH/USDT:USDT');
+        ctx.transfer({ fromVenue: 'binance', fromAccount: 'spot', toVenue: 'binance', toAccount: 'perp', amount: 5000 });
+        ctx.order({ instrument: p, side: 'sell', qty: 1 });
+      },
+    }));
+    return runBacktest({ strategy: spec, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + 6 * H, dataDir: dir }).portfolio.fundings.map((f) => [f.ts - T0, f.markPrice, f.amount]);
+  };
+
+  test("the row's mark_price when present, else the close of the mark bar ending at t", () => {
+    // 3h: the mark bar [2h, 3h) closes at 2002.5. Amount = −(−1) × mark × 0.001.
+    expect(run(true)).toEqual([
+      [2 * H, 1950, expect.closeTo(1.95, 12)],
+      [3 * H, 2002.5, expect.closeTo(2.0025, 12)],
+    ]);
+  });
+
+  test('else (no mark series) the close of the perp bar ending at t', () => {
+    expect(run(false)).toEqual([
+      [2 * H, 1950, expect.closeTo(1.95, 12)],
+      [3 * H, 2002, expect.closeTo(2.002, 12)],
+    ]);
+  });
+});
