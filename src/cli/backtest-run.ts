@@ -63,6 +63,12 @@ const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/
 const pct = (x: number, d = 2): string => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : 'n/a');
 const money = (x: number): string => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : 'n/a');
 
+/** Events per second for humans: `12.3 M events/s`, or `28.8 k events/s` below a million (a short run). */
+export function rate(eventsPerSec: number): string {
+  if (!Number.isFinite(eventsPerSec)) return 'n/a';
+  return eventsPerSec >= 1e6 ? `${(eventsPerSec / 1e6).toFixed(1)} M events/s` : `${(eventsPerSec / 1e3).toFixed(1)} k events/s`;
+}
+
 /** The compact stdout summary. */
 export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, timing: RunTiming): string {
   const m = s.metrics;
@@ -73,7 +79,7 @@ export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, tim
     `  risk         maxDD ${pct(m.maxDrawdown)} (${f(m.maxDrawdownDurationHours, 1)} h)   vol ${pct(m.annualVol)}   sharpe ${f(m.sharpe)}   sortino ${f(m.sortino)}   calmar ${f(m.calmar)}`,
     `  pnl          funding ${money(p.funding)}  trading ${money(p.trading)}  fees ${money(p.fees)}  slippage ${money(p.slippage)}  interest ${money(p.interest)}  liquidation ${money(p.liquidation)}  = ${money(p.total)}`,
     `  activity     trades ${m.tradeCount}  liquidations ${m.liquidationCount}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket, 1)}  turnover ${f(m.turnover)}×${r.rejected ? `  rejected orders ${r.rejected}` : ''}`,
-    `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${f(timing.eventsPerSec / 1e6, 1)} M events/s), load ${f(timing.loadMs, 1)} ms, total ${f(timing.totalMs, 0)} ms`,
+    `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${rate(timing.eventsPerSec)}), load ${f(timing.loadMs, 1)} ms, total ${f(timing.totalMs, 0)} ms`,
     `  report       ${dir}`,
   ];
   return lines.join('\n') + '\n';

@@ -31,6 +31,8 @@ describe('backtest CLI', () => {
     expect(r.out).toContain('delta-neutral  binance ETH/USDT  2025-02-02T00:00:00.000Z → 2025-02-05T00:00:00.000Z');
     expect(r.out).toMatch(/pnl +funding -19\.65 +trading -5\.45 +fees -189\.44/);
     expect(r.out).toContain(`report       ${runA}`);
+    // A short run reads in k events/s, not "0.0 M events/s".
+    expect(r.out).toMatch(/speed +225 events in [\d.]+ ms \([\d.]+ [kM] events\/s\)/);
     const files = readdirSync(runA).sort();
     expect(files).toEqual(['equity.arrow', 'equity.csv', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'report.md', 'run.json', 'summary.json', 'trades.csv']);
     const run = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8'));
@@ -133,4 +135,11 @@ describe('data validation at backtest time', () => {
     r = cli([...args, '--accept-data-errors']);
     expect(r.code).toBe(0);
   });
+});
+
+test('events/s in the summary: M from a million up, k below', async () => {
+  const { rate } = await import('../../src/cli/backtest-run.js');
+  expect(rate(14_734_000)).toBe('14.7 M events/s');
+  expect(rate(36_123)).toBe('36.1 k events/s');
+  expect(rate(NaN)).toBe('n/a');
 });
