@@ -149,6 +149,8 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
   const capital = config.capital ?? 100_000;
   if (!(capital > 0) || !Number.isFinite(capital)) throw new UserError(`--capital must be a positive number (got ${capital})`);
   const seed = config.seed ?? 1;
+  // An integer, so that run.json records it exactly (NaN would be written as null).
+  if (!Number.isSafeInteger(seed)) throw new UserError(`--seed must be an integer (got ${seed})`);
   const fillAt = config.fillAt ?? 'next-open';
   if (fillAt !== 'next-open' && fillAt !== 'close') throw new UserError(`--fill-at must be next-open or close (got ${String(fillAt)})`);
   if (config.venues.length === 0) throw new UserError('--venue: give at least one venue');

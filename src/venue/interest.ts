@@ -21,6 +21,10 @@ export const DEFAULT_INTEREST_PARAMS: InterestModelParams = { borrowApr: 0.1, le
 
 export function constantAprInterest(params: Partial<InterestModelParams> = {}): InterestModel {
   const p = { ...DEFAULT_INTEREST_PARAMS, ...params };
-  if (!(p.borrowApr >= 0) || !(p.lendApr >= 0)) throw new Error(`interest APRs must be ≥ 0 (got ${JSON.stringify(p)})`);
+  for (const k of Object.keys(p)) {
+    if (!(k in DEFAULT_INTEREST_PARAMS)) throw new Error(`interest model: unknown param "${k}" (known: ${Object.keys(DEFAULT_INTEREST_PARAMS).join(', ')})`);
+    const x = p[k as keyof InterestModelParams] as unknown;
+    if (typeof x !== 'number' || !(x >= 0) || x === Infinity) throw new Error(`interest model: param "${k}" must be a decimal APR ≥ 0 (got ${String(x)})`);
+  }
   return { name: 'constant-apr', params: p };
 }

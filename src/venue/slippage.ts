@@ -33,8 +33,10 @@ export const DEFAULT_SLIPPAGE_PARAMS: SlippageModelParams = { bps: 1, impactBpsP
 /** Build a slippage model by name: `fixed` (default) or `volume`. */
 export function slippageModel(name: string, params: Partial<SlippageModelParams> = {}): SlippageModel {
   const p: SlippageModelParams = { ...DEFAULT_SLIPPAGE_PARAMS, ...params };
-  if (!(p.bps >= 0) || !(p.impactBpsPerPctVolume >= 0) || !(p.maxBps >= 0)) {
-    throw new Error(`slippage model params must be ≥ 0 (got ${JSON.stringify(p)})`);
+  for (const k of Object.keys(p)) {
+    if (!(k in DEFAULT_SLIPPAGE_PARAMS)) throw new Error(`slippage model: unknown param "${k}" (known: ${Object.keys(DEFAULT_SLIPPAGE_PARAMS).join(', ')})`);
+    const x = p[k as keyof SlippageModelParams] as unknown;
+    if (typeof x !== 'number' || !(x >= 0) || x === Infinity) throw new Error(`slippage model: param "${k}" must be a number ≥ 0 (got ${String(x)})`);
   }
   if (name === 'fixed') return { name: 'fixed', params: p, bps: () => Math.min(p.bps, p.maxBps) };
   if (name === 'volume') {

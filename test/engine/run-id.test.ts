@@ -49,6 +49,11 @@ describe('default run id', () => {
     expect(others[0]!.slice(0, -9)).toBe(a.slice(0, -9));
   });
 
+  test('a seed must be an integer (run.json records it exactly)', () => {
+    expect(() => runBacktest({ ...base, seed: NaN })).toThrow('--seed must be an integer (got NaN)');
+    expect(() => runBacktest({ ...base, seed: 1.5 })).toThrow('--seed must be an integer (got 1.5)');
+  });
+
   test('the hash is the sha256 of the canonical (key-sorted) JSON of the resolved config', () => {
     expect(canonicalJson({ b: 1, a: { d: NaN, c: [2, { f: 1, e: 0 }] } })).toBe('{"a":{"c":[2,{"e":0,"f":1}],"d":null},"b":1}');
     const r = runBacktest(base);

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { buildTierTable, liquidationPrice, maintenanceMargin, tieredMarginModel } from '../../src/venue/margin.js';
 import { scheduleFeeModel } from '../../src/venue/fees.js';
 import { slippageModel } from '../../src/venue/slippage.js';
+import { constantAprInterest } from '../../src/venue/interest.js';
 
 describe('margin tiers', () => {
   test('deductions derived from floors and rates equal Binance\'s published `cum` (leverageBracket BTCUSDT)', () => {
@@ -76,5 +77,17 @@ describe('fees and slippage', () => {
     expect(v.bps(1, NaN)).toBe(2);
     expect(slippageModel('volume', { maxBps: 50 }).bps(100, 100)).toBe(50);
     expect(() => slippageModel('nope')).toThrow('unknown slippage model "nope"');
+  });
+});
+
+describe('model params are checked by name', () => {
+  test('slippage and interest: unknown names and non-numbers are errors naming the param', () => {
+    expect(() => slippageModel('fixed', { bps: NaN })).toThrow('slippage model: param "bps" must be a number ≥ 0 (got NaN)');
+    expect(() => slippageModel('volume', { maxBps: -1 })).toThrow('slippage model: param "maxBps" must be a number ≥ 0 (got -1)');
+    expect(() => slippageModel('fixed', { bsp: 2 } as never)).toThrow('slippage model: unknown param "bsp" (known: bps, impactBpsPerPctVolume, maxBps)');
+    expect(() => slippageModel('fixed', { bps: '2' } as never)).toThrow('param "bps" must be a number ≥ 0 (got 2)');
+    expect(() => constantAprInterest({ lendAPR: 0.05 } as never)).toThrow('interest model: unknown param "lendAPR" (known: borrowApr, lendApr)');
+    expect(() => constantAprInterest({ borrowApr: Infinity })).toThrow('interest model: param "borrowApr" must be a decimal APR ≥ 0 (got Infinity)');
+    expect(constantAprInterest({ lendApr: 0.05 }).params).toEqual({ borrowApr: 0.1, lendApr: 0.05 });
   });
 });
