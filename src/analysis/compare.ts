@@ -31,7 +31,7 @@ export interface CompareRow {
 /** Everything `compare` computed, before rendering. */
 export interface Comparison {
   runs: RunData[];
-  /** Column names (run ids, made unique). */
+  /** Column names: run directory names, else run ids, made unique (see {@link runNames}). */
   names: string[];
   /** Parameters that differ between the runs (shown first: they are what the comparison is about). */
   params: { name: string; values: string[] }[];
@@ -96,14 +96,15 @@ export function buildComparison(dirs: readonly string[]): Comparison {
 const sameAs = (unit: Unit) => (a: number, b: number) => fmt(a, unit) === fmt(b, unit);
 
 /**
- * Column names: run ids; if two runs share an id (same strategy/window/seed, different params),
- * their directory names if those are unique, else the id with `#n`.
+ * Column names: the run directories' names if they are unique (reports/<run-id>/ by default, or
+ * what the user chose with `--out`, e.g. `lev2` / `lev5`), else the run ids if unique (`a/run`,
+ * `b/run`), else the id with `#n`.
  */
 export function runNames(runs: readonly RunData[]): string[] {
-  const ids = runs.map((r) => r.run.runId);
-  if (new Set(ids).size === ids.length) return ids;
   const bases = runs.map((r) => basename(r.dir));
   if (new Set(bases).size === bases.length) return bases;
+  const ids = runs.map((r) => r.run.runId);
+  if (new Set(ids).size === ids.length) return ids;
   const seen = new Map<string, number>();
   return ids.map((n) => {
     const c = (seen.get(n) ?? 0) + 1;

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFixtureRun } from './fixture.js';
-import { bestIndices, buildComparison, compareCharts, compareRuns, terminalTable } from '../../src/analysis/compare.js';
+import { bestIndices, buildComparison, compareCharts, compareRuns, runNames, terminalTable } from '../../src/analysis/compare.js';
+import type { RunData } from '../../src/analysis/report/run-dir.js';
 import { main } from '../../src/cli/main.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'perpcarry-compare-'));
@@ -112,5 +113,15 @@ describe('compare', () => {
     for (const v of first) expect(v).toBeGreaterThan(0.9);
     for (const v of first) expect(v).toBeLessThan(1.1);
     expect(compareCharts(buildComparison([a, b]))[0]!.title).toBe('Equity, overlaid');
+  });
+
+  it('column names: directory names if unique, else run ids, else id #n', () => {
+    const r = (dir: string, runId: string) => ({ dir, run: { runId } }) as unknown as RunData;
+    const id2 = 'delta-neutral-ETH-USDT-binance-20250202-20250205-s1-24836ded';
+    const id5 = 'delta-neutral-ETH-USDT-binance-20250202-20250205-s1-acba5373';
+    expect(runNames([r('/x/lev2', id2), r('/x/lev5', id5)])).toEqual(['lev2', 'lev5']);
+    expect(runNames([r(`/reports/${id2}`, id2), r(`/reports/${id5}`, id5)])).toEqual([id2, id5]);
+    expect(runNames([r('/a/run', id2), r('/b/run', id5)])).toEqual([id2, id5]);
+    expect(runNames([r('/a/run', id2), r('/b/run', id2)])).toEqual([id2, `${id2} #2`]);
   });
 });

@@ -34,9 +34,10 @@ describe('report tables (danfojs)', () => {
       expect(sum).toBeCloseTo(tab.close[tab.close.length - 1]! - init, 6);
     }
     // drawdown table: the deepest first, all from the typed-array scan
-    const all = drawdownPeriods(run.equity.ts, eq);
+    const all = drawdownPeriods(run.equity.ts, eq, init);
     expect(t.drawdownCount).toBe(all.length);
     expect(t.drawdowns[0]!.depth).toBeCloseTo(Math.min(...all.map((p) => p.depth)), 15);
+    expect(t.drawdowns[0]!.depth).toBeCloseTo(run.summary.metrics.maxDrawdown!, 12); // same rule as summary.json
     for (let i = 1; i < t.drawdowns.length; i++) expect(t.drawdowns[i]!.depth).toBeGreaterThanOrEqual(t.drawdowns[i - 1]!.depth);
     const stats = Object.fromEntries(t.dailyReturnStats.map((s) => [s.stat, s.value]));
     expect(stats['count']).toBe(5);

@@ -193,8 +193,9 @@ export async function buildTables(run: RunData): Promise<ReportTables> {
   for (const c of names) monthly[c] = seriesValues(g, c);
   const monthlyTable = periodTable(seriesValues(g, 'month'), monthly, initialEquity);
 
-  // Drawdown episodes (sequential scan in metrics.ts), ranked by depth with danfojs.
-  const periods = drawdownPeriods(ts, columns['equity']!);
+  // Drawdown episodes (sequential scan in metrics.ts; the running peak starts at the initial
+  // equity, as for summary.json maxDrawdown), ranked by depth with danfojs.
+  const periods = drawdownPeriods(ts, columns['equity']!, initialEquity);
   let drawdowns: DrawdownPeriod[] = [];
   if (periods.length > 0) {
     const cand = deepestCandidates(periods, DRAWDOWN_TABLE_ROWS);
