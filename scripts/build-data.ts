@@ -60,6 +60,42 @@ const ALL_EX_NOTE =
   'all_exchanges.csv labels 8h bars in Europe/London local time: 00/08/16 UTC bars show as 01/09/17 during BST (the "01:00 rows"); ' +
   'verified against Binance perp 1h (the 2023-03-27 01:00 label opens at 27954.3 = the 00:00 UTC 1h open). Funding at a bar = settlement at the bar open.';
 
+const HOUR_MS = 3_600_000;
+
+const BINANCE_BARS_NOTE =
+  'alignment measured against the bundled Binance 1h bars over every row: spot and USDT-perp opens/highs/lows/closes equal the 1h klines aggregated from the ' +
+  'Europe/London label (median error 0.0 bps in winter and summer; every row with complete 1h data is individually best there, the one exception per spot ' +
+  'series is 2023-03-24 08:00, inside the Binance spot outage); coin-margined 2.7-3.5 bps (its own prices, against the USDT perp)';
+
+/**
+ * True UTC open of an all_exchanges.csv 8h bar = its label read in Europe/London + this shift (ms),
+ * measured by scripts/check-multivenue-alignment.ts against the bundled Binance 1h bars, per venue ×
+ * spot/USDT-perp/coin-margined perp × BTC/ETH × winter/summer (median relative open error, bps):
+ * Binance rows match at shift 0 (spot and USDT perp 0.0 bps, i.e. the same klines; 714–926 of 716–926
+ * rows individually best there); Bybit and OKX rows match at −4 h in every group (spot 0.6–0.7 bps,
+ * Bybit perp 1.0–1.6, OKX perp 3.6–4.6, coin-margined 2.7–6.5 bps, against ≥ 15 bps at any other
+ * offset), i.e. their bars open at 04/12/20 UTC all year (winter label − 4 h, summer label − 5 h):
+ * the upstream put the Bybit/OKX bars under the label of the Binance bar that opens 4 h later.
+ */
+export const ALL_EX_BAR_OPEN_SHIFT_MS: Readonly<Record<'binance' | 'bybit' | 'okx', number>> = { binance: 0, bybit: -4 * HOUR_MS, okx: -4 * HOUR_MS };
+
+/** Why the Bybit/OKX 8h bars of all_exchanges.csv are not bundled (README "How the bundled data was built"). */
+const ALL_EX_OFFSET_BARS_NOTE =
+  'the Bybit and OKX 8h OHLCV rows of all_exchanges.csv are NOT bundled: measured against Binance 1h they open 4 h before their label ' +
+  '(at 04/12/20 UTC, median open error 0.6-4.6 bps vs >= 15 bps at any other offset), which is off the 00/08/16 UTC 8h grid that the importer, ' +
+  '`data validate` and the engine require; stamping them at 00/08/16 (as before) mixed prices 4 h apart in cross-venue runs';
+
+const BYBIT_FUNDING_NOTE =
+  'all_exchanges.csv Bybit funding: timing checked against Binance API funding (no other Bybit source before 2025-03): the rate correlates best with ' +
+  'Binance at the same settlement, the Europe/London label = 00/08/16 UTC (USDT BTC 0.84 winter / 0.53 summer vs <= 0.75 / 0.48 one settlement ' +
+  'earlier or later; ETH 0.84 / 0.68 vs <= 0.71 / 0.55; BTC coin-margined 0.77 / 0.68 vs <= 0.59 / 0.47; 2023-H1 alone is uninformative, <= 0.22 at ' +
+  'every lag, rates sit near the 0.01% floor); unlike the Bybit bars it is not shifted';
+
+const OKX_FUNDING_NOTE =
+  'all_exchanges.csv OKX funding: settlement TIMING UNVERIFIED (stamped at the Europe/London label, 00/08/16 UTC, like the other venues; ' +
+  'no other OKX source before 2025-12). Its rates correlate best with Binance rates 8-16 h EARLIER (USDT BTC 2023-H1 0.57 at -16 h vs 0.29 at 0; ' +
+  '2024-H1 0.86 at -8 h vs 0.76 at 0), which fits OKX fixing each rate one period ahead in that era but cannot rule out a late stamp of 8-16 h';
+
 const ms = (iso: string): number => parseInstant(iso);
 
 function plans(): SeriesPlan[] {
@@ -113,7 +149,7 @@ function plans(): SeriesPlan[] {
       symbol: `${coin}/USDT:USDT`,
       kind: 'funding',
       steps: [
-        { file: ALL_EX, origin: AHA_ALL, opts: { ...ALL_EX_OPTS, where: { exchange: 'bybit', pair: `${coin}USDT` }, columns: { rate: 'funding rate' } }, notes: [ALL_EX_NOTE] },
+        { file: ALL_EX, origin: AHA_ALL, opts: { ...ALL_EX_OPTS, where: { exchange: 'bybit', pair: `${coin}USDT` }, columns: { rate: 'funding rate' } }, notes: [ALL_EX_NOTE, BYBIT_FUNDING_NOTE] },
         { file: 'multi_venue/groupm_funding_rates_BTC_ETH.csv', origin: GROUPM + 'funding_rates.parquet', opts: { where: { venue: 'bybit', coin }, columns: { rate: 'funding_rate' } }, notes: ['groupm: rate per native interval (8h); ms jitter snapped'] },
         { file: 'multi_venue/zushen_funding_BTC_ETH_binance_bybit_hyperliquid.csv', origin: ZUSHEN + 'venue=bybit/data.parquet', opts: { tsColumn: 'settlement_ts', where: { venue: 'bybit', venue_symbol: `${coin}USDT`, is_predicted: 'false' }, columns: { rate: 'rate_raw', interval_hours: 'interval_hours', mark_price: 'mark_price' } } },
       ],
@@ -124,12 +160,12 @@ function plans(): SeriesPlan[] {
       symbol: `${coin}/USDT:USDT`,
       kind: 'funding',
       steps: [
-        { file: ALL_EX, origin: AHA_ALL, opts: { ...ALL_EX_OPTS, where: { exchange: 'okx', pair: `${coin}USDT` }, columns: { rate: 'funding rate' } }, notes: [ALL_EX_NOTE] },
+        { file: ALL_EX, origin: AHA_ALL, opts: { ...ALL_EX_OPTS, where: { exchange: 'okx', pair: `${coin}USDT` }, columns: { rate: 'funding rate' } }, notes: [ALL_EX_NOTE, OKX_FUNDING_NOTE] },
         { file: 'multi_venue/groupm_funding_rates_BTC_ETH.csv', origin: GROUPM + 'funding_rates.parquet', opts: { where: { venue: 'okx', coin }, columns: { rate: 'funding_rate' } }, notes: ['groupm OKX funding covers only 2025-12-03 → 2026-03-07'] },
       ],
     });
     for (const ex of ['bybit', 'okx'] as const) {
-      out.push({ venue: ex, symbol: `${coin}/USD:${coin}`, kind: 'funding', steps: [{ file: ALL_EX, origin: AHA_ALL, opts: { ...ALL_EX_OPTS, where: { exchange: ex, pair: `${coin}USDCM` }, columns: { rate: 'funding rate' } }, notes: [ALL_EX_NOTE] }] });
+      out.push({ venue: ex, symbol: `${coin}/USD:${coin}`, kind: 'funding', steps: [{ file: ALL_EX, origin: AHA_ALL, opts: { ...ALL_EX_OPTS, where: { exchange: ex, pair: `${coin}USDCM` }, columns: { rate: 'funding rate' } }, notes: [ALL_EX_NOTE, ex === 'bybit' ? BYBIT_FUNDING_NOTE : OKX_FUNDING_NOTE] }] });
     }
     // ---------------- Hyperliquid funding (1h) ----------------
     out.push({
@@ -145,13 +181,18 @@ function plans(): SeriesPlan[] {
       ],
     });
   }
-  // ---------------- Multi-venue 8h bars 2023-01 → 2024-07 ----------------
-  for (const ex of ['binance', 'bybit', 'okx'] as const) {
-    for (const coin of ['BTC', 'ETH'] as const) {
-      const pairs: [string, string][] = [[`${coin}/USDT`, `${coin}/USDT`], [`${coin}USDT`, `${coin}/USDT:USDT`], [`${coin}USDCM`, `${coin}/USD:${coin}`]];
-      for (const [pair, symbol] of pairs) {
-        out.push({ venue: ex, symbol, kind: 'ohlcv', timeframe: '8h', steps: [{ file: ALL_EX, origin: AHA_ALL, opts: { ...ALL_EX_OPTS, where: { exchange: ex, pair } }, notes: [ALL_EX_NOTE] }] });
-      }
+  // ---------------- Multi-venue 8h bars 2023-01 → 2024-07: Binance only ----------------
+  // Bybit/OKX rows open 4 h before their label (ALL_EX_BAR_OPEN_SHIFT_MS), off the 8h UTC grid: not bundled.
+  for (const coin of ['BTC', 'ETH'] as const) {
+    const pairs: [string, string][] = [[`${coin}/USDT`, `${coin}/USDT`], [`${coin}USDT`, `${coin}/USDT:USDT`], [`${coin}USDCM`, `${coin}/USD:${coin}`]];
+    for (const [pair, symbol] of pairs) {
+      out.push({
+        venue: 'binance',
+        symbol,
+        kind: 'ohlcv',
+        timeframe: '8h',
+        steps: [{ file: ALL_EX, origin: AHA_ALL, opts: { ...ALL_EX_OPTS, where: { exchange: 'binance', pair } }, notes: [ALL_EX_NOTE, BINANCE_BARS_NOTE, ALL_EX_OFFSET_BARS_NOTE] }],
+      });
     }
   }
   // ---------------- Binance 1h spot / perp / mark ----------------
