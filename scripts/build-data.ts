@@ -71,9 +71,9 @@ const BINANCE_BARS_NOTE =
  * True UTC open of an all_exchanges.csv 8h bar = its label read in Europe/London + this shift (ms),
  * measured by scripts/check-multivenue-alignment.ts against the bundled Binance 1h bars, per venue ×
  * spot/USDT-perp/coin-margined perp × BTC/ETH × winter/summer (median relative open error, bps):
- * Binance rows match at shift 0 (spot and USDT perp 0.0 bps, i.e. the same klines; 714–926 of 716–926
- * rows individually best there); Bybit and OKX rows match at −4 h in every group (spot 0.6–0.7 bps,
- * Bybit perp 1.0–1.6, OKX perp 3.6–4.6, coin-margined 2.7–6.5 bps, against ≥ 15 bps at any other
+ * Binance rows match at shift 0 (spot and USDT perp 0.0 bps, i.e. the same klines; every row but the
+ * 2023-03-24 spot-outage one is individually best there); Bybit and OKX rows match at −4 h in every group (spot 0.6–0.7 bps,
+ * Bybit perp 1.0–1.6, OKX perp 3.6–4.6, coin-margined 2.7–6.5 bps, against ≥ 14.9 bps at any other
  * offset), i.e. their bars open at 04/12/20 UTC all year (winter label − 4 h, summer label − 5 h):
  * the upstream put the Bybit/OKX bars under the label of the Binance bar that opens 4 h later.
  */
@@ -82,7 +82,7 @@ export const ALL_EX_BAR_OPEN_SHIFT_MS: Readonly<Record<'binance' | 'bybit' | 'ok
 /** Why the Bybit/OKX 8h bars of all_exchanges.csv are not bundled (README "How the bundled data was built"). */
 const ALL_EX_OFFSET_BARS_NOTE =
   'the Bybit and OKX 8h OHLCV rows of all_exchanges.csv are NOT bundled: measured against Binance 1h they open 4 h before their label ' +
-  '(at 04/12/20 UTC, median open error 0.6-4.6 bps vs >= 15 bps at any other offset), which is off the 00/08/16 UTC 8h grid that the importer, ' +
+  '(at 04/12/20 UTC, median open error 0.6-6.5 bps vs >= 14.9 bps at any other offset), which is off the 00/08/16 UTC 8h grid that the importer, ' +
   '`data validate` and the engine require; stamping them at 00/08/16 (as before) mixed prices 4 h apart in cross-venue runs';
 
 const BYBIT_FUNDING_NOTE =
