@@ -41,6 +41,8 @@ export interface RunTiming {
   eventsPerSec: number;
   /** Peak resident set size of the process so far, MB. */
   peakRssMb?: number;
+  /** Wall time of writing report.md/html after the run dir, ms (stdout only: run.json is written before). */
+  reportMs?: number;
 }
 
 /** The perpcarry version from package.json. */

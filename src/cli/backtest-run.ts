@@ -206,6 +206,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
   const { summary, dir } = writeRunDir(result, outDir, { runId, createdAt: new Date().toISOString(), timing });
   let reportNote = '';
   if (args['report'] !== false) {
+    const reportT0 = performance.now();
     try {
       const rep = await import('../analysis/report/index.js');
       // Hand over the equity arrays just written to equity.arrow: the report need not re-read them.
@@ -213,6 +214,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
     } catch (e) {
       reportNote = `report writer failed: ${(e as Error).message} (the run directory is complete; retry with \`perpcarry report ${dir}\`)`;
     }
+    timing.reportMs = performance.now() - reportT0;
   }
   timing.totalMs = performance.now();
   timing.peakRssMb = rss();
