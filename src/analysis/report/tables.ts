@@ -49,11 +49,16 @@ function preloadMathjsBundle(): void {
   }
 }
 
-/** Import danfojs-node's core once, on first use (report/compare only, never the backtest loop). */
+/** Import danfojs-node's core once, on first use (the report tables only, never the backtest loop). */
 export async function loadDanfo(): Promise<Danfo> {
   if (!danfo) {
     preloadMathjsBundle();
-    danfo = (await import(DANFO_CORE)) as Danfo;
+    try {
+      danfo = (await import(DANFO_CORE)) as Danfo;
+    } catch {
+      // a danfojs-node release with another layout: its main entry has the same classes
+      danfo = (await import('danfojs-node')) as unknown as Danfo;
+    }
   }
   return danfo;
 }
