@@ -73,7 +73,7 @@ const BINANCE_BARS_NOTE =
  * spot/USDT-perp/coin-margined perp × BTC/ETH × winter/summer (median relative open error, bps):
  * Binance rows match at shift 0 (spot and USDT perp 0.0 bps, i.e. the same klines; every row but the
  * 2023-03-24 spot-outage one is individually best there); Bybit and OKX rows match at −4 h in every group (spot 0.6–0.7 bps,
- * Bybit perp 1.0–1.6, OKX perp 3.6–4.6, coin-margined 2.7–6.5 bps, against ≥ 14.9 bps at any other
+ * Bybit perp 1.0–1.7, OKX perp 3.6–4.6, coin-margined 2.7–6.5 bps, against ≥ 14.9 bps at any other
  * offset), i.e. their bars open at 04/12/20 UTC all year (winter label − 4 h, summer label − 5 h):
  * the upstream put the Bybit/OKX bars under the label of the Binance bar that opens 4 h later.
  */

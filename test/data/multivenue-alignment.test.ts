@@ -58,7 +58,7 @@ describe('all_exchanges.csv Bybit/OKX 8h bars open 4 h before their Europe/Londo
         const o = p.series.columns['open']![k]!;
         const c = p.series.columns['close']![k]!;
         // 10 bps: over all 2,863 BTC/ETH USDT-perp rows per venue the median gap to Binance at the right
-        // time is 1.0–1.6 bps (Bybit) and 3.6–4.6 bps (OKX); these rows are 0.3–6.5 bps. Any other
+        // time is 1.0–1.7 bps (Bybit) and 3.6–4.6 bps (OKX); these rows are 0.3–6.5 bps. Any other
         // alignment has medians ≥ 14.9 bps, and these volatile rows miss by 50–485 bps at the label.
         const right = relErr(perp1h.BTC, trueOpen[k]!, o, c);
         expect(right.open, `${venue} row ${k} open`).toBeLessThan(10e-4);
