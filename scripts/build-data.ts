@@ -79,17 +79,19 @@ const BINANCE_BARS_NOTE =
  */
 export const ALL_EX_BAR_OPEN_SHIFT_MS: Readonly<Record<'binance' | 'bybit' | 'okx', number>> = { binance: 0, bybit: -4 * HOUR_MS, okx: -4 * HOUR_MS };
 
-/** Why the Bybit/OKX 8h bars of all_exchanges.csv are not bundled (README "How the bundled data was built"). */
-const ALL_EX_OFFSET_BARS_NOTE =
-  'the Bybit and OKX 8h OHLCV rows of all_exchanges.csv are NOT bundled: measured against Binance 1h they open 4 h before their label ' +
-  '(at 04/12/20 UTC, median open error 0.6-6.5 bps vs >= 14.9 bps at any other offset), which is off the 00/08/16 UTC 8h grid that the importer, ' +
-  '`data validate` and the engine require; stamping them at 00/08/16 (as before) mixed prices 4 h apart in cross-venue runs';
-
+/** How the Bybit/OKX 8h bars of all_exchanges.csv are stamped (README "How the bundled data was built"). */
+const ALL_EX_SHIFTED_BARS_NOTE =
+  'SHIFTED to the true open: this row\'s label (Europe/London) - 4 h, i.e. bars open at 04/12/20 UTC all year (label - 4 h in winter, - 5 h in summer ' +
+  'in wall-clock terms). Measured by scripts/check-multivenue-alignment.ts against the bundled Binance 1h bars over every row, median relative open error ' +
+  'at the true open: spot 0.6-0.7 bps, Bybit USDT perp 1.0-1.7, OKX USDT perp 3.6-4.6, coin-margined 2.7-6.5 bps, vs >= 14.9 bps at any other offset ' +
+  'from -8 h to +8 h (e.g. Bybit BTC perp labelled 2024-02-28 00:00 opens at 57400.0; Binance 1h perp opens at 57390.7 at 2024-02-27 20:00 UTC and at ' +
+  '57074.5 at 00:00). The upstream filed these bars under the label of the Binance bar opening 4 h later; earlier bundles stamped them at the label ' +
+  '(prices 4 h apart from Binance at the same ts) and then left them out. The funding column of these rows is NOT shifted (see the funding series)';
 const BYBIT_FUNDING_NOTE =
   'all_exchanges.csv Bybit funding: timing checked against Binance API funding (no other Bybit source before 2025-03): the rate correlates best with ' +
   'Binance at the same settlement, the Europe/London label = 00/08/16 UTC (USDT BTC 0.84 winter / 0.53 summer vs <= 0.75 / 0.48 one settlement ' +
   'earlier or later; ETH 0.84 / 0.68 vs <= 0.71 / 0.55; BTC coin-margined 0.77 / 0.68 vs <= 0.59 / 0.47; 2023-H1 alone is uninformative, <= 0.22 at ' +
-  'every lag, rates sit near the 0.01% floor); unlike the Bybit bars it is not shifted';
+  'every lag, rates sit near the 0.01% floor); unlike the Bybit 8h bars (stored at 04/12/20 UTC) it is not shifted';
 
 const OKX_FUNDING_NOTE =
   'all_exchanges.csv OKX funding: settlement TIMING UNVERIFIED (stamped at the Europe/London label, 00/08/16 UTC, like the other venues; ' +
@@ -181,18 +183,27 @@ function plans(): SeriesPlan[] {
       ],
     });
   }
-  // ---------------- Multi-venue 8h bars 2023-01 → 2024-07: Binance only ----------------
-  // Bybit/OKX rows open 4 h before their label (ALL_EX_BAR_OPEN_SHIFT_MS), off the 8h UTC grid: not bundled.
-  for (const coin of ['BTC', 'ETH'] as const) {
-    const pairs: [string, string][] = [[`${coin}/USDT`, `${coin}/USDT`], [`${coin}USDT`, `${coin}/USDT:USDT`], [`${coin}USDCM`, `${coin}/USD:${coin}`]];
-    for (const [pair, symbol] of pairs) {
-      out.push({
-        venue: 'binance',
-        symbol,
-        kind: 'ohlcv',
-        timeframe: '8h',
-        steps: [{ file: ALL_EX, origin: AHA_ALL, opts: { ...ALL_EX_OPTS, where: { exchange: 'binance', pair } }, notes: [ALL_EX_NOTE, BINANCE_BARS_NOTE, ALL_EX_OFFSET_BARS_NOTE] }],
-      });
+  // ---------------- Multi-venue 8h bars 2023-01 → 2024-07 ----------------
+  // Bybit/OKX rows open 4 h before their label (ALL_EX_BAR_OPEN_SHIFT_MS): stored at their true
+  // open, 04/12/20 UTC (a constant phase of 4 h; the Binance bars are on the 00/08/16 grid).
+  for (const ex of ['binance', 'bybit', 'okx'] as const) {
+    for (const coin of ['BTC', 'ETH'] as const) {
+      const pairs: [string, string][] = [[`${coin}/USDT`, `${coin}/USDT`], [`${coin}USDT`, `${coin}/USDT:USDT`], [`${coin}USDCM`, `${coin}/USD:${coin}`]];
+      for (const [pair, symbol] of pairs) {
+        const shift = ALL_EX_BAR_OPEN_SHIFT_MS[ex];
+        out.push({
+          venue: ex,
+          symbol,
+          kind: 'ohlcv',
+          timeframe: '8h',
+          steps: [{
+            file: ALL_EX,
+            origin: AHA_ALL,
+            opts: { ...ALL_EX_OPTS, where: { exchange: ex, pair }, ...(shift !== 0 ? { tsShiftMs: shift } : {}) },
+            notes: [ALL_EX_NOTE, ex === 'binance' ? BINANCE_BARS_NOTE : ALL_EX_SHIFTED_BARS_NOTE],
+          }],
+        });
+      }
     }
   }
   // ---------------- Binance 1h spot / perp / mark ----------------

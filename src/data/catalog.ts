@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeFileAtomic } from '../core/fs.js';
-import { UserError } from '../core/errors.js';
+import { DataError, UserError } from '../core/errors.js';
 import type { SeriesKind, Symbol, VenueId } from '../core/ids.js';
 import { seriesRelPath } from '../core/ids.js';
 import { timeframeToMs, isoUtc } from '../core/time.js';
 import { KIND_COLUMNS } from './schema.js';
+import { barPhaseMs, describeBarPhase } from './validate.js';
 import { readSeriesFile, writeSeriesFile, mergeSeries, type SeriesColumns, type SeriesMetadata } from './store.js';
 
 /** Where a series came from. Stored both in the catalog and in the Arrow schema metadata. */
@@ -153,6 +154,15 @@ export function storeSeries(series: SeriesColumns, opts: StoreSeriesOptions): St
   let provenance = opts.provenance;
   if (opts.merge !== false && existsSync(abs)) {
     const existing = readSeriesFile(abs);
+    if (opts.timeframe && existing.ts.length > 0 && series.ts.length > 0) {
+      // One phase per bar series: bars at 04/12/20 UTC do not merge into a file of 00/08/16 bars.
+      const tf = timeframeToMs(opts.timeframe);
+      const a = barPhaseMs(existing.ts[0]!, tf);
+      const b = barPhaseMs(series.ts[0]!, tf);
+      if (a !== b) {
+        throw new DataError(abs, `cannot merge: the stored bars say "${describeBarPhase(opts.timeframe, a)}", the new bars "${describeBarPhase(opts.timeframe, b)}" (a bar series keeps one phase)`);
+      }
+    }
     const m = mergeSeries(existing, series, cols);
     merged = m.merged;
     added = m.added;

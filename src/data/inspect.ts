@@ -5,6 +5,7 @@
 import type { SeriesKind } from '../core/ids.js';
 import { MS_PER_HOUR, isoUtc, timeframeToMs } from '../core/time.js';
 import type { SeriesColumns } from './store.js';
+import { barPhaseMs, describeBarPhase } from './validate.js';
 
 /** Statistics of one value column (NaN excluded). */
 export interface ColumnStats {
@@ -39,6 +40,11 @@ export interface SeriesSummary {
   rows: number;
   firstTs: number;
   lastTs: number;
+  /** Bar series: phase of the bar opens, ms after the UTC timeframe grid (0 = on it), and in words. */
+  phaseMs?: number;
+  phase?: string;
+  /** Bar series: rows whose phase differs from the previous bar's (an error in `data validate`). */
+  phaseChanges?: number;
   /** Total missing bars / settlements, and the largest gap ranges (up to 10, largest first). */
   missing: number;
   gapCount: number;
@@ -111,6 +117,14 @@ export function inspectSeries(series: SeriesColumns, kind: SeriesKind, timeframe
     stats,
   };
   if (timeframe) out.timeframe = timeframe;
+  if (tf > 0 && n > 0) {
+    const ph = barPhaseMs(ts[0]!, tf);
+    let changes = 0;
+    for (let i = 1; i < n; i++) if (barPhaseMs(ts[i]!, tf) !== barPhaseMs(ts[i - 1]!, tf)) changes++;
+    out.phaseMs = ph;
+    out.phase = ph === 0 ? `${timeframe} bars open on the UTC grid (offset 0)` : describeBarPhase(timeframe!, ph);
+    out.phaseChanges = changes;
+  }
   if (kind === 'funding') {
     const rate = series.columns['rate']!;
     const changes: IntervalChange[] = [];
@@ -138,6 +152,7 @@ export function formatSummary(s: SeriesSummary, title: string): string {
     `  range     ${iso(s.firstTs)} → ${iso(s.lastTs)} UTC`,
     `  gaps      ${s.gapCount} gap(s), ${s.missing} missing ${s.kind === 'funding' ? 'settlement(s)' : `${s.timeframe} bar(s)`}`,
   ];
+  if (s.phase !== undefined) lines.push(`  phase     ${s.phase}${s.phaseChanges ? `; PHASE CHANGES ×${s.phaseChanges} (see data validate)` : ''}`);
   for (const g of s.largestGaps.slice(0, 5)) lines.push(`            ${iso(g.afterTs)} → ${iso(g.beforeTs)}: ${g.missing} missing`);
   lines.push('  column           nulls          min          max         mean   (min at / max at)');
   for (const c of s.stats) {

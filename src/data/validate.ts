@@ -5,7 +5,9 @@
  * Severities: `error` = the data is wrong or unusable as is (unordered/duplicate ts, NaN/inf where a
  * value is required, non-positive prices, OHLC inconsistent, funding settlements closer than their
  * interval, rates no venue allows); `warning` = real but notable (gaps, extreme rates, off-grid
- * settlements); `info` = facts worth knowing (funding interval changes, null marks).
+ * settlements); `info` = facts worth knowing (funding interval changes, null marks, bars that open
+ * off the UTC grid at a constant phase). A bar whose phase differs from the previous bar's (not a
+ * whole number of bars after it) is an error.
  */
 import type { SeriesKind } from '../core/ids.js';
 import { MS_PER_HOUR, isoUtc, timeframeToMs } from '../core/time.js';
@@ -40,6 +42,8 @@ export interface ValidationReport {
   firstTs: number;
   lastTs: number;
   issues: ValidationIssue[];
+  /** Bar series: phase of the first bar, ms after the UTC timeframe grid (see {@link barPhaseMs}). */
+  phaseMs?: number;
   errors: number;
   warnings: number;
   infos: number;
@@ -130,21 +134,34 @@ export function validateSeries(series: SeriesColumns, kind: SeriesKind, timefram
       }
     }
   }
-  // ---- bars: alignment and gaps
+  // ---- bars: phase and gaps. A bar series may open off the UTC grid (e.g. 8h bars at 04/12/20 UTC):
+  // the phase (open mod timeframe) is a property of the series, reported as info. It must not
+  // change inside the series: consecutive opens are a whole number of bars apart (more = gap).
+  let phaseMs: number | undefined;
   if (kindHasTimeframe(kind)) {
     if (!timeframe) sink.add('error', 'no-timeframe', 'bar series without a timeframe', -1, NaN, '');
     else {
       const tf = timeframeToMs(timeframe);
-      for (let i = 0; i < n; i++) {
+      if (n > 0 && Number.isFinite(ts[0]!)) phaseMs = barPhaseMs(ts[0]!, tf);
+      for (let i = 1; i < n; i++) {
         const t = ts[i]!;
-        if (tf <= 86_400_000 && ((t % tf) + tf) % tf !== 0) sink.add('error', 'misaligned-bar', `bar open not aligned to ${timeframe}`, i, t, isoUtc(t));
-        if (i > 0) {
-          const d = t - ts[i - 1]!;
-          if (d > tf) {
-            const missing = Math.round(d / tf) - 1;
-            sink.add('warning', 'gap', `gaps (missing ${timeframe} bars)`, i, t, `${missing} bar(s) missing after ${isoUtc(ts[i - 1]!)}`);
-          } else if (d > 0 && d < tf) sink.add('error', 'bar-spacing', `bars closer than ${timeframe}`, i, t, `${d} ms after the previous bar`);
+        const p = ts[i - 1]!;
+        const d = t - p;
+        if (!(d > 0)) continue; // reported as duplicate / backwards
+        const ph = barPhaseMs(t, tf);
+        const prevPh = barPhaseMs(p, tf);
+        if (ph !== prevPh) {
+          sink.add('error', 'bar-phase-change', `bar phase changes inside the series (a ${timeframe} series keeps one phase)`, i, t,
+            `${isoUtc(p)} then ${isoUtc(t)}: ${d} ms apart, not a whole number of ${timeframe} bars (phase ${formatOffset(prevPh)} → ${formatOffset(ph)})`);
         }
+        if (d < tf) sink.add('error', 'bar-spacing', `bars closer than ${timeframe}`, i, t, `${d} ms after the previous bar`);
+        else if (d > tf && ph === prevPh) {
+          const missing = Math.round(d / tf) - 1;
+          sink.add('warning', 'gap', `gaps (missing ${timeframe} bars)`, i, t, `${missing} bar(s) missing after ${isoUtc(p)}`);
+        }
+      }
+      if (phaseMs !== undefined && phaseMs !== 0 && !sink.map.has('bar-phase-change')) {
+        sink.add('info', 'bar-phase', describeBarPhase(timeframe, phaseMs), 0, ts[0]!, `phase ${phaseMs} ms`);
       }
     }
   }
@@ -164,7 +181,56 @@ export function validateSeries(series: SeriesColumns, kind: SeriesKind, timefram
     ok: count('error') === 0,
   };
   if (timeframe) rep.timeframe = timeframe;
+  if (phaseMs !== undefined) rep.phaseMs = phaseMs;
   return rep;
+}
+
+/**
+ * Phase of a bar open within its timeframe: `ts mod timeframe` in [0, timeframe), ms since the Unix
+ * epoch grid. 0 = on the UTC grid (8h bars at 00/08/16 UTC); 4 h for 8h bars at 04/12/20 UTC.
+ */
+export function barPhaseMs(ts: number, timeframeMs: number): number {
+  return ((ts % timeframeMs) + timeframeMs) % timeframeMs;
+}
+
+/** A duration in ms as `4h`, `30m`, `4h30m`, `3d`, `15s` (for phase offsets). */
+export function formatOffset(ms: number): string {
+  if (ms === 0) return '0';
+  const parts: string[] = [];
+  let r = ms;
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+    if (r >= size) {
+      parts.push(`${Math.floor(r / size)}${unit}`);
+      r %= size;
+    }
+  }
+  return parts.join('');
+}
+
+/**
+ * One line describing the phase of a bar series, e.g. `8h bars open at 04/12/20 UTC (offset 4h
+ * from the UTC grid)` or `1h bars open at HH:30 UTC (offset 30m from the UTC grid)`.
+ */
+export function describeBarPhase(timeframe: string, phaseMs: number): string {
+  const tf = timeframeToMs(timeframe);
+  const off = `offset ${formatOffset(phaseMs)} from the UTC grid`;
+  const DAY = 86_400_000;
+  if (tf <= DAY && DAY % tf === 0) {
+    const hhmm = (t: number): string => {
+      const h = String(Math.floor(t / MS_PER_HOUR)).padStart(2, '0');
+      const m = Math.floor((t % MS_PER_HOUR) / 60_000);
+      const sec = (t % 60_000) / 1000;
+      return sec ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : m ? `${h}:${String(m).padStart(2, '0')}` : h;
+    };
+    if (tf >= MS_PER_HOUR && DAY / tf <= 12) {
+      const opens: string[] = [];
+      for (let t = phaseMs; t < DAY; t += tf) opens.push(hhmm(t));
+      return `${timeframe} bars open at ${opens.join('/')} UTC (${off})`;
+    }
+    const within = phaseMs % MS_PER_HOUR;
+    if (tf <= MS_PER_HOUR && within === phaseMs) return `${timeframe} bars open ${formatOffset(phaseMs)} past the ${timeframe} UTC grid (${off})`;
+  }
+  return `${timeframe} bars open ${formatOffset(phaseMs)} after the Unix-epoch ${timeframe} grid (${off})`;
 }
 
 function sevRank(s: Severity): number {

@@ -45,7 +45,7 @@ describe('data commands on the bundled store', () => {
     const r = cli(['data', 'validate', '--json']);
     const out = JSON.parse(r.stdout) as { ok: boolean; files: number; failed: number };
     expect(out).toMatchObject({ ok: true, failed: 0 });
-    expect(out.files).toBe(42);
+    expect(out.files).toBe(54);
     expect(r.code).toBe(0);
   });
 

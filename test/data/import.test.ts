@@ -169,10 +169,12 @@ describe('all_exchanges.csv 8h bars in Europe/London labels', () => {
     expect(f.series.columns['interval_hours']![j]).toBe(8);
   });
 
-  it('without the time zone the same file is off-grid and fails alignment', async () => {
+  it('without the time zone the same file changes phase at the DST switch and is refused', async () => {
     const err = await parseSeriesFile({ file: join(FIX, 'all_exchanges_binance_btc_dst.csv'), kind: 'ohlcv', timeframe: '8h' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
-    expect((err as DataError).message).toContain('not aligned to the 8h timeframe');
+    // Winter rows open at 00/08/16 UTC, BST rows read as UTC at 01/09/17: one series, two phases.
+    expect((err as DataError).message).toContain('8h bars open at 01/09/17 UTC (offset 1h from the UTC grid), but the first bar');
+    expect((err as DataError).message).toContain('keeps one phase');
     expect((err as DataError).column).toBe('time');
   });
 });

@@ -44,7 +44,7 @@ const EXCERPT = `time,exchange,crypto,pair,contract,open,high,low,close,volume,f
 2024-02-28 00:00:00,okx,bitcoin,BTCUSDT,perpetual,57362.4,57387.9,56560.0,56928.0,30413.8,0.000340046238997
 `;
 
-describe('all_exchanges.csv Bybit/OKX 8h bars open 4 h before their Europe/London label', () => {
+describe('all_exchanges.csv Bybit/OKX 8h bars open 4 h before their Europe/London label (bundled at that true open)', () => {
   it('hand-picked BTC perp rows: opens/closes equal the Binance 1h perp at the corrected times within 10 bps, and miss them by > 40 bps at the label', () => {
     const table = parseCsv('all_exchanges_excerpt.csv', EXCERPT);
     for (const venue of ['bybit', 'okx'] as const) {
@@ -75,17 +75,47 @@ describe('all_exchanges.csv Bybit/OKX 8h bars open 4 h before their Europe/Londo
     expect(perp1h.BTC.columns['open']![i00]).toBe(57074.5);
   });
 
-  it('the bundle carries Binance 8h bars (on their label) but no Bybit/OKX 8h bars, and keeps their funding with notes', () => {
+  it('the bundle carries Binance 8h bars at their label and Bybit/OKX 8h bars at the corrected opens (04/12/20 UTC), row for row', () => {
     const cat = readCatalog(DATA);
     const paths = cat.entries.map((e) => e.path);
-    for (const venue of ['bybit', 'okx']) {
-      expect(paths.filter((p) => p.startsWith(`${venue}/`) && p.endsWith('ohlcv-8h.arrow'))).toEqual([]);
-      for (const dir of ['BTC-USDT-USDT', 'ETH-USDT-USDT', 'BTC-USD-BTC', 'ETH-USD-ETH']) expect(paths).toContain(`${venue}/${dir}/funding.arrow`);
-    }
-    for (const dir of ['BTC-USDT', 'BTC-USDT-USDT', 'BTC-USD-BTC', 'ETH-USDT', 'ETH-USDT-USDT', 'ETH-USD-ETH']) expect(paths).toContain(`binance/${dir}/ohlcv-8h.arrow`);
     const notes = (p: string): string => (cat.entries.find((e) => e.path === p)!.provenance.notes ?? []).join(' ');
-    expect(notes('binance/BTC-USDT-USDT/ohlcv-8h.arrow')).toContain('Bybit and OKX 8h OHLCV rows of all_exchanges.csv are NOT bundled');
-    expect(notes('bybit/BTC-USDT-USDT/funding.arrow')).toContain('unlike the Bybit bars it is not shifted');
+    const rows = existsSync(join(SHARED, 'multi_venue', 'all_exchanges.csv')) ? readAllExchanges(join(SHARED, 'multi_venue', 'all_exchanges.csv')) : null;
+    const pairOf = { 'BTC-USDT': ['spot', 'BTC'], 'BTC-USDT-USDT': ['usdt-perp', 'BTC'], 'BTC-USD-BTC': ['cm-perp', 'BTC'], 'ETH-USDT': ['spot', 'ETH'], 'ETH-USDT-USDT': ['usdt-perp', 'ETH'], 'ETH-USD-ETH': ['cm-perp', 'ETH'] } as const;
+    for (const venue of ['bybit', 'okx'] as const) {
+      for (const dir of ['BTC-USDT-USDT', 'ETH-USDT-USDT', 'BTC-USD-BTC', 'ETH-USD-ETH']) expect(paths).toContain(`${venue}/${dir}/funding.arrow`);
+      for (const [dir, [contract, coin]] of Object.entries(pairOf)) {
+        const rel = `${venue}/${dir}/ohlcv-8h.arrow`;
+        expect(paths).toContain(rel);
+        expect(notes(rel)).toContain('SHIFTED to the true open');
+        const s = readSeriesFile(join(DATA, rel));
+        expect(s.ts.length, rel).toBe(1642);
+        expect(s.ts[0], rel).toBe(iso('2022-12-31T20:00:00Z'));
+        // Every bar opens at 04/12/20 UTC, 8 h after the previous one.
+        for (let i = 0; i < s.ts.length; i++) {
+          expect(((s.ts[i]! % (8 * H)) + 8 * H) % (8 * H), `${rel} row ${i}`).toBe(4 * H);
+          if (i > 0) expect(s.ts[i]! - s.ts[i - 1]!, `${rel} row ${i}`).toBe(8 * H);
+        }
+        if (!rows) continue;
+        // Row for row: the stored bar at t is the upstream row whose Europe/London label is t + 4 h.
+        const src = rows.filter((r) => r.venue === venue && r.contract === contract && r.coin === coin);
+        expect(src.length, rel).toBe(1642);
+        for (const r of src) {
+          const u = wallTimeToUtc(r.labelMs, 'Europe/London');
+          if (!u.ok) throw new Error(u.reason);
+          const k = lowerBound(s.ts, u.ts + ALL_EX_BAR_OPEN_SHIFT_MS[venue]);
+          expect(s.ts[k], rel).toBe(u.ts - 4 * H);
+          expect(s.columns['open']![k], rel).toBe(r.open);
+        }
+      }
+    }
+    // The reported row: Bybit BTC perp labelled 2024-02-28 00:00 is stored at 2024-02-27 20:00 UTC with open 57400.0.
+    const by = readSeriesFile(join(DATA, 'bybit', 'BTC-USDT-USDT', 'ohlcv-8h.arrow'));
+    const j = lowerBound(by.ts, iso('2024-02-27T20:00:00Z'));
+    expect(by.ts[j]).toBe(iso('2024-02-27T20:00:00Z'));
+    expect(by.columns['open']![j]).toBe(57400.0);
+    for (const dir of ['BTC-USDT', 'BTC-USDT-USDT', 'BTC-USD-BTC', 'ETH-USDT', 'ETH-USDT-USDT', 'ETH-USD-ETH']) expect(paths).toContain(`binance/${dir}/ohlcv-8h.arrow`);
+    expect(notes('binance/BTC-USDT-USDT/ohlcv-8h.arrow')).toContain('spot and USDT-perp opens/highs/lows/closes equal the 1h klines');
+    expect(notes('bybit/BTC-USDT-USDT/funding.arrow')).toContain('unlike the Bybit 8h bars (stored at 04/12/20 UTC) it is not shifted');
     expect(notes('okx/BTC-USDT-USDT/funding.arrow')).toContain('TIMING UNVERIFIED');
     // Binance bundled 8h perp = the 1h klines aggregated from the same ts, exactly, on all 1,642 rows
     // except one close: 2023-11-10 08:00 closes at 37118.4 where the 15:00 1h bar closes (and the next

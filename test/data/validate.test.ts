@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { SeriesKind } from '../../src/core/ids.js';
 import { importFile, parseSeriesFile } from '../../src/data/import/index.js';
 import type { SeriesColumns } from '../../src/data/store.js';
-import { validateSeries, type ValidationReport } from '../../src/data/validate.js';
+import { barPhaseMs, describeBarPhase, validateSeries, type ValidationReport } from '../../src/data/validate.js';
 import { validateArrowFile, validateStore } from '../../src/data/validate-files.js';
 import { inspectSeries } from '../../src/data/inspect.js';
 import { reindexStore } from '../../src/data/reindex.js';
@@ -53,7 +53,7 @@ describe('validateSeries on real excerpts', () => {
       ['negative open', (s) => (s.columns['open']![1] = -2972.99), 'non-positive-price', 'error', 1],
       ['low above close', (s) => (s.columns['low']![8] = s.columns['close']![8]! + 1), 'ohlc-inconsistent', 'error', 8],
       ['high below open', (s) => (s.columns['high']![9] = s.columns['open']![9]! - 1), 'ohlc-inconsistent', 'error', 9],
-      ['misaligned bar', (s) => (s.ts[10] = s.ts[10]! + 60_000), 'misaligned-bar', 'error', 10],
+      ['bar phase changes', (s) => (s.ts[10] = s.ts[10]! + 60_000), 'bar-phase-change', 'error', 10],
       ['negative volume', (s) => (s.columns['volume']![11] = -1), 'negative-quantity', 'error', 11],
     ];
     for (const [label, inject, code, severity, row] of cases) {
@@ -78,6 +78,45 @@ describe('validateSeries on real excerpts', () => {
     expect(codes(r)).toEqual({ gap: 'warning' });
     expect(r.issues[0]!.examples[0]!.detail).toBe('3 bar(s) missing after 2025-02-02T22:00:00.000Z');
     expect(inspectSeries(cut, 'ohlcv', '1h').missing).toBe(3);
+  });
+
+  it('bars off the UTC grid at a constant phase are valid (info); a phase change inside the series is an error', async () => {
+    const base = await spot();
+    // The same real bars moved to open at HH:30: every bar keeps the 30-minute phase.
+    const off = clone(base);
+    for (let i = 0; i < off.ts.length; i++) off.ts[i] = off.ts[i]! + 30 * 60_000;
+    const r = validateSeries(off, 'ohlcv', '1h');
+    expect(r.ok).toBe(true);
+    expect(codes(r)).toEqual({ 'bar-phase': 'info' });
+    expect(r.phaseMs).toBe(30 * 60_000);
+    expect(r.issues[0]!.message).toBe('1h bars open 30m past the 1h UTC grid (offset 30m from the UTC grid)');
+    expect(inspectSeries(off, 'ohlcv', '1h').phase).toBe('1h bars open 30m past the 1h UTC grid (offset 30m from the UTC grid)');
+    // On the grid: no phase info, phase 0.
+    expect(validateSeries(base, 'ohlcv', '1h').phaseMs).toBe(0);
+    expect(inspectSeries(base, 'ohlcv', '1h').phase).toBe('1h bars open on the UTC grid (offset 0)');
+    // 8h bars at 04/12/20 UTC (the Bybit/OKX all_exchanges.csv bars), with a gap of one bar: valid.
+    const ts8 = [iso('2024-02-27T20:00:00Z'), iso('2024-02-28T04:00:00Z'), iso('2024-02-28T20:00:00Z')];
+    const bars8: SeriesColumns = {
+      ts: Float64Array.from(ts8),
+      columns: { open: Float64Array.of(57400, 56966.9, 57000), high: Float64Array.of(57429, 57100, 57100), low: Float64Array.of(56620.6, 56900, 56900), close: Float64Array.of(56966.9, 57000, 57050), volume: Float64Array.of(1, 1, 1) },
+    };
+    const r8 = validateSeries(bars8, 'ohlcv', '8h');
+    expect(r8.ok).toBe(true);
+    expect(codes(r8)).toEqual({ gap: 'warning', 'bar-phase': 'info' });
+    expect(r8.issues.find((x) => x.code === 'bar-phase')!.message).toBe('8h bars open at 04/12/20 UTC (offset 4h from the UTC grid)');
+    expect(r8.phaseMs).toBe(4 * H);
+    // The third bar moved to 00:00 (the Binance grid): 20 h after the second bar = a phase change.
+    const bad = clone(bars8);
+    bad.ts[2] = iso('2024-02-29T00:00:00Z');
+    const rb = validateSeries(bad, 'ohlcv', '8h');
+    expect(rb.ok).toBe(false);
+    expect(codes(rb)).toEqual({ 'bar-phase-change': 'error' });
+    expect(rb.issues[0]!.examples[0]).toEqual({ row: 2, ts: iso('2024-02-29T00:00:00Z'), detail: '2024-02-28T04:00:00.000Z then 2024-02-29T00:00:00.000Z: 72000000 ms apart, not a whole number of 8h bars (phase 4h → 0)' });
+    expect(inspectSeries(bad, 'ohlcv', '8h').phaseChanges).toBe(1);
+    expect(barPhaseMs(iso('2024-02-27T20:00:00Z'), 8 * H)).toBe(4 * H);
+    expect(barPhaseMs(-H, 8 * H)).toBe(7 * H);
+    expect(describeBarPhase('4h', 2 * H)).toBe('4h bars open at 02/06/10/14/18/22 UTC (offset 2h from the UTC grid)');
+    expect(describeBarPhase('1d', 22 * H)).toBe('1d bars open at 22 UTC (offset 22h from the UTC grid)');
   });
 
   it('a NaN volume is allowed (nullable), a NaN mark OHLC is not', async () => {

@@ -14,6 +14,7 @@ import { MS_PER_HOUR, timeframeToMs } from '../../core/time.js';
 import { storeSeries, type Provenance, type StoreSeriesResult } from '../catalog.js';
 import { KIND_COLUMNS, NULLABLE_COLUMNS, kindHasTimeframe } from '../schema.js';
 import type { SeriesColumns } from '../store.js';
+import { barPhaseMs, describeBarPhase } from '../validate.js';
 import { parseCsv, parseJsonTable, parseParquet, readInputBytes, type RawTable } from './table.js';
 import { readZipEntries } from './zip.js';
 import { checkTimeZone, compileTsFormat, parseTimestampCell, type TsParse, type TsUnit } from './timestamps.js';
@@ -45,6 +46,11 @@ export interface ParseOptions {
   tsColumn?: string;
   /** Unit of numeric timestamps (default `auto`: by magnitude; Binance 2025+ spot files are µs). */
   tsUnit?: TsUnit;
+  /**
+   * Added to every timestamp after it is read (and after `timezone`), ms: for sources that stamp rows
+   * at a time other than their true open (all_exchanges.csv Bybit/OKX 8h bars: −4 h). Default 0.
+   */
+  tsShiftMs?: number;
   /** Timestamp format such as `DD/MM/YYYY HH:mm` for non-ISO strings. */
   tsFormat?: string;
   /** IANA zone of timestamps that carry no offset (default UTC), e.g. Europe/London for Binance web exports. */
@@ -303,13 +309,16 @@ export function parseSeriesTable(table: RawTable, opts: Omit<ParseOptions, 'file
   const m = keep.length;
   // ---- timestamps
   const ts = new Float64Array(m);
+  const shiftMs = opts.tsShiftMs ?? 0;
+  if (!Number.isSafeInteger(shiftMs)) throw new UserError(`tsShiftMs must be an integer number of ms (got ${shiftMs})`);
   const tsCells = table.columns.get(tsCol)!;
   for (let k = 0; k < m; k++) {
     const r = keep[k]!;
     const p = parseTimestampCell(tsCells[r], tsUnit, tz, fmt);
     if (!p.ok) throw new DataError(file, p.reason, table.rowNumber(r), tsCol);
-    ts[k] = p.ts;
+    ts[k] = p.ts + shiftMs;
   }
+  if (shiftMs !== 0) notes.push(`timestamps shifted by ${shiftMs / MS_PER_HOUR} h after reading (tsShiftMs ${shiftMs})`);
   // ---- values
   const columns: Record<string, Float64Array> = {};
   const percent = opts.rateUnit === 'percent';
@@ -372,12 +381,27 @@ export function parseSeriesTable(table: RawTable, opts: Omit<ParseOptions, 'file
       }
       if (snapped > 0) notes.push(`${snapped} settlement times snapped to the ${grid / 60000}-minute grid (max jitter ${maxJitterMs} ms)`);
     }
-  } else if (opts.timeframe) {
+  } else if (opts.timeframe && m > 0) {
+    // Bars may open off the UTC grid (Bybit/OKX 8h bars at 04/12/20 UTC), but every bar of one
+    // series opens at the same phase: a change means mis-read times (local time taken as UTC).
     const tf = timeframeToMs(opts.timeframe);
+    let first = 0;
+    for (let k = 1; k < m; k++) if (ts[k]! < ts[first]!) first = k;
+    const phase = barPhaseMs(ts[first]!, tf);
     for (let k = 0; k < m; k++) {
-      const rem = ((ts[k]! % tf) + tf) % tf;
-      if (rem !== 0 && tf <= 86_400_000) throw new DataError(file, `bar time ${new Date(ts[k]!).toISOString()} is not aligned to the ${opts.timeframe} timeframe`, table.rowNumber(keep[k]!), tsCol);
+      const ph = barPhaseMs(ts[k]!, tf);
+      if (ph !== phase) {
+        throw new DataError(
+          file,
+          `bar time ${new Date(ts[k]!).toISOString()} is off the phase of the series: ${describeBarPhase(opts.timeframe, ph)}, but the first bar ` +
+            `(${new Date(ts[first]!).toISOString()}, row ${table.rowNumber(keep[first]!)}) says ${describeBarPhase(opts.timeframe, phase)}; a series of ` +
+            `${opts.timeframe} bars keeps one phase (local times read as UTC? see --timezone)`,
+          table.rowNumber(keep[k]!),
+          tsCol,
+        );
+      }
     }
+    if (phase !== 0) notes.push(describeBarPhase(opts.timeframe, phase));
   }
   // ---- sort (stable) and drop identical duplicates; conflicting duplicates are an error
   const idx = Array.from({ length: m }, (_, k) => k);
