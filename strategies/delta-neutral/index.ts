@@ -13,7 +13,8 @@
  * unwound and re-entered when the signal allows.
  */
 import { UserError } from '../../src/core/errors.js';
-import { perpOf, spotOf } from '../../src/core/ids.js';
+import { spotOf } from '../../src/core/ids.js';
+import { spotAndPerpOnOneVenue } from '../../src/strategy/universe.js';
 import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, ParamValues, PerpAccountView, RejectEvent, Strategy, StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
 
 /** Typed params of the strategy. */
@@ -210,11 +211,7 @@ const factory: StrategyFactory = {
     marginMode: { type: 'enum', default: 'cross', values: ['cross', 'isolated'], help: 'perp account margin mode' },
   },
   universe(input) {
-    const venue = input.venues[0]!;
-    return [
-      { venue, symbol: spotOf(input.symbol) },
-      { venue, symbol: perpOf(input.symbol) },
-    ];
+    return spotAndPerpOnOneVenue('delta-neutral', input);
   },
   validateParams(params: ParamValues) {
     return paramProblems(params as unknown as DeltaNeutralParams);

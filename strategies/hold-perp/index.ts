@@ -4,6 +4,7 @@
  * bar, and hold it to the end (unless liquidated). Funding is paid or received along the way.
  */
 import { perpOf } from '../../src/core/ids.js';
+import { singleVenue } from '../../src/strategy/universe.js';
 import type { Instrument, ParamValues, Strategy, StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
 
 export interface HoldPerpParams {
@@ -34,7 +35,7 @@ const factory: StrategyFactory = {
     leverage: { type: 'number', default: 1, min: 0.1, max: 50, unit: '×', help: 'notional = capital × leverage (× 0.99 for fees)' },
   },
   universe(input) {
-    return [{ venue: input.venues[0]!, symbol: perpOf(input.symbol) }];
+    return [{ venue: singleVenue('hold-perp', input), symbol: perpOf(input.symbol) }];
   },
   create(params: ParamValues) {
     return new HoldPerp(params as unknown as HoldPerpParams);

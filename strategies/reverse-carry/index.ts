@@ -16,7 +16,8 @@ import type {
   StrategyContext,
   StrategyFactory,
 } from '../../src/strategy/types.js';
-import { perpOf, spotOf } from '../../src/core/ids.js';
+import { spotOf } from '../../src/core/ids.js';
+import { spotAndPerpOnOneVenue } from '../../src/strategy/universe.js';
 
 /** Perp fee + slippage headroom in the margin transfer, fraction of notional (taker fees are ≤ 0.06 %). */
 const PERP_COST_HEADROOM = 0.002;
@@ -154,14 +155,7 @@ const factory: StrategyFactory = {
     cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
   },
   universe(input) {
-    const venue = input.venues[0];
-    if (input.venues.length !== 1 || venue === undefined) {
-      throw new Error(`reverse-carry trades exactly one venue (got ${input.venues.length}: ${input.venues.join(',')})`);
-    }
-    return [
-      { venue, symbol: spotOf(input.symbol) },
-      { venue, symbol: perpOf(input.symbol) },
-    ];
+    return spotAndPerpOnOneVenue('reverse-carry', input);
   },
   create(params: ParamValues): Strategy {
     return new ReverseCarry(readParams(params));
