@@ -121,12 +121,19 @@ function collectErrors(series: SeriesColumns, kind: SeriesKind, timeframe: strin
 }
 
 /**
- * Load the series of every instrument for [fromMs, toMs). OHLCV at the run timeframe is required;
+ * Load the series of every instrument for the window: bars that close (open + timeframe) in
+ * (fromMs, toMs], at whatever phase they open, and funding settlements (plus
+ * `fundingHistoryDays` before fromMs for trailing signals). OHLCV at the run timeframe is required;
  * mark/index at the run timeframe and funding are loaded when present (a perp without funding
  * data simply never settles, and a warning-level problem is NOT raised: some venues lack it).
  */
 export function loadMarketData(opts: LoadMarketOptions): MarketData {
   const { dataDir, instruments, timeframe, fromMs, toMs } = opts;
+  // A bar belongs to the window when it is delivered in it: open + timeframe in (fromMs, toMs].
+  // For bars on the UTC grid and a window on it, that is open in [fromMs, toMs); for bars at another
+  // phase (Bybit/OKX 8h bars at 04/12/20 UTC) it keeps the bar straddling fromMs (closed after it)
+  // and drops the one that would close after toMs.
+  const barWindow = { fromMs: fromMs - opts.timeframeMs + 1, toMs: toMs - opts.timeframeMs + 1 };
   const files: DataFileInfo[] = [];
   const problems: string[] = [];
   const hash = opts.hashFiles !== false;
@@ -144,8 +151,8 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
     if (!existsSync(ohlcvPath)) {
       throw new UserError(`no ${timeframe} bars for ${ins.venue} ${ins.symbol}: ${ohlcvPath} does not exist (import or fetch it: see \`perpcarry data --help\`)`);
     }
-    const o = readSeriesFile(ohlcvPath, { fromMs, toMs });
-    if (o.ts.length === 0) throw new UserError(`${ohlcvPath}: no bars in [${isoUtc(fromMs)}, ${isoUtc(toMs)})`);
+    const o = readSeriesFile(ohlcvPath, barWindow);
+    if (o.ts.length === 0) throw new UserError(`${ohlcvPath}: no bars closing in (${isoUtc(fromMs)}, ${isoUtc(toMs)}]`);
     const b = toBars(o, ohlcvPath, true);
     collectErrors(o, 'ohlcv', timeframe, ohlcvPath, problems);
     bars.push(b);
@@ -153,7 +160,7 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
     if (ins.type === 'perp') {
       const mp = join(dataDir, rel('mark'));
       if (existsSync(mp)) {
-        const ms = readSeriesFile(mp, { fromMs, toMs });
+        const ms = readSeriesFile(mp, barWindow);
         const m = toBars(ms, mp, false);
         collectErrors(ms, 'mark', timeframe, mp, problems);
         mark.push(m.ts.length ? m : null);
@@ -161,7 +168,7 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
       } else mark.push(null);
       const ip = join(dataDir, rel('index'));
       if (existsSync(ip)) {
-        const xs = readSeriesFile(ip, { fromMs, toMs });
+        const xs = readSeriesFile(ip, barWindow);
         const x = toBars(xs, ip, false);
         collectErrors(xs, 'index', timeframe, ip, problems);
         index.push(x.ts.length ? x : null);

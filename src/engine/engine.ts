@@ -12,12 +12,23 @@
  *     the row's mark_price, else the close of the mark bar ending at t (the latest mark), else the
  *     close of the perp bar ending at t (no mark series); `onFunding`. Step 1 before step 2: a
  *     position liquidated inside [t − timeframe, t) is not held over the settlement at t.
+ *     When the bars are at another phase than the settlements (Bybit/OKX 8h bars open at 04/12/20
+ *     UTC, settlements at 00/08/16), no bar ends at t: the mark is the latest close at or before t
+ *     (mark series, else perp), i.e. of the bar that ended 4 h earlier; never a later bar.
  *  3. `onBar` for each OHLCV bar delivered at t (instrument order).
  *  4. Timers due at t (`onTimer`).
  *  5. Orders placed so far fill: at the open of each instrument's bar that opens at t
  *     (`next-open`) or at the latest close (`close`), plus slippage; `onFill` runs (orders placed
  *     there fill in the same step). Then interest accrues and equity is sampled.
  * Timers set between bar instants fire at their own time (steps 4–5 only).
+ *
+ * Series at different phases (test/engine/phases.test.ts): every series keeps its own bar times;
+ * the merge orders all deliveries by time, so instruments whose bars open at 00/08/16 and at
+ * 04/12/20 UTC give instants every 4 h, each carrying only the bars that ended then. Equity is
+ * sampled at every instant where a bar of ANY series ends (all run series share the timeframe),
+ * each instrument valued at its latest close. A `next-open` order fills, per instrument, at the
+ * first bar of that instrument opening at or after the order, so the legs of a hedge across such
+ * venues fill at their own venues' next opens (4 h apart).
  */
 import seedrandom from 'seedrandom';
 import type { UnixMs } from '../core/time.js';

@@ -133,9 +133,15 @@ describe('ethena-style on bundled data', () => {
       total: +r.pnl.total.toFixed(2),
       liquidations: r.portfolio.liquidations.length,
     };
-    // BTC rose ~4× over the window: without re-sizing, 2× shorts were liquidated three times; with
-    // minLiqDistance 0.15 the book re-hedges near liquidation instead.
-    expect(pinned).toEqual({ trades: 210, funding: 11146.94, interest: 1018.14, fees: -3682.97, total: 8099.36, liquidations: 0 });
+    // BTC rose ~4× over the window: without re-sizing (minLiqDistance 0) the 2× shorts are liquidated
+    // 4 times; with minLiqDistance 0.15 the book re-sizes twice near liquidation instead. Binance bars
+    // close at 00/08/16 UTC, Bybit/OKX bars at 04/12/20 (their true opens): decisions every 4 h, each
+    // venue's hedge legs fill together at that venue's next open. (Before the Bybit/OKX bars were
+    // stamped at their true opens: 210 trades, funding 11146.94, total 8099.36.)
+    expect(pinned).toEqual({ trades: 198, funding: 11158.37, interest: 1006.5, fees: -3484.13, total: 8277.24, liquidations: 0 });
+    // Each venue's hedge trades at that venue's bar opens: Binance at 00/08/16 UTC, Bybit/OKX at 04/12/20.
+    for (const t of r.portfolio.trades) expect(((t.ts % (8 * 3_600_000)) / 3_600_000), `${t.venue} ${new Date(t.ts).toISOString()}`).toBe(t.venue === 'binance' ? 0 : 4);
+    expect(r.portfolio.trades.filter((t) => t.venue === 'bybit').length).toBe(66);
     expect(r.models.interest.params).toMatchObject({ lendApr: 0.05 });
   });
 });

@@ -120,7 +120,11 @@ class EthenaStyle implements Strategy {
   }
 
   onBar(ctx: StrategyContext, bar: BarEvent): void {
-    // Plain loops, no closures: this runs on every bar.
+    // Plain loops, no closures: this runs on every bar. Decide once every leg's perp has a bar that
+    // closed within the last timeframe: at each bar instant when the venues' bars share a phase (after
+    // the last leg's bar), and at each venue's instant when they do not (Binance 8h bars close at
+    // 00/08/16 UTC, the bundled Bybit/OKX ones at 04/12/20: decisions every 4 h, each on fresh prices).
+    const freshAfter = ctx.now - ctx.market.timeframeMs;
     let all = true;
     let mine = false;
     for (const l of this.legs) {
@@ -128,7 +132,7 @@ class EthenaStyle implements Strategy {
         l.lastBarTs = ctx.now;
         mine = true;
       }
-      if (l.lastBarTs !== ctx.now) all = false;
+      if (!(l.lastBarTs > freshAfter)) all = false;
     }
     if (!mine || !all || this.pending.size > 0) return;
     const apr = this.bookApr(ctx);
