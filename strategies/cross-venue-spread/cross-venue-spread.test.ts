@@ -227,8 +227,8 @@ describe('cross-venue-spread on bundled data, Oct 10–11 2025, Binance vs Hyper
 
 describe('cross-venue-spread on the bundled multi-venue 1h data (Binance vs Bybit, Mar 2025 → Mar 2026)', () => {
   it('defaults: pinned headline numbers; funding per leg equals Σ −qty × mark × rate of its settlements', () => {
-    // Real, aligned 1h perp candles on both venues (the 2023–24 8h Bybit/OKX bars are stamped 4 h
-    // off Binance's, so they are not used here). BTC funding on Binance and Bybit rarely differs by
+    // Real 1h perp candles on both venues, at the same phase (the 2023–24 8h Bybit/OKX bars open at
+    // 04/12/20 UTC, Binance's at 00/08/16: see the test below). BTC funding on Binance and Bybit rarely differs by
     // more than 20 % APR for long: one round trip in the year, and the fees exceed the funding.
     const r = runBacktest({
       strategy: factory,
@@ -251,5 +251,29 @@ describe('cross-venue-spread on the bundled multi-venue 1h data (Binance vs Bybi
     };
     expect(pinned).toEqual({ trades: 4, funding: 20.75, fees: -313.01, total: -353.87, liquidations: 0 });
     expect(r.pnl.funding).toBeCloseTo(legFunding('binance') + legFunding('bybit'), 9);
+  });
+});
+
+describe('cross-venue-spread on 8h bars at different phases (Binance 00/08/16, Bybit 04/12/20 UTC, 2023-01 → 2024-07)', () => {
+  it('trades, each leg at its own venue\'s bar opens, and warns once that the legs fill apart', () => {
+    const r = runBacktest({
+      strategy: factory,
+      venues: ['binance', 'bybit'],
+      symbol: 'BTC/USDT',
+      timeframe: '8h',
+      fromMs: Date.UTC(2023, 0, 1),
+      toMs: Date.UTC(2024, 6, 1),
+      dataDir: join(import.meta.dirname, '..', '..', 'data'),
+    });
+    expect(r.portfolio.trades.length).toBe(32);
+    for (const t of r.portfolio.trades) expect((t.ts % (8 * MS_PER_HOUR)) / MS_PER_HOUR).toBe(t.venue === 'binance' ? 0 : 4);
+    // First entry: decided at 08:00 (Binance bar; Bybit's closed at 04:00), long Binance at its 08:00
+    // open, short Bybit at its next open, 12:00.
+    expect(r.portfolio.trades.slice(0, 2).map((t) => [new Date(t.ts).toISOString(), t.venue, t.side])).toEqual([
+      ['2023-01-01T08:00:00.000Z', 'binance', 'buy'],
+      ['2023-01-01T12:00:00.000Z', 'bybit', 'sell'],
+    ]);
+    expect(r.log.filter((l) => l.message.includes('bars close at different times')).length).toBe(1);
+    expect(r.portfolio.liquidations.length).toBe(0);
   });
 });

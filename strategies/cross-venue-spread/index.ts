@@ -112,6 +112,8 @@ export interface CrossVenueSpreadParams {
 class CrossVenueSpread implements Strategy {
   private perps: Instrument[] = [];
   private readonly lastBarTs: number[] = [];
+  /** Whether the one-time warning about legs filling at different times was logged. */
+  private warnedPhase = false;
   private phase: Phase = 'flat';
   private readonly pending = new Set<number>();
   /** Index into `perps` of the long (low funding) and short (high funding) legs while in a position. */
@@ -150,8 +152,15 @@ class CrossVenueSpread implements Strategy {
     const i = this.perps[0]!.id === id ? 0 : this.perps[1]!.id === id ? 1 : -1;
     if (i < 0) return;
     this.lastBarTs[i] = ctx.now;
-    // Decide once both venues' bars for this instant are in, so both marks are current.
-    if (this.lastBarTs[0] !== ctx.now || this.lastBarTs[1] !== ctx.now || this.pending.size > 0) return;
+    // Decide once both venues have a bar that closed within the last timeframe, so both marks are
+    // current: after the second venue's bar when their bars share a phase, at each venue's bar when
+    // they do not (bundled Binance 8h bars close at 00/08/16 UTC, Bybit/OKX ones at 04/12/20).
+    const freshAfter = ctx.now - ctx.market.timeframeMs;
+    if (!(this.lastBarTs[0]! > freshAfter) || !(this.lastBarTs[1]! > freshAfter) || this.pending.size > 0) return;
+    if (this.lastBarTs[0] !== this.lastBarTs[1] && !this.warnedPhase) {
+      this.warnedPhase = true;
+      ctx.log.warn(`cross-venue-spread: the venues' bars close at different times (${this.perps[0]!.venue} at ${new Date(this.lastBarTs[0]!).toISOString().slice(11, 16)}, ${this.perps[1]!.venue} at ${new Date(this.lastBarTs[1]!).toISOString().slice(11, 16)} UTC): each leg fills at its own venue's next bar open, so the book is one-legged between the two fills (use bars of the same phase, e.g. 1h, to avoid it)`);
+    }
     const a0 = this.legApr(ctx, 0);
     const a1 = this.legApr(ctx, 1);
     if (this.phase === 'flat') {
