@@ -368,3 +368,29 @@ describe('bad input: clear errors, store untouched', () => {
     expect(readCatalog(dataDir).entries.map((e) => e.path)).toEqual(['binance/ETH-USDT/ohlcv-1h.arrow']);
   });
 });
+
+describe('bars off the UTC grid', () => {
+  // Real all_exchanges.csv Bybit BTC perp rows (labels in Europe/London; true opens 4 h earlier).
+  const CSV = `time,exchange,crypto,pair,contract,open,high,low,close,volume,funding rate
+2024-02-27 16:00:00,bybit,bitcoin,BTCUSDT,perpetual,57001.0,57650.0,56660.0,57400.0,33431.046,0.00013716
+2024-02-28 00:00:00,bybit,bitcoin,BTCUSDT,perpetual,57400.0,57429.0,56620.6,56966.9,29310.551,0.00023372
+`;
+  it('tsShiftMs stores the bars at their true opens (04/12/20 UTC); bars of another phase do not merge into them', async () => {
+    const dir = tmpDir();
+    const file = join(dir, 'bybit.csv');
+    writeFileSync(file, CSV);
+    const dataDir = join(dir, 'data');
+    const base = { file, dataDir, venue: 'bybit', symbol: 'BTC/USDT:USDT', kind: 'ohlcv' as const, timeframe: '8h', timezone: 'Europe/London', where: { exchange: 'bybit' } };
+    const res = await importFile({ ...base, tsShiftMs: -4 * H });
+    const s = readSeriesFile(join(dataDir, res.entry.path));
+    expect(Array.from(s.ts)).toEqual([iso('2024-02-27T12:00:00Z'), iso('2024-02-27T20:00:00Z')]);
+    expect(s.columns['open']![1]).toBe(57400.0);
+    expect(res.entry.provenance.notes).toContain('8h bars open at 04/12/20 UTC (offset 4h from the UTC grid)');
+    const before = readFileSync(join(dataDir, res.entry.path));
+    // The same rows unshifted open at 00/08/16 UTC: refused, store untouched.
+    const err = await importFile(base).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).message).toContain('cannot merge: the stored bars say "8h bars open at 04/12/20 UTC (offset 4h from the UTC grid)", the new bars "8h bars open at 00/08/16 UTC (offset 0 from the UTC grid)"');
+    expect(readFileSync(join(dataDir, res.entry.path)).equals(before)).toBe(true);
+  });
+});
