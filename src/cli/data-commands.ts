@@ -69,6 +69,8 @@ export interface MappingArgs {
   rateUnit?: string;
   order?: string;
   intervalHours?: number;
+  /** Hours added to every timestamp after reading (ParseOptions.tsShiftMs). */
+  tsShiftHours?: number;
   where?: string[];
   from?: string;
   to?: string;
@@ -115,6 +117,11 @@ export function parseOptionsFromArgs(file: string, a: MappingArgs): ParseOptions
   if (a.rateUnit) opts.rateUnit = a.rateUnit as 'decimal' | 'percent';
   if (a.order) opts.order = a.order as 'auto' | 'asc' | 'desc';
   if (a.intervalHours !== undefined) opts.intervalHours = a.intervalHours;
+  if (a.tsShiftHours !== undefined) {
+    const ms = a.tsShiftHours * 3_600_000;
+    if (!Number.isSafeInteger(Math.round(ms)) || Math.abs(ms - Math.round(ms)) > 1e-6) throw new UserError(`--ts-shift-hours ${a.tsShiftHours}: must be a finite number of hours that is a whole number of ms`);
+    opts.tsShiftMs = Math.round(ms);
+  }
   const where = pairs(a.where, '--where');
   if (where) opts.where = where;
   const fromMs = inst(a.from, '--from');

@@ -16,6 +16,7 @@ function withMapping<T>(yy: Argv<T>) {
     .option('rate-unit', { type: 'string', choices: ['decimal', 'percent'], describe: 'Funding rate unit in the file (default decimal)' })
     .option('order', { type: 'string', choices: ['auto', 'asc', 'desc'], describe: 'Declared row order (asc/desc are checked; default auto sorts)' })
     .option('interval-hours', { type: 'number', describe: 'Funding interval when the file has none (default: inferred from spacing)' })
+    .option('ts-shift-hours', { type: 'number', describe: 'Add this many hours to every timestamp after reading it (e.g. -4 for bars stamped 4 h after their true open)' })
     .option('where', { type: 'string', array: true, describe: 'Keep rows where column=value, e.g. --where exchange=bybit' })
     .option('from', { type: 'string', describe: 'Keep ts >= this (ISO UTC or epoch ms)' })
     .option('to', { type: 'string', describe: 'Keep ts < this (ISO UTC or epoch ms)' });
@@ -35,6 +36,7 @@ function mappingArgs(args: Record<string, unknown>) {
     rateUnit: args['rate-unit'] as string | undefined,
     order: args['order'] as string | undefined,
     intervalHours: args['interval-hours'] as number | undefined,
+    tsShiftHours: args['ts-shift-hours'] as number | undefined,
     where: args['where'] as string[] | undefined,
     from: args['from'] as string | undefined,
     to: args['to'] as string | undefined,
