@@ -21,10 +21,9 @@ import type { VenueId } from '../../src/core/ids.js';
 import { perpOf, spotOf } from '../../src/core/ids.js';
 import { MS_PER_HOUR } from '../../src/core/time.js';
 import { moveCash, perHourFundingRate, type CashTarget } from '../cross-venue-spread/index.js';
+import { hedgeMargin, hedgeNotional } from '../../src/strategy/sizing.js';
 
 const HOURS_PER_YEAR = 8760;
-/** Perp fee + slippage headroom in the margin transfer, fraction of notional (taker fees are ≤ 0.06 %). */
-const PERP_COST_HEADROOM = 0.002;
 
 /**
  * Parse `weights` for `venues`: empty ⇒ equal weights; `binance:0.5,bybit:0.3,okx:0.2` by name; or
@@ -159,9 +158,9 @@ class EthenaStyle implements Strategy {
   private moveToTargets(ctx: StrategyContext, hedged: boolean): number[] {
     const equity = ctx.portfolio.equity();
     const L = this.p.leverage;
-    const notionals = this.legs.map((l) => (hedged ? ((equity * l.weight * L) / (L + 1)) * (1 - this.p.cashBuffer) : 0));
+    const notionals = this.legs.map((l) => (hedged ? hedgeNotional(equity * l.weight, L, this.p.cashBuffer) : 0));
     // Perp margin with headroom for the fill price, fee and slippage (see cashBuffer).
-    const margins = notionals.map((n) => (n / L) * (1 + this.p.cashBuffer) + n * PERP_COST_HEADROOM);
+    const margins = notionals.map((n) => hedgeMargin(n, L, this.p.cashBuffer));
     const targets: CashTarget[] = [];
     // Deficits are filled in list order: perp margins first, then spot wallets.
     this.legs.forEach((l, i) => targets.push({ venue: l.venue, account: 'perp', amount: margins[i]! }));

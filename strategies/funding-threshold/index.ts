@@ -21,6 +21,7 @@ import type {
 } from '../../src/strategy/types.js';
 import { spotOf } from '../../src/core/ids.js';
 import { spotAndPerpOnOneVenue } from '../../src/strategy/universe.js';
+import { prepareOneVenueHedge } from '../../src/strategy/sizing.js';
 import { MS_PER_HOUR } from '../../src/core/time.js';
 
 /** Simple APR of the latest settlement (rate × 8760 / intervalHours); NaN before the first one. */
@@ -29,8 +30,6 @@ export function latestFundingApr(ctx: StrategyContext, perp: Instrument): number
   return (ctx.market.fundingRate(perp, 0) * 8760) / ctx.market.fundingIntervalHours(perp, 0);
 }
 
-/** Perp fee + slippage headroom in the margin transfer, fraction of notional (taker fees are ≤ 0.06 %). */
-const PERP_COST_HEADROOM = 0.002;
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
 
@@ -84,19 +83,8 @@ class FundingThreshold implements Strategy {
   }
 
   private enter(ctx: StrategyContext): void {
-    const L = this.p.leverage;
-    const equity = ctx.portfolio.equity();
     // spot notional + perp margin = capital (less a cash buffer for fees and slippage).
-    const notional = ((equity * L) / (L + 1)) * (1 - this.p.cashBuffer);
-    // Initial margin at the fill price plus the perp fee and slippage must fit: add headroom.
-    const margin = (notional / L) * (1 + this.p.cashBuffer) + notional * PERP_COST_HEADROOM;
-    const venue = this.perp.venue;
-    const perpWallet = ctx.portfolio.perpAccount(venue).walletBalance();
-    if (perpWallet < margin) {
-      ctx.transfer({ fromVenue: venue, fromAccount: 'spot', toVenue: venue, toAccount: 'perp', amount: margin - perpWallet });
-    } else if (perpWallet > margin) {
-      ctx.transfer({ fromVenue: venue, fromAccount: 'perp', toVenue: venue, toAccount: 'spot', amount: perpWallet - margin });
-    }
+    const notional = prepareOneVenueHedge(ctx, this.perp, this.p.leverage, this.p.cashBuffer);
     const ids = ctx.hedge({ long: this.spot, short: this.perp, notional, tag: 'entry' });
     this.track(ids);
     this.phase = 'entering';

@@ -18,9 +18,8 @@ import type {
 } from '../../src/strategy/types.js';
 import { spotOf } from '../../src/core/ids.js';
 import { spotAndPerpOnOneVenue } from '../../src/strategy/universe.js';
+import { prepareOneVenueHedge } from '../../src/strategy/sizing.js';
 
-/** Perp fee + slippage headroom in the margin transfer, fraction of notional (taker fees are ≤ 0.06 %). */
-const PERP_COST_HEADROOM = 0.002;
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
 
@@ -60,20 +59,9 @@ class ReverseCarry implements Strategy {
   }
 
   private enter(ctx: StrategyContext): void {
-    const L = this.p.leverage;
-    const equity = ctx.portfolio.equity();
     // Perp margin = notional / L; what is left (plus the sale proceeds) stays in the spot wallet as
     // collateral for the borrowed coins: notional × (1 + 1/L) = capital, as for delta-neutral.
-    const notional = ((equity * L) / (L + 1)) * (1 - this.p.cashBuffer);
-    // Initial margin at the fill price plus the perp fee and slippage must fit: add headroom.
-    const margin = (notional / L) * (1 + this.p.cashBuffer) + notional * PERP_COST_HEADROOM;
-    const venue = this.perp.venue;
-    const perpWallet = ctx.portfolio.perpAccount(venue).walletBalance();
-    if (perpWallet < margin) {
-      ctx.transfer({ fromVenue: venue, fromAccount: 'spot', toVenue: venue, toAccount: 'perp', amount: margin - perpWallet });
-    } else if (perpWallet > margin) {
-      ctx.transfer({ fromVenue: venue, fromAccount: 'perp', toVenue: venue, toAccount: 'spot', amount: perpWallet - margin });
-    }
+    const notional = prepareOneVenueHedge(ctx, this.perp, this.p.leverage, this.p.cashBuffer);
     for (const id of ctx.hedge({ long: this.perp, short: this.spot, notional, tag: 'entry' })) this.pending.add(id);
     this.phase = 'entering';
     this.entries++;
