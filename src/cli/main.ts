@@ -1,4 +1,5 @@
-import yargs, { type Argv } from 'yargs';
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
 import { UserError } from '../core/errors.js';
 
 /**
@@ -20,6 +21,13 @@ async function loadCommands(): Promise<CommandModule[]> {
   ]);
   return mods.map((m) => m.default);
 }
+
+/**
+ * yargs' CommonJS build: its ESM build wraps help through cliui's ESM entry, whose naive `wrap`
+ * cuts words in the middle ("perpetual future / s."); the CommonJS one wraps at word boundaries
+ * (wrap-ansi).
+ */
+const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
 
 /** Run the CLI with `argv` (without node and script). Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
