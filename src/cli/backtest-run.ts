@@ -10,6 +10,7 @@ import { MS_PER_DAY, isoUtc, parseInstant, type UnixMs } from '../core/time.js';
 import { defaultDataDir } from '../data/catalog.js';
 import { CRASH_WINDOWS } from '../data/windows.js';
 import { runBacktest, type BacktestConfig, type BacktestResult, type ModelsConfig } from '../engine/backtest.js';
+import type { MarketData } from '../engine/data.js';
 import { loadStrategy } from '../strategy/registry.js';
 import { parseParamArgs } from '../strategy/params.js';
 import type { ParamValue } from '../strategy/types.js';
@@ -83,6 +84,36 @@ export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, tim
     `  report       ${dir}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Where the loaded data does not span the run window: OHLCV bars that start late or end early, and
+ * perps without a single funding settlement in the window (their carry would silently be zero).
+ * The run still goes ahead (a window may deliberately reach past the data); the user is told.
+ */
+export function coverageWarnings(market: MarketData): string[] {
+  const out: string[] = [];
+  const tf = market.timeframeMs;
+  market.instruments.forEach((ins, i) => {
+    const b = market.bars[i];
+    if (b && b.ts.length > 0) {
+      const firstClose = b.ts[0]! + tf;
+      const lastClose = b.ts[b.ts.length - 1]! + tf;
+      if (firstClose > market.fromMs + tf || lastClose < market.toMs) {
+        out.push(
+          `${ins.venue} ${ins.symbol} ${market.timeframe} bars cover only ${isoUtc(b.ts[0]!)} → ${isoUtc(lastClose)} of the window ` +
+            `${isoUtc(market.fromMs)} → ${isoUtc(market.toMs)} (see \`perpcarry data list\`)`,
+        );
+      }
+    }
+    if (ins.type === 'perp') {
+      const fs = market.funding[i];
+      let n = 0;
+      if (fs) for (let k = 0; k < fs.ts.length; k++) if (fs.ts[k]! > market.fromMs && fs.ts[k]! <= market.toMs) n++;
+      if (n === 0) out.push(`${ins.venue} ${ins.symbol}: no funding settlements stored in the window; its funding PnL is zero`);
+    }
+  });
+  return out;
 }
 
 /** Progress bar on stderr (TTY only), shown once a run has taken more than a second. */
@@ -183,6 +214,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
   } finally {
     bar.done();
   }
+  warnings.unshift(...coverageWarnings(result.market));
   // A rerun from run.json: say so if the data changed since.
   if (saved.data) {
     for (const d of saved.data) {

@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../data/helpers.js';
+import { ROOT, tmpDir } from '../data/helpers.js';
+import { coverageWarnings } from '../../src/cli/backtest-run.js';
+import { makeInstruments, type MarketData } from '../../src/engine/data.js';
 
 const BIN = join(ROOT, 'bin', 'perpcarry.mjs');
 
@@ -25,5 +27,40 @@ describe('perpcarry --help', () => {
     expect(r.stdout).toContain('Historical backtesting for funding-rate arbitrage on perpetual futures.\n');
     expect(r.stdout).toMatch(/bounds\s*\n\s+and help/);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('backtest data coverage', () => {
+  it('warns when the perp bars end inside the window (ETH perp 1h ends 2026-03-31 03:00)', () => {
+    const out = tmpDir('pc-cov-');
+    const r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT',
+      '--from', '2026-03-01', '--to', '2026-05-01', '--no-report', '--out', join(out, 'run')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: binance ETH/USDT:USDT 1h bars cover only 2026-03-01T00:00:00.000Z → 2026-03-31T04:00:00.000Z of the window');
+    expect(r.stderr).not.toContain('binance ETH/USDT 1h bars'); // spot 1h runs to 2026-05-16
+  });
+
+  it('warns when a perp has no funding settlement in the window, and is quiet when all is covered', () => {
+    const [spot, perp] = makeInstruments([{ venue: 'bybit', symbol: 'ETH/USDT' }, { venue: 'bybit', symbol: 'ETH/USDT:USDT' }]);
+    const H = 3_600_000;
+    const bars = (n: number) => {
+      const ts = Float64Array.from({ length: n }, (_, i) => i * H);
+      const x = new Float64Array(n).fill(1);
+      return { ts, open: x, high: x, low: x, close: x, volume: x };
+    };
+    const market: MarketData = {
+      instruments: [spot!, perp!], timeframe: '1h', timeframeMs: H, fromMs: 0, toMs: 8 * H,
+      bars: [bars(8), bars(8)], mark: [null, null], index: [null, null],
+      // one settlement before the window (trailing history) and none inside it
+      funding: [null, { ts: Float64Array.of(0), rate: Float64Array.of(1e-4), intervalHours: Float64Array.of(8), markPrice: Float64Array.of(NaN) }],
+      files: [], problems: [],
+    };
+    expect(coverageWarnings(market)).toEqual(['bybit ETH/USDT:USDT: no funding settlements stored in the window; its funding PnL is zero']);
+    market.funding[1] = { ts: Float64Array.of(8 * H), rate: Float64Array.of(1e-4), intervalHours: Float64Array.of(8), markPrice: Float64Array.of(NaN) };
+    expect(coverageWarnings(market)).toEqual([]);
+    market.bars[0] = bars(5);
+    expect(coverageWarnings(market)).toEqual([
+      'bybit ETH/USDT 1h bars cover only 1970-01-01T00:00:00.000Z → 1970-01-01T05:00:00.000Z of the window 1970-01-01T00:00:00.000Z → 1970-01-01T08:00:00.000Z (see `perpcarry data list`)',
+    ]);
   });
 });
