@@ -99,7 +99,9 @@ export function coverageWarnings(market: MarketData): string[] {
     if (b && b.ts.length > 0) {
       const firstClose = b.ts[0]! + tf;
       const lastClose = b.ts[b.ts.length - 1]! + tf;
-      if (firstClose > market.fromMs + tf || lastClose < market.toMs) {
+      // A missing bar is one that would have closed inside (fromMs, toMs]; bars at another phase
+      // (Bybit/OKX 8h at 04/12/20 UTC) legitimately close up to one timeframe inside either end.
+      if (firstClose > market.fromMs + tf || lastClose + tf <= market.toMs) {
         out.push(
           `${ins.venue} ${ins.symbol} ${market.timeframe} bars cover only ${isoUtc(b.ts[0]!)} → ${isoUtc(lastClose)} of the window ` +
             `${isoUtc(market.fromMs)} → ${isoUtc(market.toMs)} (see \`perpcarry data list\`)`,

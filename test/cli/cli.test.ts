@@ -40,6 +40,15 @@ describe('backtest data coverage', () => {
     expect(r.stderr).not.toContain('binance ETH/USDT 1h bars'); // spot 1h runs to 2026-05-16
   });
 
+  it('does not warn about Bybit/OKX 8h bars at 04/12/20 UTC whose last bar would close after the window', () => {
+    const out = tmpDir('pc-cov-');
+    // the README's ethena-style example: Binance bars at 00/08/16, Bybit/OKX at 04/12/20 UTC
+    const r = cli(['backtest', '--strategy', 'ethena-style', '--venue', 'binance,bybit,okx', '--symbol', 'BTC/USDT', '--timeframe', '8h',
+      '--from', '2023-01-01', '--to', '2024-07-01', '--param', 'weights=binance:0.5,bybit:0.3,okx:0.2', '--no-report', '--out', join(out, 'run')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain('cover only');
+  });
+
   it('warns when a perp has no funding settlement in the window, and is quiet when all is covered', () => {
     const [spot, perp] = makeInstruments([{ venue: 'bybit', symbol: 'ETH/USDT' }, { venue: 'bybit', symbol: 'ETH/USDT:USDT' }]);
     const H = 3_600_000;
