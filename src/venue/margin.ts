@@ -8,16 +8,28 @@
  * and derive the deductions, exactly as the venues define them.
  *
  * Sources (snapshots; venues change tiers over time, override with `models.margin.params`):
- * - Binance BTCUSDT: "Updates to Leverage and Margin Tiers of Binance Futures Contracts (2021-03-18)",
- *   https://www.binance.com/en/support/announcement/86cf9aa472574b8cb2e05bb751c2a9a6 ; formula:
- *   https://www.binance.com/en/futures/trading-rules/perpetual/leverage-margin
- * - Binance ETHUSDT: same tier page (2021 snapshot, 10k/100k/500k/1M/2M/5M/10M/20M floors).
- * - Bybit BTCUSDT/ETHUSDT: risk-limit tables, https://www.bybit.com/en/help-center/article/Risk-Limit-Perpetual-and-Futures
- *   (approximate ladder; only the first tier matters below 2M USDT notional).
- * - OKX BTC-USDT-SWAP/ETH-USDT-SWAP: position tiers, https://www.okx.com/trade-market/position/swap
- *   (approximate ladder; first tier 0.4 %).
- * Verify against the venues' APIs (Binance `/fapi/v1/leverageBracket`, Bybit `/v5/market/risk-limit`,
- * OKX `/api/v5/public/position-tiers`) before relying on the upper tiers.
+ * - Binance BTCUSDT and ETHUSDT (the defaults): the `/fapi/v1/leverageBracket` answer stored by
+ *   freqtrade in `freqtrade/exchange/binance_leverage_tiers.json` (github.com/freqtrade/freqtrade,
+ *   commit 01d10aebcab25c526473c603a88e14eb7d9699cc; the file lists the BTC/ETH 240927 and 241227
+ *   quarterlies, so the snapshot is from mid-2024). Each tier's `notionalFloor` and `maintMarginRatio`
+ *   are copied; the derived deductions equal the file's `cum` values (tested in test/engine/venue.test.ts).
+ *   Both symbols: 0.4 % up to 50k USDT, 0.5 % to 600k, 0.65 % to 3M, 1 % to 12M, ...
+ * - Binance 2021 tables (`BINANCE_TIERS_2021`, for runs on 2021-era data): BTCUSDT as in Binance's
+ *   2021-03 bracket table (floors 50k/250k/1M/10M/20M/50M/100M/200M/300M, `cum` 50/1300/16300/...),
+ *   ETHUSDT 0.5 % to 10k, 0.65 % to 100k, 1 % to 500k, ... (`cum` 15/365/5365/...), both as
+ *   reverse-engineered from Binance's web client in public liquidation calculators
+ *   (gist.github.com/highfestiva/b71e76f51eed84d56c1be8ebbcc286b5, 2021-03-26;
+ *   gist.github.com/crackcomm/e29582030d9eeac6c6124a7503cd0ac2).
+ *   (The gist's ETH table ends at 25 % from 20M; the 50 % tier from 50M is unverified.)
+ * - Liquidation price with `cum` (Binance's single-position formula, `liquidationPrice` below): as
+ *   in the same gists; checked by the property test "margin balance = maintenance margin at LP".
+ * - Bybit BTCUSDT/ETHUSDT, OKX BTC-USDT-SWAP/ETH-USDT-SWAP: NOT VERIFIED. Only the first tier
+ *   (Bybit 0.5 % up to 2M USDT, OKX 0.4 %) is plausible from memory of the venues' risk-limit pages
+ *   (https://www.bybit.com/en/help-center/article/Risk-Limit-Perpetual-and-Futures,
+ *   https://www.okx.com/trade-market/position/swap); the upper ladders are approximate guesses, and
+ *   no archived API answer (Bybit `/v5/market/risk-limit`, OKX `/api/v5/public/position-tiers`) was
+ *   found to check them. Bybit moved to a different risk-limit scheme later (a testnet answer of
+ *   2026 shows a 0.33 % tier up to 300k), so treat Bybit/OKX liquidation prices as approximate.
  */
 import type { VenueId } from '../core/ids.js';
 
@@ -60,22 +72,46 @@ const t = (pairs: [number, number][]): MarginTier[] => pairs.map(([floor, rate])
 
 /** Default tier tables (see the module comment for sources). */
 export const DEFAULT_MARGIN_TIERS: Record<string, MarginTier[]> = {
-  'binance:BTC': t([[0, 0.004], [50_000, 0.005], [250_000, 0.01], [1_000_000, 0.025], [10_000_000, 0.05], [20_000_000, 0.1], [50_000_000, 0.125], [100_000_000, 0.15], [200_000_000, 0.25], [300_000_000, 0.5]]),
-  'binance:ETH': t([[0, 0.005], [10_000, 0.0065], [100_000, 0.01], [500_000, 0.02], [1_000_000, 0.05], [2_000_000, 0.1], [5_000_000, 0.125], [10_000_000, 0.15], [20_000_000, 0.25], [50_000_000, 0.5]]),
+  'binance:BTC': t([[0, 0.004], [50_000, 0.005], [600_000, 0.0065], [3_000_000, 0.01], [12_000_000, 0.02], [70_000_000, 0.025], [100_000_000, 0.05], [230_000_000, 0.1], [480_000_000, 0.125], [600_000_000, 0.15], [800_000_000, 0.25], [1_200_000_000, 0.5]]),
+  'binance:ETH': t([[0, 0.004], [50_000, 0.005], [600_000, 0.0065], [3_000_000, 0.01], [12_000_000, 0.02], [50_000_000, 0.025], [65_000_000, 0.05], [150_000_000, 0.1], [320_000_000, 0.125], [400_000_000, 0.15], [530_000_000, 0.25], [800_000_000, 0.5]]),
   'bybit:BTC': t([[0, 0.005], [2_000_000, 0.01], [10_000_000, 0.02], [20_000_000, 0.04], [40_000_000, 0.08], [80_000_000, 0.16]]),
   'bybit:ETH': t([[0, 0.005], [1_000_000, 0.01], [5_000_000, 0.02], [10_000_000, 0.04], [20_000_000, 0.08], [40_000_000, 0.16]]),
   'okx:BTC': t([[0, 0.004], [500_000, 0.006], [2_000_000, 0.01], [8_000_000, 0.02], [20_000_000, 0.04], [40_000_000, 0.08], [80_000_000, 0.16]]),
   'okx:ETH': t([[0, 0.004], [300_000, 0.006], [1_000_000, 0.01], [4_000_000, 0.02], [10_000_000, 0.04], [20_000_000, 0.08], [40_000_000, 0.16]]),
 };
 
+/**
+ * Binance's 2021 BTCUSDT and ETHUSDT tables (see the module comment), for runs on 2021-era data:
+ * `models.margin.params.tiers` = `BINANCE_TIERS_2021` in a run.json.
+ */
+export const BINANCE_TIERS_2021: Record<string, MarginTier[]> = {
+  'binance:BTC': t([[0, 0.004], [50_000, 0.005], [250_000, 0.01], [1_000_000, 0.025], [10_000_000, 0.05], [20_000_000, 0.1], [50_000_000, 0.125], [100_000_000, 0.15], [200_000_000, 0.25], [300_000_000, 0.5]]),
+  'binance:ETH': t([[0, 0.005], [10_000, 0.0065], [100_000, 0.01], [500_000, 0.02], [1_000_000, 0.05], [2_000_000, 0.1], [5_000_000, 0.125], [10_000_000, 0.15], [20_000_000, 0.25], [50_000_000, 0.5]]),
+};
+
 /** A conservative table for perps without a specific one: 1 % then rising. */
 export const DEFAULT_OTHER_TIERS: MarginTier[] = t([[0, 0.01], [100_000, 0.025], [1_000_000, 0.05], [5_000_000, 0.1], [20_000_000, 0.25], [50_000_000, 0.5]]);
 
 /**
- * Default liquidation fees: Binance charges a liquidation clearance fee (1.25 % of notional for
- * BTCUSDT/ETHUSDT per its "Liquidation Protocols" FAQ, https://www.binance.com/en/support/faq/360033525271);
- * Bybit and OKX close at the bankruptcy price so the remaining maintenance margin goes to the
- * insurance fund; we model that as a 0.5 % fee capped at the remaining margin (an approximation).
+ * Default liquidation fees (decimal of the liquidated notional at the liquidation price, capped at
+ * the margin left after the close, see `MarginModelParams.liquidationFeeRate`).
+ *
+ * What is sourced for Binance USDⓈ-M: its Liquidation FAQ (support/faq/360033525271, the 2019-era
+ * text mirrored at binance.zendesk.com/hc/en-us/articles/360033525271-Liquidation) says "a
+ * liquidation fee (0.3 % on BTC/USDT perpetual contract; 0.5 % on all other perpetual contracts)
+ * will be charged on the amount liquidated" and that "all orders will be issued at the bankruptcy
+ * price", the insurance fund keeping what the close makes above it. Binance now calls it the
+ * "Insurance Clearance Fee" and sets it per symbol (its fee overview lists it as a fee "incurred
+ * when a position is forcibly liquidated"); the current per-symbol rate could not be sourced.
+ * The 1.25 % used here is NOT sourced (the previous figure was from memory). It is kept because,
+ * with the cap, any rate at or above the position's maintenance rate takes the whole margin left
+ * at the liquidation price, i.e. it reproduces "issued at the bankruptcy price" for a lone position
+ * in the first tiers (0.4 %–1 % up to 12M USDT): an isolated or single cross position ends with
+ * nothing left, the usual outcome for small accounts per the same FAQ ("the effective maintenance
+ * margin is lower than the liquidation fee rate, so they are already bankrupt when first entering
+ * liquidation"). Set it to 0.003/0.005 (the 2019 rates) to leave the rest of the maintenance margin
+ * with the trader instead. Bybit, OKX and Hyperliquid: 0.5 %, an unverified approximation (their
+ * liquidations also close at or toward the bankruptcy price).
  */
 export const DEFAULT_LIQUIDATION_FEE_RATES: Record<VenueId, number> = { binance: 0.0125, bybit: 0.005, okx: 0.005, hyperliquid: 0.005 };
 

@@ -36,9 +36,12 @@ describe('bundled data regression (binance)', () => {
     const l = r.portfolio.liquidations;
     expect(l).toHaveLength(1);
     expect(new Date(l[0]!.ts).toISOString()).toBe('2025-02-03T02:00:00.000Z');
-    expect(l[0]!.price).toBeCloseTo(2511.8621967683052, 6);
+    // 158.8458 ETH long, notional at LP 397,310 USDT: Binance ETHUSDT tier 2 (0.5 %, cum 50) of the
+    // mid-2024 bracket table; LP = (W + 50 − q·entry) / (q·0.005 − q) with W = 99,626.2652 (perp wallet)
+    // and entry 3116.2300 (ref price). Fee = the whole maintenance margin left: 0.005·q·LP − 50.
+    expect(l[0]!.price).toBeCloseTo(2501.232794226299, 6);
     expect(r.finalEquity).toBeCloseTo(0, 6);
-    expect(r.pnl.liquidation).toBeCloseTo(-3624.987219814706, 6);
+    expect(r.pnl.liquidation).toBeCloseTo(-1936.5514309630962, 6);
     expect(r.pnl.total).toBeCloseTo(-100_000, 6);
   });
 

@@ -1,7 +1,7 @@
 /** Venue models: tier deductions, maintenance margin, liquidation price, fees, slippage. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { buildTierTable, liquidationPrice, maintenanceMargin, tieredMarginModel } from '../../src/venue/margin.js';
+import { BINANCE_TIERS_2021, buildTierTable, liquidationPrice, maintenanceMargin, tieredMarginModel } from '../../src/venue/margin.js';
 import { scheduleFeeModel } from '../../src/venue/fees.js';
 import { slippageModel } from '../../src/venue/slippage.js';
 import { constantAprInterest } from '../../src/venue/interest.js';
@@ -16,11 +16,35 @@ describe('margin tiers', () => {
     expect(Array.from(t.deductions)).toEqual(cum);
   });
 
+  test('default Binance BTCUSDT/ETHUSDT tiers = the stored /fapi/v1/leverageBracket answer (freqtrade, mid-2024)', () => {
+    // notionalFloor, maintMarginRatio and cum copied from freqtrade/exchange/binance_leverage_tiers.json
+    // (commit 01d10aebcab25c526473c603a88e14eb7d9699cc), "BTC/USDT:USDT" and "ETH/USDT:USDT".
+    const model = tieredMarginModel();
+    const btc = model.table('binance', 'BTC');
+    expect(Array.from(btc.floors)).toEqual([0, 50e3, 600e3, 3e6, 12e6, 70e6, 100e6, 230e6, 480e6, 600e6, 800e6, 1200e6]);
+    expect(Array.from(btc.rates)).toEqual([0.004, 0.005, 0.0065, 0.01, 0.02, 0.025, 0.05, 0.1, 0.125, 0.15, 0.25, 0.5]);
+    const btcCum = [0, 50, 950, 11450, 131450, 481450, 2981450, 14481450, 26481450, 41481450, 121481450, 421481450];
+    btcCum.forEach((c, k) => expect(btc.deductions[k]).toBeCloseTo(c, 6));
+    const eth = model.table('binance', 'ETH');
+    expect(Array.from(eth.floors)).toEqual([0, 50e3, 600e3, 3e6, 12e6, 50e6, 65e6, 150e6, 320e6, 400e6, 530e6, 800e6]);
+    expect(Array.from(eth.rates)).toEqual([0.004, 0.005, 0.0065, 0.01, 0.02, 0.025, 0.05, 0.1, 0.125, 0.15, 0.25, 0.5]);
+    const ethCum = [0, 50, 950, 11450, 131450, 381450, 2006450, 9506450, 17506450, 27506450, 80506450, 280506450];
+    ethCum.forEach((c, k) => expect(eth.deductions[k]).toBeCloseTo(c, 6));
+  });
+
+  test('2021 Binance tables reproduce the `cum` of the 2021 liquidation calculators', () => {
+    // gist highfestiva/b71e76f5 (BTCUSDT, 2021-03-26) and crackcomm/e2958203 (ETHUSDT).
+    const btc = buildTierTable(BINANCE_TIERS_2021['binance:BTC']!);
+    [0, 50, 1300, 16300, 266300, 1266300, 2516300, 5016300, 25016300, 100016300].forEach((c, k) => expect(btc.deductions[k]).toBeCloseTo(c, 6));
+    const eth = buildTierTable(BINANCE_TIERS_2021['binance:ETH']!);
+    [0, 15, 365, 5365, 35365, 135365, 260365, 510365, 2510365].forEach((c, k) => expect(eth.deductions[k]).toBeCloseTo(c, 6));
+  });
+
   test('maintenance margin is continuous at tier boundaries and matches hand values', () => {
     const t = tieredMarginModel().table('binance', 'BTC');
     expect(maintenanceMargin(t, 40_000)).toBeCloseTo(160, 9); // 0.4 %
     expect(maintenanceMargin(t, 100_000)).toBeCloseTo(100_000 * 0.005 - 50, 9);
-    for (const f of t.floors.slice(1)) expect(maintenanceMargin(t, f * (1 + 1e-12))).toBeCloseTo(maintenanceMargin(t, f), 3);
+    for (const f of t.floors.slice(1)) expect(Math.abs(maintenanceMargin(t, f * (1 + 1e-12)) - maintenanceMargin(t, f))).toBeLessThan(1e-9 * f);
     expect(maintenanceMargin(t, 0)).toBe(0);
   });
 
