@@ -4,10 +4,11 @@
  * written into a temp directory next to the target and renamed into place at the end, so a failed
  * or interrupted run leaves no half report.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UserError } from '../core/errors.js';
 import { isoUtc, type UnixMs } from '../core/time.js';
 import { encodeSeries } from '../data/store.js';
 import type { BacktestResult } from '../engine/backtest.js';
@@ -309,8 +310,43 @@ export interface WriteRunOptions {
  * then rename. An existing `outDir` is replaced only after the new one is complete.
  */
 export function writeRunDir(result: BacktestResult, outDir: string, opts: WriteRunOptions): { summary: RunSummary; dir: string } {
+  assertRunDirTarget(outDir);
   const summary = buildSummary(result, opts.runId);
   const runJson = buildRunJson(result, opts.runId, opts.createdAt, opts.timing);
+  try {
+    return writeRunDirFiles(result, outDir, opts, summary, runJson);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EISDIR', 'ENAMETOOLONG'].includes(code)) {
+      throw new UserError(`cannot write the run directory ${outDir} (--out): ${(e as Error).message}`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Refuse an `--out` that would replace something other than a run: an existing file, or a
+ * non-empty directory without run.json (`--out .` or `--out README.md` used to be swapped
+ * for the run directory, deleting what was there).
+ */
+export function assertRunDirTarget(outDir: string): void {
+  if (!existsSync(outDir)) return;
+  if (!statSync(outDir).isDirectory()) {
+    throw new UserError(`--out ${outDir}: exists and is not a directory; give a new or run directory (it is replaced as a whole)`);
+  }
+  const entries = readdirSync(outDir);
+  if (entries.length > 0 && !entries.includes('run.json')) {
+    throw new UserError(`--out ${outDir}: a non-empty directory that is not a run directory (no run.json); give a new or run directory (it is replaced as a whole)`);
+  }
+}
+
+function writeRunDirFiles(
+  result: BacktestResult,
+  outDir: string,
+  opts: WriteRunOptions,
+  summary: RunSummary,
+  runJson: ReturnType<typeof buildRunJson>,
+): { summary: RunSummary; dir: string } {
   const parent = dirname(outDir);
   mkdirSync(parent, { recursive: true });
   const tmp = join(parent, `.${basename(outDir)}.tmp-${process.pid}`);

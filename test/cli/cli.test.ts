@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tmpDir } from '../data/helpers.js';
 import { coverageWarnings } from '../../src/cli/backtest-run.js';
@@ -71,5 +71,35 @@ describe('backtest data coverage', () => {
     expect(coverageWarnings(market)).toEqual([
       'bybit ETH/USDT 1h bars cover only 1970-01-01T00:00:00.000Z → 1970-01-01T05:00:00.000Z of the window 1970-01-01T00:00:00.000Z → 1970-01-01T08:00:00.000Z (see `perpcarry data list`)',
     ]);
+  });
+});
+
+describe('backtest --out', () => {
+  const run = (out: string) =>
+    cli(['backtest', '--strategy', 'hold-perp', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--no-report', '--out', out]);
+
+  it('refuses to replace a file or a non-run directory (it used to delete README.md for --out README.md)', () => {
+    const dir = tmpDir('pc-out-');
+    const file = join(dir, 'notes.md');
+    writeFileSync(file, 'keep me');
+    let r = run(file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`perpcarry: --out ${file}: exists and is not a directory; give a new or run directory (it is replaced as a whole)\n`);
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+    const other = join(dir, 'src');
+    mkdirSync(other);
+    writeFileSync(join(other, 'a.ts'), 'x');
+    r = run(other);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--out ${other}: a non-empty directory that is not a run directory (no run.json)`);
+    expect(readFileSync(join(other, 'a.ts'), 'utf8')).toBe('x');
+    // a path under a file: a clear error naming --out, not an internal error
+    r = run(join(file, 'run'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^perpcarry: cannot write the run directory .*notes\.md\/run \(--out\): EEXIST/);
+    // an existing run directory is replaced (a rerun)
+    expect(run(join(dir, 'run')).code).toBe(0);
+    expect(run(join(dir, 'run')).code).toBe(0);
+    expect(existsSync(join(dir, 'run', 'run.json'))).toBe(true);
   });
 });
