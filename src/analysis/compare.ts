@@ -324,7 +324,13 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
   const outDir = resolve(opts.out ?? join(dirname(c.runs[0]!.dir), `compare-${hash}`));
   const htmlPath = join(outDir, 'compare.html');
   const mdPath = join(outDir, 'compare.md');
-  writeFileAtomic(htmlPath, html);
-  writeFileAtomic(mdPath, md);
+  try {
+    writeFileAtomic(htmlPath, html);
+    writeFileAtomic(mdPath, md);
+  } catch (e) {
+    // EEXIST/ENOTDIR (a file in the way), EACCES/EROFS (read-only): the user's --out, not a bug.
+    if ((e as NodeJS.ErrnoException).code) throw new UserError(`cannot write compare.html/compare.md in ${outDir}${opts.out ? ' (--out)' : ''}: ${(e as Error).message}`);
+    throw e;
+  }
   return { outDir, html: htmlPath, md: mdPath, terminal: terminalTable(c), comparison: c };
 }

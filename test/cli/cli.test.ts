@@ -103,3 +103,26 @@ describe('backtest --out', () => {
     expect(existsSync(join(dir, 'run', 'run.json'))).toBe(true);
   });
 });
+
+describe('report and compare output errors', () => {
+  it('name the directory they cannot write, with exit 1, not an internal error', () => {
+    const dir = tmpDir('pc-rep-');
+    const runDir = join(dir, 'run');
+    expect(cli(['backtest', '--strategy', 'hold-perp', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--no-report', '--out', runDir]).code).toBe(0);
+    const file = join(dir, 'file');
+    writeFileSync(file, 'x');
+    let r = cli(['compare', runDir, runDir, '--out', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^perpcarry: cannot write compare.html\/compare.md in .*file \(--out\): EEXIST/);
+    r = cli(['compare', runDir, runDir, '--out', join(file, 'sub')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('(--out): ENOTDIR');
+    // something in the way of report.md (a read-only directory acts alike; tests run as root)
+    mkdirSync(join(runDir, 'report.md'));
+    writeFileSync(join(runDir, 'report.md', 'x'), 'x');
+    r = cli(['report', runDir, '--no-html']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^perpcarry: cannot write the report in .*run: /);
+    expect(r.stderr).not.toContain('internal error');
+  });
+});

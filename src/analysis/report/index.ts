@@ -4,6 +4,7 @@
  * is written if the run directory is missing, partial or of another format version.
  */
 import { join } from 'node:path';
+import { UserError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/fs.js';
 import { readRunDir, type EquityArrays } from './run-dir.js';
 import { buildReportHtml, buildReportMd } from './report.js';
@@ -39,7 +40,13 @@ export async function writeReports(runDir: string, opts: WriteReportsOptions = {
   const html = opts.html === false ? null : buildReportHtml(run, tables);
   const mdPath = join(run.dir, 'report.md');
   const htmlPath = join(run.dir, 'report.html');
-  if (html !== null) writeFileAtomic(htmlPath, html);
-  writeFileAtomic(mdPath, md);
+  try {
+    if (html !== null) writeFileAtomic(htmlPath, html);
+    writeFileAtomic(mdPath, md);
+  } catch (e) {
+    // A read-only or full run directory is the user's to fix, not an internal error.
+    if ((e as NodeJS.ErrnoException).code) throw new UserError(`cannot write the report in ${run.dir}: ${(e as Error).message}`);
+    throw e;
+  }
   return { md: mdPath, html: html === null ? null : htmlPath };
 }
