@@ -566,6 +566,7 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
     while (timers.length > 0 && timers[0]!.at < t) {
       const tm = timers.shift()!;
       ctx.now = tm.at;
+      portfolio.accrueInterest(tm.at); // hours ended by now, on the balances held over them
       fireTimer(tm);
       if (pending.length) processOrders(tm.at, false);
     }
@@ -598,6 +599,9 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
       }
     }
     const g1 = k;
+    // Interest for the hours that ended at or before t, charged in arrears on the balances held
+    // over them (before any hook or order at t can change them), valued at the closes at t.
+    portfolio.accrueInterest(t);
     // 2. funding settlements at t
     const hadLiq = portfolio.liquidations.length !== liqBefore;
     if (hadLiq) notifyLiquidations(liqBefore);
@@ -637,7 +641,6 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
     while (timers.length > 0 && timers[0]!.at === t) fireTimer(timers.shift()!);
     // 5. orders
     if (pending.length) processOrders(t, false);
-    portfolio.accrueInterest(t);
     if (sawBar) {
       samples.sample(t);
       if (onSample) onSample(samples.length - 1, t, portfolio, samples);
@@ -660,6 +663,7 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
   while (timers.length > 0 && timers[0]!.at <= market.toMs) {
     const tm = timers.shift()!;
     ctx.now = tm.at;
+    portfolio.accrueInterest(tm.at);
     fireTimer(tm);
   }
   if (pending.length) processOrders(ctx.now, true);

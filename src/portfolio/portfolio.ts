@@ -573,6 +573,8 @@ export class Portfolio {
   /**
    * Charge or pay interest for every whole UTC hour boundary passed since the last call, on the
    * balances held now (borrowed quote and base pay `borrowApr`, positive quote earns `lendApr`).
+   * The engine calls it at each instant before any hook or order can change a balance, so the
+   * balances held now are the ones held over those hours (interest in arrears).
    */
   accrueInterest(ts: UnixMs): void {
     const hour = Math.floor(ts / MS_PER_HOUR);

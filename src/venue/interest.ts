@@ -1,9 +1,12 @@
 /**
  * Interest on spot balances: a constant-APR model. A negative quote balance or a negative base
  * position in a spot wallet is a margin loan and pays `borrowApr`; a positive quote balance earns
- * `lendApr`. Interest is charged hourly on the balance at the hour boundary, like Binance margin
- * (https://www.binance.com/en/margin-fee: "interest is calculated and charged hourly"), at
- * APR / 8760 per hour (simple).
+ * `lendApr`. Interest is charged hourly, like Binance margin (https://www.binance.com/en/margin-fee:
+ * "interest is calculated and charged hourly"), at APR / 8760 per hour (simple), in arrears: at each
+ * UTC hour boundary, for the hour that ends there, on the balance held over that hour (before any
+ * trade or transfer at the boundary), base valued at the latest close. A loan held for h whole
+ * hours pays h hours, whatever the bar timeframe; Binance charges the first hour at borrowing (in
+ * advance), which differs only in when each hour's charge is booked and at which price.
  */
 export interface InterestModelParams {
   /** Decimal APR paid on borrowed quote or base (market value). Default 0.10. */

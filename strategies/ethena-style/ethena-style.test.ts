@@ -46,7 +46,7 @@ describe('ethena-style on a hand-made market', () => {
       hours: 36,
     });
     const rate = 0.05 / 8760;
-    const E8 = 100_000 * (1 + rate) ** 7;
+    const E8 = 100_000 * (1 + rate) ** 8; // 8 h of lending (charged in arrears at 01…08) before the 08:00 decision
     const Nb = E8 * 0.75 * (2 / 3) * 0.99;
     const Ny = E8 * 0.25 * (2 / 3) * 0.99;
     const margin = (n: number) => (n / 2) * 1.01 + 0.002 * n;
@@ -72,13 +72,14 @@ describe('ethena-style on a hand-made market', () => {
     const fees = 2 * (Nb * (0.001 + 0.0005) + Ny * (0.001 + 0.00055));
     expect(r.pnl.funding).toBeCloseTo(F, 9);
     expect(r.pnl.fees).toBeCloseTo(-fees, 9);
-    // Lending: 7 h on 100000; 16 h (08…23) hedged on the spot cash left after buying;
-    // 13 h (24…36) on everything after the unwind.
-    const IA = 100_000 * ((1 + rate) ** 7 - 1);
+    // Lending, in arrears at each hour boundary on the balance held over the hour: 8 h (00…08) on
+    // 100000; 16 h (08…24) hedged on the spot cash left after buying; 12 h (24…36) on everything
+    // after the unwind.
+    const IA = 100_000 * ((1 + rate) ** 8 - 1);
     const idle = 0.75 * E8 - margin(Nb) - 1.001 * Nb + (0.25 * E8 - margin(Ny) - 1.001 * Ny);
     const IB = idle * ((1 + rate) ** 16 - 1);
     const E24 = 100_000 + IA + IB + F - fees;
-    const IC = E24 * ((1 + rate) ** 13 - 1);
+    const IC = E24 * ((1 + rate) ** 12 - 1);
     expect(r.pnl.interest).toBeCloseTo(IA + IB + IC, 8);
     expect(r.finalEquity).toBeCloseTo(E24 + IC, 8);
     expect(r.models.interest.params).toMatchObject({ lendApr: 0.05 });
@@ -138,7 +139,9 @@ describe('ethena-style on bundled data', () => {
     // close at 00/08/16 UTC, Bybit/OKX bars at 04/12/20 (their true opens): decisions every 4 h, each
     // venue's hedge legs fill together at that venue's next open. (Before the Bybit/OKX bars were
     // stamped at their true opens: 210 trades, funding 11146.94, total 8099.36.)
-    expect(pinned).toEqual({ trades: 198, funding: 11158.37, interest: 1006.5, fees: -3484.13, total: 8277.24, liquidations: 0 });
+    // (Before lending interest was charged in arrears, i.e. on the balance held over each 8 h gap rather
+    // than the one after the trades at its end: interest 1006.5, funding 11158.37, total 8277.24.)
+    expect(pinned).toEqual({ trades: 198, funding: 11158.63, interest: 1008.79, fees: -3484.21, total: 8279.7, liquidations: 0 });
     // Each venue's hedge trades at that venue's bar opens: Binance at 00/08/16 UTC, Bybit/OKX at 04/12/20.
     for (const t of r.portfolio.trades) expect(((t.ts % (8 * 3_600_000)) / 3_600_000), `${t.venue} ${new Date(t.ts).toISOString()}`).toBe(t.venue === 'binance' ? 0 : 4);
     expect(r.portfolio.trades.filter((t) => t.venue === 'bybit').length).toBe(66);

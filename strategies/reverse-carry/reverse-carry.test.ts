@@ -56,7 +56,8 @@ describe('reverse-carry on a hand-made market', () => {
     expect(paid[1]!.amount).toBeCloseTo(-4.95, 9);
     const hourly = (24.75 * 2000 * 0.05) / 8760;
     const interest = r.portfolio.ledger.filter((e) => e.type === 'interest');
-    expect(interest.map((e) => (e.ts - h(0)) / 3_600_000)).toEqual([8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]);
+    // In arrears: the boundaries 09…24 each charge the hour before them, [08, 24) = 16 h held.
+    expect(interest.map((e) => (e.ts - h(0)) / 3_600_000)).toEqual([9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
     for (const e of interest) expect(e.amount).toBeCloseTo(-hourly, 12);
     expect(r.pnl.interest).toBeCloseTo(-16 * hourly, 9); // −4.5205…
     expect(r.pnl.funding).toBeCloseTo(14.85, 9);
@@ -97,7 +98,9 @@ describe('reverse-carry on bundled data', () => {
       total: +r.pnl.total.toFixed(2),
       liquidations: r.portfolio.liquidations.length,
     };
-    expect(pinned).toEqual({ trades: 4, funding: 122.21, interest: -28.16, fees: -193.08, total: -77.75, liquidations: 0 });
+    // (Interest −28.16, total −77.75 before interest was charged in arrears: the hour after the entry fill
+    // was charged at the entry instant and the hour before the exit fill was not.)
+    expect(pinned).toEqual({ trades: 4, funding: 122.21, interest: -28.14, fees: -193.08, total: -77.73, liquidations: 0 });
     // The short spot leg is borrowed: its position went negative.
     expect(r.portfolio.trades.some((t) => t.symbol === 'ETH/USDT' && t.side === 'sell' && t.tag === 'entry')).toBe(true);
   });
