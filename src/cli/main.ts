@@ -29,6 +29,24 @@ async function loadCommands(): Promise<CommandModule[]> {
  */
 const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
 
+/**
+ * yargs turns an option given twice into an array (`--since a --since b`), which single-value
+ * options then misread ("binance,bybit", "5,6", or a TypeError). Only options declared
+ * `array: true` (and positionals such as `more`/`run-dirs`) may repeat; anything else is an error
+ * naming the option.
+ */
+function rejectRepeatedOptions(argv: Record<string, unknown>, y: { getOptions(): { array: string[] } }): void {
+  const arrays = new Set<string>(y.getOptions().array);
+  for (const [key, value] of Object.entries(argv)) {
+    if (key === '_' || key === '$0' || !Array.isArray(value) || arrays.has(key)) continue;
+    if (/[A-Z]/.test(key)) continue; // camelCase copy of a kebab-case option: reported under its own name
+    throw new UserError(`--${key} was given ${value.length} times (${value.map(String).join(', ')}); it takes one value`, 2);
+  }
+  if (Array.isArray(argv['param']) && (argv['param'] as unknown[]).length === 0) {
+    throw new UserError('--param needs a value: --param name=value', 2);
+  }
+}
+
 /** Run the CLI with `argv` (without node and script). Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   let cli = yargs(argv)
@@ -44,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       throw err ?? new UserError(msg, 2);
     });
   for (const m of await loadCommands()) cli = m.register(cli);
+  // yargs 17 passes the parsing instance as the middleware's second argument (untyped).
+  cli = cli.middleware(rejectRepeatedOptions as unknown as (argv: Record<string, unknown>) => void);
   try {
     await cli.parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -126,3 +126,31 @@ describe('report and compare output errors', () => {
     expect(r.stderr).not.toContain('internal error');
   });
 });
+
+describe('options given twice', () => {
+  it('are an error naming the option (yargs made arrays: "binance,bybit", "5,6", a TypeError for --strategy)', () => {
+    let r = cli(['backtest', '--strategy', 'delta-neutral', '--strategy', 'hold-perp', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('perpcarry: --strategy was given 2 times (delta-neutral, hold-perp); it takes one value\n');
+    r = cli(['data', 'inspect', 'binance', 'BTC/USDT', 'ohlcv', '--timeframe', '1h', '--timeframe', '8h']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('perpcarry: --timeframe was given 2 times (1h, 8h); it takes one value\n');
+    r = cli(['data', 'list', '--data-dir', 'data', '--data-dir', 'data']);
+    expect(r.stderr).toContain('--data-dir was given 2 times');
+    r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--param']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('perpcarry: --param needs a value: --param name=value\n');
+  });
+
+  it('repeatable options and variadic positionals still repeat', () => {
+    const dir = tmpDir('pc-rep2-');
+    const r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03',
+      '--param', 'leverage=3', '--param', 'entryApr=0.1', '--no-report', '--json', '--out', join(dir, 'run')]);
+    expect(r.code).toBe(0);
+    const run = JSON.parse(readFileSync(join(dir, 'run', 'run.json'), 'utf8')) as { params: Record<string, unknown> };
+    expect(run.params).toMatchObject({ leverage: 3, entryApr: 0.1 });
+    const imp = cli(['data', 'import', join(dir, 'a.csv'), join(dir, 'b.csv'), '--venue', 'binance', '--symbol', 'BTC/USDT', '--kind', 'ohlcv',
+      '--timeframe', '1h', '--map', 'open=o', '--map', 'close=c', '--data-dir', join(dir, 'data')]);
+    expect(imp.stderr).toBe(`perpcarry: ${join(dir, 'a.csv')}: file not found\n`);
+  });
+});
