@@ -154,3 +154,16 @@ describe('options given twice', () => {
     expect(imp.stderr).toBe(`perpcarry: ${join(dir, 'a.csv')}: file not found\n`);
   });
 });
+
+describe('compare on real runs', () => {
+  it('does not call a file that one strategy does not read "different input data" (delta-neutral vs hold-perp)', () => {
+    const dir = tmpDir('pc-cmp-');
+    const base = ['--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--no-report'];
+    expect(cli(['backtest', '--strategy', 'delta-neutral', ...base, '--out', join(dir, 'dn')]).code).toBe(0);
+    expect(cli(['backtest', '--strategy', 'hold-perp', ...base, '--out', join(dir, 'hp')]).code).toBe(0);
+    const r = cli(['compare', join(dir, 'dn'), join(dir, 'hp'), '--out', join(dir, 'cmp')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('WARNING');
+    expect(r.stderr).toBe('');
+  });
+});
