@@ -60,16 +60,17 @@ interface Op {
   reduceOnly: boolean;
 }
 
-const opArb = fc.record({
+const opFields = {
   bar: fc.integer({ min: 0, max: 30 }),
   kind: fc.constantFrom<Op['kind']>('spot', 'perp', 'hedge', 'toPerp', 'toSpot'),
   side: fc.constantFrom<Op['side']>('buy', 'sell'),
   size: fc.double({ min: 0.01, max: 1, noNaN: true }),
   byNotional: fc.boolean(),
   reduceOnly: fc.boolean(),
-});
+};
+const opArb = fc.record(opFields);
 
-const caseArb = fc.record({
+const caseArbFields = {
   steps: fc.array(fc.double({ min: -0.08, max: 0.08, noNaN: true }), { minLength: 4, maxLength: 32 }),
   basis: fc.array(fc.double({ min: -0.003, max: 0.003, noNaN: true }), { minLength: 32, maxLength: 32 }),
   wick: fc.array(fc.double({ min: 0, max: 0.05, noNaN: true }), { minLength: 32, maxLength: 32 }),
@@ -81,7 +82,8 @@ const caseArb = fc.record({
   fillAtClose: fc.boolean(),
   withMark: fc.boolean(),
   perpFraction: fc.double({ min: 0.01, max: 0.6, noNaN: true }),
-});
+};
+const caseArb = fc.record(caseArbFields);
 
 function scripted(ops: Op[], leverage: number, isolated: boolean, perpFraction: number, bars: number): StrategyFactory {
   return {
@@ -125,88 +127,129 @@ function scripted(ops: Op[], leverage: number, isolated: boolean, perpFraction: 
   };
 }
 
+type Case = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Run one random case and check the identity and the attribution at every sample; returns what it exercised. */
+function checkCase(c: Case): { liquidations: number; transfers: number } {
+  const dir = tempDataDir('perpcarry-prop-');
+  const n = c.steps.length;
+  const spot: number[][] = [];
+  const perp: number[][] = [];
+  const mark: number[][] = [];
+  let p = 2000;
+  for (let k = 0; k < n; k++) {
+    const o = p;
+    p = p * (1 + c.steps[k]!);
+    const hi = Math.max(o, p) * (1 + c.wick[k]!);
+    const lo = Math.min(o, p) * (1 - c.wick[(k + 7) % 32]!);
+    spot.push([o, hi, lo, p, 100]);
+    const b = 1 + c.basis[k]!;
+    perp.push([o * b, hi * b * 1.01, lo * b * 0.99, p * b, 100]);
+    mark.push([o * b, hi * b, lo * b, p * b]);
+  }
+  writeBars(dir, 'binance', 'ETH/USDT', 'ohlcv', '1h', H, T0, spot);
+  writeBars(dir, 'binance', 'ETH/USDT:USDT', 'ohlcv', '1h', H, T0, perp);
+  if (c.withMark) writeBars(dir, 'binance', 'ETH/USDT:USDT', 'mark', '1h', H, T0, mark);
+  writeFunding(dir, 'binance', 'ETH/USDT:USDT', c.rates.map((r, k) => [T0 + (k + 1) * 4 * H, r, 4] as [number, number, number]));
+  let ledgerSum = 0;
+  let seen = 0;
+  let checked = 0;
+  const expected: number[] = [];
+  const r = runBacktest({
+    strategy: scripted(c.ops, c.leverage, c.isolated, c.perpFraction, n),
+    venues: ['binance'],
+    symbol: 'ETH/USDT',
+    timeframe: '1h',
+    fromMs: T0,
+    toMs: T0 + n * H,
+    dataDir: dir,
+    allowSpotBorrow: c.borrow,
+    fillAt: c.fillAtClose ? 'close' : 'next-open',
+    onSample: (i: number, _ts: number, pf: Portfolio, samples: EquitySampler) => {
+      // Ledger side: Σ of every cash flow so far (independent of the account balances).
+      for (; seen < pf.ledger.length; seen++) ledgerSum += pf.ledger[seen]!.amount;
+      let inventory = 0;
+      for (let j = 0; j < pf.instruments.length; j++) {
+        const q = pf.qty[j]!;
+        if (q === 0) continue;
+        inventory += pf.isPerp[j] ? q * (pf.markPx[j]! - pf.entry[j]!) : q * pf.lastPx[j]!;
+      }
+      // The sampler's columns are computed after the run: keep what the ledger says now.
+      expected[i] = ledgerSum + inventory;
+      void samples;
+      checked++;
+    },
+  });
+  expect(checked).toBe(n);
+  const cols = r.samples.columns;
+  const eqCol = cols.get('equity')!;
+  for (let i = 0; i < n; i++) {
+    const eq = eqCol[i]!;
+    const tol = 1e-9 * Math.max(100_000, Math.abs(eq), Math.abs(expected[i]!));
+    // equity (account states) = Σ ledger flows + inventory at every sample
+    expect(Math.abs(eq - expected[i]!)).toBeLessThan(tol);
+    let parts = 0;
+    for (const name of ['pnl_funding', 'pnl_trading', 'pnl_fees', 'pnl_slippage', 'pnl_interest', 'pnl_liquidation']) parts += cols.get(name)![i]!;
+    // attribution sums to the equity change
+    expect(Math.abs(parts - (eq - 100_000))).toBeLessThan(tol);
+  }
+  // drawdown = equity / running peak − 1, the peak starting at the capital; maxDrawdown in
+  // the summary is the deepest of them.
+  const ddCol = cols.get('drawdown')!;
+  let peak = 100_000;
+  let deepest = 0;
+  for (let i = 0; i < n; i++) {
+    peak = Math.max(peak, eqCol[i]!);
+    expect(ddCol[i]).toBeCloseTo(eqCol[i]! / peak - 1, 12);
+    deepest = Math.min(deepest, ddCol[i]!);
+  }
+  expect(buildSummary(r, 'p').metrics.maxDrawdown).toBeCloseTo(deepest, 12);
+  if (process.env.PROP_STATS) console.log(`trades ${r.portfolio.trades.length} liq ${r.portfolio.liquidations.length} funding ${r.portfolio.fundings.length} interest ${r.pnl.interest.toFixed(2)} rejected ${r.rejected}`);
+  expect(Math.abs(r.pnl.total - (r.finalEquity - 100_000))).toBeLessThan(1e-9 * 100_000);
+  // transfers after the initial one (ops toPerp/toSpot that moved something)
+  const transfers = r.portfolio.ledger.filter((e) => e.type === 'transfer_out').length - 1;
+  return { liquidations: r.portfolio.liquidations.length, transfers };
+}
+
 describe('accounting identity and attribution', () => {
   test('hold at every sample for random paths and order streams', () => {
     fc.assert(
       fc.property(caseArb, (c) => {
-        const dir = tempDataDir('perpcarry-prop-');
-        const n = c.steps.length;
-        const spot: number[][] = [];
-        const perp: number[][] = [];
-        const mark: number[][] = [];
-        let p = 2000;
-        for (let k = 0; k < n; k++) {
-          const o = p;
-          p = p * (1 + c.steps[k]!);
-          const hi = Math.max(o, p) * (1 + c.wick[k]!);
-          const lo = Math.min(o, p) * (1 - c.wick[(k + 7) % 32]!);
-          spot.push([o, hi, lo, p, 100]);
-          const b = 1 + c.basis[k]!;
-          perp.push([o * b, hi * b * 1.01, lo * b * 0.99, p * b, 100]);
-          mark.push([o * b, hi * b, lo * b, p * b]);
-        }
-        writeBars(dir, 'binance', 'ETH/USDT', 'ohlcv', '1h', H, T0, spot);
-        writeBars(dir, 'binance', 'ETH/USDT:USDT', 'ohlcv', '1h', H, T0, perp);
-        if (c.withMark) writeBars(dir, 'binance', 'ETH/USDT:USDT', 'mark', '1h', H, T0, mark);
-        writeFunding(dir, 'binance', 'ETH/USDT:USDT', c.rates.map((r, k) => [T0 + (k + 1) * 4 * H, r, 4] as [number, number, number]));
-        let ledgerSum = 0;
-        let seen = 0;
-        let checked = 0;
-        const expected: number[] = [];
-        const r = runBacktest({
-          strategy: scripted(c.ops, c.leverage, c.isolated, c.perpFraction, n),
-          venues: ['binance'],
-          symbol: 'ETH/USDT',
-          timeframe: '1h',
-          fromMs: T0,
-          toMs: T0 + n * H,
-          dataDir: dir,
-          allowSpotBorrow: c.borrow,
-          fillAt: c.fillAtClose ? 'close' : 'next-open',
-          onSample: (i: number, _ts: number, pf: Portfolio, samples: EquitySampler) => {
-            // Ledger side: Σ of every cash flow so far (independent of the account balances).
-            for (; seen < pf.ledger.length; seen++) ledgerSum += pf.ledger[seen]!.amount;
-            let inventory = 0;
-            for (let j = 0; j < pf.instruments.length; j++) {
-              const q = pf.qty[j]!;
-              if (q === 0) continue;
-              inventory += pf.isPerp[j] ? q * (pf.markPx[j]! - pf.entry[j]!) : q * pf.lastPx[j]!;
-            }
-            // The sampler's columns are computed after the run: keep what the ledger says now.
-            expected[i] = ledgerSum + inventory;
-            void samples;
-            checked++;
-          },
-        });
-        expect(checked).toBe(n);
-        const cols = r.samples.columns;
-        const eqCol = cols.get('equity')!;
-        for (let i = 0; i < n; i++) {
-          const eq = eqCol[i]!;
-          const tol = 1e-9 * Math.max(100_000, Math.abs(eq), Math.abs(expected[i]!));
-          // equity (account states) = Σ ledger flows + inventory at every sample
-          expect(Math.abs(eq - expected[i]!)).toBeLessThan(tol);
-          let parts = 0;
-          for (const name of ['pnl_funding', 'pnl_trading', 'pnl_fees', 'pnl_slippage', 'pnl_interest', 'pnl_liquidation']) parts += cols.get(name)![i]!;
-          // attribution sums to the equity change
-          expect(Math.abs(parts - (eq - 100_000))).toBeLessThan(tol);
-        }
-        // drawdown = equity / running peak − 1, the peak starting at the capital; maxDrawdown in
-        // the summary is the deepest of them.
-        const ddCol = cols.get('drawdown')!;
-        let peak = 100_000;
-        let deepest = 0;
-        for (let i = 0; i < n; i++) {
-          peak = Math.max(peak, eqCol[i]!);
-          expect(ddCol[i]).toBeCloseTo(eqCol[i]! / peak - 1, 12);
-          deepest = Math.min(deepest, ddCol[i]!);
-        }
-        expect(buildSummary(r, 'p').metrics.maxDrawdown).toBeCloseTo(deepest, 12);
-        if (process.env.PROP_STATS) console.log(`trades ${r.portfolio.trades.length} liq ${r.portfolio.liquidations.length} funding ${r.portfolio.fundings.length} interest ${r.pnl.interest.toFixed(2)} rejected ${r.rejected}`);
-        expect(Math.abs(r.pnl.total - (r.finalEquity - 100_000))).toBeLessThan(1e-9 * 100_000);
+        checkCase(c);
       }),
       { numRuns: 150 },
     );
+  });
+
+  test('hold through liquidations (high leverage, thin perp margin) and transfers', () => {
+    // The general property above liquidates in only a few % of its cases; here the perp account is
+    // thin (0.5–5 % of the capital), leveraged 25–100×, and bars move up to 20 % (wicks 10 %), so liquidations (cross and isolated,
+    // with and without a mark series) are common, interleaved with transfers both ways.
+    const hotOp = fc.record({ ...opFields, kind: fc.constantFrom<Op['kind']>('perp', 'hedge', 'perp', 'hedge', 'toPerp', 'toSpot') });
+    const hot = fc.record({
+      ...caseArbFields,
+      steps: fc.array(fc.double({ min: -0.2, max: 0.2, noNaN: true }), { minLength: 4, maxLength: 32 }),
+      wick: fc.array(fc.double({ min: 0, max: 0.1, noNaN: true }), { minLength: 32, maxLength: 32 }),
+      ops: fc.array(hotOp, { minLength: 2, maxLength: 20 }),
+      leverage: fc.double({ min: 25, max: 100, noNaN: true }),
+      perpFraction: fc.double({ min: 0.005, max: 0.05, noNaN: true }),
+    });
+    let runs = 0;
+    let liqRuns = 0;
+    let transferRuns = 0;
+    fc.assert(
+      fc.property(hot, (c) => {
+        const x = checkCase(c);
+        runs++;
+        if (x.liquidations > 0) liqRuns++;
+        if (x.transfers > 0) transferRuns++;
+      }),
+      { numRuns: 100 },
+    );
+    if (process.env.PROP_STATS) console.log(`runs ${runs} with liquidations ${liqRuns} with transfers ${transferRuns}`);
+    // About 25–33 % of the cases liquidate and 83–88 % transfer (measured); the bounds sit well below.
+    expect(liqRuns).toBeGreaterThan(runs * 0.1);
+    expect(transferRuns).toBeGreaterThan(runs * 0.3);
   });
 });
 
