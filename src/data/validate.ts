@@ -143,11 +143,13 @@ export function validateSeries(series: SeriesColumns, kind: SeriesKind, timefram
     else {
       const tf = timeframeToMs(timeframe);
       if (n > 0 && Number.isFinite(ts[0]!)) phaseMs = barPhaseMs(ts[0]!, tf);
+      let minSpacingMs = Infinity;
       for (let i = 1; i < n; i++) {
         const t = ts[i]!;
         const p = ts[i - 1]!;
         const d = t - p;
         if (!(d > 0)) continue; // reported as duplicate / backwards
+        if (d < minSpacingMs) minSpacingMs = d;
         const ph = barPhaseMs(t, tf);
         const prevPh = barPhaseMs(p, tf);
         if (ph !== prevPh) {
@@ -159,6 +161,13 @@ export function validateSeries(series: SeriesColumns, kind: SeriesKind, timefram
           const missing = Math.round(d / tf) - 1;
           sink.add('warning', 'gap', `gaps (missing ${timeframe} bars)`, i, t, `${missing} bar(s) missing after ${isoUtc(p)}`);
         }
+      }
+      // Hourly bars imported with --timeframe 5m pass every check above as "5m bars with 11 missing
+      // after each": when no two bars of 3+ are one timeframe apart, the timeframe is wrong.
+      if (n >= 3 && Number.isFinite(minSpacingMs) && minSpacingMs > tf && minSpacingMs % tf === 0) {
+        sink.add('error', 'timeframe-mismatch',
+          `no two bars are ${timeframe} apart (the closest are ${formatOffset(minSpacingMs)} apart): these look like ${formatOffset(minSpacingMs)} bars, not ${timeframe} (check --timeframe)`,
+          -1, NaN, `smallest spacing ${minSpacingMs} ms over ${n} bars`);
       }
       if (phaseMs !== undefined && phaseMs !== 0 && !sink.map.has('bar-phase-change')) {
         sink.add('info', 'bar-phase', describeBarPhase(timeframe, phaseMs), 0, ts[0]!, `phase ${phaseMs} ms`);

@@ -34,6 +34,18 @@ async function funding(): Promise<SeriesColumns> {
 }
 
 describe('validateSeries on real excerpts', () => {
+  it('hourly bars declared as 5m are an error (they used to pass as 5m bars with 11 missing after each)', async () => {
+    const r = validateSeries(await spot(), 'ohlcv', '5m');
+    expect(codes(r)).toEqual({ 'timeframe-mismatch': 'error', gap: 'warning' });
+    expect(r.issues[0]!.message).toBe('no two bars are 5m apart (the closest are 1h apart): these look like 1h bars, not 5m (check --timeframe)');
+    // one gap in 1h bars, or a series of two bars, is not a mismatch
+    const head: SeriesColumns = { ts: Float64Array.of(0, 2 * H, 3 * H), columns: { open: Float64Array.of(1, 1, 1), high: Float64Array.of(1, 1, 1), low: Float64Array.of(1, 1, 1), close: Float64Array.of(1, 1, 1), volume: Float64Array.of(1, 1, 1) } };
+    expect(codes(validateSeries(head, 'ohlcv', '1h'))).toEqual({ gap: 'warning' });
+    const one = Float64Array.of(1, 1);
+    const two: SeriesColumns = { ts: Float64Array.of(0, 5 * H), columns: { open: one, high: one, low: one, close: one, volume: one } };
+    expect(codes(validateSeries(two, 'ohlcv', '1h'))).toEqual({ gap: 'warning' });
+  });
+
   it('clean excerpts have no issues', async () => {
     expect(validateSeries(await spot(), 'ohlcv', '1h').issues).toEqual([]);
     expect(validateSeries(await mark(), 'mark', '1h').issues).toEqual([]);
@@ -162,7 +174,7 @@ describe('validateSeries on real excerpts', () => {
     expect(codes(run((s) => (s.columns['mark_price']![2] = NaN)))).toEqual({ 'mark-null': 'info' });
   });
 
-  it('property: any strictly increasing aligned series of consistent bars validates clean', () => {
+  it('property: any strictly increasing aligned series of consistent bars (two of them adjacent) validates clean', () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ step: fc.integer({ min: 1, max: 3 }), lo: fc.double({ min: 1, max: 1e6, noNaN: true }), a: fc.double({ min: 0, max: 1, noNaN: true }), b: fc.double({ min: 0, max: 1, noNaN: true }), w: fc.double({ min: 0, max: 0.2, noNaN: true }) }), { minLength: 1, maxLength: 60 }),
@@ -170,6 +182,8 @@ describe('validateSeries on real excerpts', () => {
           const n = bars.length;
           const s: SeriesColumns = { ts: new Float64Array(n), columns: { open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) } };
           let t = iso('2025-02-02T00:00:00Z');
+          // bars 0 and 1 adjacent: 3+ bars never one timeframe apart are a timeframe-mismatch error
+          if (n > 1) bars[1]!.step = 1;
           bars.forEach((b, i) => {
             t += b.step * H;
             const hi = b.lo * (1 + b.w);
