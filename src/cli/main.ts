@@ -33,11 +33,13 @@ const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').
  * yargs turns an option given twice into an array (`--since a --since b`), which single-value
  * options then misread ("binance,bybit", "5,6", or a TypeError). Only options declared
  * `array: true` (and positionals such as `more`/`run-dirs`) may repeat; anything else is an error
- * naming the option.
+ * naming the option. A number option that did not parse is one too.
  */
 function rejectRepeatedOptions(argv: Record<string, unknown>, y: { getOptions(): { array: string[] } }): void {
   const arrays = new Set<string>(y.getOptions().array);
   for (const [key, value] of Object.entries(argv)) {
+    // yargs turns `--capital abc` into NaN; say which option, not "got NaN" further down.
+    if (typeof value === 'number' && Number.isNaN(value) && !/[A-Z]/.test(key)) throw new UserError(`--${key} expects a number`, 2);
     if (key === '_' || key === '$0' || !Array.isArray(value) || arrays.has(key)) continue;
     if (/[A-Z]/.test(key)) continue; // camelCase copy of a kebab-case option: reported under its own name
     throw new UserError(`--${key} was given ${value.length} times (${value.map(String).join(', ')}); it takes one value`, 2);

@@ -137,6 +137,11 @@ describe('options given twice', () => {
     expect(r.stderr).toBe('perpcarry: --timeframe was given 2 times (1h, 8h); it takes one value\n');
     r = cli(['data', 'list', '--data-dir', 'data', '--data-dir', 'data']);
     expect(r.stderr).toContain('--data-dir was given 2 times');
+    r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--capital', 'abc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('perpcarry: --capital expects a number\n');
+    r = cli(['data', 'import', 'x.csv', '--venue', 'binance', '--symbol', 'BTC/USDT', '--kind', 'funding', '--interval-hours', 'eight']);
+    expect(r.stderr).toBe('perpcarry: --interval-hours expects a number\n');
     r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--param']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('perpcarry: --param needs a value: --param name=value\n');
