@@ -28,6 +28,12 @@ describe('perpcarry --help', () => {
     expect(r.stdout).toMatch(/bounds\s*\n\s+and help/);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
   });
+
+  it('data --help names its subcommand slot', () => {
+    const r = cli(['data', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('perpcarry data <command> [options]');
+  });
 });
 
 describe('backtest data coverage', () => {

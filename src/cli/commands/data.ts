@@ -48,6 +48,7 @@ const dataCommand: CommandModule = {
   register(cli: Argv): Argv {
     return cli.command('data', 'Browse, import, fetch and validate stored series', (y) =>
       y
+        .usage('$0 data <command> [options]\n\nBrowse, import, fetch and validate stored series')
         .option('data-dir', { type: 'string', describe: 'Data directory (default ./data or $PERPCARRY_DATA_DIR)' })
         .command(
           'list',
