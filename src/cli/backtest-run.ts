@@ -53,11 +53,29 @@ interface SavedRun {
 function readConfig(path: string): SavedRun {
   const abs = resolve(path);
   if (!existsSync(abs)) throw new UserError(`--config ${abs}: file not found`);
+  let raw: unknown;
   try {
-    return JSON.parse(readFileSync(abs, 'utf8')) as SavedRun;
+    raw = JSON.parse(readFileSync(abs, 'utf8'));
   } catch (e) {
     throw new UserError(`--config ${abs}: not valid JSON (${(e as Error).message})`);
   }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`--config ${abs}: expected a run.json object (see docs/RUN_FORMAT.md)`);
+  const r = raw as Record<string, unknown>;
+  // Fields a hand-edited run.json may get wrong: each one named, instead of a TypeError later.
+  const bad = (field: string, want: string): never => {
+    throw new UserError(`--config ${abs}: "${field}" must be ${want} (got ${JSON.stringify(r[field])})`);
+  };
+  const isObj = (x: unknown): boolean => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (r['strategy'] !== undefined && !isObj(r['strategy'])) bad('strategy', 'an object with "name" or "source"');
+  if (r['params'] !== undefined && !isObj(r['params'])) bad('params', 'an object of name: value');
+  if (r['models'] !== undefined && !isObj(r['models'])) bad('models', 'an object');
+  if (r['venues'] !== undefined && !(Array.isArray(r['venues']) && r['venues'].every((v) => typeof v === 'string'))) bad('venues', 'an array of venue ids');
+  for (const k of ['symbol', 'timeframe', 'dataDir'] as const) if (r[k] !== undefined && typeof r[k] !== 'string') bad(k, 'a string');
+  for (const k of ['fromMs', 'toMs', 'capital', 'seed', 'fundingHistoryDays'] as const) {
+    if (r[k] !== undefined && !(typeof r[k] === 'number' && Number.isFinite(r[k]))) bad(k, 'a finite number');
+  }
+  if (r['data'] !== undefined && !Array.isArray(r['data'])) bad('data', 'an array');
+  return r as SavedRun;
 }
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -141,7 +159,10 @@ function progressBar(enabled: boolean): { update: (fraction: number) => void; do
 export async function backtestCommandHandler(args: Record<string, unknown>): Promise<void> {
   const saved: SavedRun = typeof args['config'] === 'string' ? readConfig(args['config']) : {};
   const strategySpec = (args['strategy'] as string | undefined) ?? saved.strategy?.source ?? saved.strategy?.name;
-  if (!strategySpec) throw new UserError('--strategy is required (a built-in name such as delta-neutral, or a module path), or give --config run.json');
+  if (!strategySpec) {
+    if (typeof args['config'] === 'string') throw new UserError(`--config ${resolve(args['config'])} names no strategy ("strategy": {"name": …}); give --strategy`);
+    throw new UserError('--strategy is required (a built-in name such as delta-neutral, or a module path), or give --config run.json');
+  }
   const venueArg = args['venue'] as string | undefined;
   const venues = venueArg ? venueArg.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean) : saved.venues;
   if (!venues || venues.length === 0) throw new UserError('--venue is required (e.g. --venue binance)');

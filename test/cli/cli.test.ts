@@ -178,3 +178,22 @@ describe('compare on real runs', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('backtest --config', () => {
+  it('names the run.json and the field at fault (null used to be a TypeError)', () => {
+    const dir = tmpDir('pc-cfg-');
+    const cfg = join(dir, 'run.json');
+    const run = () => cli(['backtest', '--config', cfg, '--no-report', '--out', join(dir, 'out')]);
+    writeFileSync(cfg, 'null');
+    expect(run()).toMatchObject({ code: 1, stderr: `perpcarry: --config ${cfg}: expected a run.json object (see docs/RUN_FORMAT.md)\n` });
+    writeFileSync(cfg, '{}');
+    expect(run()).toMatchObject({ code: 1, stderr: `perpcarry: --config ${cfg} names no strategy ("strategy": {"name": …}); give --strategy\n` });
+    writeFileSync(cfg, JSON.stringify({ strategy: { name: 'hold-perp' }, venues: 'binance' }));
+    expect(run()).toMatchObject({ code: 1, stderr: `perpcarry: --config ${cfg}: "venues" must be an array of venue ids (got "binance")\n` });
+    writeFileSync(cfg, JSON.stringify({ strategy: { name: 'hold-perp' }, venues: ['binance'], symbol: 'ETH/USDT', fromMs: '2025-02-02', toMs: 1738713600000 }));
+    expect(run()).toMatchObject({ code: 1, stderr: `perpcarry: --config ${cfg}: "fromMs" must be a finite number (got "2025-02-02")\n` });
+    // a real run.json reruns
+    writeFileSync(cfg, JSON.stringify({ strategy: { name: 'hold-perp' }, venues: ['binance'], symbol: 'ETH/USDT', fromMs: 1738454400000, toMs: 1738713600000 }));
+    expect(run().code).toBe(0);
+  });
+});
