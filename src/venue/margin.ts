@@ -23,13 +23,15 @@
  *   (The gist's ETH table ends at 25 % from 20M; the 50 % tier from 50M is unverified.)
  * - Liquidation price with `cum` (Binance's single-position formula, `liquidationPrice` below): as
  *   in the same gists; checked by the property test "margin balance = maintenance margin at LP".
- * - Bybit BTCUSDT/ETHUSDT, OKX BTC-USDT-SWAP/ETH-USDT-SWAP: NOT VERIFIED. Only the first tier
- *   (Bybit 0.5 % up to 2M USDT, OKX 0.4 %) is plausible from memory of the venues' risk-limit pages
- *   (https://www.bybit.com/en/help-center/article/Risk-Limit-Perpetual-and-Futures,
- *   https://www.okx.com/trade-market/position/swap); the upper ladders are approximate guesses, and
- *   no archived API answer (Bybit `/v5/market/risk-limit`, OKX `/api/v5/public/position-tiers`) was
- *   found to check them. Bybit moved to a different risk-limit scheme later (a testnet answer of
- *   2026 shows a 0.33 % tier up to 300k), so treat Bybit/OKX liquidation prices as approximate.
+ * - Bybit BTCUSDT/ETHUSDT, OKX BTC-USDT-SWAP/ETH-USDT-SWAP: upper tiers NOT VERIFIED (approximate
+ *   guesses; https://www.bybit.com/en/help-center/article/Risk-Limit-Perpetual-and-Futures,
+ *   https://www.okx.com/trade-market/position/swap). What public API answers stored in test fixtures
+ *   of other projects show (not live answers, so corroboration only): OKX `/api/v5/public/position-tiers`
+ *   tier 1 = mmr 0.004, imr 0.01, 100×, up to 1000 contracts for BTC-USDT (10 BTC at 0.01 BTC each) and
+ *   5000 for ETH-USDT (500 ETH): OKX tiers are by position SIZE in contracts, not notional, so the
+ *   notional floors here (500k / 300k) match them only near BTC 50k / ETH 600. Bybit
+ *   `/v5/market/risk-limit` BTCUSDT: 0.5 % maintenance up to a 2M risk limit (as here), and in a
+ *   2026 testnet answer a lower 0.33 % tier up to 300k. Treat Bybit/OKX liquidation prices as approximate.
  */
 import type { VenueId } from '../core/ids.js';
 
