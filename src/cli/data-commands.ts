@@ -17,6 +17,7 @@ import { formatReport, validateSeries, type ValidationReport } from '../data/val
 import { validateArrowFile, validateStore } from '../data/validate-files.js';
 import { windowCoverage } from '../data/windows.js';
 import { reindexStore } from '../data/reindex.js';
+import { existingDataDir } from './data-list.js';
 
 function checkKind(kind: string): SeriesKind {
   if (!SERIES_KINDS.includes(kind as SeriesKind)) throw new UserError(`unknown kind "${kind}" (expected ${SERIES_KINDS.join(', ')})`);
@@ -25,7 +26,7 @@ function checkKind(kind: string): SeriesKind {
 
 /** `data inspect <venue> <symbol> <kind> [--timeframe]`. */
 export function inspectCommand(o: { dataDir?: string; venue: string; symbol: string; kind: string; timeframe?: string; json: boolean }): void {
-  const dataDir = o.dataDir ?? defaultDataDir();
+  const dataDir = existingDataDir(o.dataDir);
   const kind = checkKind(o.kind);
   if (kindHasTimeframe(kind) && !o.timeframe) {
     const cat = readCatalog(dataDir);
@@ -207,7 +208,7 @@ export async function validateCommand(a: MappingArgs & { dataDir?: string; file?
 
 /** `data windows [--json]`: the crash-window registry with bundled coverage. */
 export function windowsCommand(a: { dataDir?: string; json: boolean }): void {
-  const reports = windowCoverage(a.dataDir ?? defaultDataDir());
+  const reports = windowCoverage(existingDataDir(a.dataDir));
   if (a.json) {
     process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
     return;
@@ -223,7 +224,7 @@ export function windowsCommand(a: { dataDir?: string; json: boolean }): void {
 
 /** `data reindex`: rebuild catalog.json from the Arrow files' own metadata. */
 export function reindexCommand(a: { dataDir?: string; json: boolean }): void {
-  const res = reindexStore(a.dataDir ?? defaultDataDir());
+  const res = reindexStore(existingDataDir(a.dataDir));
   if (a.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
   else process.stdout.write(`catalog rebuilt: ${res.entries} series, ${res.updated.length} entries updated${res.updated.length ? ` (${res.updated.join(', ')})` : ''}, ${res.removed.length} removed${res.removed.length ? ` (${res.removed.join(', ')})` : ''}\n`);
 }

@@ -197,3 +197,15 @@ describe('backtest --config', () => {
     expect(run().code).toBe(0);
   });
 });
+
+describe('data commands with a data directory that does not exist', () => {
+  it('list, inspect, windows and reindex name it and exit 1 (list printed "0 series" with exit 0; reindex an ENOENT)', () => {
+    const missing = join(tmpDir('pc-dd-'), 'nope');
+    for (const args of [['data', 'list'], ['data', 'windows'], ['data', 'reindex'], ['data', 'inspect', 'binance', 'BTC/USDT', 'funding']]) {
+      const r = cli([...args, '--data-dir', missing]);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toBe(`perpcarry: data directory ${missing} (--data-dir) does not exist\n`);
+    }
+    expect(cli(['data', 'list', '--data-dir', join(ROOT, 'README.md')]).stderr).toBe(`perpcarry: data directory ${join(ROOT, 'README.md')} (--data-dir) is not a directory\n`);
+  });
+});
