@@ -154,7 +154,17 @@ export async function importCommand(a: MappingArgs & { dataDir?: string; file: s
     else process.stdout.write(`dry run: ${parsed.series.ts.length} rows parsed from ${a.file}; nothing stored\n${parsed.notes.map((n) => `  note: ${n}\n`).join('')}${formatReport(rep)}\n`);
     return;
   }
-  const res = storeParsed(parsed, { ...opts, dataDir, venue: a.venue, symbol: a.symbol });
+  let res: ReturnType<typeof storeParsed>;
+  try {
+    res = storeParsed(parsed, { ...opts, dataDir, venue: a.venue, symbol: a.symbol });
+  } catch (e) {
+    // A file where a directory goes, a read-only or full disk: the store's location is at fault.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EISDIR'].includes(code)) {
+      throw new UserError(`cannot write to the data directory ${resolve(dataDir)} (${a.dataDir !== undefined ? '--data-dir' : 'default or $PERPCARRY_DATA_DIR'}): ${(e as Error).message}; nothing was stored`);
+    }
+    throw e;
+  }
   if (a.json) {
     process.stdout.write(JSON.stringify({ entry: res.entry, added: res.added, replaced: res.replaced, unchanged: res.unchanged, notes: parsed.notes, warnings: rep.warnings }, null, 2) + '\n');
     return;

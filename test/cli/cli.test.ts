@@ -209,3 +209,16 @@ describe('data commands with a data directory that does not exist', () => {
     expect(cli(['data', 'list', '--data-dir', join(ROOT, 'README.md')]).stderr).toBe(`perpcarry: data directory ${join(ROOT, 'README.md')} (--data-dir) is not a directory\n`);
   });
 });
+
+describe('data import into an unwritable store', () => {
+  it('names the data directory, exit 1, nothing stored (was an internal ENOTDIR)', () => {
+    const dir = tmpDir('pc-imp-');
+    const file = join(dir, 'store');
+    writeFileSync(file, 'not a directory');
+    const r = cli(['data', 'import', join(ROOT, 'test', 'fixtures', 'data', 'ETHUSDT_1h_spot_2025-02-02_roshan.csv'), '--venue', 'binance',
+      '--symbol', 'ETH/USDT', '--kind', 'ohlcv', '--timeframe', '1h', '--data-dir', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^perpcarry: cannot write to the data directory .*store \(--data-dir\): ENOTDIR: .*; nothing was stored\n$/);
+    expect(readFileSync(file, 'utf8')).toBe('not a directory');
+  });
+});
