@@ -225,7 +225,8 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
 
   // ---- state
   const portfolio = new Portfolio({ instruments, venues, margin: opts.margin, interest: opts.interest, allowSpotBorrow: opts.allowSpotBorrow ?? false });
-  const samples = new EquitySampler(portfolio, sampleCount);
+  // One spare slot: a final sample when cash moves after the last bar close (see the end of the run).
+  const samples = new EquitySampler(portfolio, sampleCount + 1);
   const barIdx = new Int32Array(ni).fill(-1);
   const markIdx = new Int32Array(ni).fill(-1);
   const indexIdx = new Int32Array(ni).fill(-1);
@@ -669,8 +670,14 @@ export function runEngine(market: MarketData, strategy: Strategy, opts: EngineOp
   if (pending.length) processOrders(ctx.now, true);
   strategy.onEnd?.(sctx);
   if (pending.length) processOrders(ctx.now, true);
-  // Fills placed in onEnd change holdings after the last sample: take a final sample if so.
-  if (samples.length > 0 && portfolio.trades.length > 0 && portfolio.trades[portfolio.trades.length - 1]!.ts >= samples.ts[samples.length - 1]!) samples.resample(ctx.now);
+  // Fills placed in onEnd change holdings at the last sample's instant: overwrite it. Cash that
+  // moved at a later instant with no bar close (a settlement at the window end while bars close
+  // 4 h earlier, interest or timers after the last bar) gets a sample of its own, so the last
+  // sample's equity always includes every ledger flow.
+  if (samples.length > 0 && samples.stale()) {
+    if (ctx.now > samples.ts[samples.length - 1]!) samples.sample(ctx.now);
+    else samples.resample(ctx.now);
+  }
   const loopMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   opts.onProgress?.(1);

@@ -76,6 +76,11 @@ export class EquitySampler {
     this.record(n, ts);
   }
 
+  /** Whether the portfolio changed (any ledger flow or position) since the last sample. */
+  stale(): boolean {
+    return this.portfolio.stateVersion !== this.snapVersion;
+  }
+
   /** Overwrite the last sample (after fills at the final instant). */
   resample(ts: UnixMs): void {
     if (this.length === 0) return this.sample(ts);
