@@ -79,7 +79,7 @@ const BINANCE_BARS_NOTE =
  */
 export const ALL_EX_BAR_OPEN_SHIFT_MS: Readonly<Record<'binance' | 'bybit' | 'okx', number>> = { binance: 0, bybit: -4 * HOUR_MS, okx: -4 * HOUR_MS };
 
-/** How the Bybit/OKX 8h bars of all_exchanges.csv are stamped (README "How the bundled data was built"). */
+/** How the Bybit/OKX 8h bars of all_exchanges.csv are stamped (docs/bundled-data.md). */
 const ALL_EX_SHIFTED_BARS_NOTE =
   'SHIFTED to the true open: this row\'s label (Europe/London) - 4 h, i.e. bars open at 04/12/20 UTC all year (label - 4 h in winter, - 5 h in summer ' +
   'in wall-clock terms). Measured by scripts/check-multivenue-alignment.ts against the bundled Binance 1h bars over every row, median relative open error ' +

@@ -2,7 +2,7 @@
  * Performance metrics over an equity curve. Pure functions over typed arrays: they run on the
  * backtest path (no danfojs, no allocation per sample beyond the output arrays).
  *
- * Definitions (also in README "Reports and metrics"):
+ * Definitions (also in docs/reports-and-metrics.md):
  * - Annualization basis: 365 days (crypto trades every day), `MS_PER_YEAR`.
  * - `apr` is SIMPLE: totalReturn × (365 d / span), span = last sample ts − first sample ts.
  *   (Not compounded: compounding a 2-day return to a year is meaningless noise.)

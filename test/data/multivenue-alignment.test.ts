@@ -1,7 +1,7 @@
 /**
  * Time alignment of the 2023-01 → 2024-07 multi-venue 8h bars (../shared/data/multi_venue/all_exchanges.csv):
  * Binance rows open at their Europe/London label, Bybit and OKX rows 4 h earlier
- * (ALL_EX_BAR_OPEN_SHIFT_MS, evidence in scripts/check-multivenue-alignment.ts and the README).
+ * (ALL_EX_BAR_OPEN_SHIFT_MS, evidence in scripts/check-multivenue-alignment.ts and docs/bundled-data.md).
  * Reference: the bundled Binance 1h bars (data/binance/*), which are committed with the repo.
  */
 import { describe, expect, it } from 'vitest';

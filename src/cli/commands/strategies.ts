@@ -44,7 +44,7 @@ export function formatStrategies(list: readonly StrategyListing[]): string {
     out.push(fmt(head), ...rows.map(fmt), '');
   }
   out.push(`${list.length} built-in strategies. Use one with: perpcarry backtest --strategy <name> --param k=v …`);
-  out.push('A strategy of your own: perpcarry backtest --strategy ./path/to/strategy.ts (see README, "Strategies").');
+  out.push('A strategy of your own: perpcarry backtest --strategy ./path/to/strategy.ts (see docs/strategies.md).');
   return out.join('\n') + '\n';
 }
 
