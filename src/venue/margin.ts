@@ -12,7 +12,7 @@
  *   freqtrade in `freqtrade/exchange/binance_leverage_tiers.json` (github.com/freqtrade/freqtrade,
  *   commit 01d10aebcab25c526473c603a88e14eb7d9699cc; the file lists the BTC/ETH 240927 and 241227
  *   quarterlies, so the snapshot is from mid-2024). Each tier's `notionalFloor` and `maintMarginRatio`
- *   are copied; the derived deductions equal the file's `cum` values (tested in test/engine/venue.test.ts).
+ *   are copied; the derived deductions equal the file's `cum` values (tested in test/venue/models.test.ts).
  *   Both symbols: 0.4 % up to 50k USDT, 0.5 % to 600k, 0.65 % to 3M, 1 % to 12M, ...
  * - Binance 2021 tables (`BINANCE_TIERS_2021`, for runs on 2021-era data): BTCUSDT as in Binance's
  *   2021-03 bracket table (floors 50k/250k/1M/10M/20M/50M/100M/200M/300M, `cum` 50/1300/16300/...),

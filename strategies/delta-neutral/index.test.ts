@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import { runBacktest } from '../../src/engine/backtest.js';
 import factory from './index.js';
-import { flat, tempDataDir, writeBars, writeFunding } from '../../test/engine/helpers.js';
+import { flat, tempDataDir, writeBars, writeFunding } from '../../test/support/series.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 3, 1);

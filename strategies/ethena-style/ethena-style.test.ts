@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import factory from './index.js';
-import { h, runScenario, tempDataDir, writeFlatBars, writeFunding } from '../../test/strategies/fixture.js';
+import { h, runScenario, tempDataDir, writeFlatBars, writeFunding } from '../../test/support/scenario.js';
 import { runBacktest } from '../../src/engine/backtest.js';
 
 /**

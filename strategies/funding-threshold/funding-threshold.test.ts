@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import factory from './index.js';
-import { h, runScenario, tempDataDir, tradeRows, writeFlatBars, writeFunding } from '../../test/strategies/fixture.js';
+import { h, runScenario, tempDataDir, tradeRows, writeFlatBars, writeFunding } from '../../test/support/scenario.js';
 import { runBacktest } from '../../src/engine/backtest.js';
 import { join } from 'node:path';
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tmpDir } from '../data/helpers.js';
+import { ROOT, tmpDir } from '../support/paths.js';
 import { coverageWarnings } from '../../src/cli/backtest-run.js';
 import { makeInstruments, type MarketData } from '../../src/engine/data.js';
 

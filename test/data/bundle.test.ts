@@ -5,7 +5,7 @@ import { buildData } from '../../scripts/build-data.js';
 import { readCatalog } from '../../src/data/catalog.js';
 import { loadSeries } from '../../src/data/load.js';
 import { CRASH_WINDOWS, getCrashWindow } from '../../src/data/windows.js';
-import { ROOT, SHARED, iso, tmpDir } from './helpers.js';
+import { ROOT, SHARED, iso, tmpDir } from '../support/paths.js';
 
 const DATA = join(ROOT, 'data');
 

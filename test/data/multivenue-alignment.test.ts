@@ -13,7 +13,7 @@ import { readCatalog } from '../../src/data/catalog.js';
 import { parseCsv, parseSeriesTable } from '../../src/data/import/index.js';
 import { wallTimeToUtc } from '../../src/data/import/timestamps.js';
 import { readSeriesFile, lowerBound, type LoadedSeries } from '../../src/data/store.js';
-import { ROOT, SHARED, iso } from './helpers.js';
+import { ROOT, SHARED, iso } from '../support/paths.js';
 
 const H = 3_600_000;
 const DATA = join(ROOT, 'data');

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { readCatalog } from '../../src/data/catalog.js';
 import { KIND_COLUMNS } from '../../src/data/schema.js';
 import { encodeSeries, readSeriesFile, writeSeriesFile } from '../../src/data/store.js';
-import { ROOT, tmpDir } from './helpers.js';
+import { ROOT, tmpDir } from '../support/paths.js';
 
 describe('Arrow round trip', () => {
   it('property: any ts (safe integers) and float64 values survive write → read bit for bit (NaN as null)', () => {

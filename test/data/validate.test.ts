@@ -9,7 +9,7 @@ import { barPhaseMs, describeBarPhase, validateSeries, type ValidationReport } f
 import { validateArrowFile, validateStore } from '../../src/data/validate-files.js';
 import { inspectSeries } from '../../src/data/inspect.js';
 import { reindexStore } from '../../src/data/reindex.js';
-import { FIX, iso, tmpDir } from './helpers.js';
+import { FIX, iso, tmpDir } from '../support/paths.js';
 
 const H = 3_600_000;
 

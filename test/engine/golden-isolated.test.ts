@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.js';
 import type { ModelsConfig } from '../../src/engine/backtest.js';
 import type { StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
-import { tempDataDir, writeBars } from './helpers.js';
+import { tempDataDir, writeBars } from '../support/series.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 0, 1);

@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.js';
 import { buildSummary } from '../../src/analysis/run-writer.js';
 import type { StrategyFactory, StrategyContext } from '../../src/strategy/types.js';
-import { flat, tempDataDir, writeBars, writeFunding } from './helpers.js';
+import { flat, tempDataDir, writeBars, writeFunding } from '../support/series.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 0, 1);

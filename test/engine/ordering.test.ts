@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.js';
 import type { Instrument, Strategy, StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
-import { tempDataDir, writeBars, writeFunding } from './helpers.js';
+import { tempDataDir, writeBars, writeFunding } from '../support/series.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 5, 1);

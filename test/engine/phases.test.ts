@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.js';
 import type { Instrument, StrategyFactory } from '../../src/strategy/types.js';
-import { tempDataDir, writeBars, writeFunding } from './helpers.js';
+import { tempDataDir, writeBars, writeFunding } from '../support/series.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 1, 28); // 2024-02-28 00:00 UTC, on the 8h grid

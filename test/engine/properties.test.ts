@@ -11,7 +11,7 @@ import { buildSummary } from '../../src/analysis/run-writer.js';
 import type { Portfolio } from '../../src/portfolio/portfolio.js';
 import type { EquitySampler } from '../../src/portfolio/equity.js';
 import type { StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
-import { tempDataDir, writeBars, writeFunding } from './helpers.js';
+import { tempDataDir, writeBars, writeFunding } from '../support/series.js';
 
 describe('merge', () => {
   const sourceArb = fc.record({

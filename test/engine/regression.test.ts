@@ -10,7 +10,7 @@ import { runBacktest } from '../../src/engine/backtest.js';
 import { buildSummary, writeRunDir } from '../../src/analysis/run-writer.js';
 import deltaNeutral from '../../strategies/delta-neutral/index.js';
 import holdPerp from '../../strategies/hold-perp/index.js';
-import { tempDataDir } from './helpers.js';
+import { tempDataDir } from '../support/series.js';
 
 const dataDir = join(process.cwd(), 'data');
 const D = Date.UTC;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { tempDataDir, writeBars, writeFunding } from './helpers.js';
+import { tempDataDir, writeBars, writeFunding } from '../support/series.js';
 
 const root = process.cwd();
 const bin = join(root, 'bin', 'perpcarry.mjs');

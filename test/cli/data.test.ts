@@ -6,7 +6,7 @@ import { validateStore } from '../../src/data/validate-files.js';
 import { readCatalog } from '../../src/data/catalog.js';
 import { reindexStore } from '../../src/data/reindex.js';
 import { readSeriesFile } from '../../src/data/store.js';
-import { FIX, ROOT, bytesOf, tmpDir } from './helpers.js';
+import { FIX, ROOT, bytesOf, tmpDir } from '../support/paths.js';
 
 const BIN = join(ROOT, 'bin', 'perpcarry.mjs');
 

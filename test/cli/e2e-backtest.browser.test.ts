@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_PATH, chromiumAvailable, inspectPage, launchChromium } from './chromium.js';
+import { CHROMIUM_PATH, chromiumAvailable, inspectPage, launchChromium } from '../support/chromium.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'perpcarry-e2e-'));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSeriesFile, writeSeriesFile, mergeSeries, sortDedupSeries } from '../src/data/store.js';
+import { readSeriesFile, writeSeriesFile, mergeSeries, sortDedupSeries } from '../../src/data/store.js';
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'perpcarry-store-'));

@@ -8,11 +8,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCatalog } from '../../src/data/catalog.js';
-import { readSeriesFile } from '../../src/data/store.js';
+import { readCatalog } from '../../../src/data/catalog.js';
+import { readSeriesFile } from '../../../src/data/store.js';
 import { startEmulator, type Emulator } from './emulator/server.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 let emu: Emulator;
 const dirs: string[] = [];
 beforeAll(async () => {
@@ -39,7 +39,7 @@ interface Run {
 /** Run `perpcarry …` from source; `killAfter(n)` may SIGKILL it after the n-th data response. */
 function cli(args: string[], killAt?: { n: number; delayMs: number }): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fetch/run-cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/data/fetch/run-cli.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { writeFixtureRun } from '../analysis/fixture.js';
-import { writeReports } from '../../src/analysis/report/index.js';
-import { compareRuns } from '../../src/analysis/compare.js';
-import { CHROMIUM_PATH, chromiumAvailable, inspectPage, launchChromium, type PageProbe } from './chromium.js';
+import { writeFixtureRun } from '../fixture.js';
+import { writeReports } from '../../../src/analysis/report/index.js';
+import { compareRuns } from '../../../src/analysis/compare.js';
+import { CHROMIUM_PATH, chromiumAvailable, inspectPage, launchChromium, type PageProbe } from '../../support/chromium.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'perpcarry-browser-'));
 const shots = process.env['PERPCARRY_TEST_OUTPUT'] ?? join(tmpdir(), 'perpcarry-test-output', 'browser');

@@ -8,10 +8,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readCatalog } from '../../src/data/catalog.js';
-import { readSeriesFile } from '../../src/data/store.js';
-import { runFetch, type FetchOptions, type FetchSummary } from '../../src/data/fetch/fetch.js';
-import { FetchFailedError } from '../../src/data/fetch/exchange.js';
+import { readCatalog } from '../../../src/data/catalog.js';
+import { readSeriesFile } from '../../../src/data/store.js';
+import { runFetch, type FetchOptions, type FetchSummary } from '../../../src/data/fetch/fetch.js';
+import { FetchFailedError } from '../../../src/data/fetch/exchange.js';
 import { startEmulator, type Emulator } from './emulator/server.js';
 import type { Candle, EmulatedVenue, FundingRow } from './emulator/datasets.js';
 

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { canonicalJson, configHash, defaultRunId } from '../../src/analysis/run-writer.js';
 import { runBacktest, type BacktestConfig } from '../../src/engine/backtest.js';
 import holdPerp from '../../strategies/hold-perp/index.js';
-import { flat, tempDataDir, writeBars, writeFunding } from './helpers.js';
+import { flat, tempDataDir, writeBars, writeFunding } from '../support/series.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 0, 1);

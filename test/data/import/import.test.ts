@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { DataError } from '../../src/core/errors.js';
-import { readCatalog } from '../../src/data/catalog.js';
-import { importFile, parseSeriesFile, parseTimestampCell, wallTimeToUtc } from '../../src/data/import/index.js';
-import { readSeriesFile } from '../../src/data/store.js';
-import { FIX, SHARED, bytesOf, iso, tmpDir } from './helpers.js';
+import { DataError } from '../../../src/core/errors.js';
+import { readCatalog } from '../../../src/data/catalog.js';
+import { importFile, parseSeriesFile, parseTimestampCell, wallTimeToUtc } from '../../../src/data/import/index.js';
+import { readSeriesFile } from '../../../src/data/store.js';
+import { FIX, SHARED, bytesOf, iso, tmpDir } from '../../support/paths.js';
 
 const H = 3_600_000;
 

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cleanWindow, fillFundingIntervals, fundingIntervalChanges, fundingToSeries, ohlcvToSeries, emptySeries } from '../../src/data/fetch/rows.js';
-import { backoffDelayMs, overrideApiUrls, retryAfterMs } from '../../src/data/fetch/exchange.js';
-import { planRanges, parseKinds } from '../../src/data/fetch/fetch.js';
+import { cleanWindow, fillFundingIntervals, fundingIntervalChanges, fundingToSeries, ohlcvToSeries, emptySeries } from '../../../src/data/fetch/rows.js';
+import { backoffDelayMs, overrideApiUrls, retryAfterMs } from '../../../src/data/fetch/exchange.js';
+import { planRanges, parseKinds } from '../../../src/data/fetch/fetch.js';
 import { SHARED_DATA } from './emulator/datasets.js';
 
 const H = 3_600_000;
@@ -136,7 +136,7 @@ describe('parseKinds', () => {
 
 describe('progress bar', () => {
   it('redraws one line with the bar, percent, rows and the time range done, and ends it at 100%', async () => {
-    const { progressPrinter } = await import('../../src/data/fetch/command.js');
+    const { progressPrinter } = await import('../../../src/data/fetch/command.js');
     let out = '';
     const draw = progressPrinter({ write: (s: string) => (out += s) });
     const from = Date.parse('2025-10-08T00:00:00Z');

@@ -2,12 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFixtureRun } from './fixture.js';
-import { readRunDir } from '../../src/analysis/report/run-dir.js';
-import type { DrawdownPeriod } from '../../src/analysis/metrics.js';
-import { buildTables, dailyLast, deepestCandidates, DRAWDOWN_TABLE_ROWS, loadDanfo } from '../../src/analysis/report/tables.js';
+import { writeFixtureRun } from '../fixture.js';
+import { readRunDir } from '../../../src/analysis/report/run-dir.js';
+import type { DrawdownPeriod } from '../../../src/analysis/metrics.js';
+import { buildTables, dailyLast, deepestCandidates, DRAWDOWN_TABLE_ROWS, loadDanfo } from '../../../src/analysis/report/tables.js';
 import { createRequire } from 'node:module';
-import { dailyCloses, dailyReturns, drawdownPeriods, monthlyReturns, periodReturns, stdSample } from '../../src/analysis/metrics.js';
+import { dailyCloses, dailyReturns, drawdownPeriods, monthlyReturns, periodReturns, stdSample } from '../../../src/analysis/metrics.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'perpcarry-tables-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
