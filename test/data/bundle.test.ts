@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildData } from '../../scripts/build-data.js';
 import { readCatalog } from '../../src/data/catalog.js';
 import { loadSeries } from '../../src/data/load.js';
 import { CRASH_WINDOWS, getCrashWindow } from '../../src/data/windows.js';
-import { ROOT, SHARED, iso, tmpDir } from '../support/paths.js';
+import { ROOT, SHARED, iso, itWithShared, tmpDir } from '../support/paths.js';
 
 const DATA = join(ROOT, 'data');
 
@@ -72,7 +71,7 @@ describe('bundled data', () => {
     expect(CRASH_WINDOWS.every((w) => w.endMs > w.startMs)).toBe(true);
   });
 
-  it.skipIf(!existsSync(join(SHARED, 'SOURCES.md')))('is reproducible: rebuilding from shared/data gives the committed bytes', async () => {
+  itWithShared('SOURCES.md')('is reproducible: rebuilding from shared/data gives the committed bytes', async () => {
     const out = join(tmpDir('perpcarry-bundle-'), 'data');
     await buildData(SHARED, out, () => {});
     const a = readCatalog(out).entries.map((e) => [e.path, e.sha256]);

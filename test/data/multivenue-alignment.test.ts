@@ -5,7 +5,7 @@
  * Reference: the bundled Binance 1h bars (data/binance/*), which are committed with the repo.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_EX_BAR_OPEN_SHIFT_MS } from '../../scripts/build-data.js';
 import { corr, median, ohlc8h, readAllExchanges } from '../../scripts/check-multivenue-alignment.js';
@@ -13,7 +13,7 @@ import { readCatalog } from '../../src/data/catalog.js';
 import { parseCsv, parseSeriesTable } from '../../src/data/import/index.js';
 import { wallTimeToUtc } from '../../src/data/import/timestamps.js';
 import { readSeriesFile, lowerBound, type LoadedSeries } from '../../src/data/store.js';
-import { ROOT, SHARED, iso } from '../support/paths.js';
+import { ROOT, SHARED, iso, itWithShared, sharedFileOrNull } from '../support/paths.js';
 
 const H = 3_600_000;
 const DATA = join(ROOT, 'data');
@@ -79,7 +79,8 @@ describe('all_exchanges.csv Bybit/OKX 8h bars open 4 h before their Europe/Londo
     const cat = readCatalog(DATA);
     const paths = cat.entries.map((e) => e.path);
     const notes = (p: string): string => (cat.entries.find((e) => e.path === p)!.provenance.notes ?? []).join(' ');
-    const rows = existsSync(join(SHARED, 'multi_venue', 'all_exchanges.csv')) ? readAllExchanges(join(SHARED, 'multi_venue', 'all_exchanges.csv')) : null;
+    const allEx = sharedFileOrNull('multi_venue/all_exchanges.csv');
+    const rows = allEx === null ? null : readAllExchanges(allEx);
     const pairOf = { 'BTC-USDT': ['spot', 'BTC'], 'BTC-USDT-USDT': ['usdt-perp', 'BTC'], 'BTC-USD-BTC': ['cm-perp', 'BTC'], 'ETH-USDT': ['spot', 'ETH'], 'ETH-USDT-USDT': ['usdt-perp', 'ETH'], 'ETH-USD-ETH': ['cm-perp', 'ETH'] } as const;
     for (const venue of ['bybit', 'okx'] as const) {
       for (const dir of ['BTC-USDT-USDT', 'ETH-USDT-USDT', 'BTC-USD-BTC', 'ETH-USD-ETH']) expect(paths).toContain(`${venue}/${dir}/funding.arrow`);
@@ -134,7 +135,7 @@ describe('all_exchanges.csv Bybit/OKX 8h bars open 4 h before their Europe/Londo
     expect(mismatched).toEqual(['2023-11-10T08:00:00.000Z c 37118.4 vs 37092.6']);
   });
 
-  it.skipIf(!existsSync(join(SHARED, 'multi_venue', 'all_exchanges.csv')))(
+  itWithShared('multi_venue/all_exchanges.csv')(
     'every venue × contract × coin group: the shift minimises the median open error, below 7 bps',
     () => {
       const rows = readAllExchanges(join(SHARED, 'multi_venue', 'all_exchanges.csv'));
@@ -167,7 +168,7 @@ describe('all_exchanges.csv Bybit/OKX 8h bars open 4 h before their Europe/Londo
       }
     },
   );
-  it.skipIf(!existsSync(join(SHARED, 'multi_venue', 'all_exchanges.csv')))(
+  itWithShared('multi_venue/all_exchanges.csv', 'gap_fill/funding/binance_BTCUSDT_funding_2019-09_2026-05_roshan.csv', 'gap_fill/funding/binance_ETHUSDT_funding_2019-11_2026-05_roshan.csv')(
     'funding: Binance equals the API at the label; Bybit agrees best with Binance at the same settlement, OKX 8–16 h later',
     () => {
       const rows = readAllExchanges(join(SHARED, 'multi_venue', 'all_exchanges.csv'));

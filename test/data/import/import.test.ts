@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { DataError } from '../../../src/core/errors.js';
 import { readCatalog } from '../../../src/data/catalog.js';
 import { importFile, parseSeriesFile, parseTimestampCell, wallTimeToUtc } from '../../../src/data/import/index.js';
 import { readSeriesFile } from '../../../src/data/store.js';
-import { FIX, SHARED, bytesOf, iso, tmpDir } from '../../support/paths.js';
+import { FIX, SHARED, bytesOf, iso, itWithShared, tmpDir } from '../../support/paths.js';
 
 const H = 3_600_000;
 
@@ -125,7 +125,7 @@ describe('Binance web export (percent, Europe/London, newest-first, BOM, no trai
     for (let i = 1; i < ts.length; i++) expect(ts[i]! - ts[i - 1]!).toBe(8 * H);
   });
 
-  it.skipIf(!existsSync(SHARED))('equals the UTC-normalised file row for row on the full real export', async () => {
+  itWithShared('funding/Funding Rate History_BTCUSDT Perpetual_2024-08-09.csv', 'funding/binance_BTCUSDT_funding_2019-2024_utc_normalized.csv')('equals the UTC-normalised file row for row on the full real export', async () => {
     const a = await parseSeriesFile({ ...opts, file: join(SHARED, 'funding', 'Funding Rate History_BTCUSDT Perpetual_2024-08-09.csv') });
     const b = await parseSeriesFile({ file: join(SHARED, 'funding', 'binance_BTCUSDT_funding_2019-2024_utc_normalized.csv'), kind: 'funding' });
     expect(a.series.ts.length).toBe(5386);

@@ -18,7 +18,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const SHARED_DATA = process.env['PERPCARRY_SHARED_DATA'] ?? '/work/shared/data';
+import { SHARED } from '../../../support/paths.js';
+
+/** The shared real-data directory the emulator serves from (test/support/paths.ts). */
+export const SHARED_DATA = SHARED;
 
 /** One candle; all numbers as parsed from the source CSV. */
 export interface Candle {
