@@ -418,6 +418,8 @@ export function runIdentity(result: BacktestResult): Record<string, unknown> {
     allowSpotBorrow: result.allowSpotBorrow,
     fundingHistoryDays: c.fundingHistoryDays ?? 30,
     models: result.models,
+    // Only when present, so that runs without scenarios keep their ids.
+    ...(c.scenarios && c.scenarios.length > 0 ? { scenarios: c.scenarios.map((s) => ({ name: s.name, source: s.source, doc: s.doc })) } : {}),
   };
 }
 

@@ -9,6 +9,9 @@ import { UserError } from '../core/errors.js';
 import { MS_PER_DAY, isoUtc, parseInstant, type UnixMs } from '../core/time.js';
 import { defaultDataDir } from '../data/catalog.js';
 import { CRASH_WINDOWS } from '../data/windows.js';
+import { resolveScenario } from '../scenario/bundled.js';
+import { parseScenario } from '../scenario/parse.js';
+import type { Scenario } from '../scenario/types.js';
 import { runBacktest, type BacktestConfig, type BacktestResult, type ModelsConfig } from '../engine/backtest.js';
 import type { MarketData } from '../engine/data.js';
 import { loadStrategy } from '../strategy/registry.js';
@@ -48,6 +51,7 @@ interface SavedRun {
   fundingHistoryDays?: number;
   dataDir?: string;
   data?: { path: string; sha256: string }[];
+  scenarios?: { name: string; source: string; doc: unknown }[];
 }
 
 function readConfig(path: string): SavedRun {
@@ -75,6 +79,9 @@ function readConfig(path: string): SavedRun {
     if (r[k] !== undefined && !(typeof r[k] === 'number' && Number.isFinite(r[k]))) bad(k, 'a finite number');
   }
   if (r['data'] !== undefined && !Array.isArray(r['data'])) bad('data', 'an array');
+  if (r['scenarios'] !== undefined && !(Array.isArray(r['scenarios']) && r['scenarios'].every((x) => isObj(x) && isObj((x as Record<string, unknown>)['doc'])))) {
+    bad('scenarios', 'an array of {name, source, doc}');
+  }
   return r as SavedRun;
 }
 
@@ -205,6 +212,11 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
     };
   }
   const dataDir = resolve((args['data-dir'] as string | undefined) ?? saved.dataDir ?? defaultDataDir());
+  const scenarioArgs = Array.isArray(args['scenario']) ? (args['scenario'] as string[]) : [];
+  const scenarios: Scenario[] =
+    scenarioArgs.length > 0
+      ? scenarioArgs.map((a) => resolveScenario(a))
+      : (saved.scenarios ?? []).map((s, i) => ({ ...parseScenario(`${String(args['config'])}: scenarios[${i}].doc`, s.doc), source: s.source }));
   const loaded = await loadStrategy(strategySpec);
   const bar = progressBar(args['progress'] !== false && args['json'] !== true);
   const warnings: string[] = [];
@@ -226,6 +238,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
     allowSpotBorrow: (args['allow-spot-borrow'] as boolean | undefined) ?? saved.allowSpotBorrow ?? false,
     acceptDataErrors: (args['accept-data-errors'] as boolean | undefined) ?? saved.acceptDataErrors ?? false,
     fundingHistoryDays: saved.fundingHistoryDays,
+    scenarios,
     onProgress: (x) => bar.update(x),
     onLog: (level, ts, message) => {
       if (level === 'warn') warnings.push(`${isoUtc(ts)} ${message}`);

@@ -18,6 +18,7 @@ async function loadCommands(): Promise<CommandModule[]> {
     import('./commands/strategies.js'),
     import('./commands/report.js'),
     import('./commands/compare.js'),
+    import('./commands/scenarios.js'),
   ]);
   return mods.map((m) => m.default);
 }

@@ -22,6 +22,8 @@ import type { PnlBreakdown } from '../portfolio/records.js';
 import { resolveStrategyParams } from '../strategy/params.js';
 import type { ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings } from '../strategy/types.js';
 import { loadMarketData, makeInstruments, type MarketData } from './data.js';
+import { applyMarketShocks, isMarketShock, type AppliedShock } from '../scenario/market-shocks.js';
+import type { Scenario } from '../scenario/types.js';
 import { runEngine, type EngineOptions, type EngineResult } from './engine.js';
 
 /** A model choice: its name and (partial) params; defaults fill the rest. */
@@ -68,6 +70,8 @@ export interface BacktestConfig {
   /** See {@link EngineOptions.onSample}. */
   onSample?: EngineOptions['onSample'];
   onLog?: (level: 'info' | 'warn', ts: UnixMs, message: string) => void;
+  /** Stress scenarios applied to the replay, in order (src/scenario; docs/scenarios.md). */
+  scenarios?: readonly Scenario[];
 }
 
 /** The resolved models, as recorded in run.json. */
@@ -94,6 +98,8 @@ export interface BacktestResult extends EngineResult {
   initialEquity: number;
   finalEquity: number;
   loadMs: number;
+  /** What each scenario's market shocks changed (empty without scenarios). */
+  scenarioEffects: { scenario: string; applied: AppliedShock[] }[];
 }
 
 /** Build the four models from a config (throws UserError on unknown names). */
@@ -183,6 +189,11 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
   } catch (e) {
     throw new UserError(`strategy ${factory.name}: universe(): ${(e as Error).message}`);
   }
+  for (const sc of config.scenarios ?? []) {
+    sc.shocks.forEach((s, i) => {
+      if (!isMarketShock(s)) throw new UserError(`scenario ${sc.name} (${sc.source}): shock ${i + 1} is a ${s.type} shock, which the engine cannot apply yet (supported: basis, funding, price-gap)`);
+    });
+  }
   const tLoad0 = performance.now();
   const market = loadMarketData({
     dataDir: config.dataDir,
@@ -194,6 +205,14 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     fundingHistoryDays: config.fundingHistoryDays,
   });
   const loadMs = performance.now() - tLoad0;
+  const scenarioEffects: BacktestResult['scenarioEffects'] = [];
+  let replayed = market;
+  for (const sc of config.scenarios ?? []) {
+    const shocked = applyMarketShocks(replayed, sc.shocks);
+    replayed = shocked.market;
+    scenarioEffects.push({ scenario: sc.name, applied: shocked.applied });
+    for (const w of shocked.warnings) config.onLog?.('warn', config.fromMs, `scenario ${sc.name}: ${w}`);
+  }
   if (market.problems.length > 0 && !config.acceptDataErrors) {
     throw new UserError(
       `the data has problems; fix them (see \`perpcarry data validate\`) or pass --accept-data-errors:\n  ${market.problems.slice(0, 10).join('\n  ')}${market.problems.length > 10 ? `\n  … and more` : ''}`,
@@ -204,7 +223,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     if (ins.type === 'perp' && !market.mark[ins.id]) config.onLog?.('info', config.fromMs, `no ${config.timeframe} mark series for ${ins.venue} ${ins.symbol}: the perp close stands in for the mark`);
   }
   const allowSpotBorrow = config.allowSpotBorrow === true || settings.allowSpotBorrow === true;
-  const engine = runEngine(market, strategy, {
+  const engine = runEngine(replayed, strategy, {
     venues: config.venues,
     capital,
     seed,
@@ -221,5 +240,5 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
   });
   const pnl = engine.portfolio.pnl();
   const finalEquity = engine.portfolio.equity();
-  return { ...engine, config, params, models: models.resolved, market, capital, seed, fillAt, allowSpotBorrow, pnl, initialEquity: capital, finalEquity, loadMs };
+  return { ...engine, config, params, models: models.resolved, market: replayed, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, pnl, initialEquity: capital, finalEquity, loadMs };
 }

@@ -8,6 +8,7 @@
 import { isoUtc, type UnixMs } from '../core/time.js';
 import type { BarSeries, FundingSeries, MarketData } from '../engine/data.js';
 import type { Instrument } from '../venue/instrument.js';
+import { describeShock } from './describe.js';
 import type { BasisShock, FundingShock, MarketShock, PriceGapShock, Shock } from './types.js';
 
 /** What one shock changed. */
@@ -234,17 +235,6 @@ function applyPriceGap(m: MarketData, series: Series, s: PriceGapShock, warnings
   return rows;
 }
 
-function describe(s: MarketShock): string {
-  switch (s.type) {
-    case 'basis':
-      return `basis ${s.venue} ${s.asset} perp at ${s.basisPct} % to spot, ${isoUtc(s.fromMs)} → ${isoUtc(s.toMs)}${s.rampMs ? ` (ramp ${s.rampMs / 60000} min)` : ''}`;
-    case 'funding':
-      return `funding ${s.mode} ${s.venue} ${s.asset} at ${(s.ratePer8h * 100).toFixed(4)} %/8h from ${isoUtc(s.fromMs)}${Number.isFinite(s.toMs) ? ` to ${isoUtc(s.toMs)}` : ''}${Number.isFinite(s.settlements) ? ` (${s.settlements} settlements)` : ''}`;
-    case 'price-gap':
-      return `price gap ${s.asset} ${s.pct > 0 ? '+' : ''}${s.pct} % at ${isoUtc(s.atMs)}${s.venues.length ? ` on ${s.venues.join(', ')}` : ''}`;
-  }
-}
-
 /** Whether a shock rewrites market data (as opposed to venue conditions the engine applies). */
 export function isMarketShock(s: Shock): s is MarketShock {
   return s.type === 'basis' || s.type === 'funding' || s.type === 'price-gap';
@@ -260,7 +250,7 @@ export function applyMarketShocks(market: MarketData, shocks: readonly Shock[]):
     const where = `shock ${index + 1} (${s.type})`;
     const rowsChanged =
       s.type === 'basis' ? applyBasis(market, series, s, warnings, where) : s.type === 'funding' ? applyFunding(market, series, s, warnings, where) : applyPriceGap(market, series, s, warnings, where);
-    applied.push({ index, type: s.type, description: describe(s), rowsChanged });
+    applied.push({ index, type: s.type, description: describeShock(s), rowsChanged });
   });
   return { market: { ...market, bars: series.bars, mark: series.mark, index: series.index, funding: series.funding }, applied, warnings };
 }

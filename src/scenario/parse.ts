@@ -170,7 +170,7 @@ export function parseScenario(file: string, doc: unknown): Scenario {
   const description = r.optString('description', '');
   const shocks: unknown = (doc as Json)['shocks'];
   if (!Array.isArray(shocks) || shocks.length === 0) r.fail('shocks', 'expected a non-empty list of shocks');
-  return { name, description, source: file, shocks: (shocks as unknown[]).map((s, i) => parseShock(file, s, `shocks[${i}]`)) };
+  return { name, description, source: file, doc, shocks: (shocks as unknown[]).map((s, i) => parseShock(file, s, `shocks[${i}]`)) };
 }
 
 /** Read a scenario file (`.json`). */

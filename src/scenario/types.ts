@@ -112,8 +112,10 @@ export type MarketShock = BasisShock | FundingShock | PriceGapShock;
 export interface Scenario {
   readonly name: string;
   readonly description: string;
-  /** File it came from (bundled scenarios: `scenarios/<name>.json`). */
+  /** File it came from (bundled scenarios: `bundled:<name>`). */
   readonly source: string;
+  /** The validated document as written (recorded in run.json, so a rerun rebuilds the same shocks). */
+  readonly doc: unknown;
   readonly shocks: readonly Shock[];
 }
 

@@ -27,6 +27,7 @@ const backtestCommand: CommandModule = {
           .option('fill-at', { type: 'string', choices: ['next-open', 'close'], describe: 'Market orders fill at the next bar open (default) or the current close' })
           .option('slippage', { type: 'string', choices: ['fixed', 'volume'], describe: 'Slippage model (default fixed 1 bp)' })
           .option('slippage-bps', { type: 'number', describe: 'Fixed slippage part, bps (default 1)' })
+          .option('scenario', { type: 'string', array: true, describe: 'Stress scenario: a bundled name (see `perpcarry scenarios`) or a .json file (repeatable; applied in order)' })
           .option('allow-spot-borrow', { type: 'boolean', describe: 'Allow negative spot balances (margin loans, charged borrow interest)' })
           .option('html', { type: 'boolean', default: true, describe: 'Write report.html (--no-html to skip)' })
           .option('report', { type: 'boolean', default: true, describe: 'Write report.md/html after the run (--no-report to skip both)' })
