@@ -232,9 +232,16 @@ export function windowsCommand(a: { dataDir?: string; json: boolean }): void {
   }
 }
 
-/** `data reindex`: rebuild catalog.json from the Arrow files' own metadata. */
+/** `data reindex`: rebuild catalog.json from the Arrow files' own metadata; lists what it skipped. */
 export function reindexCommand(a: { dataDir?: string; json: boolean }): void {
   const res = reindexStore(existingDataDir(a.dataDir));
-  if (a.json) process.stdout.write(JSON.stringify(res, null, 2) + '\n');
-  else process.stdout.write(`catalog rebuilt: ${res.entries} series, ${res.updated.length} entries updated${res.updated.length ? ` (${res.updated.join(', ')})` : ''}, ${res.removed.length} removed${res.removed.length ? ` (${res.removed.join(', ')})` : ''}\n`);
+  if (a.json) {
+    process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+  } else {
+    if (res.catalogProblem) process.stdout.write(`the old catalog was unreadable (${res.catalogProblem}); rebuilt from the files\n`);
+    process.stdout.write(`catalog rebuilt: ${res.entries} series, ${res.updated.length} entries updated${res.updated.length ? ` (${res.updated.join(', ')})` : ''}, ${res.removed.length} removed${res.removed.length ? ` (${res.removed.join(', ')})` : ''}, ${res.skipped.length} file(s) skipped\n`);
+    for (const s of res.skipped) process.stdout.write(`  skipped ${s.path}: ${s.reason}\n`);
+  }
+  // A skipped file is left out of the catalog (runs cannot use it): the user has to act.
+  if (res.skipped.length > 0) process.exitCode = 1;
 }

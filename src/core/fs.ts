@@ -1,20 +1,65 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
+import { pidAlive } from './lock.js';
 
 /**
- * Write a file atomically: write `path.<pid>.<n>.tmp` in the same directory, fsync, then rename over
- * `path`. A crash at any point leaves either the old file or the new one, never half of either.
+ * fsync a directory, so that a rename or create inside it survives a power loss. Platforms that
+ * cannot open a directory for sync (EISDIR/EPERM/EINVAL on some filesystems) are skipped.
  */
+export function fsyncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR' && code !== 'EBADF') throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** mkdir -p (same errors as `mkdirSync(dir, {recursive: true})`), fsyncing the parent of every directory it creates. */
+export function mkdirDurable(dir: string): void {
+  const first = mkdirSync(dir, { recursive: true });
+  if (first === undefined) return;
+  // Created `first` … `dir`: each new entry lives in its parent's directory listing.
+  for (let d = dir; ; d = dirname(d)) {
+    fsyncDir(dirname(d));
+    if (d === first || dirname(d) === d) break;
+  }
+}
+
+/** Write all of `buf[0, len)` to `fd`. */
+export function writeAllSync(fd: number, buf: Uint8Array, len = buf.byteLength): void {
+  let off = 0;
+  while (off < len) off += writeSync(fd, buf, off, len - off);
+}
+
 let tmpCounter = 0;
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+
+/** The temp name {@link writeFileAtomic} uses for `path`: `.name.<pid>.<n>.tmp` beside it. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${tmpCounter++}.tmp`);
+}
+
+/**
+ * Write a file atomically and durably: `write(fd)` fills `.name.<pid>.<n>.tmp` in the same
+ * directory, then fsync file, rename over `path`, fsync the directory. A crash at any point leaves
+ * either the old file or the new one, never half of either; a kill leaves at most the temp file,
+ * which {@link cleanStaleTemps} removes once its pid is dead.
+ */
+export function writeFileAtomicWith(path: string, write: (fd: number) => void): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${tmpCounter++}.tmp`);
+  mkdirDurable(dir);
+  const tmp = tempPathFor(path);
   const fd = openSync(tmp, 'w');
   try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
+    write(fd);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -22,5 +67,56 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     throw e;
   }
   closeSync(fd);
-  renameSync(tmp, path);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDir(dir);
+}
+
+/** {@link writeFileAtomicWith} for data already in memory. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  writeFileAtomicWith(path, (fd) => writeAllSync(fd, buf));
+}
+
+/**
+ * Temp names a writer of this project leaves when killed, with the pid that made them:
+ * `.name.<pid>.<n>.tmp` (atomic file writes, lock files), `.name.tmp-<pid>` / `.name.old-<pid>`
+ * (run directories), `name.lock.stale-<pid>-<n>` (broken locks).
+ */
+const TEMP_PATTERNS = [/^\..+\.(\d+)\.\d+\.tmp$/, /^\..+\.(?:tmp|old)-(\d+)$/, /\.lock\.stale-(\d+)-\d+$/];
+
+/** The pid in a temp name written by this project, or undefined for any other name. */
+export function tempOwnerPid(name: string): number | undefined {
+  for (const re of TEMP_PATTERNS) {
+    const m = re.exec(name);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/** Leftover temp files/dirs in `dir` (not recursive) whose writer process is dead. */
+export function staleTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const n of names) {
+    const pid = tempOwnerPid(n);
+    if (pid !== undefined && !pidAlive(pid)) out.push(join(dir, n));
+  }
+  return out;
+}
+
+/** Remove the leftovers of dead writers in `dir`; returns what was removed. */
+export function cleanStaleTemps(dir: string): string[] {
+  const gone = staleTemps(dir);
+  for (const p of gone) rmSync(p, { recursive: true, force: true });
+  return gone;
 }

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { writeFileAtomic } from '../core/fs.js';
+import { basename, dirname, join, relative } from 'node:path';
+import { cleanStaleTemps, mkdirDurable, writeFileAtomic } from '../core/fs.js';
+import { stderrWait, withLock, type LockOptions } from '../core/lock.js';
 import { DataError, UserError } from '../core/errors.js';
 import type { SeriesKind, Symbol, VenueId } from '../core/ids.js';
-import { seriesRelPath } from '../core/ids.js';
+import { SERIES_KINDS, seriesRelPath } from '../core/ids.js';
 import { timeframeToMs, isoUtc } from '../core/time.js';
 import { KIND_COLUMNS } from './schema.js';
-import { barPhaseMs, describeBarPhase } from './validate.js';
-import { readSeriesFile, writeSeriesFile, mergeSeries, type SeriesColumns, type SeriesMetadata } from './store.js';
+import { barPhaseMs, describeBarPhase, validateSeries } from './validate.js';
+import { encodeSeries, readSeriesFile, mergeSeries, type SeriesColumns, type SeriesMetadata } from './store.js';
+import { recordVerified } from './file-state.js';
 
 /** Where a series came from. Stored both in the catalog and in the Arrow schema metadata. */
 export interface Provenance {
@@ -61,25 +63,84 @@ export function catalogPath(dataDir: string): string {
   return join(dataDir, 'catalog.json');
 }
 
-/** Read the catalog; an absent file is an empty catalog. */
+/** Read the catalog; an absent file is an empty catalog. A malformed one is a UserError naming the file and entry. */
 export function readCatalog(dataDir: string): Catalog {
   const p = catalogPath(dataDir);
-  if (!existsSync(p)) return { version: 1, entries: [] };
+  let text: string;
+  try {
+    text = readFileSync(p, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { version: 1, entries: [] };
+    throw new UserError(`${p}: cannot read the catalog (${(e as Error).message})`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(p, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${p}: not valid JSON (${(e as Error).message})`);
+    throw new UserError(`${p}: not valid JSON (${(e as Error).message}); \`perpcarry data reindex\` rebuilds it from the Arrow files`);
   }
-  const cat = parsed as Catalog;
-  if (cat.version !== 1 || !Array.isArray(cat.entries)) throw new UserError(`${p}: unknown catalog format`);
-  return cat;
+  return checkCatalog(p, parsed);
 }
 
-/** Write the catalog atomically, entries sorted by path for stable diffs. */
+/** Check the shape of a parsed catalog: every entry an object with the fields readers rely on. */
+export function checkCatalog(p: string, parsed: unknown): Catalog {
+  const cure = '`perpcarry data reindex` rebuilds it from the Arrow files';
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UserError(`${p}: expected a catalog object {"version": 1, "entries": [...]}, got ${JSON.stringify(parsed)?.slice(0, 40)}; ${cure}`);
+  const cat = parsed as Partial<Catalog>;
+  if (cat.version !== 1 || !Array.isArray(cat.entries)) throw new UserError(`${p}: unknown catalog format (need version 1 and an entries array); ${cure}`);
+  cat.entries.forEach((e: unknown, i) => {
+    const bad = (what: string): never => {
+      throw new UserError(`${p}: entry ${i}${e && typeof e === 'object' && typeof (e as CatalogEntry).path === 'string' ? ` (${(e as CatalogEntry).path})` : ''}: ${what}; ${cure}`);
+    };
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) bad(`not an object (${JSON.stringify(e)})`);
+    const x = e as Record<string, unknown>;
+    for (const k of ['path', 'venue', 'symbol', 'sha256'] as const) if (typeof x[k] !== 'string') bad(`"${k}" must be a string`);
+    if (!SERIES_KINDS.includes(x['kind'] as SeriesKind)) bad(`"kind" must be one of ${SERIES_KINDS.join(', ')}`);
+    for (const k of ['rows', 'bytes', 'gaps'] as const) if (typeof x[k] !== 'number') bad(`"${k}" must be a number`);
+    for (const k of ['firstTs', 'lastTs'] as const) if (typeof x[k] !== 'number' && x[k] !== null) bad(`"${k}" must be a number`);
+    const prov = x['provenance'] as Record<string, unknown> | null | undefined;
+    if (prov === null || typeof prov !== 'object' || Array.isArray(prov)) bad('no provenance object');
+    if (!Array.isArray(prov!['sources']) || typeof prov!['method'] !== 'string') bad('provenance needs "method" and a "sources" array');
+  });
+  return cat as Catalog;
+}
+
+/** Write the catalog atomically, entries sorted by path for stable diffs. Callers hold the catalog lock. */
 export function writeCatalog(dataDir: string, catalog: Catalog): void {
   catalog.entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   writeFileAtomic(catalogPath(dataDir), JSON.stringify(catalog, null, 2) + '\n');
+}
+
+/** The lock file serializing catalog updates across processes. */
+export function catalogLockPath(dataDir: string): string {
+  return join(dataDir, '.catalog.lock');
+}
+
+/** The lock file of one series file: one writer per series at a time. */
+export function seriesLockPath(absPath: string): string {
+  return join(dirname(absPath), `.${basename(absPath)}.lock`);
+}
+
+/**
+ * Update the catalog under its lock: re-read it (another process may have changed it since this
+ * one last read), apply `mutate`, write it atomically. `replaceUnreadable` (reindex) starts from an
+ * empty catalog when the stored one cannot be read. Concurrent writers of different series
+ * therefore never lose each other's entries.
+ */
+export function updateCatalog(dataDir: string, mutate: (catalog: Catalog) => void, opts: LockOptions = {}, replaceUnreadable = false): Catalog {
+  return withLock(catalogLockPath(dataDir), `the catalog ${catalogPath(dataDir)}`, () => {
+    let fresh: Catalog;
+    try {
+      fresh = readCatalog(dataDir);
+    } catch (e) {
+      if (!replaceUnreadable) throw e;
+      fresh = { version: 1, entries: [] };
+    }
+    mutate(fresh);
+    writeCatalog(dataDir, fresh);
+    return fresh;
+  }, { onWait: stderrWait, ...opts });
 }
 
 /** Find the catalog entry of a series, or undefined. */
@@ -126,6 +187,8 @@ export interface StoreSeriesOptions {
   provenance: Provenance;
   /** Merge with the file already stored (default true); false replaces it. */
   merge?: boolean;
+  /** Lock waiting options (default: wait up to 2 min, saying so on stderr). */
+  lock?: LockOptions;
 }
 
 /** Result of {@link storeSeries}. */
@@ -144,9 +207,15 @@ export interface StoreSeriesResult {
 export function storeSeries(series: SeriesColumns, opts: StoreSeriesOptions): StoreSeriesResult {
   const rel = seriesRelPath(opts.venue, opts.symbol, opts.kind, opts.timeframe);
   const abs = join(opts.dataDir, rel);
+  return withLock(seriesLockPath(abs), `series ${rel}`, () => storeSeriesLocked(series, opts, rel, abs), { onWait: stderrWait, ...(opts.lock ?? {}) });
+}
+
+function storeSeriesLocked(series: SeriesColumns, opts: StoreSeriesOptions, rel: string, abs: string): StoreSeriesResult {
   const cols = KIND_COLUMNS[opts.kind];
-  const catalog = readCatalog(opts.dataDir);
-  const old = catalog.entries.find((e) => e.path === rel);
+  mkdirDurable(dirname(abs));
+  cleanStaleTemps(dirname(abs));
+  // Read under the series lock: a writer that finished a moment ago is seen, its rows kept.
+  const old = readCatalog(opts.dataDir).entries.find((e) => e.path === rel);
   let merged = series;
   let added = series.ts.length;
   let replaced = 0;
@@ -154,6 +223,7 @@ export function storeSeries(series: SeriesColumns, opts: StoreSeriesOptions): St
   let provenance = opts.provenance;
   if (opts.merge !== false && existsSync(abs)) {
     const existing = readSeriesFile(abs);
+    checkStoredIdentity(abs, existing.metadata, opts);
     if (opts.timeframe && existing.ts.length > 0 && series.ts.length > 0) {
       // One phase per bar series: bars at 04/12/20 UTC do not merge into a file of 00/08/16 bars.
       const tf = timeframeToMs(opts.timeframe);
@@ -168,11 +238,19 @@ export function storeSeries(series: SeriesColumns, opts: StoreSeriesOptions): St
     added = m.added;
     replaced = m.replaced;
     unchanged = m.unchanged;
-    if (old) {
+    let oldProv: Provenance | undefined = old?.provenance;
+    if (!oldProv) {
+      try {
+        oldProv = JSON.parse(existing.metadata['perpcarry.provenance'] ?? '') as Provenance;
+      } catch {
+        oldProv = undefined;
+      }
+    }
+    if (oldProv && Array.isArray(oldProv.sources)) {
       provenance = {
         ...opts.provenance,
-        sources: [...new Set([...old.provenance.sources, ...opts.provenance.sources])],
-        notes: [...new Set([...(old.provenance.notes ?? []), ...(opts.provenance.notes ?? [])])],
+        sources: [...new Set([...oldProv.sources, ...opts.provenance.sources])],
+        notes: [...new Set([...(oldProv.notes ?? []), ...(opts.provenance.notes ?? [])])],
       };
     }
   }
@@ -183,13 +261,27 @@ export function storeSeries(series: SeriesColumns, opts: StoreSeriesOptions): St
     'perpcarry.provenance': JSON.stringify(provenance),
   };
   if (opts.timeframe) metadata['perpcarry.timeframe'] = opts.timeframe;
-  writeSeriesFile(abs, merged, cols, metadata);
-  const entry = describeStoredFile(opts.dataDir, abs, merged, opts.venue, opts.symbol, opts.kind, opts.timeframe, provenance);
-  const fresh = readCatalog(opts.dataDir);
-  fresh.entries = fresh.entries.filter((e) => e.path !== rel);
-  fresh.entries.push(entry);
-  writeCatalog(opts.dataDir, fresh);
+  const bytes = encodeSeries(merged, cols, metadata);
+  writeFileAtomic(abs, bytes);
+  const entry = describeStoredFile(opts.dataDir, abs, merged, opts.venue, opts.symbol, opts.kind, opts.timeframe, provenance, bytes);
+  recordVerified(opts.dataDir, abs, entry.sha256, validateSeries(merged, opts.kind, opts.timeframe));
+  updateCatalog(opts.dataDir, (fresh) => {
+    fresh.entries = fresh.entries.filter((e) => e.path !== rel);
+    fresh.entries.push(entry);
+  }, opts.lock);
   return { entry, added, replaced, unchanged };
+}
+
+/** A stored file about to be merged into must be the series the path says (not a file copied over it). */
+function checkStoredIdentity(abs: string, meta: SeriesMetadata, opts: StoreSeriesOptions): void {
+  const want: Record<string, string | undefined> = {
+    'perpcarry.venue': opts.venue,
+    'perpcarry.symbol': opts.symbol,
+    'perpcarry.kind': opts.kind,
+    'perpcarry.timeframe': opts.timeframe,
+  };
+  const diffs = Object.entries(want).filter(([k, v]) => meta[k] !== v).map(([k, v]) => `${k.slice(10)} ${JSON.stringify(meta[k] ?? null)} where the path says ${JSON.stringify(v ?? null)}`);
+  if (diffs.length) throw new DataError(abs, `the stored file is not the series its path names (${diffs.join('; ')}); refusing to merge into it. Move it away or run \`perpcarry data reindex\``);
 }
 
 /** Build the catalog entry of a file already written. */
@@ -202,8 +294,9 @@ export function describeStoredFile(
   kind: SeriesKind,
   timeframe: string | undefined,
   provenance: Provenance,
+  written?: Uint8Array,
 ): CatalogEntry {
-  const bytes = readFileSync(absPath);
+  const bytes = written ?? readFileSync(absPath);
   const n = series.ts.length;
   const firstTs = n > 0 ? series.ts[0]! : NaN;
   const lastTs = n > 0 ? series.ts[n - 1]! : NaN;

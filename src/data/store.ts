@@ -4,6 +4,7 @@ import {
   Field,
   Float64,
   Int64,
+  Precision,
   RecordBatch,
   Schema,
   Struct,
@@ -119,7 +120,23 @@ export interface ReadWindow {
  */
 export function readSeriesFile(path: string, window: ReadWindow = {}): LoadedSeries {
   if (!existsSync(path)) throw new DataError(path, 'file not found');
-  const bytes = readFileSync(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new DataError(path, `cannot read (${(e as Error).message})`);
+  }
+  return decodeSeries(path, bytes, window);
+}
+
+/**
+ * Decode Arrow IPC bytes (read from `path`, named in errors) into typed arrays. `ts` must be
+ * int64 and every other column float64: a file whose columns have other types (int32, utf8…) is
+ * an error naming the column, never reinterpreted. Value columns are views into `bytes` (no copy)
+ * when the file has one record batch and every null slot already holds NaN, as this store writes
+ * them; otherwise they are copied with nulls set to NaN.
+ */
+export function decodeSeries(path: string, bytes: Uint8Array, window: ReadWindow = {}): LoadedSeries {
   let table: Table;
   try {
     table = tableFromIPC(bytes);
@@ -129,12 +146,27 @@ export function readSeriesFile(path: string, window: ReadWindow = {}): LoadedSer
   const n = table.numRows;
   const tsVec = table.getChild('ts');
   if (!tsVec) throw new DataError(path, 'no "ts" column', undefined, 'ts');
+  const tsType = table.schema.fields.find((f) => f.name === 'ts')!.type;
+  if (!(DataType.isInt(tsType) && tsType.bitWidth === 64 && tsType.isSigned)) throw new DataError(path, `"ts" must be int64, found ${String(tsType)}`, undefined, 'ts');
+  for (const field of table.schema.fields) {
+    if (field.name === 'ts') continue;
+    if (!(DataType.isFloat(field.type) && field.type.precision === Precision.DOUBLE)) {
+      throw new DataError(path, `column "${field.name}" must be float64, found ${String(field.type)} (not written by perpcarry; re-import the source)`, undefined, field.name);
+    }
+  }
   const tsAll = new Float64Array(n);
   let off = 0;
-  for (const d of tsVec.data) {
-    if (!(DataType.isInt(d.type) && d.type.bitWidth === 64 && d.type.isSigned)) throw new DataError(path, `"ts" must be int64, found ${String(d.type)}`, undefined, 'ts');
-    int64BufferToFloat64(d.values as BigInt64Array, tsAll, off);
-    off += d.length;
+  try {
+    for (const d of tsVec.data) {
+      if (d.nullCount > 0) throw new DataError(path, `"ts" has ${d.nullCount} null value(s)`, undefined, 'ts');
+      const vals = d.values as BigInt64Array;
+      if (vals.length < d.length) throw new DataError(path, '"ts" buffer shorter than its row count (truncated or corrupt file)', undefined, 'ts');
+      int64BufferToFloat64(vals.subarray(0, d.length), tsAll, off);
+      off += d.length;
+    }
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(path, `corrupt "ts" column (${(e as Error).message})`, undefined, 'ts');
   }
   const from = window.fromMs === undefined ? 0 : lowerBound(tsAll, window.fromMs);
   const to = window.toMs === undefined ? n : lowerBound(tsAll, window.toMs);
@@ -143,14 +175,19 @@ export function readSeriesFile(path: string, window: ReadWindow = {}): LoadedSer
   for (const field of table.schema.fields) {
     if (field.name === 'ts') continue;
     const vec = table.getChild(field.name)!;
-    let all: Float64Array;
-    if (vec.data.length === 1 && vec.data[0]!.nullCount === 0) {
-      all = vec.data[0]!.values as Float64Array;
-    } else {
+    let all: Float64Array | undefined;
+    if (vec.data.length === 1) {
+      const d = vec.data[0]!;
+      const vals = d.values as Float64Array;
+      if (vals.length < d.length) throw new DataError(path, `column "${field.name}" buffer shorter than its row count (truncated or corrupt file)`, undefined, field.name);
+      if (d.nullCount === 0 || nullsAreNaN(vals, d.nullBitmap, d.offset, d.length)) all = vals.length === n ? vals : vals.subarray(0, n);
+    }
+    if (!all) {
       all = new Float64Array(n);
       let o = 0;
       for (const d of vec.data) {
         const vals = d.values as Float64Array;
+        if (vals.length < d.length) throw new DataError(path, `column "${field.name}" buffer shorter than its row count (truncated or corrupt file)`, undefined, field.name);
         all.set(vals.subarray(0, d.length), o);
         if (d.nullCount > 0 && d.nullBitmap) {
           const bm = d.nullBitmap;
@@ -168,6 +205,16 @@ export function readSeriesFile(path: string, window: ReadWindow = {}): LoadedSer
   const metadata: SeriesMetadata = {};
   for (const [k, v] of table.schema.metadata) metadata[k] = v;
   return { ts: tsAll.subarray(lo, to), columns, metadata, fileRows: n };
+}
+
+/** Whether every slot the validity bitmap marks null already holds NaN (so the values buffer can be used as is). */
+function nullsAreNaN(vals: Float64Array, bm: Uint8Array | null | undefined, bitOff: number, len: number): boolean {
+  if (!bm) return true;
+  for (let i = 0; i < len; i++) {
+    const bit = bitOff + i;
+    if ((bm[bit >> 3]! & (1 << (bit & 7))) === 0 && vals[i] === vals[i]) return false;
+  }
+  return true;
 }
 
 /**

@@ -2,7 +2,9 @@
  * Validation of stored Arrow files and of the catalog: schema vs kind, catalog entry vs file
  * (sha256, rows, range), plus {@link validateSeries} on the contents.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { staleTemps } from '../core/fs.js';
+import { recordVerified } from './file-state.js';
 import { join, relative, resolve } from 'node:path';
 import { DataError, UserError } from '../core/errors.js';
 import { SERIES_KINDS, type SeriesKind } from '../core/ids.js';
@@ -28,7 +30,7 @@ function finish(rep: ValidationReport, extra: ValidationIssue[]): ValidationRepo
  * Validate one Arrow series file. Kind and timeframe come from the file's schema metadata (or the
  * catalog entry, or the arguments). With a catalog entry, its sha256/rows/range must match the file.
  */
-export function validateArrowFile(path: string, entry?: CatalogEntry, opts: ValidateOptions & { kind?: SeriesKind; timeframe?: string } = {}): ValidationReport {
+export function validateArrowFile(path: string, entry?: CatalogEntry, opts: ValidateOptions & { kind?: SeriesKind; timeframe?: string } = {}, dataDir?: string): ValidationReport {
   const extra: ValidationIssue[] = [];
   const s = readSeriesFile(path);
   const metaKind = s.metadata['perpcarry.kind'];
@@ -42,6 +44,13 @@ export function validateArrowFile(path: string, entry?: CatalogEntry, opts: Vali
   if (unexpected.length) extra.push(fileIssue('warning', 'extra-column', 'columns not in the schema of this kind', unexpected.join(', ')));
   if (!s.metadata['perpcarry.provenance']) extra.push(fileIssue('warning', 'no-provenance', 'no provenance in the schema metadata'));
   if (entry) {
+    // The file must be the series its catalog entry (and so its path) names.
+    const diffs = (['venue', 'symbol', 'kind', 'timeframe'] as const)
+      .filter((k) => (s.metadata[`perpcarry.${k}`] ?? undefined) !== (entry[k] ?? undefined))
+      .map((k) => `${k} ${JSON.stringify(s.metadata[`perpcarry.${k}`] ?? null)} vs ${JSON.stringify(entry[k] ?? null)}`);
+    if (diffs.length) extra.push(fileIssue('error', 'metadata-mismatch', 'schema metadata differs from the series this path holds (file copied or moved over another?)', diffs.join('; ')));
+    const missing = expected.filter((c) => !present.includes(c));
+    if (missing.length) extra.push(fileIssue('error', 'missing-column', `columns of kind ${kind} missing`, missing.join(', ')));
     const bytes = readFileSync(path);
     const sha = sha256Hex(bytes);
     if (sha !== entry.sha256) extra.push(fileIssue('error', 'catalog-sha256', 'file bytes differ from the catalog sha256 (interrupted write or outside change; `perpcarry data reindex` rebuilds the catalog from the files)', `${sha.slice(0, 12)} vs ${entry.sha256.slice(0, 12)}`));
@@ -51,14 +60,44 @@ export function validateArrowFile(path: string, entry?: CatalogEntry, opts: Vali
   }
   const rep = validateSeries(s, kind, kindHasTimeframe(kind) ? timeframe : undefined, opts);
   rep.path = path;
-  return finish(rep, extra);
+  const out = finish(rep, extra);
+  // Remember the verdict for this file version: a run then neither re-hashes nor re-validates it.
+  if (entry && dataDir && !extra.some((i) => i.severity === 'error')) recordVerified(dataDir, path, entry.sha256, out);
+  return out;
+}
+
+/** Temp files/dirs of dead writers anywhere under the store. */
+function leftoverTemps(dir: string, out: string[] = []): string[] {
+  out.push(...staleTemps(dir));
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const p = join(dir, name);
+    try {
+      if (lstatSync(p).isDirectory()) leftoverTemps(p, out);
+    } catch {
+      // vanished meanwhile
+    }
+  }
+  return out;
 }
 
 function listArrowFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     if (name.startsWith('.')) continue;
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) listArrowFiles(p, out);
+    let st;
+    try {
+      st = lstatSync(p); // symlinks are not followed: a loop must not hang or crash validation
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) listArrowFiles(p, out);
     else if (name.endsWith('.arrow')) out.push(p);
   }
   return out;
@@ -78,10 +117,14 @@ export function validateStore(dataDir: string, opts: ValidateOptions = {}): Vali
       continue;
     }
     try {
-      reports.push(validateArrowFile(abs, e, opts));
+      reports.push(validateArrowFile(abs, e, opts, dataDir));
     } catch (err) {
       reports.push({ path: abs, kind: e.kind, timeframe: e.timeframe, rows: 0, firstTs: NaN, lastTs: NaN, issues: [fileIssue('error', 'unreadable', (err as Error).message)], errors: 1, warnings: 0, infos: 0, ok: false });
     }
+  }
+  const leftovers = leftoverTemps(dataDir);
+  if (leftovers.length) {
+    reports.push({ path: dataDir, kind: 'ohlcv', rows: 0, firstTs: NaN, lastTs: NaN, issues: [{ severity: 'warning', code: 'leftover-temp', message: 'temp files of killed writers (dead pids); the next import into that directory removes them', count: leftovers.length, examples: leftovers.slice(0, 5).map((p) => ({ row: -1, ts: NaN, detail: relative(dataDir, p) })) }], errors: 0, warnings: 1, infos: 0, ok: true });
   }
   for (const f of listArrowFiles(dataDir)) {
     if (seen.has(resolve(f))) continue;

@@ -4,13 +4,14 @@
  * window so a strategy can read trailing funding at the start). Checks the loaded rows and refuses
  * bad data unless told to accept it.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { parseSymbol, seriesRelPath, type SeriesKind, type Symbol, type VenueId } from '../core/ids.js';
 import { MS_PER_DAY, isoUtc, type UnixMs } from '../core/time.js';
-import { readSeriesFile, type SeriesColumns } from '../data/store.js';
+import { readCatalog } from '../data/catalog.js';
+import type { SeriesColumns } from '../data/store.js';
+import { loadVerifiedSeries, type VerifiedSeries } from '../data/verified.js';
 import { validateSeries } from '../data/validate.js';
 import type { Instrument } from '../venue/instrument.js';
 
@@ -84,12 +85,6 @@ export interface LoadMarketOptions {
   toMs: UnixMs;
   /** Days of funding history before `fromMs` to load for trailing-funding reads. Default 30. */
   fundingHistoryDays?: number;
-  /** Compute sha256 of each file (run.json). Default true. */
-  hashFiles?: boolean;
-}
-
-function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 function col(s: SeriesColumns, name: string, path: string): Float64Array {
@@ -136,14 +131,22 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
   const barWindow = { fromMs: fromMs - opts.timeframeMs + 1, toMs: toMs - opts.timeframeMs + 1 };
   const files: DataFileInfo[] = [];
   const problems: string[] = [];
-  const hash = opts.hashFiles !== false;
+  // Every file is verified against the catalog (metadata, column types, sha256) before use;
+  // hashes and whole-file validation are cached per file version by the data layer.
+  const catalog = readCatalog(dataDir);
+  const read = (ins: Instrument, kind: SeriesKind, window: { fromMs: number; toMs: number }): VerifiedSeries =>
+    loadVerifiedSeries(dataDir, { venue: ins.venue, symbol: ins.symbol, kind, timeframe: kind === 'funding' ? undefined : timeframe }, window, catalog);
   const bars: BarSeries[] = [];
   const mark: (BarSeries | null)[] = [];
   const index: (BarSeries | null)[] = [];
   const funding: (FundingSeries | null)[] = [];
   const histMs = (opts.fundingHistoryDays ?? 30) * MS_PER_DAY;
-  const addFile = (path: string, rows: number, ins: Instrument, kind: SeriesKind, tf: string | null): void => {
-    files.push({ path, sha256: hash ? sha256File(path) : '', rows, venue: ins.venue, symbol: ins.symbol, kind, timeframe: tf });
+  const addFile = (s: VerifiedSeries, rows: number, ins: Instrument, kind: SeriesKind, tf: string | null): void => {
+    files.push({ path: s.path, sha256: s.sha256, rows, venue: ins.venue, symbol: ins.symbol, kind, timeframe: tf });
+  };
+  // A window of a file that validated clean as a whole needs no second look.
+  const check = (s: VerifiedSeries, kind: SeriesKind, tf: string | undefined): void => {
+    if (s.fileErrors > 0) collectErrors(s, kind, tf, s.path, problems);
   };
   for (const ins of instruments) {
     const rel = (kind: SeriesKind): string => seriesRelPath(ins.venue, ins.symbol, kind, kind === 'funding' ? undefined : timeframe);
@@ -151,41 +154,41 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
     if (!existsSync(ohlcvPath)) {
       throw new UserError(`no ${timeframe} bars for ${ins.venue} ${ins.symbol}: ${ohlcvPath} does not exist (import or fetch it: see \`perpcarry data --help\`)`);
     }
-    const o = readSeriesFile(ohlcvPath, barWindow);
+    const o = read(ins, 'ohlcv', barWindow);
     if (o.ts.length === 0) throw new UserError(`${ohlcvPath}: no bars closing in (${isoUtc(fromMs)}, ${isoUtc(toMs)}]`);
     const b = toBars(o, ohlcvPath, true);
-    collectErrors(o, 'ohlcv', timeframe, ohlcvPath, problems);
+    check(o, 'ohlcv', timeframe);
     bars.push(b);
-    addFile(ohlcvPath, b.ts.length, ins, 'ohlcv', timeframe);
+    addFile(o, b.ts.length, ins, 'ohlcv', timeframe);
     if (ins.type === 'perp') {
       const mp = join(dataDir, rel('mark'));
       if (existsSync(mp)) {
-        const ms = readSeriesFile(mp, barWindow);
+        const ms = read(ins, 'mark', barWindow);
         const m = toBars(ms, mp, false);
-        collectErrors(ms, 'mark', timeframe, mp, problems);
+        check(ms, 'mark', timeframe);
         mark.push(m.ts.length ? m : null);
-        addFile(mp, m.ts.length, ins, 'mark', timeframe);
+        addFile(ms, m.ts.length, ins, 'mark', timeframe);
       } else mark.push(null);
       const ip = join(dataDir, rel('index'));
       if (existsSync(ip)) {
-        const xs = readSeriesFile(ip, barWindow);
+        const xs = read(ins, 'index', barWindow);
         const x = toBars(xs, ip, false);
-        collectErrors(xs, 'index', timeframe, ip, problems);
+        check(xs, 'index', timeframe);
         index.push(x.ts.length ? x : null);
-        addFile(ip, x.ts.length, ins, 'index', timeframe);
+        addFile(xs, x.ts.length, ins, 'index', timeframe);
       } else index.push(null);
       const fp = join(dataDir, rel('funding'));
       if (existsSync(fp)) {
-        const f = readSeriesFile(fp, { fromMs: fromMs - histMs, toMs: toMs + 1 });
+        const f = read(ins, 'funding', { fromMs: fromMs - histMs, toMs: toMs + 1 });
         const fs: FundingSeries = {
           ts: f.ts,
           rate: col(f, 'rate', fp),
           intervalHours: col(f, 'interval_hours', fp),
           markPrice: f.columns['mark_price'] ?? new Float64Array(f.ts.length).fill(NaN),
         };
-        collectErrors(f, 'funding', undefined, fp, problems);
+        check(f, 'funding', undefined);
         funding.push(fs);
-        addFile(fp, fs.ts.length, ins, 'funding', null);
+        addFile(f, fs.ts.length, ins, 'funding', null);
       } else funding.push(null);
     } else {
       mark.push(null);

@@ -60,14 +60,14 @@ const fetchArgs = (dataDir: string): string[] => [
   '--page-limit', '8', '--flush-rows', '1', '--retries', '2', '--backoff-ms', '20', '--now', '2026-11-01',
 ];
 
-/** Every file under a data dir (relative path → bytes), temp files excluded. */
+/** Every file under a data dir (relative path → bytes), temp files and machine-local dotfiles (.verified.json cache, locks) excluded. */
 function files(dir: string): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
   const walk = (d: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (!e.name.endsWith('.tmp')) out[relative(dir, p)] = readFileSync(p);
+      else if (!e.name.endsWith('.tmp') && !e.name.startsWith('.')) out[relative(dir, p)] = readFileSync(p);
     }
   };
   walk(dir);
