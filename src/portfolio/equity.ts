@@ -44,6 +44,48 @@ interface Snapshot {
   cum: Float64Array; // funding, realized, fees, slippage, interest, liqFee
 }
 
+/** Where a streamed {@link EquitySampler.fillColumns} pass is: next row, running equity peak. */
+export interface EquityCursor {
+  nextRow: number;
+  peak: number;
+}
+
+/** One row of positions.csv: a position as it stands after a change (see {@link EquitySampler.positionChanges}). */
+export interface PositionChange {
+  ts: UnixMs;
+  /** Instrument id (index into the portfolio's instruments). */
+  instrument: number;
+  /** Signed base qty after the change (0 = closed). */
+  qty: number;
+  /** Perp average entry price; NaN for spot and when flat. */
+  entryPrice: number;
+  /** Close (spot) or mark (perp) at the sample. */
+  price: number;
+  /** qty × price, signed quote units. */
+  notional: number;
+  /** Isolated margin held for the perp (0 in cross mode); NaN for spot. */
+  isolatedMargin: number;
+  /** Liquidation price at the sample; NaN for spot or flat. */
+  liquidationPrice: number;
+}
+
+/** Column positions and scratch arrays of one sampler's fill. */
+interface Layout {
+  names: string[];
+  /** Index of the first `pos:` column; each perp has `pos:` then `liq_distance:`. */
+  perpCol0: number;
+  perpIds: Int32Array;
+  basisCol0: number;
+  /** (perp id, spot id) pairs, flattened. */
+  basisPairs: Int32Array;
+  se: Float64Array;
+  upnl: Float64Array;
+  mm: Float64Array;
+  wallet: Float64Array;
+  /** Instrument ids with a nonzero position in the current snapshot. */
+  open: Int32Array;
+}
+
 export class EquitySampler {
   readonly capacity: number;
   length = 0;
@@ -133,76 +175,123 @@ export class EquitySampler {
     if (nv === 0) throw new Error('no venues');
   }
 
-  /** Every column after `ts`, in file order, computed from the recorded samples. */
+  /** Every column after `ts`, in file order, computed from the recorded samples (held in memory). */
   get columns(): Map<string, Float64Array> {
     if (!this.materialized) this.materialized = this.materialize();
     return this.materialized;
   }
 
+  /** Names of the columns after `ts`, in file order (see docs/run-format.md `equity.arrow`). */
+  columnNames(): string[] {
+    return this.layout().names;
+  }
+
   private materialize(): Map<string, Float64Array> {
-    const pf = this.portfolio;
     const n = this.length;
-    const cols = new Map<string, Float64Array>();
-    const mk = (name: string): Float64Array => {
-      const a = new Float64Array(n);
-      cols.set(name, a);
-      return a;
-    };
-    const eq = mk('equity');
-    const dd = mk('drawdown');
-    const gross = mk('gross_exposure');
-    const net = mk('net_exposure');
-    const pnl = ['pnl_funding', 'pnl_trading', 'pnl_fees', 'pnl_slippage', 'pnl_interest', 'pnl_liquidation'].map(mk);
-    const venueCols = pf.venues.map((v) => [mk(`equity_spot:${v}`), mk(`equity_perp:${v}`), mk(`margin_ratio:${v}`)]);
-    const perpIds: number[] = [];
-    const perpCols: Float64Array[][] = [];
-    for (const ins of pf.instruments) {
-      if (ins.type !== 'perp') continue;
-      perpIds.push(ins.id);
-      perpCols.push([mk(`pos:${ins.venue}:${ins.symbol}`), mk(`liq_distance:${ins.venue}:${ins.symbol}`)]);
-    }
-    const basisPairs: [number, number][] = [];
-    const basisCols: Float64Array[] = [];
-    for (const p of pf.instruments) {
-      if (p.type !== 'perp') continue;
-      const s = pf.instruments.find((x) => x.type === 'spot' && x.venue === p.venue && x.base === p.base && x.quote === p.quote);
-      if (s) {
-        basisPairs.push([p.id, s.id]);
-        basisCols.push(mk(`basis_bps:${p.venue}:${p.base}`));
-      }
-    }
-    const nv = pf.venues.length;
-    const se = new Float64Array(nv);
-    const upnl = new Float64Array(nv);
-    const mm = new Float64Array(nv);
+    const names = this.columnNames();
+    const out = names.map(() => new Float64Array(n));
+    this.fillColumns(0, n, out, this.cursor());
+    return new Map(names.map((name, c) => [name, out[c]!]));
+  }
+
+  /** A cursor for {@link fillColumns} starting at row 0. */
+  cursor(): EquityCursor {
+    const d = this.portfolio.initialDeposit;
     // The running peak starts at the initial capital (equity before any trade), so costs booked
     // before the first sample (entry fees, slippage) count as drawdown. Same rule as
     // `maxDrawdown` in src/analysis/metrics.ts.
-    let peak = pf.initialDeposit > 0 ? pf.initialDeposit : -Infinity;
-    for (let r = 0; r < n; r++) {
-      const s = this.snaps[this.snapIdx[r]!]!;
+    return { nextRow: 0, peak: d > 0 ? d : -Infinity };
+  }
+
+  /**
+   * Compute rows [from, to) of every column into `out` (one array per column in
+   * {@link columnNames} order, row r at `out[c][r − from]`). Ranges must be consecutive for one
+   * cursor (the drawdown's running peak carries over): this lets a writer stream the columns out
+   * in batches instead of holding all of them. Same values as {@link columns}, bit for bit.
+   */
+  fillColumns(from: number, to: number, out: readonly Float64Array[], cur: EquityCursor): void {
+    if (from !== cur.nextRow) throw new Error(`EquitySampler.fillColumns: rows must be consecutive (expected ${cur.nextRow}, got ${from})`);
+    if (to > this.length || to < from) throw new Error(`EquitySampler.fillColumns: bad range [${from}, ${to}) of ${this.length}`);
+    const L = this.layout();
+    if (out.length !== L.names.length) throw new Error(`EquitySampler.fillColumns: ${out.length} output columns, expected ${L.names.length}`);
+    const pf = this.portfolio;
+    const nv = pf.venues.length;
+    const venueOf = pf.venueOf;
+    const isPerp = pf.isPerp;
+    const tables = pf.tables;
+    const px = this.px;
+    const mkc = this.mk;
+    const se = L.se;
+    const upnl = L.upnl;
+    const mm = L.mm;
+    const wallet = L.wallet;
+    const open = L.open;
+    const eq = out[0]!;
+    const dd = out[1]!;
+    const gross = out[2]!;
+    const net = out[3]!;
+    const pFund = out[4]!;
+    const pTrade = out[5]!;
+    const pFees = out[6]!;
+    const pSlip = out[7]!;
+    const pInt = out[8]!;
+    const pLiq = out[9]!;
+    let peak = cur.peak;
+    let snapK = -1;
+    let s: Snapshot = this.snaps[0]!;
+    let nOpen = 0;
+    let cFund = 0;
+    let cReal = 0;
+    let cFees = 0;
+    let cSlip = 0;
+    let cInt = 0;
+    let cLiq = 0;
+    for (let r = from; r < to; r++) {
+      const o = r - from;
+      const k = this.snapIdx[r]!;
+      if (k !== snapK) {
+        // Per snapshot (a trade, settlement, transfer or interest posting): what does not depend
+        // on prices. Same operations in the same order as the per-row formulas below.
+        snapK = k;
+        s = this.snaps[k]!;
+        nOpen = 0;
+        for (let i = 0; i < s.qty.length; i++) if (s.qty[i] !== 0) open[nOpen++] = i;
+        for (let v = 0; v < nv; v++) {
+          let w = s.perpFree[v]!;
+          if (s.isolated[v] === 1) for (const i of pf.perpIdsOf[v]!) w += s.isoMargin[i]!;
+          wallet[v] = w;
+        }
+        cFund = s.cum[0]!;
+        cReal = s.cum[1]!;
+        cFees = 0 - s.cum[2]!;
+        cSlip = 0 - s.cum[3]!;
+        cInt = s.cum[4]!;
+        cLiq = 0 - s.cum[5]!;
+      }
       const qty = s.qty;
-      se.set(s.spotCash);
-      upnl.fill(0);
-      mm.fill(0);
+      for (let v = 0; v < nv; v++) {
+        se[v] = s.spotCash[v]!;
+        upnl[v] = 0;
+        mm[v] = 0;
+      }
       let g = 0;
       let nt = 0;
       let inventory = 0;
-      for (let i = 0; i < qty.length; i++) {
+      for (let j = 0; j < nOpen; j++) {
+        const i = open[j]!;
         const q = qty[i]!;
-        if (q === 0) continue;
-        const v = pf.venueOf[i]!;
-        if (pf.isPerp[i] === 1) {
-          const mark = this.mk[i]![r]!;
+        const v = venueOf[i]!;
+        if (isPerp[i] === 1) {
+          const mark = mkc[i]![r]!;
           const x = q * mark;
           const u = q * (mark - s.entry[i]!);
           upnl[v]! += u;
-          mm[v]! += maintenanceMargin(pf.tables[i]!, Math.abs(x));
+          mm[v]! += maintenanceMargin(tables[i]!, Math.abs(x));
           inventory += u;
           g += Math.abs(x);
           nt += x;
         } else {
-          const x = q * this.px[i]![r]!;
+          const x = q * px[i]![r]!;
           se[v]! += x;
           inventory += x;
           g += Math.abs(x);
@@ -211,44 +300,85 @@ export class EquitySampler {
       }
       let equity = 0;
       for (let v = 0; v < nv; v++) {
-        let wallet = s.perpFree[v]!;
-        if (s.isolated[v] === 1) for (const i of pf.perpIdsOf[v]!) wallet += s.isoMargin[i]!;
-        const pe = wallet + upnl[v]!;
-        const c = venueCols[v]!;
-        c[0]![r] = se[v]!;
-        c[1]![r] = pe;
-        c[2]![r] = s.isolated[v] === 1 ? this.isolatedRatio(s, v, r) : mm[v] === 0 ? 0 : pe > 0 ? mm[v]! / pe : Infinity;
+        const pe = wallet[v]! + upnl[v]!;
+        const c = 10 + 3 * v;
+        out[c]![o] = se[v]!;
+        out[c + 1]![o] = pe;
+        out[c + 2]![o] = s.isolated[v] === 1 ? this.isolatedRatio(s, v, r) : mm[v] === 0 ? 0 : pe > 0 ? mm[v]! / pe : Infinity;
         equity += se[v]! + pe;
       }
-      eq[r] = equity;
+      eq[o] = equity;
       if (equity > peak) peak = equity;
-      dd[r] = peak > 0 ? equity / peak - 1 : 0;
-      gross[r] = g;
-      net[r] = nt;
-      const cum = s.cum;
-      pnl[0]![r] = cum[0]!;
-      pnl[1]![r] = cum[1]! + inventory;
-      pnl[2]![r] = 0 - cum[2]!;
-      pnl[3]![r] = 0 - cum[3]!;
-      pnl[4]![r] = cum[4]!;
-      pnl[5]![r] = 0 - cum[5]!;
+      dd[o] = peak > 0 ? equity / peak - 1 : 0;
+      gross[o] = g;
+      net[o] = nt;
+      pFund[o] = cFund;
+      pTrade[o] = cReal + inventory;
+      pFees[o] = cFees;
+      pSlip[o] = cSlip;
+      pInt[o] = cInt;
+      pLiq[o] = cLiq;
+      const perpIds = L.perpIds;
       for (let p = 0; p < perpIds.length; p++) {
         const i = perpIds[p]!;
         const q = qty[i]!;
-        perpCols[p]![0]![r] = q;
-        if (q === 0) perpCols[p]![1]![r] = NaN;
+        const c = L.perpCol0 + 2 * p;
+        out[c]![o] = q;
+        if (q === 0) out[c + 1]![o] = NaN;
         else {
-          const mark = this.mk[i]![r]!;
+          const mark = mkc[i]![r]!;
           const lp = s.liqPerSample[i] === 1 ? this.crossLiqPrice(s, i, r) : s.liq[i]!;
-          perpCols[p]![1]![r] = Math.abs(mark - lp) / mark;
+          out[c + 1]![o] = Math.abs(mark - lp) / mark;
         }
       }
-      for (let b = 0; b < basisPairs.length; b++) {
-        const pair = basisPairs[b]!;
-        basisCols[b]![r] = (this.px[pair[0]]![r]! / this.px[pair[1]]![r]! - 1) * 1e4;
+      const bp = L.basisPairs;
+      for (let b = 0; b < bp.length; b += 2) {
+        out[L.basisCol0 + (b >> 1)]![o] = (px[bp[b]!]![r]! / px[bp[b + 1]!]![r]! - 1) * 1e4;
       }
     }
-    return cols;
+    cur.peak = peak;
+    cur.nextRow = to;
+  }
+
+  private layoutCache: Layout | null = null;
+
+  /** Column names and the index maps and scratch arrays the fill uses. */
+  private layout(): Layout {
+    if (this.layoutCache) return this.layoutCache;
+    const pf = this.portfolio;
+    const names: string[] = [...FIXED_EQUITY_COLUMNS];
+    for (const v of pf.venues) names.push(`equity_spot:${v}`, `equity_perp:${v}`, `margin_ratio:${v}`);
+    const perpCol0 = names.length;
+    const perpIds: number[] = [];
+    for (const ins of pf.instruments) {
+      if (ins.type !== 'perp') continue;
+      perpIds.push(ins.id);
+      names.push(`pos:${ins.venue}:${ins.symbol}`, `liq_distance:${ins.venue}:${ins.symbol}`);
+    }
+    const basisCol0 = names.length;
+    const basisPairs: number[] = [];
+    for (const p of pf.instruments) {
+      if (p.type !== 'perp') continue;
+      const s = pf.instruments.find((x) => x.type === 'spot' && x.venue === p.venue && x.base === p.base && x.quote === p.quote);
+      if (s) {
+        basisPairs.push(p.id, s.id);
+        names.push(`basis_bps:${p.venue}:${p.base}`);
+      }
+    }
+    const nv = pf.venues.length;
+    this.layoutCache = {
+      names,
+      perpCol0,
+      perpIds: Int32Array.from(perpIds),
+      basisCol0,
+      basisPairs: Int32Array.from(basisPairs),
+      se: new Float64Array(nv),
+      upnl: new Float64Array(nv),
+      mm: new Float64Array(nv),
+      wallet: new Float64Array(nv),
+      open: new Int32Array(pf.instruments.length),
+    };
+    return this.layoutCache;
   }
 
   /** Isolated account: the worst position's maintenance / (isolated margin + uPnL). */
@@ -277,6 +407,39 @@ export class EquitySampler {
       backing += s.qty[j]! * (mark - s.entry[j]!) - maintenanceMargin(pf.tables[j]!, Math.abs(s.qty[j]! * mark));
     }
     return liquidationPrice(pf.tables[i]!, s.qty[i]!, s.entry[i]!, backing);
+  }
+
+  /**
+   * Every change of a position (qty or perp entry price) as seen at the equity samples, in time
+   * then instrument order: positions.csv. `ts` is the first sample showing the new position
+   * (the fill's instant when it filled at a bar; fills between bars show at the next sample).
+   * `price` is the close (spot) or mark (perp) at that sample; `liquidationPrice` is NaN for
+   * spot and flat positions.
+   */
+  positionChanges(): PositionChange[] {
+    const out: PositionChange[] = [];
+    const pf = this.portfolio;
+    let prev: Snapshot | null = null;
+    let prevK = -1;
+    for (let r = 0; r < this.length; r++) {
+      const k = this.snapIdx[r]!;
+      if (k === prevK) continue;
+      prevK = k;
+      const s = this.snaps[k]!;
+      for (let i = 0; i < s.qty.length; i++) {
+        const q = s.qty[i]!;
+        const perp = pf.isPerp[i] === 1;
+        const entry = perp && q !== 0 ? s.entry[i]! : NaN;
+        const q0 = prev ? prev.qty[i]! : 0;
+        const e0 = prev && perp && q0 !== 0 ? prev.entry[i]! : NaN;
+        if (q === q0 && Object.is(entry, e0)) continue;
+        const price = perp ? this.mk[i]![r]! : this.px[i]![r]!;
+        const liq = !perp || q === 0 ? NaN : s.liqPerSample[i] === 1 ? this.crossLiqPrice(s, i, r) : s.liq[i]!;
+        out.push({ ts: this.ts[r]!, instrument: i, qty: q, entryPrice: entry, price, notional: q * price, isolatedMargin: perp ? s.isoMargin[i]! : NaN, liquidationPrice: liq });
+      }
+      prev = s;
+    }
+    return out;
   }
 
   /** Column arrays trimmed to the samples taken. */
