@@ -1,7 +1,7 @@
 /**
  * `perpcarry backtest` implementation: resolve options (flags over `--config` run.json over
  * defaults), load the strategy, run, write the run directory, print a compact summary.
- * Nothing heavy is imported here: the report writer (danfojs) is loaded only after the run.
+ * Nothing heavy is imported here: the report writer (danfojs) is loaded only with `--report`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -96,7 +96,7 @@ export function rate(eventsPerSec: number): string {
 }
 
 /** The compact stdout summary. */
-export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, timing: RunTiming): string {
+export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, timing: RunTiming, reported = false): string {
   const m = s.metrics;
   const p = s.pnl;
   const lines = [
@@ -105,8 +105,8 @@ export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, tim
     `  risk         maxDD ${pct(m.maxDrawdown)} (${f(m.maxDrawdownDurationHours, 1)} h)   vol ${pct(m.annualVol)}   sharpe ${f(m.sharpe)}   sortino ${f(m.sortino)}   calmar ${f(m.calmar)}`,
     `  pnl          funding ${money(p.funding)}  trading ${money(p.trading)}  fees ${money(p.fees)}  slippage ${money(p.slippage)}  interest ${money(p.interest)}  liquidation ${money(p.liquidation)}  = ${money(p.total)}`,
     `  activity     trades ${m.tradeCount}  liquidations ${m.liquidationCount}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket, 1)}  turnover ${f(m.turnover)}×${r.rejected ? `  rejected orders ${r.rejected}` : ''}`,
-    `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${rate(timing.eventsPerSec)}), load ${f(timing.loadMs, 1)} ms, total ${f(timing.totalMs, 0)} ms`,
-    `  report       ${dir}`,
+    `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${rate(timing.eventsPerSec)}), load ${f(timing.loadMs, 1)} ms, write ${f(timing.writeMs ?? NaN, 0)} ms (${f((timing.bytesWritten ?? NaN) / 1e6, 1)} MB), total ${f(timing.totalMs, 0)} ms`,
+    `  report       ${dir}${reported ? '' : `   (report.html: npx perpcarry report ${dir})`}`,
   ];
   return lines.join('\n') + '\n';
 }
@@ -271,9 +271,12 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
   const rss = (): number => process.resourceUsage().maxRSS / 1024;
   timing.totalMs = performance.now();
   timing.peakRssMb = rss();
-  const { summary, dir } = writeRunDir(result, outDir, { runId, createdAt: new Date().toISOString(), timing });
+  const written = writeRunDir(result, outDir, { runId, createdAt: new Date().toISOString(), timing, csv: args['csv'] === true });
+  const { summary, dir } = written;
+  timing.writeMs = written.writeMs;
+  timing.bytesWritten = written.bytes;
   let reportNote = '';
-  if (args['report'] !== false) {
+  if (args['report'] === true) {
     const reportT0 = performance.now();
     try {
       const rep = await import('../analysis/report/index.js');
@@ -290,5 +293,5 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
   if (warnings.length > 20) process.stderr.write(`warning: … ${warnings.length - 20} more\n`);
   if (reportNote) process.stderr.write(`warning: ${reportNote}\n`);
   if (args['json'] === true) process.stdout.write(JSON.stringify({ runDir: dir, summary, timing }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-  else process.stdout.write(formatSummary(summary, result, dir, timing));
+  else process.stdout.write(formatSummary(summary, result, dir, timing, args['report'] === true && !reportNote));
 }

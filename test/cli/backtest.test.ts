@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { readSeriesFile } from '../../src/data/store.js';
 import { tempDataDir, writeBars, writeFunding } from '../support/series.js';
 
 const root = process.cwd();
@@ -25,7 +26,7 @@ describe('backtest CLI', () => {
   const runA = join(out, 'a');
 
   test('runs delta-neutral on the bundled Feb 2025 window, prints the summary, writes the run dir', () => {
-    const r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--out', runA, '--no-html']);
+    const r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--out', runA]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('delta-neutral  binance ETH/USDT  2025-02-02T00:00:00.000Z → 2025-02-05T00:00:00.000Z');
@@ -34,7 +35,21 @@ describe('backtest CLI', () => {
     // A short run reads in k events/s, not "0.0 M events/s".
     expect(r.out).toMatch(/speed +225 events in [\d.]+ ms \([\d.]+ [kM] events\/s\)/);
     const files = readdirSync(runA).sort();
-    expect(files).toEqual(['equity.arrow', 'equity.csv', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'report.md', 'run.json', 'summary.json', 'trades.csv']);
+    // The default outputs: no equity.csv (--csv), no report (--report; the summary says how).
+    expect(files).toEqual(['equity.arrow', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'positions.csv', 'run.json', 'summary.json', 'trades.csv']);
+    expect(r.out).toContain(`npx perpcarry report ${runA}`);
+    // positions.csv: the entry (spot long, perp short in equal qty) and the exit, hand-checkable
+    // against trades.csv.
+    const pos = readFileSync(join(runA, 'positions.csv'), 'utf8').trim().split('\n');
+    expect(pos[0]).toBe('ts,venue,symbol,type,qty,entryPrice,price,notional,isolatedMargin,liquidationPrice');
+    const trades = readFileSync(join(runA, 'trades.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const first = pos.slice(1, 3).map((l) => l.split(','));
+    expect(first.map((c) => [c[2], c[3]])).toEqual([['ETH/USDT', 'spot'], ['ETH/USDT:USDT', 'perp']]);
+    expect(Number(first[0]![4])).toBe(Number(trades[0]![4]));
+    expect(Number(first[1]![4])).toBe(-Number(trades[1]![4]));
+    // The perp's entry is its fill's reference price (the slippage is booked apart): 3149.685 sold + 0.315 slippage.
+    expect(Number(first[1]![5])).toBeCloseTo(Number(trades[1]![5]) + Number(trades[1]![7]) / Number(trades[1]![4]), 9);
+    expect(Number(first[1]![5])).toBeCloseTo(3150, 9);
     const run = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8'));
     expect(run.params).toEqual({ leverage: 2, entryApr: 0.05, exitApr: 0, lookback: 9, rebalanceBand: 0.05, topUp: true, topUpRatio: 0.5, marginMode: 'cross' });
     expect(run.window).toBe('2025-02-03');
@@ -54,6 +69,21 @@ describe('backtest CLI', () => {
     expect(j.runDir).toBe(runB);
     expect(readFileSync(join(runB, 'summary.json')).equals(readFileSync(join(runA, 'summary.json')))).toBe(true);
     expect(readFileSync(join(runB, 'ledger.csv')).equals(readFileSync(join(runA, 'ledger.csv')))).toBe(true);
+    expect(readFileSync(join(runB, 'equity.arrow')).equals(readFileSync(join(runA, 'equity.arrow')))).toBe(true);
+  });
+
+  test('--csv adds equity.csv (every sample, the same values as equity.arrow); --report adds report.md/html', () => {
+    const runC = join(out, 'c');
+    const r = cli(['backtest', '--config', join(runA, 'run.json'), '--out', runC, '--csv', '--report', '--no-html']);
+    expect(r.code, r.err).toBe(0);
+    expect(readdirSync(runC).sort()).toEqual(['equity.arrow', 'equity.csv', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'positions.csv', 'report.md', 'run.json', 'summary.json', 'trades.csv']);
+    const lines = readFileSync(join(runC, 'equity.csv'), 'utf8').trim().split('\n');
+    const eq = readSeriesFile(join(runC, 'equity.arrow'));
+    expect(lines[0]).toBe(['ts', ...Object.keys(eq.columns)].join(','));
+    expect(lines.length - 1).toBe(eq.ts.length);
+    const last = lines[lines.length - 1]!.split(',');
+    expect(Number(last[0])).toBe(eq.ts[eq.ts.length - 1]);
+    expect(Number(last[1])).toBeCloseTo(eq.columns['equity']![eq.ts.length - 1]!, 4);
   });
 
   test('bad params, windows and strategies give clear errors and a non-zero exit', () => {

@@ -40,7 +40,7 @@ afterAll(async () => {
 
 describe('backtest ×2 → compare → compare.html in Chromium', () => {
   it('the page tells funding, fees and closeness to liquidation apart', async () => {
-    const base = ['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--no-progress'];
+    const base = ['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--no-progress', '--report'];
     const runs = [
       { dir: join(tmp, 'lev2'), params: ['--param', 'leverage=2'] },
       { dir: join(tmp, 'lev5'), params: ['--param', 'leverage=5', '--param', 'topUp=false'] },
@@ -48,7 +48,7 @@ describe('backtest ×2 → compare → compare.html in Chromium', () => {
     for (const r of runs) {
       const res = cli([...base, ...r.params, '--out', r.dir]);
       expect(res.code, res.err).toBe(0);
-      expect(existsSync(join(r.dir, 'report.html')), 'backtest writes report.html').toBe(true);
+      expect(existsSync(join(r.dir, 'report.html')), 'backtest --report writes report.html').toBe(true);
       expect(existsSync(join(r.dir, 'report.md'))).toBe(true);
       // the funding chart shows every settlement of the window from the (verified) data store
       expect(readFileSync(join(r.dir, 'report.html'), 'utf8')).toContain('every settlement in the window (data store, sha256 verified)');

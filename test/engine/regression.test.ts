@@ -62,10 +62,10 @@ test('determinism: two runs give byte-identical summary.json, funding.csv, ledge
   const dirs = ['a', 'b'].map((x) => {
     const r = runBacktest({ strategy: deltaNeutral, params: { leverage: 3, entryApr: 0.01 }, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: D(2025, 0, 20), toMs: D(2025, 1, 10), dataDir, seed: 7 });
     const dir = join(out, x);
-    writeRunDir(r, dir, { runId: 'det', createdAt: new Date().toISOString(), timing: { loadMs: r.loadMs, loopMs: r.loopMs, totalMs: 0, events: r.events, eventsPerSec: 0 } });
+    writeRunDir(r, dir, { runId: 'det', createdAt: new Date().toISOString(), timing: { loadMs: r.loadMs, loopMs: r.loopMs, totalMs: 0, events: r.events, eventsPerSec: 0 }, csv: true });
     return dir;
   });
-  for (const f of ['summary.json', 'funding.csv', 'ledger.csv', 'trades.csv', 'equity.csv', 'equity.arrow']) {
+  for (const f of ['summary.json', 'funding.csv', 'ledger.csv', 'trades.csv', 'positions.csv', 'equity.csv', 'equity.arrow']) {
     const a = readFileSync(join(dirs[0]!, f));
     const b = readFileSync(join(dirs[1]!, f));
     expect(a.length).toBeGreaterThan(0);

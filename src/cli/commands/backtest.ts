@@ -29,8 +29,9 @@ const backtestCommand: CommandModule = {
           .option('slippage-bps', { type: 'number', describe: 'Fixed slippage part, bps (default 1)' })
           .option('scenario', { type: 'string', array: true, describe: 'Stress scenario: a bundled name (see `perpcarry scenarios`) or a .json file (repeatable; applied in order)' })
           .option('allow-spot-borrow', { type: 'boolean', describe: 'Allow negative spot balances (margin loans, charged borrow interest)' })
-          .option('html', { type: 'boolean', default: true, describe: 'Write report.html (--no-html to skip)' })
-          .option('report', { type: 'boolean', default: true, describe: 'Write report.md/html after the run (--no-report to skip both)' })
+          .option('csv', { type: 'boolean', default: false, describe: 'Also write equity.csv (every sample; equity.arrow always has them at full precision)' })
+          .option('report', { type: 'boolean', default: false, describe: 'Also write report.md + report.html (or run `perpcarry report <run-dir>` later)' })
+          .option('html', { type: 'boolean', default: true, describe: 'With --report: write report.html too (--no-html: report.md only)' })
           .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a TTY for runs over 1 s' }),
       async (args) => {
         const { backtestCommandHandler } = await import('../backtest-run.js');
