@@ -1,9 +1,11 @@
 /**
  * Strategy parameter parsing and validation against a {@link ParamSchema}: defaults applied,
- * unknown names and bad values rejected with a message naming the parameter.
+ * unknown names and bad values rejected with a message naming the parameter. Values are checked by
+ * the one schema mechanism of src/core/schema.ts (a ParamSpec is a leaf schema).
  */
 import { UserError } from '../core/errors.js';
-import type { ParamSchema, ParamSpec, ParamValue, ParamValues, StrategyFactory } from './types.js';
+import { hasOwn, parse, SchemaError } from '../core/schema.js';
+import type { ParamSchema, ParamValue, ParamValues, StrategyFactory } from './types.js';
 
 /** Parse `k=v` strings (from `--param`) into raw values (strings). */
 export function parseParamArgs(args: readonly string[]): Record<string, string> {
@@ -11,41 +13,20 @@ export function parseParamArgs(args: readonly string[]): Record<string, string> 
   for (const a of args) {
     const eq = a.indexOf('=');
     if (eq <= 0) throw new UserError(`--param "${a}": expected name=value`);
-    out[a.slice(0, eq).trim()] = a.slice(eq + 1).trim();
+    // An own data property even for `__proto__` (a plain assignment would hit the prototype setter
+    // and drop the param silently instead of reporting it as unknown).
+    Object.defineProperty(out, a.slice(0, eq).trim(), { value: a.slice(eq + 1).trim(), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
 
-/** A decimal number as text: `2`, `-0.5`, `.5`, `1e-4`. */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-function coerce(name: string, spec: ParamSpec, raw: ParamValue, strategy: string): ParamValue {
-  const where = `strategy ${strategy}: param "${name}"`;
-  switch (spec.type) {
-    case 'number':
-    case 'integer': {
-      // Decimal notation only: Number() would also take "0x10", "0b1" and " " (0).
-      const x = typeof raw === 'number' ? raw : typeof raw === 'string' && DECIMAL.test(raw.trim()) ? Number(raw) : NaN;
-      if (!Number.isFinite(x)) throw new UserError(`${where}: "${String(raw)}" is not a number (${spec.help})`);
-      if (spec.type === 'integer' && !Number.isInteger(x)) throw new UserError(`${where}: ${x} is not an integer`);
-      if (spec.min !== undefined && x < spec.min) throw new UserError(`${where}: ${x} is below the minimum ${spec.min}${spec.unit ? ' ' + spec.unit : ''}`);
-      if (spec.max !== undefined && x > spec.max) throw new UserError(`${where}: ${x} is above the maximum ${spec.max}${spec.unit ? ' ' + spec.unit : ''}`);
-      return x;
-    }
-    case 'boolean': {
-      if (typeof raw === 'boolean') return raw;
-      const s = String(raw).toLowerCase();
-      if (['true', '1', 'yes', 'on'].includes(s)) return true;
-      if (['false', '0', 'no', 'off'].includes(s)) return false;
-      throw new UserError(`${where}: "${String(raw)}" is not a boolean (true/false)`);
-    }
-    case 'enum': {
-      const s = String(raw);
-      if (!spec.values.includes(s)) throw new UserError(`${where}: "${s}" is not one of ${spec.values.join(', ')}`);
-      return s;
-    }
-    case 'string':
-      return String(raw);
+/** One param value; a schema error is reported as a plain UserError with the same message. */
+function parseParam(spec: ParamSchema[string], raw: unknown, where: string): ParamValue {
+  try {
+    return parse(spec, raw, where) as ParamValue;
+  } catch (e) {
+    if (e instanceof SchemaError) throw new UserError(e.message);
+    throw e;
   }
 }
 
@@ -55,14 +36,15 @@ function coerce(name: string, spec: ParamSpec, raw: ParamValue, strategy: string
  */
 export function resolveParams(schema: ParamSchema, raw: Readonly<Record<string, ParamValue>>, strategy: string): ParamValues {
   for (const k of Object.keys(raw)) {
-    if (!(k in schema)) {
+    // Own properties only: `toString` or `constructor` must not be found on Object.prototype.
+    if (!hasOwn(schema, k)) {
       const known = Object.keys(schema);
       throw new UserError(`strategy ${strategy}: unknown param "${k}" (known: ${known.length ? known.join(', ') : 'none'})`);
     }
   }
   const out: ParamValues = {};
   for (const [k, spec] of Object.entries(schema)) {
-    out[k] = k in raw ? coerce(k, spec, raw[k]!, strategy) : spec.default;
+    out[k] = hasOwn(raw, k) ? parseParam(spec, raw[k], `strategy ${strategy}: param "${k}"`) : spec.default;
   }
   return out;
 }

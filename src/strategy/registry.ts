@@ -9,7 +9,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../core/errors.js';
-import type { ParamSpec, StrategyFactory } from './types.js';
+import { checkSchema } from '../core/schema.js';
+import type { StrategyFactory } from './types.js';
 
 /** A loaded strategy and where it came from. */
 export interface LoadedStrategy {
@@ -90,9 +91,11 @@ export function validateFactory(mod: unknown, where: string): StrategyFactory {
   if (typeof f.description !== 'string') problems.push('description must be a string');
   if (!f.params || typeof f.params !== 'object') problems.push('params must be an object (a ParamSchema)');
   else {
-    for (const [k, s] of Object.entries(f.params as Record<string, ParamSpec>)) {
-      if (!s || typeof s !== 'object' || !['number', 'integer', 'boolean', 'enum', 'string'].includes(s.type)) problems.push(`params.${k}: unknown type`);
-      else if (typeof s.help !== 'string') problems.push(`params.${k}: help text missing`);
+    for (const [k, s] of Object.entries(f.params as Record<string, unknown>)) {
+      const type = s && typeof s === 'object' ? (s as { type?: unknown }).type : undefined;
+      if (typeof type !== 'string' || !['number', 'integer', 'boolean', 'enum', 'string'].includes(type)) problems.push(`params.${k}: unknown type`);
+      else if ((s as { default?: unknown }).default === undefined) problems.push(`params.${k}: default missing (a strategy param needs one)`);
+      else problems.push(...checkSchema(s, `params.${k}`));
     }
   }
   if (typeof f.universe !== 'function') problems.push('universe(input) must be a function');

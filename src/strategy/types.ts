@@ -8,14 +8,19 @@
  */
 import type { UnixMs } from '../core/time.js';
 import type { Symbol, VenueId } from '../core/ids.js';
+import type { BooleanSchema, EnumSchema, IntegerSchema, NumberSchema, StringSchema } from '../core/schema.js';
 
-/** Description of one parameter, used for parsing `--param k=v`, validation, defaults and help. */
+/**
+ * Description of one parameter, used for parsing `--param k=v`, validation, defaults and help: a
+ * leaf schema of src/core/schema.ts with a default. Write it as a plain object
+ * (`{ type: 'number', default: 2, min: 0.1, help }`) or with the builders (`number({ default: 2, … })`).
+ */
 export type ParamSpec =
-  | { type: 'number'; default: number; min?: number; max?: number; unit?: string; help: string }
-  | { type: 'integer'; default: number; min?: number; max?: number; unit?: string; help: string }
-  | { type: 'boolean'; default: boolean; help: string }
-  | { type: 'enum'; default: string; values: readonly string[]; help: string }
-  | { type: 'string'; default: string; help: string };
+  | (NumberSchema & { readonly default: number })
+  | (IntegerSchema & { readonly default: number })
+  | (BooleanSchema & { readonly default: boolean })
+  | (EnumSchema & { readonly default: string })
+  | (StringSchema & { readonly default: string });
 
 export type ParamSchema = Record<string, ParamSpec>;
 export type ParamValue = number | boolean | string;

@@ -62,6 +62,10 @@ describe('params', () => {
     expect(() => resolveParams(schema, { mode: 'x' }, 's')).toThrow('param "mode": "x" is not one of cross, isolated');
     expect(() => resolveParams(schema, { levv: 1 }, 's')).toThrow('unknown param "levv" (known: lev, n, on, mode)');
     expect(() => parseParamArgs(['novalue'])).toThrow('--param "novalue": expected name=value');
+    // Own-property lookups only: names on Object.prototype are unknown params, not found through the prototype chain.
+    for (const k of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+      expect(() => resolveParams(schema, parseParamArgs([`${k}=1`]), 's')).toThrow(`strategy s: unknown param "${k}" (known: lev, n, on, mode)`);
+    }
     // Decimal notation only (Number() would take these).
     for (const bad of ['0x10', '0b1', ' ', 'Infinity', '1,5']) expect(() => resolveParams(schema, { lev: bad }, 's')).toThrow(`param "lev": "${bad}" is not a number`);
     expect(resolveParams(schema, { lev: '+.5' }, 's').lev).toBe(0.5);
