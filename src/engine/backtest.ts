@@ -140,15 +140,60 @@ export function buildModels(models: ModelsConfig = {}): { fee: FeeModel; slippag
   };
 }
 
+/**
+ * A backtest ready to run: strategy params checked, models built, market loaded and shocked.
+ * Preparing depends only on the config; {@link runPrepared} runs it on this market or on another
+ * one of the same shape (a Monte Carlo path), as often as wanted (load once, run many).
+ */
+export interface PreparedBacktest {
+  readonly config: BacktestConfig;
+  readonly params: ParamValues;
+  readonly models: ResolvedModels;
+  /** The replayed market: loaded, scenario market shocks applied. */
+  readonly market: MarketData;
+  readonly scenarioEffects: BacktestResult['scenarioEffects'];
+  readonly capital: number;
+  readonly seed: number;
+  readonly fillAt: FillAt;
+  readonly allowSpotBorrow: boolean;
+  readonly loadMs: number;
+  /** Engine options except the strategy-specific hooks. */
+  readonly engineOptions: EngineOptions;
+}
+
 /** Run a backtest end to end (synchronous once the strategy factory is loaded). */
 export function runBacktest(config: BacktestConfig): BacktestResult {
-  const factory = config.strategy;
-  // Params first (schema, then the strategy's cross-param checks), and the instance built from
-  // them, so that a bad param stops the run before any data is loaded.
-  const params = resolveStrategyParams(factory, config.params ?? {});
+  return runPrepared(prepareBacktest(config));
+}
+
+/**
+ * Run a prepared backtest with a fresh strategy instance, on its own market or on `market` (same
+ * instruments, e.g. a synthetic path), with the engine options overridden by `overrides`.
+ */
+export function runPrepared(prep: PreparedBacktest, market: MarketData = prep.market, overrides: Partial<EngineOptions> = {}): BacktestResult {
+  const { config, params } = prep;
   let strategy: Strategy;
   try {
-    strategy = factory.create(params);
+    strategy = config.strategy.create(params);
+  } catch (e) {
+    throw new UserError(`strategy ${config.strategy.name}: create(params) failed: ${(e as Error).message}`);
+  }
+  const engine = runEngine(market, strategy, { ...prep.engineOptions, ...overrides });
+  const pnl = engine.portfolio.pnl();
+  const finalEquity = engine.portfolio.equity();
+  const { capital, seed, fillAt, allowSpotBorrow, loadMs, scenarioEffects, models } = prep;
+  return { ...engine, config, params, models, market, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, pnl, initialEquity: capital, finalEquity, loadMs };
+}
+
+/** Check a config, build its models, load and shock its market (see {@link PreparedBacktest}). */
+export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
+  const factory = config.strategy;
+  // Params first (schema, then the strategy's cross-param checks), and the instance built from
+  // them (a throwaway: each run creates its own), so that a bad param stops the run before any
+  // data is loaded.
+  const params = resolveStrategyParams(factory, config.params ?? {});
+  try {
+    factory.create(params);
   } catch (e) {
     throw new UserError(`strategy ${factory.name}: create(params) failed: ${(e as Error).message}`);
   }
@@ -223,7 +268,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     if (ins.type === 'perp' && !market.mark[ins.id]) config.onLog?.('info', config.fromMs, `no ${config.timeframe} mark series for ${ins.venue} ${ins.symbol}: the perp close stands in for the mark`);
   }
   const allowSpotBorrow = config.allowSpotBorrow === true || settings.allowSpotBorrow === true;
-  const engine = runEngine(replayed, strategy, {
+  const engineOptions: EngineOptions = {
     venues: config.venues,
     capital,
     seed,
@@ -237,8 +282,6 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     onProgress: config.onProgress,
     onSample: config.onSample,
     onLog: config.onLog,
-  });
-  const pnl = engine.portfolio.pnl();
-  const finalEquity = engine.portfolio.equity();
-  return { ...engine, config, params, models: models.resolved, market: replayed, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, pnl, initialEquity: capital, finalEquity, loadMs };
+  };
+  return { config, params, models: models.resolved, market: replayed, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, loadMs, engineOptions };
 }
