@@ -1,25 +1,49 @@
 /**
- * Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, for the report
- * pages. `inspectPage` opens a file:// URL, collects console errors and page errors, and reads back
- * what the page's renderer exposes (`window.__perpcarry`): every uPlot chart, its data lengths and
- * whether its canvas has non-background pixels.
+ * Real headless Chromium driven by playwright-core, for the report pages. The browser is, in order:
+ * `PERPCARRY_CHROMIUM` if set, Debian's /usr/bin/chromium if installed (`.ci/run` installs it), else
+ * the binary shipped inside the npm package `@sparticuz/chromium` (unpacked to /tmp on first use), so
+ * `npm test` needs nothing installed by hand (`PERPCARRY_CHROMIUM=packaged` forces the packaged one). `inspectPage` opens a file:// URL, collects console
+ * errors and page errors, and reads back what the page's renderer exposes (`window.__perpcarry`):
+ * every uPlot chart, its data lengths and whether its canvas has non-background pixels.
  */
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 
-/** Where Debian installs Chromium (`.ci/run` installs it if missing). */
-export const CHROMIUM_PATH = process.env['PERPCARRY_CHROMIUM'] ?? '/usr/bin/chromium';
+/** Debian's Chromium. */
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 
-export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM_PATH);
+/** Flags for a headless browser on a machine with no outside network (see the env notes). */
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+
+/** The system browser if present, else the one inside @sparticuz/chromium. */
+async function resolveChromium(): Promise<{ path: string; args: string[] }> {
+  const forced = process.env['PERPCARRY_CHROMIUM'];
+  if (forced === 'packaged') return packagedChromium();
+  if (forced) {
+    if (!existsSync(forced)) throw new Error(`PERPCARRY_CHROMIUM=${forced}: no such file`);
+    return { path: forced, args: FLAGS };
+  }
+  if (existsSync(SYSTEM_CHROMIUM)) return { path: SYSTEM_CHROMIUM, args: FLAGS };
+  return packagedChromium();
+}
+
+/** The binary shipped inside @sparticuz/chromium (`PERPCARRY_CHROMIUM=packaged` forces it). */
+async function packagedChromium(): Promise<{ path: string; args: string[] }> {
+  const packaged = (await import('@sparticuz/chromium')).default;
+  const path = await packaged.executablePath();
+  // --single-process (meant for AWS Lambda) ends the whole browser when a page closes.
+  const args = packaged.args.filter((a) => a !== '--single-process' && a !== '--no-zygote');
+  return { path, args: [...new Set([...args, ...FLAGS])] };
 }
 
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
-  });
+  const { path, args } = await resolveChromium();
+  try {
+    return await chromium.launch({ executablePath: path, args });
+  } catch (e) {
+    throw new Error(`could not start Chromium at ${path} (set PERPCARRY_CHROMIUM, or apt-get install -y chromium): ${String(e)}`);
+  }
 }
 
 /** What a rendered chart looks like from inside the page. */
@@ -89,7 +113,8 @@ const PROBE_JS = `(async () => {
 
 /** Open `htmlPath`, wait for charts, probe them and save a full-page screenshot to `screenshotPath`. */
 export async function inspectPage(browser: Browser, htmlPath: string, screenshotPath: string): Promise<PageProbe> {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+  // A fixed locale: the packaged browser takes the process's (e.g. 'en-US@posix'), which Intl rejects.
+  const page = await browser.newPage({ viewport: { width: 1300, height: 900 }, locale: 'en-US' });
   const consoleErrors: string[] = [];
   const externalRequests: string[] = [];
   page.on('console', (m) => {

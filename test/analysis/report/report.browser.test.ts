@@ -11,14 +11,13 @@ import type { Browser } from 'playwright-core';
 import { writeFixtureRun } from '../fixture.js';
 import { writeReports } from '../../../src/analysis/report/index.js';
 import { compareRuns } from '../../../src/analysis/compare.js';
-import { CHROMIUM_PATH, chromiumAvailable, inspectPage, launchChromium, type PageProbe } from '../../support/chromium.js';
+import { inspectPage, launchChromium, type PageProbe } from '../../support/chromium.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'perpcarry-browser-'));
 const shots = process.env['PERPCARRY_TEST_OUTPUT'] ?? join(tmpdir(), 'perpcarry-test-output', 'browser');
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!chromiumAvailable()) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (.ci/run does this)`);
   mkdirSync(shots, { recursive: true });
   browser = await launchChromium();
 });
