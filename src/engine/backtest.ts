@@ -10,6 +10,7 @@
  * result.pnl.total; result.samples.trimmed().columns.get('equity');
  * ```
  */
+import { createHash } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import type { Symbol, VenueId } from '../core/ids.js';
 import { isoUtc, timeframeToMs, type UnixMs } from '../core/time.js';
@@ -18,6 +19,7 @@ import { slippageModel, type SlippageModel } from '../venue/slippage.js';
 import { tieredMarginModel, type MarginModel } from '../venue/margin.js';
 import { constantAprInterest, type InterestModel } from '../venue/interest.js';
 import type { FillAt } from '../venue/fill.js';
+import type { Instrument } from '../venue/instrument.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
 import { resolveStrategyParams } from '../strategy/params.js';
 import type { ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings } from '../strategy/types.js';
@@ -161,7 +163,10 @@ export interface PreparedBacktest {
   readonly engineOptions: EngineOptions;
 }
 
-/** Run a backtest end to end (synchronous once the strategy factory is loaded). */
+/**
+ * Run a backtest end to end (synchronous once the strategy factory is loaded):
+ * {@link resolveRun} → {@link prepareMarket} → {@link prepareOn} → {@link runPrepared}.
+ */
 export function runBacktest(config: BacktestConfig): BacktestResult {
   return runPrepared(prepareBacktest(config));
 }
@@ -185,12 +190,26 @@ export function runPrepared(prep: PreparedBacktest, market: MarketData = prep.ma
   return { ...engine, config, params, models, market, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, pnl, initialEquity: capital, finalEquity, loadMs };
 }
 
-/** Check a config, build its models, load and shock its market (see {@link PreparedBacktest}). */
-export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
+/** A config resolved and checked before any data is touched (params, models, universe). */
+export interface ResolvedRun {
+  params: ParamValues;
+  capital: number;
+  seed: number;
+  fillAt: FillAt;
+  timeframeMs: number;
+  allowSpotBorrow: boolean;
+  models: ReturnType<typeof buildModels>;
+  /** The strategy's universe for these params, in its order. */
+  instruments: Instrument[];
+}
+
+/**
+ * Check a config and build its models and universe, touching no data. Params first (schema, then
+ * the strategy's cross-param checks) and a throwaway instance built from them (each run creates
+ * its own), so that a bad param stops the run before any data is loaded.
+ */
+export function resolveRun(config: BacktestConfig): ResolvedRun {
   const factory = config.strategy;
-  // Params first (schema, then the strategy's cross-param checks), and the instance built from
-  // them (a throwaway: each run creates its own), so that a bad param stops the run before any
-  // data is loaded.
   const params = resolveStrategyParams(factory, config.params ?? {});
   try {
     factory.create(params);
@@ -205,12 +224,7 @@ export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
   const fillAt = config.fillAt ?? 'next-open';
   if (fillAt !== 'next-open' && fillAt !== 'close') throw new UserError(`--fill-at must be next-open or close (got ${String(fillAt)})`);
   if (config.venues.length === 0) throw new UserError('--venue: give at least one venue');
-  let tfMs: number;
-  try {
-    tfMs = timeframeToMs(config.timeframe);
-  } catch (e) {
-    throw new UserError(`--timeframe: ${(e as Error).message}`);
-  }
+  const timeframeMs = parseTimeframe(config.timeframe);
   if (!(config.toMs > config.fromMs)) throw new UserError(`empty window: from ${isoUtc(config.fromMs)} is not before to ${isoUtc(config.toMs)}`);
   // Settings implied by the strategy's params (its borrow/lend APR params win over the run config).
   let settings: StrategyRunSettings = {};
@@ -228,7 +242,7 @@ export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
     throw new UserError(`strategy ${factory.name}: universe(): ${(e as Error).message}`);
   }
   if (!Array.isArray(specs) || specs.length === 0) throw new UserError(`strategy ${factory.name}: universe() returned no instruments`);
-  let instruments;
+  let instruments: Instrument[];
   try {
     instruments = makeInstruments(specs);
   } catch (e) {
@@ -239,19 +253,126 @@ export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
       if (!isMarketShock(s)) throw new UserError(`scenario ${sc.name} (${sc.source}): shock ${i + 1} is a ${s.type} shock, which the engine cannot apply yet (supported: basis, funding, price-gap)`);
     });
   }
-  const tLoad0 = performance.now();
-  const market = loadMarketData({
+  const allowSpotBorrow = config.allowSpotBorrow === true || settings.allowSpotBorrow === true;
+  return { params, capital, seed, fillAt, timeframeMs, allowSpotBorrow, models, instruments };
+}
+
+function parseTimeframe(timeframe: string): number {
+  try {
+    return timeframeToMs(timeframe);
+  } catch (e) {
+    throw new UserError(`--timeframe: ${(e as Error).message}`);
+  }
+}
+
+/** What a prepared market depends on: data, window, timeframe and the instruments. Nothing else. */
+export interface MarketRequest {
+  dataDir: string;
+  instruments: readonly { venue: VenueId; symbol: Symbol }[];
+  timeframe: string;
+  fromMs: UnixMs;
+  toMs: UnixMs;
+  /** Days of funding history before the window. Default 30. */
+  fundingHistoryDays?: number;
+}
+
+/**
+ * A market loaded, verified and checked once, to run many configs on (load once, run many). Immutable
+ * by contract: no run writes its columns (scenarios shock a copy, tested), so one instance serves
+ * every run of a process and, with SharedArrayBuffer-backed columns (src/research/shared-market.ts),
+ * every worker thread.
+ */
+export interface PreparedMarket {
+  readonly market: MarketData;
+  /**
+   * Identity of the market: sha256 (hex) of the instruments, timeframe, window, funding history and
+   * every data file's sha256 and row count. Equal keys ⇒ equal columns; caches of prepared markets
+   * are keyed by it.
+   */
+  readonly key: string;
+  readonly fundingHistoryDays: number;
+  /** Wall time of loading and verifying, ms. */
+  readonly loadMs: number;
+}
+
+/** The market request a config implies (its universe resolved by {@link resolveRun}). */
+export function marketRequestOf(config: BacktestConfig, run: Pick<ResolvedRun, 'instruments'>): MarketRequest {
+  return {
     dataDir: config.dataDir,
-    instruments,
+    instruments: run.instruments.map((i) => ({ venue: i.venue, symbol: i.symbol })),
     timeframe: config.timeframe,
-    timeframeMs: tfMs,
     fromMs: config.fromMs,
     toMs: config.toMs,
-    fundingHistoryDays: config.fundingHistoryDays,
+    fundingHistoryDays: config.fundingHistoryDays ?? 30,
+  };
+}
+
+/** {@link PreparedMarket.key} of a loaded market. */
+export function marketKey(market: MarketData, fundingHistoryDays: number): string {
+  const id = {
+    instruments: market.instruments.map((i) => `${i.venue}|${i.symbol}`),
+    timeframe: market.timeframe,
+    fromMs: market.fromMs,
+    toMs: market.toMs,
+    fundingHistoryDays,
+    data: market.files.map((f) => [f.venue, f.symbol, f.kind, f.timeframe, f.rows, f.sha256]),
+  };
+  return createHash('sha256').update(JSON.stringify(id)).digest('hex');
+}
+
+/** Load, verify and check a market once (see {@link PreparedMarket}). Throws UserError on bad input. */
+export function prepareMarket(req: MarketRequest): PreparedMarket {
+  const timeframeMs = parseTimeframe(req.timeframe);
+  if (!(req.toMs > req.fromMs)) throw new UserError(`empty window: from ${isoUtc(req.fromMs)} is not before to ${isoUtc(req.toMs)}`);
+  const t0 = performance.now();
+  const market = loadMarketData({
+    dataDir: req.dataDir,
+    instruments: makeInstruments(req.instruments),
+    timeframe: req.timeframe,
+    timeframeMs,
+    fromMs: req.fromMs,
+    toMs: req.toMs,
+    fundingHistoryDays: req.fundingHistoryDays,
   });
-  const loadMs = performance.now() - tLoad0;
+  return preparedFrom(market, req.fundingHistoryDays ?? 30, performance.now() - t0);
+}
+
+/** Wrap loaded (or rebuilt, e.g. shared) market data as a frozen {@link PreparedMarket}. */
+export function preparedFrom(market: MarketData, fundingHistoryDays: number, loadMs = 0): PreparedMarket {
+  for (const part of [market.bars, market.mark, market.index, market.funding, market.files, market.problems, market.instruments]) Object.freeze(part);
+  return Object.freeze({ market: Object.freeze(market), key: marketKey(market, fundingHistoryDays), fundingHistoryDays, loadMs });
+}
+
+/** Throws unless a prepared market is the one a config needs (same instruments, timeframe, window). */
+function checkPreparedFits(prepared: PreparedMarket, config: BacktestConfig, run: ResolvedRun): void {
+  const m = prepared.market;
+  const want = run.instruments.map((i) => `${i.venue} ${i.symbol}`).join(', ');
+  const have = m.instruments.map((i) => `${i.venue} ${i.symbol}`).join(', ');
+  if (want !== have) throw new UserError(`the prepared market holds ${have}, but this config's universe is ${want}`);
+  if (m.timeframe !== config.timeframe || m.fromMs !== config.fromMs || m.toMs !== config.toMs || prepared.fundingHistoryDays !== (config.fundingHistoryDays ?? 30)) {
+    throw new UserError(
+      `the prepared market is ${m.timeframe} ${isoUtc(m.fromMs)} → ${isoUtc(m.toMs)} (funding history ${prepared.fundingHistoryDays} d), ` +
+        `the config asks ${config.timeframe} ${isoUtc(config.fromMs)} → ${isoUtc(config.toMs)} (${config.fundingHistoryDays ?? 30} d)`,
+    );
+  }
+}
+
+/** Check a config, build its models, load and shock its market (see {@link PreparedBacktest}). */
+export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
+  const run = resolveRun(config);
+  return prepareOn(prepareMarket(marketRequestOf(config, run)), config, run);
+}
+
+/**
+ * Bind a config to an already prepared market (no data read; `config.dataDir` is only recorded).
+ * Scenario shocks are applied to a copy; the prepared market is never written.
+ */
+export function prepareOn(prepared: PreparedMarket, config: BacktestConfig, resolved?: ResolvedRun): PreparedBacktest {
+  const run = resolved ?? resolveRun(config);
+  checkPreparedFits(prepared, config, run);
+  const market = prepared.market;
   const scenarioEffects: BacktestResult['scenarioEffects'] = [];
-  let replayed = market;
+  let replayed: MarketData = market;
   for (const sc of config.scenarios ?? []) {
     const shocked = applyMarketShocks(replayed, sc.shocks);
     replayed = shocked.market;
@@ -267,7 +388,7 @@ export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
     if (ins.type === 'perp' && !market.funding[ins.id]) config.onLog?.('warn', config.fromMs, `no funding data for ${ins.venue} ${ins.symbol}: its positions will never settle funding`);
     if (ins.type === 'perp' && !market.mark[ins.id]) config.onLog?.('info', config.fromMs, `no ${config.timeframe} mark series for ${ins.venue} ${ins.symbol}: the perp close stands in for the mark`);
   }
-  const allowSpotBorrow = config.allowSpotBorrow === true || settings.allowSpotBorrow === true;
+  const { models, params, capital, seed, fillAt, allowSpotBorrow } = run;
   const engineOptions: EngineOptions = {
     venues: config.venues,
     capital,
@@ -283,5 +404,5 @@ export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
     onSample: config.onSample,
     onLog: config.onLog,
   };
-  return { config, params, models: models.resolved, market: replayed, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, loadMs, engineOptions };
+  return { config, params, models: models.resolved, market: replayed, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, loadMs: prepared.loadMs, engineOptions };
 }
