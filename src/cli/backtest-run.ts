@@ -33,7 +33,8 @@ export function resolveWindow(text: string): { fromMs: UnixMs; toMs: UnixMs; nam
   return { fromMs: d0 - MS_PER_DAY, toMs: d0 + 2 * MS_PER_DAY, name: text };
 }
 
-interface SavedRun {
+/** A saved run.json as `--config` reads it. */
+export interface SavedRun {
   strategy?: { name?: string; source?: string };
   params?: Record<string, ParamValue>;
   venues?: string[];
@@ -162,8 +163,11 @@ function progressBar(enabled: boolean): { update: (fraction: number) => void; do
   };
 }
 
-/** Handler of `perpcarry backtest`. */
-export async function backtestCommandHandler(args: Record<string, unknown>): Promise<void> {
+/**
+ * The backtest config named by CLI args (flags over `--config` run.json over defaults), without
+ * progress or log hooks; `backtest` and `montecarlo` share it.
+ */
+export async function buildBacktestConfig(args: Record<string, unknown>): Promise<{ config: BacktestConfig; saved: SavedRun }> {
   const saved: SavedRun = typeof args['config'] === 'string' ? readConfig(args['config']) : {};
   const strategySpec = (args['strategy'] as string | undefined) ?? saved.strategy?.source ?? saved.strategy?.name;
   if (!strategySpec) {
@@ -218,8 +222,6 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
       ? scenarioArgs.map((a) => resolveScenario(a))
       : (saved.scenarios ?? []).map((s, i) => ({ ...parseScenario(`${String(args['config'])}: scenarios[${i}].doc`, s.doc), source: s.source }));
   const loaded = await loadStrategy(strategySpec);
-  const bar = progressBar(args['progress'] !== false && args['json'] !== true);
-  const warnings: string[] = [];
   const config: BacktestConfig = {
     strategy: loaded.factory,
     strategySource: loaded.source,
@@ -239,6 +241,17 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
     acceptDataErrors: (args['accept-data-errors'] as boolean | undefined) ?? saved.acceptDataErrors ?? false,
     fundingHistoryDays: saved.fundingHistoryDays,
     scenarios,
+  };
+  return { config, saved };
+}
+
+/** Handler of `perpcarry backtest`. */
+export async function backtestCommandHandler(args: Record<string, unknown>): Promise<void> {
+  const { config: base, saved } = await buildBacktestConfig(args);
+  const bar = progressBar(args['progress'] !== false && args['json'] !== true);
+  const warnings: string[] = [];
+  const config: BacktestConfig = {
+    ...base,
     onProgress: (x) => bar.update(x),
     onLog: (level, ts, message) => {
       if (level === 'warn') warnings.push(`${isoUtc(ts)} ${message}`);

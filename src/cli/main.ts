@@ -19,6 +19,7 @@ async function loadCommands(): Promise<CommandModule[]> {
     import('./commands/report.js'),
     import('./commands/compare.js'),
     import('./commands/scenarios.js'),
+    import('./commands/montecarlo.js'),
   ]);
   return mods.map((m) => m.default);
 }

@@ -1,0 +1,98 @@
+/**
+ * `perpcarry montecarlo` implementation: the backtest named by the flags (as `backtest` reads them),
+ * prepared once, run on the real market and on N seeded synthetic paths; writes montecarlo.json,
+ * paths.csv and fan.html, prints the distribution.
+ */
+import { join, resolve } from 'node:path';
+import { UserError } from '../core/errors.js';
+import { isoUtc } from '../core/time.js';
+import { runMonteCarlo, type MonteCarloMethod, type MonteCarloOptions } from '../research/montecarlo.js';
+import { fanTimes, MC_METRICS, pathStats, summarizeMonteCarlo, writeMonteCarloDir, type PathStats } from '../analysis/montecarlo.js';
+import type { BootstrapRegime } from '../scenario/bootstrap.js';
+import { buildBacktestConfig } from './backtest-run.js';
+
+/** The Monte Carlo options named by CLI args. */
+export function monteCarloOptions(args: Record<string, unknown>): MonteCarloOptions {
+  const num = (k: string, d: number): number => (args[k] === undefined ? d : (args[k] as number));
+  let regime: BootstrapRegime | null = null;
+  if (args['regime-days'] !== undefined) {
+    regime = {
+      startDay: num('regime-start-day', 0),
+      days: args['regime-days'] as number,
+      volScale: num('regime-vol-scale', 1),
+      fundingPer8h: args['regime-funding'] === undefined ? NaN : (args['regime-funding'] as number),
+    };
+  } else if (args['regime-funding'] !== undefined || (args['regime-vol-scale'] !== undefined && args['regime-vol-scale'] !== 1)) {
+    throw new UserError('--regime-funding / --regime-vol-scale need --regime-days (the regime\'s length)');
+  }
+  return {
+    paths: num('paths', 100),
+    seed: num('seed', 1),
+    method: (args['method'] as MonteCarloMethod | undefined) ?? 'block-bootstrap',
+    blockHours: num('block-hours', 24),
+    regime,
+    fanPoints: 240,
+  };
+}
+
+const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
+
+/** Handler of `perpcarry montecarlo`. */
+export async function montecarloCommandHandler(args: Record<string, unknown>): Promise<void> {
+  const opts = monteCarloOptions(args);
+  const { config: base } = await buildBacktestConfig(args);
+  const warnings: string[] = [];
+  const config = { ...base, onLog: (level: 'info' | 'warn', ts: number, message: string) => void (level === 'warn' && warnings.length < 1000 && warnings.push(`${isoUtc(ts)} ${message}`)) };
+  const t0 = performance.now();
+  let real: PathStats | null = null;
+  let fanTs: Float64Array | null = null;
+  const paths: PathStats[] = [];
+  const tty = process.stderr.isTTY === true && args['json'] !== true;
+  const prep = runMonteCarlo(config, opts, (o) => {
+    if (o.path < 0) {
+      fanTs = fanTimes(o.ts, opts.fanPoints);
+      real = pathStats(o, fanTs);
+      warnings.length = 0; // path warnings repeat per path; keep the real run's only
+      return;
+    }
+    paths.push(pathStats(o, fanTs!));
+    if (tty) process.stderr.write(`\r  paths ${paths.length}/${opts.paths}`);
+  });
+  if (tty) process.stderr.write('\r' + ' '.repeat(30) + '\r');
+  const summary = summarizeMonteCarlo(real!, paths, fanTs!);
+  const c = prep.config;
+  const runInfo = {
+    strategy: { name: c.strategy.name, source: c.strategySource ?? c.strategy.name },
+    params: prep.params,
+    venues: c.venues,
+    symbol: c.symbol,
+    timeframe: c.timeframe,
+    from: isoUtc(c.fromMs),
+    to: isoUtc(c.toMs),
+    capital: prep.capital,
+    fillAt: prep.fillAt,
+    models: prep.models,
+    scenarios: (c.scenarios ?? []).map((s) => ({ name: s.name, source: s.source })),
+    data: prep.market.files.map((f) => ({ path: f.path.slice(f.path.lastIndexOf('data/') >= 0 ? f.path.lastIndexOf('data/') + 5 : 0), sha256: f.sha256 })),
+    montecarlo: { method: opts.method, seed: opts.seed, paths: opts.paths, blockHours: opts.method === 'block-bootstrap' ? opts.blockHours : null, regime: opts.regime },
+  };
+  const id = `montecarlo-${c.strategy.name}-${c.symbol.replace(/[/:]/g, '-')}-seed${opts.seed}-n${opts.paths}`.replace(/[^A-Za-z0-9._+-]/g, '_');
+  const dir = resolve((args['out'] as string | undefined) ?? join('reports', id));
+  const title = `Monte Carlo: ${c.strategy.name} ${c.venues.join(',')} ${c.symbol}, ${runInfo.from.slice(0, 10)} → ${runInfo.to.slice(0, 10)}, ${opts.method}, seed ${opts.seed}`;
+  writeMonteCarloDir(dir, title, runInfo, real!, paths, summary);
+  const ms = performance.now() - t0;
+  for (const w of warnings.slice(0, 10)) process.stderr.write(`warning: ${w}\n`);
+  if (args['json'] === true) {
+    process.stdout.write(JSON.stringify({ dir, summary: { ...summary, fan: undefined } }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    return;
+  }
+  const lines = [`${title}`, `  ${'statistic'.padEnd(24)}${['p5', 'p25', 'p50', 'p75', 'p95', 'real', 'real %ile'].map((h) => h.padStart(10)).join('')}`];
+  for (const m of MC_METRICS) {
+    const d = summary.metrics[m];
+    const f = (v: number): string => (m === 'longestUnderWaterHours' ? (Number.isFinite(v) ? v.toFixed(1) : 'n/a') : pct(v));
+    lines.push(`  ${m.padEnd(24)}${[d.p5, d.p25, d.p50, d.p75, d.p95, summary.real[m].value].map((v) => f(v).padStart(10)).join('')}${pct(summary.real[m].percentile).padStart(10)}`);
+  }
+  lines.push(`  P(liquidation) ${pct(summary.probabilityOfLiquidation)}   P(ADL) ${pct(summary.probabilityOfAdl)}   ${opts.paths} paths in ${(ms / 1000).toFixed(1)} s`);
+  lines.push(`  output       ${dir} (montecarlo.json, paths.csv, fan.html)`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
