@@ -25,6 +25,6 @@ export function describeShock(s: Shock): string {
     case 'liquidity':
       return `slippage × ${s.slippageMultiplier}${on(s.venues)} ${t(s.fromMs)} → ${t(s.toMs)} UTC`;
     case 'adl':
-      return `auto-deleveraging on ${s.venue}${s.asset ? ` of ${s.asset} perps` : ''} at ${t(s.atMs)} UTC (share ${s.share})`;
+      return `auto-deleveraging on ${s.venue}${s.asset ? ` of ${s.asset} perps` : ''} at ${t(s.atMs)} UTC (${Number.isNaN(s.share) ? 'hit and share drawn by the ADL queue model' : `share ${s.share}`})`;
   }
 }

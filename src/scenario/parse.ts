@@ -156,7 +156,7 @@ function parseShock(file: string, raw: unknown, path: string): Shock {
     case 'liquidity':
       return { type, venues: r.venues('venues'), ...range(r), slippageMultiplier: r.number('slippageMultiplier', (x) => (x >= 0 && x <= 1000 ? null : 'must be in [0, 1000]')) };
     case 'adl':
-      return { type, venue: r.venue('venue'), asset: r.has('asset') ? r.asset('asset') : '', atMs: r.instant('at'), share: r.optNumber('share', 1, (x) => (x > 0 && x <= 1 ? null : 'must be in (0, 1]')) };
+      return { type, venue: r.venue('venue'), asset: r.has('asset') ? r.asset('asset') : '', atMs: r.instant('at'), share: r.optNumber('share', NaN, (x) => (x > 0 && x <= 1 ? null : 'must be in (0, 1]')) };
   }
 }
 

@@ -98,7 +98,7 @@ export interface AdlShock {
   /** Asset whose perps are deleveraged; empty = every perp on the venue. */
   readonly asset: string;
   readonly atMs: UnixMs;
-  /** Share of the position closed, in (0, 1]; the engine's ADL model may draw it (seeded) instead. */
+  /** Share of each ranked position closed, in (0, 1]; NaN (not given): the ADL model draws hit and share (seeded). */
   readonly share: number;
 }
 

@@ -146,3 +146,50 @@ export function queueAdlModel(params: Partial<AdlModelParams> = {}): AdlModel {
     },
   };
 }
+
+/** Venue presets: Hyperliquid ranks by its sorting index and closes at the mark; the others use Binance's score and the bankruptcy-price stand-in. */
+export function venueAdlParams(venue: string, overrides: Partial<AdlModelParams> = {}): AdlModelParams {
+  const preset: Partial<AdlModelParams> = venue === 'hyperliquid' ? { ranking: 'hyperliquid-index', price: 'mark' } : { ranking: 'binance-leverage-pnl', price: 'adverse-extreme' };
+  return { ...DEFAULT_ADL_PARAMS, ...preset, ...overrides };
+}
+
+/**
+ * Trigger: a perp liquidated on a bar whose range does not reach its liquidation price (a long's
+ * liquidation price above the bar's high, a short's below its low: the market gapped through it),
+ * so the venue could not close it inside the bar and its loss goes past bankruptcy — the
+ * condition under which venues auto-deleverage the other side.
+ * @param qty the liquidated position's signed qty
+ */
+export function liquidationNeedsAdl(qty: number, liquidationPrice: number, barHigh: number, barLow: number): boolean {
+  return qty > 0 ? liquidationPrice > barHigh : qty < 0 ? liquidationPrice < barLow : false;
+}
+
+/**
+ * Price of an ADL close of a position of signed `qty`: the mark, or the bar's extreme adverse to
+ * the deleveraged position (a short is bought back at the bar's high, a long sold at its low,
+ * never better than the mark) as a stand-in for the counter-side's bankruptcy price.
+ */
+export function adlClosePrice(qty: number, mark: number, barHigh: number, barLow: number, mode: AdlModelParams['price']): number {
+  if (mode === 'mark' || !(barHigh >= barLow)) return mark;
+  return qty < 0 ? Math.max(mark, barHigh) : Math.min(mark, barLow);
+}
+
+/** One position to close in an ADL event. */
+export interface AdlClose extends AdlRank {
+  /** Share of the position closed, in (0, 1]. */
+  readonly share: number;
+}
+
+/**
+ * The closes of one ADL event over the account's positions: rank them, then each ranked position
+ * closes `share` (a scenario's) or a share drawn by the model (two draws per ranked position, in
+ * rank order, from `rng`). Positions not in profit are never deleveraged.
+ */
+export function planAdl(model: AdlModel, positions: readonly AdlPositionInput[], rng: () => number, share: number = NaN): AdlClose[] {
+  const out: AdlClose[] = [];
+  for (const r of model.rank(positions)) {
+    const s = share > 0 ? Math.min(1, share) : model.drawShare(r, rng);
+    if (s > 0) out.push({ ...r, share: s });
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import { adlLight, binanceLeveragePnl, hyperliquidAdlIndex, queueAdlModel, type AdlPositionInput } from '../../src/venue/adl.js';
+import { adlClosePrice, adlLight, binanceLeveragePnl, hyperliquidAdlIndex, liquidationNeedsAdl, planAdl, queueAdlModel, venueAdlParams, type AdlPositionInput } from '../../src/venue/adl.js';
 
 const pos = (x: Partial<AdlPositionInput>): AdlPositionInput => ({
   instrumentId: 0,
@@ -72,5 +72,47 @@ describe('queue model', () => {
     expect(() => queueAdlModel({ minShare: 0 })).toThrow(/minShare/);
     expect(() => queueAdlModel({ lightThresholds: [1, 0.5, 2, 3] })).toThrow(/lightThresholds/);
     expect(() => queueAdlModel({ hitProbability: [0, 0, 0, 0, 2] })).toThrow(/hitProbability/);
+  });
+});
+
+describe('ADL trigger, price and plan', () => {
+  it('a liquidation triggers ADL only when the bar never traded at its liquidation price', () => {
+    expect(liquidationNeedsAdl(1, 95, 94.5, 90)).toBe(true); // long, the whole bar below 95: gapped through
+    expect(liquidationNeedsAdl(1, 95, 100, 94)).toBe(false); // the bar traded at 95: closed inside it
+    expect(liquidationNeedsAdl(-1, 105, 110, 105.5)).toBe(true); // short, the whole bar above 105
+    expect(liquidationNeedsAdl(-1, 105, 106, 100)).toBe(false);
+    expect(liquidationNeedsAdl(0, 105, 110, 106)).toBe(false);
+  });
+  it('closes at the mark or at the bar extreme adverse to the deleveraged side, never better than the mark', () => {
+    expect(adlClosePrice(-2, 100, 104, 97, 'adverse-extreme')).toBe(104); // short bought back at the high
+    expect(adlClosePrice(2, 100, 104, 97, 'adverse-extreme')).toBe(97); // long sold at the low
+    expect(adlClosePrice(-2, 105, 104, 97, 'adverse-extreme')).toBe(105); // mark above the perp bar: the mark
+    expect(adlClosePrice(-2, 100, 104, 97, 'mark')).toBe(100);
+    expect(venueAdlParams('hyperliquid')).toMatchObject({ ranking: 'hyperliquid-index', price: 'mark' });
+    expect(venueAdlParams('binance')).toMatchObject({ ranking: 'binance-leverage-pnl', price: 'adverse-extreme' });
+  });
+  it('a delta-neutral short in profit on Binance, by hand: score, light and a scenario share', () => {
+    // Short 10 ETH from 3000, mark 2500: uPnL 5000. Cross wallet 15000; maintenance 10 × 2500 × 0.4 % = 100.
+    // pnl% = 5000 / 15000; margin ratio = 100 / (15000 + 5000) = 0.005; score = 0.3333 × 0.005 = 0.0016667 → light 1.
+    const m = queueAdlModel(venueAdlParams('binance'));
+    const short = pos({ instrumentId: 3, qty: -10, entryPrice: 3000, markPrice: 2500, unrealizedPnl: 5000, walletBalance: 15000, maintenanceMargin: 100, accountValue: 20000 });
+    const losing = pos({ instrumentId: 4, qty: 1, entryPrice: 3000, markPrice: 2500, unrealizedPnl: -500 });
+    const plan = planAdl(m, [short, losing], seedrandom('1'), 0.5);
+    expect(plan).toHaveLength(1);
+    expect(plan[0]!.instrumentId).toBe(3);
+    expect(plan[0]!.score).toBeCloseTo(1 / 600, 12);
+    expect(plan[0]!.light).toBe(1);
+    expect(plan[0]!.share).toBe(0.5);
+  });
+  it('without a share the model draws per ranked position, two draws each, reproducibly', () => {
+    const m = queueAdlModel({ hitProbability: [1, 1, 1, 1, 1], minShare: 0.2, maxShare: 0.6 });
+    const ps = [pos({ instrumentId: 0 }), pos({ instrumentId: 1, unrealizedPnl: 20 })];
+    const a = planAdl(m, ps, seedrandom('s'));
+    const r = seedrandom('s');
+    const draws = [r(), r(), r(), r()];
+    // ranked: instrument 1 (higher pnl%) first; share = 0.2 + 0.4 × second draw of its pair
+    expect(a.map((x) => x.instrumentId)).toEqual([1, 0]);
+    expect(a[0]!.share).toBeCloseTo(0.2 + 0.4 * draws[1]!, 12);
+    expect(a[1]!.share).toBeCloseTo(0.2 + 0.4 * draws[3]!, 12);
   });
 });
