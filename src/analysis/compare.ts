@@ -126,11 +126,78 @@ export function differingParams(runs: readonly RunData[]): { name: string; value
     const vals = runs.map((r) => show((r.run.params ?? {})[k]));
     if (new Set(vals).size > 1) out.push({ name: k, values: vals });
   }
+  const scen = runs.map((r) => scenarioNames(r).join(' + ') || 'none');
+  if (new Set(scen).size > 1) out.push({ name: 'scenarios', values: scen });
   for (const k of ['capital', 'seed', 'timeframe', 'fillAt'] as const) {
     const vals = runs.map((r) => show(r.run[k]));
     if (new Set(vals).size > 1) out.push({ name: k, values: vals });
   }
   return out;
+}
+
+/** Names of the stress scenarios a run was replayed under (run.json `scenarios`). */
+export function scenarioNames(run: RunData): string[] {
+  const sc = run.run['scenarios'];
+  return Array.isArray(sc) ? sc.map((x) => String((x as { name?: unknown }).name ?? '?')) : [];
+}
+
+/** One line of what a scenario cost: stressed − base. */
+export interface ScenarioCostLine {
+  label: string;
+  unit: Unit;
+  base: number | null;
+  stressed: number | null;
+  /** stressed − base (null when either is undefined). */
+  delta: number | null;
+}
+
+/** A stressed run set against the base run (the first run without scenarios). */
+export interface ScenarioCost {
+  base: string;
+  stressed: string;
+  scenarios: string[];
+  lines: ScenarioCostLine[];
+}
+
+/**
+ * What each stressed run's scenarios cost against the base run, line by line: every PnL
+ * attribution line and the total (quote units; negative = the scenario cost that much), then
+ * final equity, max drawdown and liquidations. Empty when no run is a base or none is stressed.
+ */
+export function scenarioCosts(c: Comparison): ScenarioCost[] {
+  const b = c.runs.findIndex((r) => scenarioNames(r).length === 0);
+  if (b < 0) return [];
+  const base = c.runs[b]!;
+  const out: ScenarioCost[] = [];
+  c.runs.forEach((r, i) => {
+    const names = scenarioNames(r);
+    if (i === b || names.length === 0) return;
+    const line = (label: string, unit: Unit, x: number | null | undefined, y: number | null | undefined): ScenarioCostLine => {
+      const bx = x ?? null;
+      const sy = y ?? null;
+      return { label, unit, base: bx, stressed: sy, delta: bx === null || sy === null ? null : sy - bx };
+    };
+    const lines: ScenarioCostLine[] = [];
+    const pnlKeys = [...new Set([...PNL_COMPONENTS, ...Object.keys(r.summary.pnl), ...Object.keys(base.summary.pnl)])].filter((k) => k !== 'total');
+    for (const k of pnlKeys) {
+      const bp = (base.summary.pnl as Record<string, number | null>)[k];
+      const sp = (r.summary.pnl as Record<string, number | null>)[k];
+      lines.push(line(`PnL: ${PNL_INFO[k]?.label ?? k}`, 'usd', bp ?? 0, sp ?? 0));
+    }
+    lines.push(line('PnL: Total', 'usd', base.summary.pnl.total, r.summary.pnl.total));
+    lines.push(line('Final equity', 'usd', base.summary.metrics.finalEquity, r.summary.metrics.finalEquity));
+    lines.push(line('Max drawdown', 'pct', base.summary.metrics.maxDrawdown, r.summary.metrics.maxDrawdown));
+    lines.push(line('Liquidations', 'int', base.summary.metrics.liquidationCount, r.summary.metrics.liquidationCount));
+    out.push({ base: c.names[b]!, stressed: c.names[i]!, scenarios: names, lines });
+  });
+  return out;
+}
+
+const signed = (v: number | null, unit: Unit): string => (v === null ? '–' : (v > 0 ? '+' : '') + fmt(v, unit));
+
+/** The scenario-cost tables as text rows: [line, base, stressed, stressed − base]. */
+function scenarioCostRows(sc: ScenarioCost): string[][] {
+  return sc.lines.map((l) => [l.label, fmt(l.base, l.unit), fmt(l.stressed, l.unit), signed(l.delta, l.unit)]);
 }
 
 /**
@@ -184,6 +251,12 @@ export function terminalTable(c: Comparison): string {
   for (const w of c.warnings) out.push(`WARNING: ${w}`);
   out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line));
   out.push('', ...headlines(c));
+  for (const sc of scenarioCosts(c)) {
+    out.push('', `What ${sc.scenarios.join(' + ')} cost (${sc.stressed} − ${sc.base}), line by line:`);
+    const rows = [['line', sc.base, sc.stressed, 'difference'], ...scenarioCostRows(sc)];
+    const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) out.push('  ' + r.map((x, i) => (i === 0 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  '));
+  }
   out.push('', '* = best in row (higher return/PnL/distance to liquidation, lower vol/drawdown duration/liquidations; PnL costs are negative, so the best fees value is the run that paid least).');
   for (const w of c.warnings) out.push(`WARNING: ${w}`);
   return out.join('\n');
@@ -285,6 +358,13 @@ ${warn}
 <ul class="sub">${runsList}</ul>
 <h2>In short</h2>
 <ul id="headlines">${headlines(c).map((h) => `<li>${esc(h)}</li>`).join('')}</ul>
+${scenarioCosts(c)
+  .map(
+    (sc) =>
+      `<h2>What ${esc(sc.scenarios.join(' + '))} cost (${esc(sc.stressed)} − ${esc(sc.base)})</h2>\n` +
+      htmlTable(['Line', sc.base, sc.stressed, 'Difference'], scenarioCostRows(sc), { id: `scenario-cost-${esc(sc.stressed)}` }),
+  )
+  .join('\n')}
 <h2>Metrics side by side</h2>
 <p class="note">★ marks the best value in each row: higher return, Sharpe, PnL and distance to liquidation; lower volatility, drawdown duration and liquidation count. PnL costs (fees, slippage) are negative, so ★ on fees marks the run that paid the least.</p>
 ${table}
@@ -308,6 +388,9 @@ export function compareMd(c: Comparison): string {
   c.runs.forEach((r, i) => lines.push(`- **${c.names[i]}**: ${runTitle(r)}; params \`${JSON.stringify(r.run.params ?? {})}\``));
   lines.push('', ...headlines(c).map((h) => `- ${h}`));
   lines.push('', mdTable(['Metric', ...c.names], rows, ['l']), '', '★ = best in row.', '');
+  for (const sc of scenarioCosts(c)) {
+    lines.push(`## What ${sc.scenarios.join(' + ')} cost (${sc.stressed} − ${sc.base})`, '', mdTable(['Line', sc.base, sc.stressed, 'Difference'], scenarioCostRows(sc), ['l']), '');
+  }
   return lines.join('\n');
 }
 
