@@ -350,6 +350,8 @@ export interface WriteRunOptions {
   timing: RunTiming;
   /** Also write equity.csv (every sample; `--csv`). Default false: equity.arrow has every column. */
   csv?: boolean;
+  /** More text files for the run directory, written with the others (name → content), e.g. run.log. */
+  extraFiles?: Readonly<Record<string, string>>;
 }
 
 /** What {@link writeRunDir} wrote. */
@@ -462,6 +464,7 @@ function writeRunDirFiles(
         pf.ledger.map((e) => [e.seq, e.ts, e.venue, e.account, e.type, e.symbol, e.amount, e.balanceAfter, e.note]),
       ),
     );
+    for (const [name, text] of Object.entries(opts.extraFiles ?? {})) put(name, text);
     let old: string | null = null;
     if (existsSync(outDir)) {
       old = join(parent, `.${basename(outDir)}.old-${process.pid}`);

@@ -38,7 +38,8 @@ export interface SavedRun {
   strategy?: { name?: string; source?: string };
   params?: Record<string, ParamValue>;
   venues?: string[];
-  symbol?: string;
+  /** One symbol, a comma-separated list, or a list of symbols (multi-asset strategies). */
+  symbol?: string | string[];
   timeframe?: string;
   fromMs?: number;
   toMs?: number;
@@ -75,7 +76,10 @@ function readConfig(path: string): SavedRun {
   if (r['params'] !== undefined && !isObj(r['params'])) bad('params', 'an object of name: value');
   if (r['models'] !== undefined && !isObj(r['models'])) bad('models', 'an object');
   if (r['venues'] !== undefined && !(Array.isArray(r['venues']) && r['venues'].every((v) => typeof v === 'string'))) bad('venues', 'an array of venue ids');
-  for (const k of ['symbol', 'timeframe', 'dataDir'] as const) if (r[k] !== undefined && typeof r[k] !== 'string') bad(k, 'a string');
+  for (const k of ['timeframe', 'dataDir'] as const) if (r[k] !== undefined && typeof r[k] !== 'string') bad(k, 'a string');
+  if (r['symbol'] !== undefined && typeof r['symbol'] !== 'string' && !(Array.isArray(r['symbol']) && r['symbol'].length > 0 && r['symbol'].every((v) => typeof v === 'string'))) {
+    bad('symbol', 'a symbol such as "ETH/USDT" or a list of them');
+  }
   for (const k of ['fromMs', 'toMs', 'capital', 'seed', 'fundingHistoryDays'] as const) {
     if (r[k] !== undefined && !(typeof r[k] === 'number' && Number.isFinite(r[k]))) bad(k, 'a finite number');
   }
@@ -163,6 +167,26 @@ function progressBar(enabled: boolean): { update: (fraction: number) => void; do
   };
 }
 
+/** Warnings shown on the terminal; the rest are in run.log. */
+export const TERMINAL_WARNINGS = 5;
+
+/**
+ * The text of `run.log`: every warning of the run (data coverage, changed data, scenario notes,
+ * engine and strategy warnings), then every log line of the run in time order.
+ */
+export function runLogText(warnings: readonly string[], log: readonly { level: 'info' | 'warn'; ts: UnixMs; message: string }[]): string {
+  const lines = [`# ${warnings.length} warning(s)`, ...warnings.map((w) => `warning: ${w}`), `# ${log.length} log line(s) (strategy and engine, in order)`];
+  for (const l of log) lines.push(`${isoUtc(l.ts)} ${l.level} ${l.message}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The first {@link TERMINAL_WARNINGS} warnings on stderr, and where the rest are. */
+function printWarnings(warnings: readonly string[], logPath: string): void {
+  for (const w of warnings.slice(0, TERMINAL_WARNINGS)) process.stderr.write(`warning: ${w}\n`);
+  if (warnings.length > TERMINAL_WARNINGS) process.stderr.write(`warning: … ${warnings.length - TERMINAL_WARNINGS} more; all ${warnings.length} in ${logPath}\n`);
+  else if (warnings.length > 0) process.stderr.write(`(warnings also in ${logPath})\n`);
+}
+
 /**
  * The backtest config named by CLI args (flags over `--config` run.json over defaults), without
  * progress or log hooks; `backtest` and `montecarlo` share it.
@@ -177,8 +201,9 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
   const venueArg = args['venue'] as string | undefined;
   const venues = venueArg ? venueArg.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean) : saved.venues;
   if (!venues || venues.length === 0) throw new UserError('--venue is required (e.g. --venue binance)');
-  const symbol = (args['symbol'] as string | undefined) ?? saved.symbol;
-  if (!symbol) throw new UserError('--symbol is required (e.g. --symbol ETH/USDT)');
+  const savedSymbol = Array.isArray(saved.symbol) ? saved.symbol.join(',') : saved.symbol;
+  const symbol = (args['symbol'] as string | undefined) ?? savedSymbol;
+  if (!symbol) throw new UserError('--symbol is required (e.g. --symbol ETH/USDT, or BTC/USDT,ETH/USDT for a multi-asset strategy)');
   let fromMs: number | undefined;
   let toMs: number | undefined;
   let windowName: string | null = null;
@@ -206,7 +231,11 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
   }
   if (fromMs === undefined || toMs === undefined) throw new UserError('give a window: --window <id|date> or --from ISO --to ISO');
   const rawParams: Record<string, ParamValue> = { ...(saved.params ?? {}) };
-  if (Array.isArray(args['param'])) Object.assign(rawParams, parseParamArgs(args['param'] as string[]));
+  if (Array.isArray(args['param'])) {
+    // Own data properties (Object.assign would send a `__proto__` key to the prototype setter and
+    // drop it silently instead of reporting an unknown param).
+    for (const [k, v] of Object.entries(parseParamArgs(args['param'] as string[]))) Object.defineProperty(rawParams, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
   const models: ModelsConfig = { ...(saved.models ?? {}) };
   if (args['slippage'] !== undefined || args['slippage-bps'] !== undefined) {
     const prev = (models.slippage?.params ?? {}) as Record<string, unknown>;
@@ -225,6 +254,7 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
   const config: BacktestConfig = {
     strategy: loaded.factory,
     strategySource: loaded.source,
+    strategyFile: loaded.file,
     params: rawParams,
     venues,
     symbol,
@@ -284,7 +314,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
   const rss = (): number => process.resourceUsage().maxRSS / 1024;
   timing.totalMs = performance.now();
   timing.peakRssMb = rss();
-  const written = writeRunDir(result, outDir, { runId, createdAt: new Date().toISOString(), timing, csv: args['csv'] === true });
+  const written = writeRunDir(result, outDir, { runId, createdAt: new Date().toISOString(), timing, csv: args['csv'] === true, extraFiles: { 'run.log': runLogText(warnings, result.log) } });
   const { summary, dir } = written;
   timing.writeMs = written.writeMs;
   timing.bytesWritten = written.bytes;
@@ -302,8 +332,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
   }
   timing.totalMs = performance.now();
   timing.peakRssMb = rss();
-  for (const w of warnings.slice(0, 20)) process.stderr.write(`warning: ${w}\n`);
-  if (warnings.length > 20) process.stderr.write(`warning: … ${warnings.length - 20} more\n`);
+  printWarnings(warnings, join(dir, 'run.log'));
   if (reportNote) process.stderr.write(`warning: ${reportNote}\n`);
   if (args['json'] === true) process.stdout.write(JSON.stringify({ runDir: dir, summary, timing }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   else process.stdout.write(formatSummary(summary, result, dir, timing, args['report'] === true && !reportNote));

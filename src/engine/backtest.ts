@@ -22,7 +22,9 @@ import type { FillAt } from '../venue/fill.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
 import { resolveStrategyParams } from '../strategy/params.js';
-import type { ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings } from '../strategy/types.js';
+import { checkHooks } from '../strategy/hooks.js';
+import { callStrategy, guardStrategy, originOf, StrategyError, type StrategyOrigin } from '../strategy/guard.js';
+import type { InstrumentSpec, ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings, UniverseInput } from '../strategy/types.js';
 import { loadMarketData, makeInstruments, type MarketData } from './data.js';
 import { applyMarketShocks, isMarketShock, type AppliedShock } from '../scenario/market-shocks.js';
 import type { Scenario } from '../scenario/types.js';
@@ -47,9 +49,12 @@ export interface BacktestConfig {
   strategy: StrategyFactory;
   /** Built-in name or module path, recorded in run.json. Default: factory.name. */
   strategySource?: string;
+  /** The strategy's module file: an exception whose stack points into its folder is reported as the strategy's, with file and line. */
+  strategyFile?: string;
   /** Raw params (strings from the CLI or typed values); validated against the schema. */
   params?: Record<string, ParamValue>;
   venues: VenueId[];
+  /** One symbol (`ETH/USDT`) or, for a multi-asset strategy, a comma-separated list (`BTC/USDT,ETH/USDT`). */
   symbol: Symbol;
   timeframe: string;
   fromMs: UnixMs;
@@ -177,17 +182,53 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
  */
 export function runPrepared(prep: PreparedBacktest, market: MarketData = prep.market, overrides: Partial<EngineOptions> = {}): BacktestResult {
   const { config, params } = prep;
-  let strategy: Strategy;
-  try {
-    strategy = config.strategy.create(params);
-  } catch (e) {
-    throw new UserError(`strategy ${config.strategy.name}: create(params) failed: ${(e as Error).message}`);
-  }
-  const engine = runEngine(market, strategy, { ...prep.engineOptions, ...overrides });
+  const { strategy, origin } = instantiate(config, params);
+  const engine = runGuarded(market, guardStrategy(strategy, origin), { ...prep.engineOptions, ...overrides });
   const pnl = engine.portfolio.pnl();
   const finalEquity = engine.portfolio.equity();
   const { capital, seed, fillAt, allowSpotBorrow, loadMs, scenarioEffects, models } = prep;
   return { ...engine, config, params, models, market, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, pnl, initialEquity: capital, finalEquity, loadMs };
+}
+
+/**
+ * The symbols of `--symbol`: one (`ETH/USDT`) or a comma-separated list (`BTC/USDT,ETH/USDT`) for
+ * multi-asset strategies. Throws a UserError on an empty list or a repeated symbol.
+ */
+export function splitSymbols(symbol: string | readonly string[]): Symbol[] {
+  const list = (typeof symbol === 'string' ? symbol.split(',') : [...symbol]).map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new UserError(`--symbol: give at least one symbol (got "${String(symbol)}")`);
+  const dup = list.find((s, i) => list.indexOf(s) !== i);
+  if (dup !== undefined) throw new UserError(`--symbol lists ${dup} twice`);
+  return list;
+}
+
+/** The universe input of a config: its venues and symbols, and the resolved params. */
+export function universeInputOf(config: BacktestConfig, params: ParamValues): UniverseInput {
+  const symbols = splitSymbols(config.symbol);
+  return { venues: config.venues, symbol: symbols[0]!, symbols, params };
+}
+
+/**
+ * A fresh strategy instance for a run: `create(params, run)` with an exception in it reported as
+ * the strategy's, and its hook names checked.
+ */
+function instantiate(config: BacktestConfig, params: ParamValues): { strategy: Strategy; origin: StrategyOrigin } {
+  const factory = config.strategy;
+  const origin = originOf(factory.name, config.strategyFile);
+  const strategy = callStrategy(origin, 'create(params)', () => factory.create(params, universeInputOf(config, params)));
+  if (strategy === null || typeof strategy !== 'object') throw new UserError(`strategy ${factory.name}: create(params) returned ${strategy === null ? 'null' : typeof strategy}, not a strategy object`);
+  checkHooks(strategy, `strategy ${factory.name}`);
+  return { strategy, origin };
+}
+
+/** {@link runEngine}, with a strategy's exception reported with its own message (the engine prefixes the event it was at). */
+function runGuarded(...args: Parameters<typeof runEngine>): EngineResult {
+  try {
+    return runEngine(...args);
+  } catch (e) {
+    if (e instanceof StrategyError) e.message = e.describe();
+    throw e;
+  }
 }
 
 /** A config resolved and checked before any data is touched (params, models, universe). */
@@ -210,12 +251,10 @@ export interface ResolvedRun {
  */
 export function resolveRun(config: BacktestConfig): ResolvedRun {
   const factory = config.strategy;
-  const params = resolveStrategyParams(factory, config.params ?? {});
-  try {
-    factory.create(params);
-  } catch (e) {
-    throw new UserError(`strategy ${factory.name}: create(params) failed: ${(e as Error).message}`);
-  }
+  const origin = originOf(factory.name, config.strategyFile);
+  const params = resolveStrategyParams(factory, config.params ?? {}, origin);
+  const input = universeInputOf(config, params);
+  instantiate(config, params);
   const capital = config.capital ?? 100_000;
   if (!(capital > 0) || !Number.isFinite(capital)) throw new UserError(`--capital must be a positive number (got ${capital})`);
   const seed = config.seed ?? 1;
@@ -227,24 +266,14 @@ export function resolveRun(config: BacktestConfig): ResolvedRun {
   const timeframeMs = parseTimeframe(config.timeframe);
   if (!(config.toMs > config.fromMs)) throw new UserError(`empty window: from ${isoUtc(config.fromMs)} is not before to ${isoUtc(config.toMs)}`);
   // Settings implied by the strategy's params (its borrow/lend APR params win over the run config).
-  let settings: StrategyRunSettings = {};
-  try {
-    settings = factory.runSettings?.(params) ?? {};
-  } catch (e) {
-    throw new UserError(`strategy ${factory.name}: runSettings(): ${(e as Error).message}`);
-  }
+  const settings: StrategyRunSettings = callStrategy(origin, 'runSettings(params)', () => factory.runSettings?.(params)) ?? {};
   const interestParams = { ...(config.models?.interest?.params ?? {}), ...(settings.interest ?? {}) };
   const models = buildModels(settings.interest ? { ...config.models, interest: { ...config.models?.interest, params: interestParams } } : config.models);
-  let specs;
-  try {
-    specs = factory.universe({ venues: config.venues, symbol: config.symbol, params });
-  } catch (e) {
-    throw new UserError(`strategy ${factory.name}: universe(): ${(e as Error).message}`);
-  }
+  const specs = callStrategy(origin, 'universe(input)', () => factory.universe(input));
   if (!Array.isArray(specs) || specs.length === 0) throw new UserError(`strategy ${factory.name}: universe() returned no instruments`);
   let instruments: Instrument[];
   try {
-    instruments = makeInstruments(specs);
+    instruments = makeInstruments(specs as InstrumentSpec[]);
   } catch (e) {
     throw new UserError(`strategy ${factory.name}: universe(): ${(e as Error).message}`);
   }

@@ -5,6 +5,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { hasOwn, parse, SchemaError } from '../core/schema.js';
+import { originOf, strategyLocation, type StrategyOrigin } from './guard.js';
 import type { ParamSchema, ParamValue, ParamValues, StrategyFactory } from './types.js';
 
 /** Parse `k=v` strings (from `--param`) into raw values (strings). */
@@ -54,14 +55,19 @@ export function resolveParams(schema: ParamSchema, raw: Readonly<Record<string, 
  * the params a strategy gets, or a UserError listing every problem. A check that throws is reported
  * the same way (its message), never as an internal error.
  */
-export function resolveStrategyParams(factory: Pick<StrategyFactory, 'name' | 'params' | 'validateParams'>, raw: Readonly<Record<string, ParamValue>>): ParamValues {
+export function resolveStrategyParams(
+  factory: Pick<StrategyFactory, 'name' | 'params' | 'validateParams'>,
+  raw: Readonly<Record<string, ParamValue>>,
+  origin: StrategyOrigin = originOf(factory.name, undefined),
+): ParamValues {
   const params = resolveParams(factory.params, raw, factory.name);
   if (!factory.validateParams) return params;
   let problems: string[];
   try {
     problems = factory.validateParams(params) ?? [];
   } catch (e) {
-    problems = [(e as Error).message];
+    const at = strategyLocation(e, origin);
+    problems = [`validateParams threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}${at ? ` (at ${at})` : ''}`];
   }
   if (problems.length > 0) {
     const given = Object.keys(raw);

@@ -18,6 +18,8 @@ export interface LoadedStrategy {
   /** Built-in name or the absolute path given. */
   source: string;
   builtin: boolean;
+  /** The module file loaded (absolute). */
+  file: string;
 }
 
 /** The package name that marks perpcarry's root directory (package.json `name`). */
@@ -115,14 +117,14 @@ export async function loadStrategy(spec: string, cwd = process.cwd()): Promise<L
       throw new UserError(`unknown strategy "${spec}": not a built-in (${known.length ? known.join(', ') : `none found in ${relative(loc.root, loc.dir)}/`}); give a path to a .js or .ts module for your own`);
     }
     const mod = loc.file === 'index.js' ? await importOrExplain(pathToFileURL(file).href, file) : await importTs(file);
-    return { factory: validateFactory(mod, `strategy ${spec} (${file})`), source: spec, builtin: true };
+    return { factory: validateFactory(mod, `strategy ${spec} (${file})`), source: spec, builtin: true, file };
   }
   const abs = resolve(cwd, spec);
   if (!existsSync(abs)) throw new UserError(`strategy file not found: ${abs}`);
   let mod: unknown;
   if (/\.(ts|mts)$/.test(abs)) mod = await importTs(abs);
   else mod = await importOrExplain(pathToFileURL(abs).href, abs);
-  return { factory: validateFactory(mod, `strategy ${abs}`), source: abs, builtin: false };
+  return { factory: validateFactory(mod, `strategy ${abs}`), source: abs, builtin: false, file: abs };
 }
 
 /**

@@ -33,13 +33,18 @@ export interface InstrumentSpec {
   symbol: Symbol;
 }
 
-/** What the run offers a strategy when it declares its universe. */
-export interface UniverseInput {
+/**
+ * What the run offers a strategy when it declares its universe. `P` is the params type
+ * (`ParamValues` for a plain factory, the inferred params for `defineStrategy` (src/strategy/define.ts)).
+ */
+export interface UniverseInput<P = ParamValues> {
   /** Venues given with `--venue` (one or more, comma-separated on the CLI). */
   venues: readonly VenueId[];
-  /** Symbol given with `--symbol`, e.g. `ETH/USDT`. */
+  /** The first (for a one-asset strategy: the only) symbol of `--symbol`, e.g. `ETH/USDT`. */
   symbol: Symbol;
-  params: ParamValues;
+  /** Every symbol of `--symbol BTC/USDT,ETH/USDT` (or run.json `symbol`), in the order given. */
+  symbols: readonly Symbol[];
+  params: P;
 }
 
 /** Default export of a strategy module. */
@@ -51,8 +56,12 @@ export interface StrategyFactory {
   params: ParamSchema;
   /** Instruments whose data the engine must load (bars, and for perps mark and funding). */
   universe(input: UniverseInput): InstrumentSpec[];
-  /** Build a fresh strategy instance from validated params (defaults applied). */
-  create(params: ParamValues): Strategy;
+  /**
+   * Build a fresh strategy instance from validated params (defaults applied). `run` is the
+   * universe input of the run (venues, symbols): the engine always passes it, so a factory can lay
+   * out per-asset state; a factory made by `defineStrategy` (src/strategy/define.ts) needs it to resolve its roles.
+   */
+  create(params: ParamValues, run?: UniverseInput): Strategy;
   /**
    * Optional: checks across params that the per-param schema cannot express (e.g. `exitApr` below
    * `entryApr`). Gets the resolved params (defaults applied, each within its bounds); returns one
@@ -76,7 +85,10 @@ export interface StrategyRunSettings {
   interest?: { borrowApr?: number; lendApr?: number };
 }
 
-/** A running strategy. Every hook is optional. */
+/**
+ * A running strategy. Every hook is optional; a property named like a hook that is not one
+ * (`onbar`, `onFills`) is an error when the run starts (see src/strategy/hooks.ts).
+ */
 export interface Strategy {
   onStart?(ctx: StrategyContext): void;
   /** A bar closed (delivered at open time + timeframe). */

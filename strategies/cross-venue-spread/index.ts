@@ -10,20 +10,13 @@
  * Each leg sits in its own venue's perp margin account, and each can be liquidated on its own; with
  * `rebalanceMargin` on, collateral moves from the calmer account to the stressed one.
  */
-import type {
-  BarEvent,
-  FillEvent,
-  FundingEvent,
-  Instrument,
-  LiquidationEvent,
-  ParamValues,
-  RejectEvent,
-  Strategy,
-  StrategyContext,
-  StrategyFactory,
-} from '../../src/strategy/types.js';
+import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
 import type { Symbol, VenueId } from '../../src/core/ids.js';
 import { parseSymbol } from '../../src/core/ids.js';
+import { UserError } from '../../src/core/errors.js';
+import { boolean, number } from '../../src/core/schema.js';
+import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
+import { singleSymbol } from '../../src/strategy/universe.js';
 import { MS_PER_HOUR } from '../../src/core/time.js';
 
 /** Hours in a 365-day year: simple annualization of a per-hour rate. */
@@ -97,20 +90,40 @@ const BROKEN_HEDGE_WAIT_HOURS = 8;
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
 
+/** The param schema (bounds, defaults, units, help). */
+export const crossVenueSpreadParams = {
+  lookbackHours: number({ default: 24, min: 1, max: 24 * 90, unit: 'hours', help: 'Window of the per-hour funding mean on each venue' }),
+  entryApr: number({ default: 0.2, min: 0, max: 10, unit: 'decimal APR (simple)', help: 'Enter when the annualized per-hour spread between venues exceeds this' }),
+  exitApr: number({ default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when the held spread (short venue − long venue) falls to this or below (≤ entryApr)' }),
+  leverage: number({ default: 3, min: 1, max: 20, unit: 'x', help: 'Leverage of each leg: notional per leg = (capital / 2) × leverage' }),
+  rebalanceMargin: boolean({ default: true, help: 'Move collateral from the calmer perp account to the stressed one (off: each leg can be liquidated on its own)' }),
+  rebalanceRatio: number({ default: 0.3, min: 0, max: 1, unit: 'margin ratio', help: 'Rebalance when an account’s maintenance margin / margin balance exceeds this' }),
+  deleverFraction: number({
+    default: 0.25,
+    min: 0,
+    max: 1,
+    unit: 'fraction of qty',
+    help: 'When a rebalance finds no withdrawable cash on the calmer venue, cut both legs by this fraction first (0 = never)',
+  }),
+  cashBuffer: number({
+    default: 0.01,
+    min: 0,
+    max: 0.5,
+    unit: 'fraction',
+    help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price',
+  }),
+};
+
 /** Validated params of the cross-venue-spread strategy. */
-export interface CrossVenueSpreadParams {
-  lookbackHours: number;
-  entryApr: number;
-  exitApr: number;
-  leverage: number;
-  rebalanceMargin: boolean;
-  rebalanceRatio: number;
-  deleverFraction: number;
-  cashBuffer: number;
+export type CrossVenueSpreadParams = ParamsOf<typeof crossVenueSpreadParams>;
+
+/** Roles: one perp per venue, in `--venue` order. */
+export interface CrossVenueRoles {
+  readonly perps: readonly Instrument[];
 }
 
-class CrossVenueSpread implements Strategy {
-  private perps: Instrument[] = [];
+class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
+  private perps: readonly Instrument[] = [];
   private readonly lastBarTs: number[] = [];
   /** Whether the one-time warning about legs filling at different times was logged. */
   private warnedPhase = false;
@@ -128,11 +141,8 @@ class CrossVenueSpread implements Strategy {
 
   constructor(private readonly p: CrossVenueSpreadParams) {}
 
-  onStart(ctx: StrategyContext): void {
-    this.perps = ctx.market.instruments().filter((i) => i.type === 'perp');
-    if (this.perps.length !== 2 || this.perps[0]!.venue === this.perps[1]!.venue) {
-      throw new Error(`cross-venue-spread needs one perp on each of two venues; the run loaded ${this.perps.map((i) => `${i.venue}:${i.symbol}`).join(', ')}`);
-    }
+  onStart(ctx: StrategyContext, roles: CrossVenueRoles): void {
+    this.perps = roles.perps;
     for (let i = 0; i < this.perps.length; i++) this.lastBarTs[i] = -Infinity;
     for (const perp of this.perps) {
       this.fundingByVenue.set(perp.venue, 0);
@@ -280,43 +290,17 @@ class CrossVenueSpread implements Strategy {
   }
 }
 
-function readParams(v: ParamValues): CrossVenueSpreadParams {
-  const p: CrossVenueSpreadParams = {
-    lookbackHours: Number(v.lookbackHours),
-    entryApr: Number(v.entryApr),
-    exitApr: Number(v.exitApr),
-    leverage: Number(v.leverage),
-    rebalanceMargin: v.rebalanceMargin === true,
-    rebalanceRatio: Number(v.rebalanceRatio),
-    deleverFraction: Number(v.deleverFraction),
-    cashBuffer: Number(v.cashBuffer),
-  };
-  if (p.exitApr > p.entryApr) throw new Error(`cross-venue-spread: exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`);
-  return p;
-}
-
-const factory: StrategyFactory = {
+export default defineStrategy({
   name: 'cross-venue-spread',
   description: 'Long the perp on the venue with lower funding, short it where funding is higher; per-hour rate comparison',
-  params: {
-    lookbackHours: { type: 'number', default: 24, min: 1, max: 24 * 90, unit: 'hours', help: 'Window of the per-hour funding mean on each venue' },
-    entryApr: { type: 'number', default: 0.2, min: 0, max: 10, unit: 'decimal APR (simple)', help: 'Enter when the annualized per-hour spread between venues exceeds this' },
-    exitApr: { type: 'number', default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when the held spread (short venue − long venue) falls to this or below (≤ entryApr)' },
-    leverage: { type: 'number', default: 3, min: 1, max: 20, unit: 'x', help: 'Leverage of each leg: notional per leg = (capital / 2) × leverage' },
-    rebalanceMargin: { type: 'boolean', default: true, help: 'Move collateral from the calmer perp account to the stressed one (off: each leg can be liquidated on its own)' },
-    rebalanceRatio: { type: 'number', default: 0.3, min: 0, max: 1, unit: 'margin ratio', help: 'Rebalance when an account’s maintenance margin / margin balance exceeds this' },
-    deleverFraction: { type: 'number', default: 0.25, min: 0, max: 1, unit: 'fraction of qty', help: 'When a rebalance finds no withdrawable cash on the calmer venue, cut both legs by this fraction first (0 = never)' },
-    cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
-  },
+  params: crossVenueSpreadParams,
   universe(input) {
     if (input.venues.length !== 2 || input.venues[0] === input.venues[1]) {
-      throw new Error(`cross-venue-spread needs exactly two different venues, e.g. --venue binance,hyperliquid (got ${input.venues.join(',') || 'none'})`);
+      throw new UserError(`cross-venue-spread needs exactly two different venues, e.g. --venue binance,hyperliquid (got ${input.venues.join(',') || 'none'})`);
     }
-    return input.venues.map((venue) => ({ venue, symbol: perpSymbolOn(venue, input.symbol) }));
+    const symbol = singleSymbol('cross-venue-spread', input);
+    return { perps: input.venues.map((venue) => ({ venue, symbol: perpSymbolOn(venue, symbol) })) };
   },
-  create(params: ParamValues): Strategy {
-    return new CrossVenueSpread(readParams(params));
-  },
-};
-
-export default factory;
+  validateParams: (p) => (p.exitApr > p.entryApr ? [`exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`] : []),
+  create: (p) => new CrossVenueSpread(p),
+});

@@ -13,21 +13,25 @@
  * unwound and re-entered when the signal allows.
  */
 import { UserError } from '../../src/core/errors.js';
-import { spotOf } from '../../src/core/ids.js';
-import { spotAndPerpOnOneVenue } from '../../src/strategy/universe.js';
-import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, ParamValues, PerpAccountView, RejectEvent, Strategy, StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
+import { boolean, enumOf, integer, number } from '../../src/core/schema.js';
+import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
+import { spotPerp, type SpotPerpInstruments } from '../../src/strategy/universe.js';
+import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, PerpAccountView, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+
+/** The param schema (bounds, defaults, units, help). */
+export const deltaNeutralParams = {
+  leverage: number({ default: 2, min: 0.1, max: 20, unit: '×', help: 'perp leg leverage: margin = notional / leverage' }),
+  entryApr: number({ default: 0.05, min: -1, max: 10, unit: 'APR', help: 'enter when the trailing funding APR (simple) is at least this' }),
+  exitApr: number({ default: 0, min: -1, max: 10, unit: 'APR', help: 'exit when the trailing funding APR falls to this or below (< entryApr)' }),
+  lookback: integer({ default: 9, min: 1, max: 1000, unit: 'settlements', help: 'settlements averaged for the signal (9 = 3 days of 8h)' }),
+  rebalanceBand: number({ default: 0.05, min: 0, max: 1, help: 'hedge drift |spot + perp| / spot that triggers an unwind and re-entry' }),
+  topUp: boolean({ default: true, help: 'move collateral from spot to perp margin when the margin ratio reaches topUpRatio' }),
+  topUpRatio: number({ default: 0.5, min: 0.01, max: 0.99, help: 'margin ratio (maintenance / margin balance; 1 = liquidation) that triggers a top-up' }),
+  marginMode: enumOf(['cross', 'isolated'], { default: 'cross', help: 'perp account margin mode' }),
+};
 
 /** Typed params of the strategy. */
-export interface DeltaNeutralParams {
-  leverage: number;
-  entryApr: number;
-  exitApr: number;
-  lookback: number;
-  rebalanceBand: number;
-  topUp: boolean;
-  topUpRatio: number;
-  marginMode: 'cross' | 'isolated';
-}
+export type DeltaNeutralParams = ParamsOf<typeof deltaNeutralParams>;
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'topping-up';
 
@@ -44,7 +48,7 @@ export function paramProblems(p: Pick<DeltaNeutralParams, 'entryApr' | 'exitApr'
 /** Fraction of equity kept aside for costs and basis when sizing. */
 const SIZE_BUFFER = 0.01;
 
-export class DeltaNeutral implements Strategy {
+export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
   private spot!: Instrument;
   private perp!: Instrument;
   private account!: PerpAccountView;
@@ -62,11 +66,9 @@ export class DeltaNeutral implements Strategy {
     if (problems.length > 0) throw new UserError(`delta-neutral: ${problems.join('; ')}`);
   }
 
-  onStart(ctx: StrategyContext): void {
-    const perps = ctx.market.instruments().filter((i) => i.type === 'perp');
-    if (perps.length !== 1) throw new Error(`delta-neutral trades one perp; the run loaded ${perps.length}`);
-    this.perp = perps[0]!;
-    this.spot = ctx.market.instrument(this.perp.venue, spotOf(this.perp.symbol));
+  onStart(ctx: StrategyContext, legs: SpotPerpInstruments): void {
+    this.perp = legs.perp;
+    this.spot = legs.spot;
     ctx.setMarginMode(this.perp.venue, this.p.marginMode);
     ctx.setLeverage(this.perp, this.p.leverage);
     this.account = ctx.portfolio.perpAccount(this.perp.venue);
@@ -197,28 +199,11 @@ export class DeltaNeutral implements Strategy {
   }
 }
 
-const factory: StrategyFactory = {
+export default defineStrategy({
   name: 'delta-neutral',
   description: 'Long spot / short perp in equal qty on one venue; collects funding while the trailing APR is high enough.',
-  params: {
-    leverage: { type: 'number', default: 2, min: 0.1, max: 20, unit: '×', help: 'perp leg leverage: margin = notional / leverage' },
-    entryApr: { type: 'number', default: 0.05, min: -1, max: 10, unit: 'APR', help: 'enter when the trailing funding APR (simple) is at least this' },
-    exitApr: { type: 'number', default: 0, min: -1, max: 10, unit: 'APR', help: 'exit when the trailing funding APR falls to this or below (< entryApr)' },
-    lookback: { type: 'integer', default: 9, min: 1, max: 1000, unit: 'settlements', help: 'settlements averaged for the signal (9 = 3 days of 8h)' },
-    rebalanceBand: { type: 'number', default: 0.05, min: 0, max: 1, help: 'hedge drift |spot + perp| / spot that triggers an unwind and re-entry' },
-    topUp: { type: 'boolean', default: true, help: 'move collateral from spot to perp margin when the margin ratio reaches topUpRatio' },
-    topUpRatio: { type: 'number', default: 0.5, min: 0.01, max: 0.99, help: 'margin ratio (maintenance / margin balance; 1 = liquidation) that triggers a top-up' },
-    marginMode: { type: 'enum', default: 'cross', values: ['cross', 'isolated'], help: 'perp account margin mode' },
-  },
-  universe(input) {
-    return spotAndPerpOnOneVenue('delta-neutral', input);
-  },
-  validateParams(params: ParamValues) {
-    return paramProblems(params as unknown as DeltaNeutralParams);
-  },
-  create(params: ParamValues) {
-    return new DeltaNeutral(params as unknown as DeltaNeutralParams);
-  },
-};
-
-export default factory;
+  params: deltaNeutralParams,
+  universe: (input) => spotPerp('delta-neutral', input),
+  validateParams: paramProblems,
+  create: (p) => new DeltaNeutral(p),
+});

@@ -5,20 +5,12 @@
  * pure lending, and it is put back on when funding recovers. The run's PnL attribution separates what
  * came from funding (`pnl.funding`) from what came from lending (`pnl.interest`).
  */
-import type {
-  BarEvent,
-  FillEvent,
-  FundingEvent,
-  Instrument,
-  LiquidationEvent,
-  ParamValues,
-  RejectEvent,
-  Strategy,
-  StrategyContext,
-  StrategyFactory,
-} from '../../src/strategy/types.js';
+import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
 import type { VenueId } from '../../src/core/ids.js';
-import { perpOf, spotOf } from '../../src/core/ids.js';
+import { UserError } from '../../src/core/errors.js';
+import { enumOf, number, string } from '../../src/core/schema.js';
+import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
+import { singleSymbol, spotPerpOf, type SpotPerpInstruments } from '../../src/strategy/universe.js';
 import { MS_PER_HOUR } from '../../src/core/time.js';
 import { moveCash, perHourFundingRate, type CashTarget } from '../cross-venue-spread/index.js';
 import { hedgeMargin, hedgeNotional } from '../../src/strategy/sizing.js';
@@ -38,33 +30,47 @@ export function parseWeights(text: string, venues: readonly VenueId[]): number[]
     const byVenue = new Map<string, number>();
     for (const x of parts) {
       const [v, w] = x.split(':');
-      if (!venues.includes(v!)) throw new Error(`ethena-style: weights name venue "${v}" which is not in the run (${venues.join(',')})`);
+      if (!venues.includes(v!)) throw new UserError(`ethena-style: weights name venue "${v}" which is not in the run (${venues.join(',')})`);
       byVenue.set(v!, Number(w));
     }
     raw = venues.map((v) => byVenue.get(v) ?? 0);
   } else {
-    if (parts.length !== venues.length) throw new Error(`ethena-style: ${parts.length} weights for ${venues.length} venues (${venues.join(',')})`);
+    if (parts.length !== venues.length) throw new UserError(`ethena-style: ${parts.length} weights for ${venues.length} venues (${venues.join(',')})`);
     raw = parts.map(Number);
   }
-  if (raw.some((w) => !Number.isFinite(w) || w < 0)) throw new Error(`ethena-style: weights "${text}" must be non-negative numbers`);
+  if (raw.some((w) => !Number.isFinite(w) || w < 0)) throw new UserError(`ethena-style: weights "${text}" must be non-negative numbers`);
   const sum = raw.reduce((a, b) => a + b, 0);
-  if (!(sum > 0)) throw new Error(`ethena-style: weights "${text}" sum to zero`);
+  if (!(sum > 0)) throw new UserError(`ethena-style: weights "${text}" sum to zero`);
   return raw.map((w) => w / sum);
 }
 
 type Phase = 'lending' | 'entering' | 'hedged' | 'exiting';
 
+/** The param schema (bounds, defaults, units, help). */
+export const ethenaStyleParams = {
+  weights: string({ default: '', help: 'Venue weights: "binance:0.5,bybit:0.3,okx:0.2" or "0.5,0.3,0.2" in --venue order; empty = equal' }),
+  lookbackHours: number({ default: 24, min: 1, max: 24 * 90, unit: 'hours', help: 'Window of the per-hour funding mean on each venue' }),
+  entryApr: number({ default: 0.05, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Hedge (again) when the weighted funding APR rises above this' }),
+  exitApr: number({ default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Unwind to lending when funding is at or below this (≤ entryApr)' }),
+  unwindRule: enumOf(['weighted', 'all'], { default: 'weighted', help: 'Unwind when the weighted mean is ≤ exitApr (weighted) or when every venue is (all)' }),
+  leverage: number({ default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage on each venue: perp margin = notional / leverage' }),
+  minLiqDistance: number({ default: 0.15, min: 0, max: 1, unit: 'fraction of mark', help: 'Unwind and re-hedge (re-size) when a short perp is this close to its liquidation price (0 = off)' }),
+  lendApr: number({ default: 0.05, min: 0, max: 5, unit: 'decimal APR', help: 'Interest earned on stablecoins idle in spot wallets' }),
+  cashBuffer: number({
+    default: 0.01,
+    min: 0,
+    max: 0.5,
+    unit: 'fraction',
+    help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price',
+  }),
+};
+
 /** Validated params of the ethena-style strategy. */
-export interface EthenaStyleParams {
-  weights: string;
-  lookbackHours: number;
-  entryApr: number;
-  exitApr: number;
-  unwindRule: 'weighted' | 'all';
-  leverage: number;
-  minLiqDistance: number;
-  lendApr: number;
-  cashBuffer: number;
+export type EthenaStyleParams = ParamsOf<typeof ethenaStyleParams>;
+
+/** Roles: a spot/perp pair per venue, in `--venue` order. */
+export interface EthenaRoles {
+  readonly legs: readonly SpotPerpInstruments[];
 }
 
 interface Leg {
@@ -75,7 +81,7 @@ interface Leg {
   lastBarTs: number;
 }
 
-class EthenaStyle implements Strategy {
+class EthenaStyle implements DefinedStrategy<EthenaRoles> {
   private legs: Leg[] = [];
   private phase: Phase = 'lending';
   private readonly pending = new Set<number>();
@@ -89,17 +95,9 @@ class EthenaStyle implements Strategy {
 
   constructor(private readonly p: EthenaStyleParams) {}
 
-  onStart(ctx: StrategyContext): void {
-    const perps = ctx.market.instruments().filter((i) => i.type === 'perp');
-    const venues = perps.map((x) => x.venue);
-    const weights = parseWeights(this.p.weights, venues);
-    this.legs = perps.map((perp, i) => ({
-      venue: perp.venue,
-      perp,
-      spot: ctx.market.instrument(perp.venue, spotOf(perp.symbol)),
-      weight: weights[i]!,
-      lastBarTs: -Infinity,
-    }));
+  onStart(ctx: StrategyContext, roles: EthenaRoles): void {
+    const weights = parseWeights(this.p.weights, roles.legs.map((l) => l.perp.venue));
+    this.legs = roles.legs.map(({ spot, perp }, i) => ({ venue: perp.venue, perp, spot, weight: weights[i]!, lastBarTs: -Infinity }));
     for (const leg of this.legs) ctx.setLeverage(leg.perp, this.p.leverage);
     this.lastPhaseTs = ctx.now;
     // Everything starts as lending: all stablecoins in the spot wallets, by weight.
@@ -269,51 +267,18 @@ class EthenaStyle implements Strategy {
   }
 }
 
-function readParams(v: ParamValues): EthenaStyleParams {
-  const p: EthenaStyleParams = {
-    weights: String(v.weights),
-    lookbackHours: Number(v.lookbackHours),
-    entryApr: Number(v.entryApr),
-    exitApr: Number(v.exitApr),
-    unwindRule: v.unwindRule === 'all' ? 'all' : 'weighted',
-    leverage: Number(v.leverage),
-    minLiqDistance: Number(v.minLiqDistance),
-    lendApr: Number(v.lendApr),
-    cashBuffer: Number(v.cashBuffer),
-  };
-  if (p.exitApr > p.entryApr) throw new Error(`ethena-style: exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`);
-  return p;
-}
-
-const factory: StrategyFactory = {
+export default defineStrategy({
   name: 'ethena-style',
   description: 'Delta-neutral book over several venues by weight; idle stablecoins lent; unwinds to lending when funding turns negative',
-  params: {
-    weights: { type: 'string', default: '', help: 'Venue weights: "binance:0.5,bybit:0.3,okx:0.2" or "0.5,0.3,0.2" in --venue order; empty = equal' },
-    lookbackHours: { type: 'number', default: 24, min: 1, max: 24 * 90, unit: 'hours', help: 'Window of the per-hour funding mean on each venue' },
-    entryApr: { type: 'number', default: 0.05, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Hedge (again) when the weighted funding APR rises above this' },
-    exitApr: { type: 'number', default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Unwind to lending when funding is at or below this (≤ entryApr)' },
-    unwindRule: { type: 'enum', default: 'weighted', values: ['weighted', 'all'], help: 'Unwind when the weighted mean is ≤ exitApr (weighted) or when every venue is (all)' },
-    leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage on each venue: perp margin = notional / leverage' },
-    minLiqDistance: { type: 'number', default: 0.15, min: 0, max: 1, unit: 'fraction of mark', help: 'Unwind and re-hedge (re-size) when a short perp is this close to its liquidation price (0 = off)' },
-    lendApr: { type: 'number', default: 0.05, min: 0, max: 5, unit: 'decimal APR', help: 'Interest earned on stablecoins idle in spot wallets' },
-    cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
-  },
+  params: ethenaStyleParams,
   universe(input) {
-    if (input.venues.length < 1) throw new Error('ethena-style needs at least one venue');
-    parseWeights(String(input.params.weights ?? ''), input.venues);
-    return input.venues.flatMap((venue) => [
-      { venue, symbol: spotOf(input.symbol) },
-      { venue, symbol: perpOf(input.symbol) },
-    ]);
+    if (input.venues.length < 1) throw new UserError('ethena-style needs at least one venue');
+    parseWeights(input.params.weights, input.venues);
+    const symbol = singleSymbol('ethena-style', input);
+    return { legs: input.venues.map((venue) => spotPerpOf(venue, symbol)) };
   },
-  create(params: ParamValues): Strategy {
-    return new EthenaStyle(readParams(params));
-  },
-  runSettings(params) {
-    // Idle stablecoins in spot wallets earn lendApr through the engine's interest model.
-    return { interest: { lendApr: Number(params.lendApr) } };
-  },
-};
-
-export default factory;
+  validateParams: (p) => (p.exitApr > p.entryApr ? [`exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`] : []),
+  create: (p) => new EthenaStyle(p),
+  // Idle stablecoins in spot wallets earn lendApr through the engine's interest model.
+  runSettings: (p) => ({ interest: { lendApr: p.lendApr } }),
+});

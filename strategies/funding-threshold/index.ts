@@ -7,20 +7,10 @@
  * always expressed as a simple APR (rate × 8760 / intervalHours) so that 8h, 4h and 1h intervals
  * compare on one scale.
  */
-import type {
-  BarEvent,
-  FillEvent,
-  FundingEvent,
-  Instrument,
-  LiquidationEvent,
-  ParamValues,
-  RejectEvent,
-  Strategy,
-  StrategyContext,
-  StrategyFactory,
-} from '../../src/strategy/types.js';
-import { spotOf } from '../../src/core/ids.js';
-import { spotAndPerpOnOneVenue } from '../../src/strategy/universe.js';
+import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import { enumOf, integer, number } from '../../src/core/schema.js';
+import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
+import { spotPerp, type SpotPerpInstruments } from '../../src/strategy/universe.js';
 import { prepareOneVenueHedge } from '../../src/strategy/sizing.js';
 import { MS_PER_HOUR } from '../../src/core/time.js';
 
@@ -33,7 +23,7 @@ export function latestFundingApr(ctx: StrategyContext, perp: Instrument): number
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
 
-class FundingThreshold implements Strategy {
+class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
   private spot!: Instrument;
   private perp!: Instrument;
   private phase: Phase = 'flat';
@@ -49,11 +39,9 @@ class FundingThreshold implements Strategy {
 
   constructor(private readonly p: FundingThresholdParams) {}
 
-  onStart(ctx: StrategyContext): void {
-    const perps = ctx.market.instruments().filter((i) => i.type === 'perp');
-    if (perps.length !== 1) throw new Error(`funding-threshold trades one venue; the run loaded ${perps.length} perps`);
-    this.perp = perps[0]!;
-    this.spot = ctx.market.instrument(this.perp.venue, spotOf(this.perp.symbol));
+  onStart(ctx: StrategyContext, legs: SpotPerpInstruments): void {
+    this.perp = legs.perp;
+    this.spot = legs.spot;
     ctx.setLeverage(this.perp, this.p.leverage);
   }
 
@@ -160,58 +148,41 @@ class FundingThreshold implements Strategy {
   }
 }
 
-/** Validated params of {@link FundingThreshold}. */
-export interface FundingThresholdParams {
-  signal: 'latest' | 'mean';
-  lookback: number;
-  entryApr: number;
-  exitApr: number;
-  minHoldHours: number;
-  maxHoldHours: number;
-  cooldownHours: number;
-  leverage: number;
-  cashBuffer: number;
-}
-
-function readParams(v: ParamValues): FundingThresholdParams {
-  const p: FundingThresholdParams = {
-    signal: v.signal === 'latest' ? 'latest' : 'mean',
-    lookback: Number(v.lookback),
-    entryApr: Number(v.entryApr),
-    exitApr: Number(v.exitApr),
-    minHoldHours: Number(v.minHoldHours),
-    maxHoldHours: Number(v.maxHoldHours),
-    cooldownHours: Number(v.cooldownHours),
-    leverage: Number(v.leverage),
-    cashBuffer: Number(v.cashBuffer),
-  };
-  if (p.exitApr > p.entryApr) throw new Error(`funding-threshold: exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`);
-  if (p.maxHoldHours > 0 && p.maxHoldHours < p.minHoldHours) {
-    throw new Error(`funding-threshold: maxHoldHours (${p.maxHoldHours}) is below minHoldHours (${p.minHoldHours})`);
-  }
-  return p;
-}
-
-const factory: StrategyFactory = {
-  name: 'funding-threshold',
-  description: 'Delta-neutral carry entered only when funding clears a threshold, with minimum and maximum holding times',
-  params: {
-    signal: { type: 'enum', default: 'mean', values: ['latest', 'mean'], help: 'Entry signal: the latest settled rate or the trailing mean over `lookback` settlements' },
-    lookback: { type: 'integer', default: 3, min: 1, max: 1000, unit: 'settlements', help: 'Settlements averaged when signal=mean' },
-    entryApr: { type: 'number', default: 0.1, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Enter when the signal is above this' },
-    exitApr: { type: 'number', default: 0.02, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'After the minimum hold, exit when the signal is at or below this (≤ entryApr)' },
-    minHoldHours: { type: 'number', default: 24, min: 0, unit: 'hours', help: 'Hold at least this long after entry, whatever the signal' },
-    maxHoldHours: { type: 'number', default: 168, min: 0, unit: 'hours', help: 'Exit after this long regardless of the signal (0 = no limit)' },
-    cooldownHours: { type: 'number', default: 8, min: 0, unit: 'hours', help: 'No new entry for this long after an exit' },
-    leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage: perp margin = notional / leverage' },
-    cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
-  },
-  universe(input) {
-    return spotAndPerpOnOneVenue('funding-threshold', input);
-  },
-  create(params: ParamValues): Strategy {
-    return new FundingThreshold(readParams(params));
-  },
+/** The param schema (bounds, defaults, units, help). */
+export const fundingThresholdParams = {
+  signal: enumOf(['latest', 'mean'], { default: 'mean', help: 'Entry signal: the latest settled rate or the trailing mean over `lookback` settlements' }),
+  lookback: integer({ default: 3, min: 1, max: 1000, unit: 'settlements', help: 'Settlements averaged when signal=mean' }),
+  entryApr: number({ default: 0.1, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Enter when the signal is above this' }),
+  exitApr: number({ default: 0.02, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'After the minimum hold, exit when the signal is at or below this (≤ entryApr)' }),
+  minHoldHours: number({ default: 24, min: 0, unit: 'hours', help: 'Hold at least this long after entry, whatever the signal' }),
+  maxHoldHours: number({ default: 168, min: 0, unit: 'hours', help: 'Exit after this long regardless of the signal (0 = no limit)' }),
+  cooldownHours: number({ default: 8, min: 0, unit: 'hours', help: 'No new entry for this long after an exit' }),
+  leverage: number({ default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage: perp margin = notional / leverage' }),
+  cashBuffer: number({
+    default: 0.01,
+    min: 0,
+    max: 0.5,
+    unit: 'fraction',
+    help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price',
+  }),
 };
 
-export default factory;
+/** Validated params of {@link FundingThreshold}. */
+export type FundingThresholdParams = ParamsOf<typeof fundingThresholdParams>;
+
+/** Checks across params: exitApr ≤ entryApr, maxHoldHours (when set) ≥ minHoldHours. */
+export function paramProblems(p: FundingThresholdParams): string[] {
+  const out: string[] = [];
+  if (p.exitApr > p.entryApr) out.push(`exitApr (${p.exitApr}) must not exceed entryApr (${p.entryApr})`);
+  if (p.maxHoldHours > 0 && p.maxHoldHours < p.minHoldHours) out.push(`maxHoldHours (${p.maxHoldHours}) is below minHoldHours (${p.minHoldHours})`);
+  return out;
+}
+
+export default defineStrategy({
+  name: 'funding-threshold',
+  description: 'Delta-neutral carry entered only when funding clears a threshold, with minimum and maximum holding times',
+  params: fundingThresholdParams,
+  universe: (input) => spotPerp('funding-threshold', input),
+  validateParams: paramProblems,
+  create: (p) => new FundingThreshold(p),
+});

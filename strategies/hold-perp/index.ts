@@ -4,22 +4,23 @@
  * bar, and hold it to the end (unless liquidated). Funding is paid or received along the way.
  */
 import { perpOf } from '../../src/core/ids.js';
-import { singleVenue } from '../../src/strategy/universe.js';
-import type { Instrument, ParamValues, Strategy, StrategyContext, StrategyFactory } from '../../src/strategy/types.js';
+import { enumOf, number } from '../../src/core/schema.js';
+import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
+import { singleSymbol, singleVenue } from '../../src/strategy/universe.js';
+import type { Instrument, StrategyContext } from '../../src/strategy/types.js';
 
-export interface HoldPerpParams {
-  side: 'long' | 'short';
-  leverage: number;
-}
+/** The param schema. */
+export const holdPerpParams = {
+  side: enumOf(['long', 'short'], { default: 'long', help: 'position direction' }),
+  leverage: number({ default: 1, min: 0.1, max: 50, unit: '×', help: 'notional = capital × leverage (× 0.99 for fees)' }),
+};
 
-export class HoldPerp implements Strategy {
-  private perp!: Instrument;
+export type HoldPerpParams = ParamsOf<typeof holdPerpParams>;
+
+export class HoldPerp implements DefinedStrategy<{ readonly perp: Instrument }> {
   constructor(private readonly p: HoldPerpParams) {}
 
-  onStart(ctx: StrategyContext): void {
-    const perp = ctx.market.instruments().find((i) => i.type === 'perp');
-    if (!perp) throw new Error('hold-perp needs a perp in the universe');
-    this.perp = perp;
+  onStart(ctx: StrategyContext, { perp }: { readonly perp: Instrument }): void {
     ctx.setLeverage(perp, this.p.leverage);
     const cash = ctx.portfolio.spotCash(perp.venue);
     ctx.transfer({ fromVenue: perp.venue, fromAccount: 'spot', toVenue: perp.venue, toAccount: 'perp', amount: cash });
@@ -27,19 +28,10 @@ export class HoldPerp implements Strategy {
   }
 }
 
-const factory: StrategyFactory = {
+export default defineStrategy({
   name: 'hold-perp',
   description: 'Directional baseline: hold one long or short perp position from start to end.',
-  params: {
-    side: { type: 'enum', default: 'long', values: ['long', 'short'], help: 'position direction' },
-    leverage: { type: 'number', default: 1, min: 0.1, max: 50, unit: '×', help: 'notional = capital × leverage (× 0.99 for fees)' },
-  },
-  universe(input) {
-    return [{ venue: singleVenue('hold-perp', input), symbol: perpOf(input.symbol) }];
-  },
-  create(params: ParamValues) {
-    return new HoldPerp(params as unknown as HoldPerpParams);
-  },
-};
-
-export default factory;
+  params: holdPerpParams,
+  universe: (input) => ({ perp: { venue: singleVenue('hold-perp', input), symbol: perpOf(singleSymbol('hold-perp', input)) } }),
+  create: (p) => new HoldPerp(p),
+});

@@ -4,36 +4,35 @@
  * exit when funding recovers. The position earns |funding| on the perp leg and pays borrow interest
  * on the spot leg, which the engine's interest model accrues in the ledger.
  */
-import type {
-  BarEvent,
-  FillEvent,
-  FundingEvent,
-  Instrument,
-  LiquidationEvent,
-  ParamValues,
-  RejectEvent,
-  Strategy,
-  StrategyContext,
-  StrategyFactory,
-} from '../../src/strategy/types.js';
-import { spotOf } from '../../src/core/ids.js';
-import { spotAndPerpOnOneVenue } from '../../src/strategy/universe.js';
+import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import { integer, number } from '../../src/core/schema.js';
+import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
+import { spotPerp, type SpotPerpInstruments } from '../../src/strategy/universe.js';
 import { prepareOneVenueHedge } from '../../src/strategy/sizing.js';
 
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
 
-/** Validated params of the reverse-carry strategy. */
-export interface ReverseCarryParams {
-  lookback: number;
-  entryApr: number;
-  exitApr: number;
-  leverage: number;
-  borrowApr: number;
-  cashBuffer: number;
-}
+/** The param schema (bounds, defaults, units, help). */
+export const reverseCarryParams = {
+  lookback: integer({ default: 3, min: 1, max: 1000, unit: 'settlements', help: 'Settlements in the trailing funding mean' }),
+  entryApr: number({ default: -0.1, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Enter when trailing funding APR is below this (negative: shorts pay longs)' }),
+  exitApr: number({ default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when trailing funding APR rises to this or above (≥ entryApr)' }),
+  leverage: number({ default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage: perp margin = notional / leverage' }),
+  borrowApr: number({ default: 0.05, min: 0, max: 5, unit: 'decimal APR', help: 'Interest on the borrowed spot coins, charged on their quote value' }),
+  cashBuffer: number({
+    default: 0.01,
+    min: 0,
+    max: 0.5,
+    unit: 'fraction',
+    help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price',
+  }),
+};
 
-class ReverseCarry implements Strategy {
+/** Validated params of the reverse-carry strategy. */
+export type ReverseCarryParams = ParamsOf<typeof reverseCarryParams>;
+
+class ReverseCarry implements DefinedStrategy<SpotPerpInstruments> {
   private spot!: Instrument;
   private perp!: Instrument;
   private phase: Phase = 'flat';
@@ -43,11 +42,9 @@ class ReverseCarry implements Strategy {
 
   constructor(private readonly p: ReverseCarryParams) {}
 
-  onStart(ctx: StrategyContext): void {
-    const perps = ctx.market.instruments().filter((i) => i.type === 'perp');
-    if (perps.length !== 1) throw new Error(`reverse-carry trades one venue; the run loaded ${perps.length} perps`);
-    this.perp = perps[0]!;
-    this.spot = ctx.market.instrument(this.perp.venue, spotOf(this.perp.symbol));
+  onStart(ctx: StrategyContext, legs: SpotPerpInstruments): void {
+    this.perp = legs.perp;
+    this.spot = legs.spot;
     ctx.setLeverage(this.perp, this.p.leverage);
   }
 
@@ -118,40 +115,13 @@ class ReverseCarry implements Strategy {
   }
 }
 
-function readParams(v: ParamValues): ReverseCarryParams {
-  const p: ReverseCarryParams = {
-    lookback: Number(v.lookback),
-    entryApr: Number(v.entryApr),
-    exitApr: Number(v.exitApr),
-    leverage: Number(v.leverage),
-    borrowApr: Number(v.borrowApr),
-    cashBuffer: Number(v.cashBuffer),
-  };
-  if (p.exitApr < p.entryApr) throw new Error(`reverse-carry: exitApr (${p.exitApr}) must be ≥ entryApr (${p.entryApr}) for hysteresis`);
-  return p;
-}
-
-const factory: StrategyFactory = {
+export default defineStrategy({
   name: 'reverse-carry',
   description: 'Long perp / short borrowed spot while trailing funding is negative; exit on recovery',
-  params: {
-    lookback: { type: 'integer', default: 3, min: 1, max: 1000, unit: 'settlements', help: 'Settlements in the trailing funding mean' },
-    entryApr: { type: 'number', default: -0.1, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Enter when trailing funding APR is below this (negative: shorts pay longs)' },
-    exitApr: { type: 'number', default: 0, min: -10, max: 10, unit: 'decimal APR (simple)', help: 'Exit when trailing funding APR rises to this or above (≥ entryApr)' },
-    leverage: { type: 'number', default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage: perp margin = notional / leverage' },
-    borrowApr: { type: 'number', default: 0.05, min: 0, max: 5, unit: 'decimal APR', help: 'Interest on the borrowed spot coins, charged on their quote value' },
-    cashBuffer: { type: 'number', default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price' },
-  },
-  universe(input) {
-    return spotAndPerpOnOneVenue('reverse-carry', input);
-  },
-  create(params: ParamValues): Strategy {
-    return new ReverseCarry(readParams(params));
-  },
-  runSettings(params) {
-    // The short spot leg is a margin loan; its interest accrues in the ledger at borrowApr.
-    return { allowSpotBorrow: true, interest: { borrowApr: Number(params.borrowApr) } };
-  },
-};
-
-export default factory;
+  params: reverseCarryParams,
+  universe: (input) => spotPerp('reverse-carry', input),
+  validateParams: (p) => (p.exitApr < p.entryApr ? [`exitApr (${p.exitApr}) must be ≥ entryApr (${p.entryApr}) for hysteresis`] : []),
+  create: (p) => new ReverseCarry(p),
+  // The short spot leg is a margin loan; its interest accrues in the ledger at borrowApr.
+  runSettings: (p) => ({ allowSpotBorrow: true, interest: { borrowApr: p.borrowApr } }),
+});

@@ -36,7 +36,7 @@ describe('backtest CLI', () => {
     expect(r.out).toMatch(/speed +225 events in [\d.]+ ms \([\d.]+ [kM] events\/s\)/);
     const files = readdirSync(runA).sort();
     // The default outputs: no equity.csv (--csv), no report (--report; the summary says how).
-    expect(files).toEqual(['equity.arrow', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'positions.csv', 'run.json', 'summary.json', 'trades.csv']);
+    expect(files).toEqual(['equity.arrow', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'positions.csv', 'run.json', 'run.log', 'summary.json', 'trades.csv']);
     expect(r.out).toContain(`npx perpcarry report ${runA}`);
     // positions.csv: the entry (spot long, perp short in equal qty) and the exit, hand-checkable
     // against trades.csv.
@@ -76,7 +76,7 @@ describe('backtest CLI', () => {
     const runC = join(out, 'c');
     const r = cli(['backtest', '--config', join(runA, 'run.json'), '--out', runC, '--csv', '--report', '--no-html']);
     expect(r.code, r.err).toBe(0);
-    expect(readdirSync(runC).sort()).toEqual(['equity.arrow', 'equity.csv', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'positions.csv', 'report.md', 'run.json', 'summary.json', 'trades.csv']);
+    expect(readdirSync(runC).sort()).toEqual(['equity.arrow', 'equity.csv', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'positions.csv', 'report.md', 'run.json', 'run.log', 'summary.json', 'trades.csv']);
     const lines = readFileSync(join(runC, 'equity.csv'), 'utf8').trim().split('\n');
     const eq = readSeriesFile(join(runC, 'equity.arrow'));
     expect(lines[0]).toBe(['ts', ...Object.keys(eq.columns)].join(','));
@@ -105,7 +105,7 @@ describe('backtest CLI', () => {
     writeFileSync(picky, 'export default { name: "picky", description: "d", params: {}, universe: (i) => [{ venue: i.venues[0], symbol: i.symbol }], create() { throw new Error("picky: needs more"); } };\n');
     r = cli([...base, '--strategy', picky]);
     expect(r.code).toBe(1);
-    expect(r.err).toBe('perpcarry: strategy picky: create(params) failed: picky: needs more\n');
+    expect(r.err).toBe(`perpcarry: strategy picky threw in create(params): Error: picky: needs more\n  at ${picky}:1:${r.err.match(/picky\.js:1:(\d+)/)?.[1]} (strategy code)\n`);
     r = cli([...base, '--strategy', 'no-such-strategy']);
     expect(r.code).not.toBe(0);
     expect(r.err).toContain('unknown strategy "no-such-strategy"');

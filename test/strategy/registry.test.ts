@@ -82,6 +82,6 @@ describe('params', () => {
     const g = { ...f, params: { ...f.params, lo: { type: 'number', default: 5, help: 'low' } } as ParamSchema };
     expect(() => resolveStrategyParams(g, {})).toThrow('strategy x: invalid params: lo (5) must not exceed hi (2) (the defaults)');
     const h = { ...f, validateParams: () => { throw new Error('boom'); } };
-    expect(() => resolveStrategyParams(h, {})).toThrow(new UserError('strategy x: invalid params: boom (the defaults)'));
+    expect(() => resolveStrategyParams(h, {})).toThrow(new UserError('strategy x: invalid params: validateParams threw Error: boom (the defaults)'));
   });
 });
