@@ -56,6 +56,9 @@ export interface SavedRun {
   scenarios?: { name: string; source: string; doc: unknown }[];
 }
 
+/** Largest |ms| a JavaScript Date holds (±100 000 000 days). */
+const MAX_DATE_MS = 8.64e15;
+
 function readConfig(path: string): SavedRun {
   const abs = resolve(path);
   if (!existsSync(abs)) throw new UserError(`--config ${abs}: file not found`);
@@ -83,7 +86,15 @@ function readConfig(path: string): SavedRun {
   for (const k of ['fromMs', 'toMs', 'capital', 'seed', 'fundingHistoryDays'] as const) {
     if (r[k] !== undefined && !(typeof r[k] === 'number' && Number.isFinite(r[k]))) bad(k, 'a finite number');
   }
+  for (const k of ['fromMs', 'toMs'] as const) {
+    if (r[k] !== undefined && !(Number.isSafeInteger(r[k]) && Math.abs(r[k] as number) <= MAX_DATE_MS)) bad(k, 'an integer epoch ms within the Date range');
+  }
   if (r['data'] !== undefined && !Array.isArray(r['data'])) bad('data', 'an array');
+  (Array.isArray(r['data']) ? (r['data'] as unknown[]) : []).forEach((d, i) => {
+    if (!isObj(d) || typeof (d as Record<string, unknown>)['path'] !== 'string' || typeof (d as Record<string, unknown>)['sha256'] !== 'string') {
+      throw new UserError(`--config ${abs}: "data[${i}]" must be an object {path, sha256, …} (got ${JSON.stringify(d)})`);
+    }
+  });
   if (r['scenarios'] !== undefined && !(Array.isArray(r['scenarios']) && r['scenarios'].every((x) => isObj(x) && isObj((x as Record<string, unknown>)['doc'])))) {
     bad('scenarios', 'an array of {name, source, doc}');
   }

@@ -2,6 +2,8 @@
  * Identifiers. Venues are lower-case ccxt exchange ids; instruments are ccxt unified symbols:
  * `BTC/USDT` is spot, `BTC/USDT:USDT` a USDT-margined linear perpetual, `BTC/USD:BTC` an inverse perp.
  */
+import { UserError } from './errors.js';
+import { timeframeToMs } from './time.js';
 
 /** A venue id, lower-case as in ccxt (`binance`, `bybit`, `okx`, `hyperliquid`). */
 export type VenueId = string;
@@ -28,7 +30,7 @@ const SYMBOL_RE = /^([A-Z0-9]+)\/([A-Z0-9]+)(?::([A-Z0-9]+))?$/;
 /** Parse a ccxt unified symbol; throws on malformed input. */
 export function parseSymbol(symbol: Symbol): SymbolParts {
   const m = SYMBOL_RE.exec(symbol);
-  if (!m) throw new Error(`invalid symbol "${symbol}" (expected ccxt unified form like BTC/USDT or BTC/USDT:USDT)`);
+  if (!m) throw new UserError(`invalid symbol "${symbol}" (expected ccxt unified form like BTC/USDT or BTC/USDT:USDT)`);
   return { base: m[1]!, quote: m[2]!, settle: m[3], isPerp: m[3] !== undefined };
 }
 
@@ -60,11 +62,25 @@ export function dirToSymbol(dir: string): Symbol {
 
 /** Relative path of a series file in the store: `binance/BTC-USDT-USDT/ohlcv-1h.arrow`, `…/funding.arrow`. */
 export function seriesRelPath(venue: VenueId, symbol: Symbol, kind: SeriesKind, timeframe?: string): string {
+  checkVenueId(venue);
   const name = kind === 'funding' ? 'funding' : `${kind}-${requireTimeframe(kind, timeframe)}`;
   return `${venue}/${symbolToDir(symbol)}/${name}.arrow`;
 }
 
+const VENUE_RE = /^[a-z0-9][a-z0-9_]*$/;
+
+/**
+ * Throw a UserError unless `venue` looks like a ccxt exchange id (lower-case letters, digits, `_`).
+ * Venue ids become directory names in the store, so `../x` or `a/b` must never reach a path.
+ */
+export function checkVenueId(venue: VenueId): void {
+  if (typeof venue !== 'string' || !VENUE_RE.test(venue)) {
+    throw new UserError(`invalid venue "${String(venue)}" (expected a lower-case ccxt exchange id like binance)`);
+  }
+}
+
 function requireTimeframe(kind: SeriesKind, timeframe: string | undefined): string {
-  if (!timeframe) throw new Error(`series kind "${kind}" needs a timeframe`);
+  if (!timeframe) throw new UserError(`series kind "${kind}" needs a timeframe`);
+  timeframeToMs(timeframe);
   return timeframe;
 }

@@ -2,6 +2,8 @@
  * Time in perpcarry: every instant is a UnixMs, a float64 count of milliseconds since the Unix
  * epoch, UTC. float64 is exact for integers up to 2^53, i.e. for any ms timestamp until year 287396.
  */
+import { UserError } from './errors.js';
+
 export type UnixMs = number;
 
 /** Milliseconds in common units. */
@@ -20,9 +22,9 @@ const TIMEFRAME_RE = /^(\d+)(m|h|d|w)$/;
  */
 export function timeframeToMs(timeframe: string): number {
   const m = TIMEFRAME_RE.exec(timeframe);
-  if (!m) throw new Error(`invalid timeframe "${timeframe}" (expected e.g. 1m, 5m, 1h, 4h, 1d)`);
+  if (!m) throw new UserError(`invalid timeframe "${timeframe}" (expected e.g. 1m, 5m, 1h, 4h, 1d)`);
   const n = Number(m[1]);
-  if (!(n > 0)) throw new Error(`invalid timeframe "${timeframe}": count must be positive`);
+  if (!(n > 0)) throw new UserError(`invalid timeframe "${timeframe}": count must be positive`);
   const unit = m[2];
   const per = unit === 'm' ? MS_PER_MINUTE : unit === 'h' ? MS_PER_HOUR : unit === 'd' ? MS_PER_DAY : 7 * MS_PER_DAY;
   return n * per;
@@ -48,12 +50,16 @@ export function isoUtc(ts: UnixMs): string {
  */
 export function parseInstant(text: string, what = 'time'): UnixMs {
   const s = text.trim();
-  if (/^-?\d{11,}$/.test(s)) return Number(s);
+  if (/^-?\d{11,}$/.test(s)) {
+    const ms = Number(s);
+    if (!(Math.abs(ms) <= 8.64e15)) throw new UserError(`${what} "${text}": epoch ms outside the range of dates (±8.64e15)`);
+    return ms;
+  }
   let iso = s;
   if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) iso += 'T00:00:00Z';
   else if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(iso)) iso = iso.replace(' ', 'T') + 'Z';
   const t = Date.parse(iso);
-  if (!Number.isFinite(t)) throw new Error(`cannot parse ${what} "${text}" (expected ISO date like 2025-02-03 or 2025-02-03T08:00Z, or epoch ms)`);
+  if (!Number.isFinite(t)) throw new UserError(`cannot parse ${what} "${text}" (expected ISO date like 2025-02-03 or 2025-02-03T08:00Z, or epoch ms)`);
   return t;
 }
 

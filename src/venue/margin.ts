@@ -34,6 +34,7 @@
  *   2026 testnet answer a lower 0.33 % tier up to 300k. Treat Bybit/OKX liquidation prices as approximate.
  */
 import type { VenueId } from '../core/ids.js';
+import { UserError } from '../core/errors.js';
 
 /** One tier: applies for |notional| > floor (quote units); `rate` is decimal. */
 export interface MarginTier {
@@ -119,16 +120,18 @@ export const DEFAULT_LIQUIDATION_FEE_RATES: Record<VenueId, number> = { binance:
 
 /** Build the tier table with deductions from floors and rates; validates monotonicity. */
 export function buildTierTable(tiers: readonly MarginTier[], what = 'tiers'): TierTable {
-  if (tiers.length === 0) throw new Error(`${what}: need at least one tier`);
+  if (!Array.isArray(tiers)) throw new UserError(`${what}: expected an array of {floor, rate}, got ${JSON.stringify(tiers)}`);
+  if (tiers.length === 0) throw new UserError(`${what}: need at least one tier`);
   const n = tiers.length;
   const floors = new Float64Array(n);
   const rates = new Float64Array(n);
   const deductions = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const tier = tiers[k]!;
-    if (!(tier.rate > 0 && tier.rate <= 1)) throw new Error(`${what}[${k}]: rate ${tier.rate} must be in (0, 1]`);
-    if (k === 0 ? tier.floor !== 0 : !(tier.floor > tiers[k - 1]!.floor)) throw new Error(`${what}[${k}]: floors must start at 0 and increase`);
-    if (k > 0 && !(tier.rate >= tiers[k - 1]!.rate)) throw new Error(`${what}[${k}]: rates must not decrease`);
+    if (tier === null || typeof tier !== 'object') throw new UserError(`${what}[${k}]: expected {floor, rate}, got ${JSON.stringify(tier)}`);
+    if (!(tier.rate > 0 && tier.rate <= 1)) throw new UserError(`${what}[${k}]: rate ${tier.rate} must be in (0, 1]`);
+    if (k === 0 ? tier.floor !== 0 : !(tier.floor > tiers[k - 1]!.floor)) throw new UserError(`${what}[${k}]: floors must start at 0 and increase`);
+    if (k > 0 && !(tier.rate >= tiers[k - 1]!.rate)) throw new UserError(`${what}[${k}]: rates must not decrease`);
     floors[k] = tier.floor;
     rates[k] = tier.rate;
     deductions[k] = k === 0 ? 0 : deductions[k - 1]! + tier.floor * (tier.rate - tiers[k - 1]!.rate);

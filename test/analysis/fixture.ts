@@ -170,6 +170,7 @@ export function writeFixtureRun(parent: string, o: FixtureOptions): string {
   writeFileSync(join(dir, 'funding.csv'), funding.join('\n') + '\n');
   writeFileSync(join(dir, 'liquidations.csv'), liqs.join('\n') + '\n');
   writeFileSync(join(dir, 'ledger.csv'), 'seq,ts,venue,account,type,symbol,amount,balanceAfter,note\n' + `1,${fromMs},binance,spot,deposit,,${capital / 2},${capital / 2},\n`);
+  writeFileSync(join(dir, 'positions.csv'), 'ts,venue,symbol,type,qty,entryPrice,price,notional,isolatedMargin,liquidationPrice\n');
 
   const m = computeMetrics({
     ts, equity: cols['equity']!, initialEquity: capital, grossExposure: cols['gross_exposure']!, tradedNotional: traded,

@@ -14,7 +14,9 @@ import { numCol, parseCsv, type CsvTable } from './csv.js';
 export const RUN_FORMAT_VERSION = 1;
 
 /** Files a complete run directory must hold for `report`/`compare`. */
-export const REQUIRED_RUN_FILES = ['run.json', 'summary.json', 'equity.arrow', 'trades.csv', 'funding.csv', 'liquidations.csv'] as const;
+export const REQUIRED_RUN_FILES = [
+  'run.json', 'summary.json', 'equity.arrow', 'trades.csv', 'funding.csv', 'positions.csv', 'liquidations.csv', 'ledger.csv',
+] as const;
 
 /** Columns of equity.arrow that must exist (per-venue/instrument columns are optional). */
 export const REQUIRED_EQUITY_COLUMNS = [
@@ -142,7 +144,10 @@ function checkVersion(obj: Record<string, unknown>, path: string): void {
     throw new DataError(path, `formatVersion ${JSON.stringify(v)} is not supported (this perpcarry reads run format version ${RUN_FORMAT_VERSION}); re-run the backtest with this version`);
 }
 
-function requireFields(obj: Record<string, unknown>, fields: readonly string[], path: string, where = ''): void {
+function requireFields(obj: unknown, fields: readonly string[], path: string, where = ''): asserts obj is Record<string, unknown> {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw new DataError(path, `${where ? `"${where.slice(0, -1)}"` : 'the document'} must be an object, got ${obj === null ? 'null' : Array.isArray(obj) ? 'an array' : typeof obj}`);
+  }
   const missing = fields.filter((f) => !(f in obj));
   if (missing.length) throw new DataError(path, `missing field(s) ${missing.map((m) => `"${where}${m}"`).join(', ')}`);
 }
@@ -189,6 +194,7 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   checkVersion(runObj, runPath);
   requireFields(runObj, ['runId', 'fromMs', 'toMs', 'data'], runPath);
   if (!Array.isArray(runObj.data)) throw new DataError(runPath, '"data" must be an array of {path, sha256, …}');
+  checkRunJsonFields(runObj, runPath);
   const run = runObj as unknown as RunJson;
 
   const sumPath = join(abs, 'summary.json');
@@ -197,6 +203,10 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   requireFields(sumObj, ['runId', 'metrics', 'pnl'], sumPath);
   requireFields(sumObj.metrics as Record<string, unknown>, METRIC_KEYS as readonly string[], sumPath, 'metrics.');
   requireFields(sumObj.pnl as Record<string, unknown>, [...PNL_COMPONENTS, 'total'], sumPath, 'pnl.');
+  for (const [group, keys] of [['metrics', METRIC_KEYS], ['pnl', [...PNL_COMPONENTS, 'total']]] as const) {
+    const o = sumObj[group] as Record<string, unknown>;
+    for (const k of keys) if (o[k] !== null && typeof o[k] !== 'number') throw new DataError(sumPath, `"${group}.${k}" must be a number or null, got ${JSON.stringify(o[k])}`);
+  }
   const summary = sumObj as unknown as SummaryJson;
   if (summary.runId !== run.runId) throw new DataError(sumPath, `runId "${summary.runId}" differs from run.json runId "${run.runId}"`);
 
@@ -259,6 +269,21 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
     funding,
     liquidations,
   };
+}
+
+/** The run.json fields readers compute with: a finite window and well-formed data references. */
+function checkRunJsonFields(run: Record<string, unknown>, path: string): void {
+  for (const k of ['fromMs', 'toMs'] as const) {
+    const v = run[k];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || Math.abs(v) > 8.64e15) throw new DataError(path, `"${k}" must be an integer epoch ms, got ${JSON.stringify(v)}`);
+  }
+  if (!((run['toMs'] as number) > (run['fromMs'] as number))) throw new DataError(path, `"toMs" must be after "fromMs"`);
+  (run['data'] as unknown[]).forEach((d, i) => {
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new DataError(path, `"data[${i}]" must be an object {path, sha256, …}, got ${JSON.stringify(d)}`);
+    const o = d as Record<string, unknown>;
+    for (const k of ['path', 'sha256']) if (typeof o[k] !== 'string') throw new DataError(path, `"data[${i}].${k}" must be a string, got ${JSON.stringify(o[k])}`);
+    for (const k of ['venue', 'symbol', 'kind']) if (o[k] !== undefined && typeof o[k] !== 'string') throw new DataError(path, `"data[${i}].${k}" must be a string, got ${JSON.stringify(o[k])}`);
+  });
 }
 
 /** Normalize in-memory equity arrays to readSeriesFile's shape, every column cut to ts.length. */

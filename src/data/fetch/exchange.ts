@@ -3,7 +3,9 @@
  * test server when asked, and runs calls with retries. This is the only file that loads ccxt.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
 import { Agent as HttpAgent } from 'node:http';
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exchange } from 'ccxt';
@@ -121,6 +123,7 @@ export async function openExchange(
   // ccxt defaults to an https agent, which refuses plain-http URLs such as a loopback emulator's.
   if (opts.apiBase?.startsWith('http:')) (ex as unknown as Loose)['agent'] = new HttpAgent({ keepAlive: true });
   const apiBase = opts.apiBase ?? firstUrl(urls['api']).replace(/^(https?:\/\/[^/]+).*$/, '$1');
+  await assertHostResolves(spec.id, apiBase, DNS_TIMEOUT_MS);
   const last: OpenExchange['last'] = { status: undefined, retryAfter: undefined };
   // Record the status and Retry-After of each response before ccxt turns it into an exception.
   const loose = ex as unknown as Loose;
@@ -153,6 +156,40 @@ export async function openExchange(
     isNetworkError: (e) => e instanceof ccxt.NetworkError,
     isBadSymbol: (e) => e instanceof ccxt.BadSymbol,
   };
+}
+
+/** How long the up-front DNS lookup of the API host may take, ms. */
+const DNS_TIMEOUT_MS = 5_000;
+/** getaddrinfo answers that retrying with backoff cannot fix within a fetch's time. */
+const DNS_FATAL = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'ENODATA', 'ESERVFAIL', 'ETIMEOUT']);
+
+/**
+ * Resolve the API host once before the first request: without DNS (offline, no resolver) every
+ * ccxt attempt fails the same way, and the retry loop's backoff spent ~31 s before saying
+ * "unreachable". An IP literal (the loopback emulator) needs no lookup.
+ */
+export async function assertHostResolves(venue: string, base: string, timeoutMs: number): Promise<void> {
+  let host: string;
+  try {
+    host = new URL(base).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    throw new UserError(`${venue}: API base "${base}" is not a URL`);
+  }
+  if (isIP(host) !== 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEOUT' })), timeoutMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([lookup(host), timeout]);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (!DNS_FATAL.has(code)) throw e;
+    throw new UserError(`${venue} is unreachable at ${base}: cannot resolve ${host} (${code}: ${(e as Error).message}). Check the network connection and DNS. Nothing was stored.`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -174,6 +174,23 @@ export function parseTimestampCell(
   tz: string,
   format?: (text: string, tz: string) => TsParse,
 ): TsParse {
+  const p = parseTimestampRaw(v, unit, tz, format);
+  if (p.ok && !(p.ts >= MIN_TS_MS && p.ts < MAX_TS_MS)) {
+    return { ok: false, reason: `timestamp ${String(v)} is outside years 0001-9999 as ${unit === 'auto' ? 'read' : unit} (wrong --ts-unit?)` };
+  }
+  return p;
+}
+
+/** Instants an ISO-8601 string with a 4-digit year can name: 0001-01-01 to 9999-12-31. */
+const MIN_TS_MS = -62_135_596_800_000;
+const MAX_TS_MS = 253_402_300_800_000;
+
+function parseTimestampRaw(
+  v: unknown,
+  unit: TsUnit,
+  tz: string,
+  format?: (text: string, tz: string) => TsParse,
+): TsParse {
   if (v === null || v === undefined || v === '') return { ok: false, reason: 'empty timestamp' };
   if (v instanceof Date) {
     const t = v.getTime();
