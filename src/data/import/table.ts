@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { DataError } from '../../core/errors.js';
 
 /**
@@ -24,6 +24,28 @@ export function readInputBytes(file: string): Buffer {
   if (!existsSync(file)) throw new DataError(file, 'file not found');
   if (statSync(file).isDirectory()) throw new DataError(file, 'is a directory, expected a file');
   return readFileSync(file);
+}
+
+/**
+ * Read a file in chunks of `chunkBytes`, handing each to `onChunk` (the buffer is reused: consume
+ * it before returning). Returns the file size. A missing file or a directory is a DataError.
+ */
+export function readFileChunks(file: string, chunkBytes: number, onChunk: (chunk: Uint8Array) => void): number {
+  if (!existsSync(file)) throw new DataError(file, 'file not found');
+  const st = statSync(file);
+  if (st.isDirectory()) throw new DataError(file, 'is a directory, expected a file');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    for (;;) {
+      const n = readSync(fd, buf, 0, chunkBytes, null);
+      if (n <= 0) break;
+      onChunk(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return st.size;
 }
 
 /** Options for {@link parseCsv}. */

@@ -1,0 +1,266 @@
+/**
+ * A streaming CSV record reader over bytes: chunks are pushed in, complete records come out as
+ * field offsets into the current buffer, so a gigabyte file is never one string (V8 caps strings
+ * at ~512 MB) and numeric cells are read straight from the bytes, without a string per cell.
+ *
+ * RFC 4180 quoting (a quoted field is unquoted into a string), CRLF or LF, an optional UTF-8 BOM,
+ * an optional trailing newline, blank lines skipped; same rules as {@link parseCsv} in table.ts.
+ */
+import { DataError } from '../../core/errors.js';
+
+/** One record: fields `0 … count-1` of the reader's current buffer. Valid only during the callback. */
+export interface CsvRecord {
+  /** Number of fields. */
+  readonly count: number;
+  /** 1-based line of the file where the record starts. */
+  readonly line: number;
+  /** Field `c` as a string (unquoted; quoted fields decoded once). */
+  text(c: number): string;
+  /**
+   * Field `c` as a number when it is a plain decimal the fast path reads exactly (optional sign,
+   * ≤ 15 significant digits, ≤ 22 decimals, no exponent, no spaces); NaN otherwise (call
+   * {@link text} and parse it the slow way).
+   */
+  fastNumber(c: number): number;
+  /** Field `c` as an unsigned integer of ≤ 15 digits, or −1 if it is anything else. */
+  fastUint(c: number): number;
+}
+
+/** Exact powers of ten (10^0 … 10^22 are exact doubles). */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+/** Longest record accepted (a file without newlines is not a CSV of rows). */
+const MAX_RECORD_BYTES = 64 << 20;
+
+/**
+ * Push-based CSV reader. `push(chunk)` for each chunk in order, then `end()`. `onRecord` is called
+ * for every non-blank record (the header too: the caller decides what it is).
+ */
+export class CsvRecordReader implements CsvRecord {
+  private buf: Buffer;
+  private len = 0;
+  private readonly delim: number;
+  private readonly file: string;
+  private readonly onRecord: (r: CsvRecord) => void;
+  private starts = new Int32Array(64);
+  private ends = new Int32Array(64);
+  /** Unquoted text of quoted fields (index = field), undefined for plain ones. */
+  private quoted: (string | undefined)[] = [];
+  private anyQuoted = false;
+  private first = true;
+  private lastByte = -1;
+  /** Bytes consumed before the current buffer start (for progress / estimates). */
+  private consumedBefore = 0;
+  count = 0;
+  line = 1;
+  /** Notes on quirks (BOM stripped, no trailing newline). */
+  readonly notes: string[] = [];
+
+  constructor(file: string, onRecord: (r: CsvRecord) => void, delimiter = ',', initialBytes = 8 << 20) {
+    this.file = file;
+    this.onRecord = onRecord;
+    this.delim = delimiter.charCodeAt(0);
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes of input fully parsed so far. */
+  get bytesParsed(): number {
+    return this.consumedBefore;
+  }
+
+  /** Append a chunk and emit every record it completes. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    let src = chunk;
+    if (this.first) {
+      this.first = false;
+      if (src.length >= 3 && src[0] === 0xef && src[1] === 0xbb && src[2] === 0xbf) {
+        src = src.subarray(3);
+        this.notes.push('UTF-8 BOM stripped');
+      }
+    }
+    if (src.length === 0) return;
+    this.lastByte = src[src.length - 1]!;
+    if (this.len + src.length > this.buf.length) {
+      let size = this.buf.length;
+      while (size < this.len + src.length) size *= 2;
+      const next = Buffer.allocUnsafe(size);
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    this.buf.set(src, this.len);
+    this.len += src.length;
+    this.drain(false);
+  }
+
+  /** Emit the last record (one without a trailing newline). */
+  end(): void {
+    if (this.len > 0 && this.lastByte !== LF && this.lastByte !== CR) this.notes.push('no trailing newline (last line kept)');
+    this.drain(true);
+  }
+
+  /** Parse complete records from the buffer; keep an incomplete tail for the next chunk. */
+  private drain(final: boolean): void {
+    const buf = this.buf;
+    const n = this.len;
+    let p = 0;
+    while (p < n) {
+      const next = this.parseRecord(buf, p, n, final);
+      if (next < 0) break; // incomplete: wait for more bytes
+      p = next;
+    }
+    if (p > 0) {
+      buf.copy(buf, 0, p, n);
+      this.len = n - p;
+      this.consumedBefore += p;
+    }
+    if (!final && this.len > MAX_RECORD_BYTES) throw new DataError(this.file, `a record longer than ${MAX_RECORD_BYTES >> 20} MB (no line breaks?)`, this.line);
+    if (final && this.len > 0) throw new DataError(this.file, 'unterminated quoted field', this.line);
+  }
+
+  /**
+   * Parse one record starting at `p`; returns the offset after its line break, or −1 if the
+   * buffer ends first and more input may follow.
+   */
+  private parseRecord(buf: Buffer, p0: number, n: number, final: boolean): number {
+    const delim = this.delim;
+    let p = p0;
+    let nf = 0;
+    let nl = 0; // line breaks inside quoted fields
+    if (this.anyQuoted) {
+      this.quoted.length = 0;
+      this.anyQuoted = false;
+    }
+    for (;;) {
+      if (nf === this.starts.length) this.growFields();
+      if (p < n && buf[p] === QUOTE) {
+        let j = p + 1;
+        let out = '';
+        for (;;) {
+          const q = buf.indexOf(QUOTE, j);
+          if (q < 0 || q >= n) {
+            if (final) throw new DataError(this.file, 'unterminated quoted field', this.line);
+            return -1;
+          }
+          if (q + 1 >= n && !final) return -1; // cannot tell "" from a closing quote yet
+          out += buf.toString('utf8', j, q);
+          for (let k = j; k < q; k++) if (buf[k] === LF) nl++;
+          if (q + 1 < n && buf[q + 1] === QUOTE) {
+            out += '"';
+            j = q + 2;
+          } else {
+            j = q + 1;
+            break;
+          }
+        }
+        this.quoted[nf] = out;
+        this.anyQuoted = true;
+        this.starts[nf] = -1;
+        this.ends[nf] = -1;
+        p = j;
+      } else {
+        let j = p;
+        while (j < n) {
+          const c = buf[j]!;
+          if (c === delim || c === LF || c === CR) break;
+          j++;
+        }
+        if (j >= n && !final) return -1;
+        this.starts[nf] = p;
+        this.ends[nf] = j;
+        p = j;
+      }
+      nf++;
+      if (p < n && buf[p] === delim) {
+        p++;
+        continue;
+      }
+      break;
+    }
+    if (p < n && buf[p] === CR) {
+      if (p + 1 >= n && !final) return -1;
+      p++;
+    }
+    if (p < n && buf[p] === LF) p++;
+    else if (p < n) throw new DataError(this.file, 'unexpected character after a quoted field', this.line);
+    this.count = nf;
+    const blank = nf === 1 && this.starts[0]! >= 0 && this.isBlank(buf, this.starts[0]!, this.ends[0]!);
+    if (!blank) this.onRecord(this);
+    this.line += 1 + nl;
+    return p;
+  }
+
+  private isBlank(buf: Buffer, s: number, e: number): boolean {
+    for (let k = s; k < e; k++) {
+      const c = buf[k]!;
+      if (c !== 32 && c !== 9) return false;
+    }
+    return true;
+  }
+
+  private growFields(): void {
+    const s = new Int32Array(this.starts.length * 2);
+    s.set(this.starts);
+    this.starts = s;
+    const e = new Int32Array(this.ends.length * 2);
+    e.set(this.ends);
+    this.ends = e;
+  }
+
+  text(c: number): string {
+    const s = this.starts[c]!;
+    if (s < 0) return this.quoted[c]!;
+    return this.buf.toString('utf8', s, this.ends[c]!);
+  }
+
+  fastNumber(c: number): number {
+    let p = this.starts[c]!;
+    const e = this.ends[c]!;
+    if (p < 0 || p >= e) return NaN;
+    const buf = this.buf;
+    let neg = false;
+    let ch = buf[p]!;
+    if (ch === 45 /* - */ || ch === 43 /* + */) {
+      neg = ch === 45;
+      p++;
+    }
+    let m = 0;
+    let digits = 0;
+    let sig = 0;
+    let frac = 0;
+    let dot = false;
+    for (; p < e; p++) {
+      ch = buf[p]!;
+      const d = ch - 48;
+      if (d >= 0 && d <= 9) {
+        digits++;
+        if (m !== 0 || d !== 0) sig++;
+        m = m * 10 + d;
+        if (dot) frac++;
+      } else if (ch === 46 /* . */ && !dot) dot = true;
+      else return NaN;
+    }
+    // m < 10^15 < 2^53 and 10^frac exact: one correctly rounded division (Clinger's fast path).
+    if (digits === 0 || sig > 15 || frac > 22) return NaN;
+    const v = frac === 0 ? m : m / POW10[frac]!;
+    return neg ? -v : v;
+  }
+
+  fastUint(c: number): number {
+    let p = this.starts[c]!;
+    const e = this.ends[c]!;
+    if (p < 0 || p >= e || e - p > 15) return -1;
+    const buf = this.buf;
+    let m = 0;
+    for (; p < e; p++) {
+      const d = buf[p]! - 48;
+      if (d < 0 || d > 9) return -1;
+      m = m * 10 + d;
+    }
+    return m;
+  }
+}
