@@ -6,6 +6,7 @@
  * `importFile` parses and then stores. Parsing completes before anything is written, and the store
  * write is temp file + rename, so bad input or a kill mid-import leaves the store untouched.
  */
+import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import type { SeriesKind, Symbol, VenueId } from '../../core/ids.js';
@@ -195,7 +196,8 @@ async function parseCsvStream(opts: ParseOptions, requested: ImportFormat): Prom
     totalBytes = entry.size;
     await inflateZipEntry(file, entry, onChunk);
   } else {
-    totalBytes = readFileChunks(file, CHUNK_BYTES, onChunk);
+    totalBytes = existsSync(file) ? statSync(file).size : 0;
+    readFileChunks(file, CHUNK_BYTES, onChunk);
   }
   reader.end();
   if (!builder) throw new DataError(file, 'empty file');
