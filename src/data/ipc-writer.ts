@@ -4,19 +4,17 @@
  *
  * Why not `tableToIPC`: it assembles the whole file in one new buffer (a year of 1m equity
  * samples is ~70 MB, copied once more and page-faulted in), and needs every column in memory at
- * once. Here each record batch's metadata is encoded with apache-arrow's own flatbuffer encoders
- * (`Message`, `Footer`), and the column buffers go to the file descriptor as they are: one
- * `writeSync` per buffer, no copy, no per-cell work. Readers see an ordinary Arrow IPC file with
+ * once. Here each record batch's metadata is a small flatbuffer (src/data/flatbuf.ts; the Arrow
+ * format's Schema.fbs, Message.fbs and File.fbs tables, see {@link schemaTable}), and the column
+ * buffers go to the file descriptor as they are: one `writeSync` per buffer, no copy, no per-cell
+ * work. Not importing apache-arrow here saves a backtest 0.2–0.4 s of module loading. Readers see an ordinary Arrow IPC file with
  * several record batches (pyarrow, polars, arrow-js `tableFromIPC`, `readSeriesFile`).
  *
  * NaN values are written as nulls (with a validity bitmap) only in the batches that contain them,
  * so that `readSeriesFile` (nulls → NaN) round-trips them; other batches carry no bitmap.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { Field, Float64, Int64, MetadataVersion, Schema } from 'apache-arrow';
-import { Message } from 'apache-arrow/ipc/metadata/message';
-import * as ipcMeta from 'apache-arrow/ipc/metadata/message';
-import { FileBlock, Footer } from 'apache-arrow/ipc/metadata/file';
+import { fb, finishFlatbuffer, type FbStructField, type FbTable } from './flatbuf.js';
 
 const MAGIC = Uint8Array.of(0x41, 0x52, 0x52, 0x4f, 0x57, 0x31); // "ARROW1"
 const ZEROS = new Uint8Array(8);
@@ -34,10 +32,11 @@ function pad8(n: number): number {
 export class Float64IpcFileWriter {
   readonly path: string;
   private readonly fd: number;
-  private readonly schema: Schema;
+  private readonly schema: FbTable;
   private readonly ncols: number;
   private position = 0;
-  private readonly blocks: FileBlock[] = [];
+  /** Record batch blocks for the footer: [file offset, metadata bytes, body bytes]. */
+  private readonly blocks: [number, number, number][] = [];
   /** Reused int64 words for `ts`, grown as needed. */
   private tsWords = new Int32Array(0);
   private closed = false;
@@ -49,13 +48,12 @@ export class Float64IpcFileWriter {
   constructor(path: string, columnNames: readonly string[], metadata: Readonly<Record<string, string>> = {}) {
     this.path = path;
     this.ncols = columnNames.length;
-    const fields = [new Field('ts', new Int64(), false), ...columnNames.map((n) => new Field(n, new Float64(), true))];
-    this.schema = new Schema(fields, new Map(Object.entries(metadata)));
+    this.schema = schemaTable(columnNames, metadata);
     this.fd = openSync(path, 'w');
     try {
       this.write(MAGIC);
       this.write(ZEROS.subarray(0, 2));
-      this.writeMessage(Message.from(this.schema), null);
+      this.writeMessage(message(HEADER_SCHEMA, this.schema, 0), null, 0);
     } catch (e) {
       closeSync(this.fd);
       throw e;
@@ -72,13 +70,14 @@ export class Float64IpcFileWriter {
     if (length === 0) return;
     if (ts.length < length) throw new Error(`Float64IpcFileWriter ${this.path}: ts has ${ts.length} rows, batch has ${length}`);
     const words = this.tsWordsFor(ts, length);
-    const nodes: ipcMeta.FieldNode[] = [new ipcMeta.FieldNode(length, 0)];
-    const regions: ipcMeta.BufferRegion[] = [];
+    // FieldNode {length, null_count} and Buffer {offset, length} structs (Message.fbs).
+    const nodes: FbStructField[][] = [[i64(length), i64(0)]];
+    const regions: FbStructField[][] = [];
     const body: Uint8Array[] = [];
     let off = 0;
     const add = (bytes: Uint8Array | null): void => {
       const len = bytes ? bytes.byteLength : 0;
-      regions.push(new ipcMeta.BufferRegion(off, len));
+      regions.push([i64(off), i64(len)]);
       if (bytes && len > 0) {
         body.push(bytes);
         const p = pad8(len) - len;
@@ -92,12 +91,13 @@ export class Float64IpcFileWriter {
       const col = columns[c]!;
       if (col.length < length) throw new Error(`Float64IpcFileWriter ${this.path}: column ${c} has ${col.length} rows, batch has ${length}`);
       const bitmap = nullBitmap(col, length);
-      nodes.push(new ipcMeta.FieldNode(length, bitmap ? bitmap.nulls : 0));
+      nodes.push([i64(length), i64(bitmap ? bitmap.nulls : 0)]);
       add(bitmap ? bitmap.bits : null);
       add(new Uint8Array(col.buffer, col.byteOffset, length * 8));
     }
-    const rb = new ipcMeta.RecordBatch(length, nodes, regions, null);
-    this.writeMessage(Message.from(rb, off), body);
+    // RecordBatch table (Message.fbs): length, nodes, buffers.
+    const rb = fb.table(fb.i64(length), fb.structs(nodes), fb.structs(regions));
+    this.writeMessage(message(HEADER_RECORD_BATCH, rb, off), body, off);
   }
 
   /** Write the end-of-stream marker and the file footer, and close the file. */
@@ -105,7 +105,10 @@ export class Float64IpcFileWriter {
     if (this.closed) return;
     try {
       this.write(Int32Array.of(-1, 0));
-      const footer = Footer.encode(new Footer(this.schema, MetadataVersion.V5, this.blocks, []));
+      // Footer table (File.fbs): version, schema, dictionaries, recordBatches (Block structs:
+      // offset int64, metaDataLength int32 + padding, bodyLength int64).
+      const blocks = this.blocks.map(([offset, metaBytes, bodyBytes]): FbStructField[] => [i64(offset), { t: 'i32pad', v: metaBytes }, i64(bodyBytes)]);
+      const footer = finishFlatbuffer(fb.table(fb.i16(METADATA_V5), this.schema, fb.structs([]), fb.structs(blocks)));
       this.write(footer);
       this.write(Int32Array.of(footer.byteLength));
       this.write(MAGIC);
@@ -136,11 +139,10 @@ export class Float64IpcFileWriter {
     return w;
   }
 
-  private writeMessage(message: Message, body: Uint8Array[] | null): void {
-    const meta = Message.encode(message);
+  private writeMessage(meta: Uint8Array, body: Uint8Array[] | null, bodyLength: number): void {
     // Continuation marker, metadata length, flatbuffer, padding to 8 (IPC format ≥ 0.15).
     const aligned = pad8(meta.byteLength + 8);
-    if (body) this.blocks.push(new FileBlock(aligned, message.bodyLength, this.position));
+    if (body) this.blocks.push([this.position, aligned, bodyLength]);
     this.write(Int32Array.of(-1, aligned - 8));
     this.write(meta);
     const p = aligned - 8 - meta.byteLength;
@@ -154,6 +156,39 @@ export class Float64IpcFileWriter {
     while (done < bytes.byteLength) done += writeSync(this.fd, bytes, done, bytes.byteLength - done);
     this.position += bytes.byteLength;
   }
+}
+
+const i64 = (v: number): FbStructField => ({ t: 'i64', v });
+/** MetadataVersion.V5 (Schema.fbs). */
+const METADATA_V5 = 4;
+/** MessageHeader union tags (Message.fbs). */
+const HEADER_SCHEMA = 1;
+const HEADER_RECORD_BATCH = 3;
+/** Type union tags (Schema.fbs) and FloatingPoint precision DOUBLE. */
+const TYPE_INT = 2;
+const TYPE_FLOATING_POINT = 3;
+const PRECISION_DOUBLE = 2;
+
+/**
+ * The Schema table (Schema.fbs: endianness, fields, custom_metadata): `ts` as a non-nullable
+ * signed 64-bit Int, then one nullable DOUBLE FloatingPoint field per column; string metadata as
+ * KeyValue pairs. Fields carry an empty `children` vector (readers such as Arrow C++ require it).
+ */
+export function schemaTable(columnNames: readonly string[], metadata: Readonly<Record<string, string>>): FbTable {
+  // Field: name, nullable, type_type, type, dictionary, children.
+  const field = (name: string, nullable: boolean, typeTag: number, type: FbTable): FbTable =>
+    fb.table(name, fb.bool(nullable), fb.u8(typeTag), type, null, fb.tables([]));
+  const fields = [
+    field('ts', false, TYPE_INT, fb.table(fb.i32(64), fb.bool(true))),
+    ...columnNames.map((n) => field(n, true, TYPE_FLOATING_POINT, fb.table(fb.i16(PRECISION_DOUBLE)))),
+  ];
+  const kv = Object.entries(metadata).map(([k, v]) => fb.table(k, v));
+  return fb.table(null, fb.tables(fields), kv.length ? fb.tables(kv) : null);
+}
+
+/** A Message flatbuffer (Message.fbs: version, header_type, header, bodyLength). */
+function message(headerType: number, header: FbTable, bodyLength: number): Uint8Array {
+  return finishFlatbuffer(fb.table(fb.i16(METADATA_V5), fb.u8(headerType), header, fb.i64(bodyLength)));
 }
 
 /** Validity bitmap (1 = value) of `col[0..length)` when it holds NaN, else null. */

@@ -1,20 +1,10 @@
 import { readFileSync, existsSync } from 'node:fs';
-import {
-  DataType,
-  Field,
-  Float64,
-  Int64,
-  Precision,
-  RecordBatch,
-  Schema,
-  Struct,
-  Table,
-  makeData,
-  tableFromIPC,
-  tableToIPC,
-} from 'apache-arrow';
+import type * as A from 'apache-arrow';
+import { arrow } from './arrow-lib.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { DataError } from '../core/errors.js';
+
+const { DataType, Field, Float64, Int64, Precision, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC } = arrow;
 
 /**
  * An in-memory series: struct of typed arrays. `ts` is UnixMs (float64, exact for ms integers);
@@ -56,7 +46,7 @@ export function encodeSeries(series: SeriesColumns, columnOrder: readonly string
     words[2 * i] = t - hi * 4294967296;
     words[2 * i + 1] = hi;
   }
-  const fields: Field[] = [new Field('ts', new Int64(), false)];
+  const fields: A.Field[] = [new Field('ts', new Int64(), false)];
   const children = [makeData({ type: new Int64(), length: n, nullCount: 0, data: ts64 })];
   for (const name of columnOrder) {
     const col = series.columns[name];
@@ -137,7 +127,7 @@ export function readSeriesFile(path: string, window: ReadWindow = {}): LoadedSer
  * them; otherwise they are copied with nulls set to NaN.
  */
 export function decodeSeries(path: string, bytes: Uint8Array, window: ReadWindow = {}): LoadedSeries {
-  let table: Table;
+  let table: A.Table;
   try {
     table = tableFromIPC(bytes);
   } catch (e) {
