@@ -96,8 +96,8 @@ export function measureProcess(cmd: string, args: readonly string[], opts: Spawn
     const t0 = performance.now();
     const r = spawnSync(useTime ? GNU_TIME : cmd, argv, { encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
     const wallMs = performance.now() - t0;
-    const stdout = String(r.stdout ?? '');
-    const stderr = String(r.stderr ?? '');
+    const stdout = String(r.stdout);
+    const stderr = String(r.stderr);
     if (r.error) throw r.error;
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${stderr.slice(-4000)}`);
     let cpuMs = NaN;
