@@ -1,8 +1,8 @@
 /**
  * The simulated portfolio: per venue a spot wallet (quote cash + base holdings) and a USDT-margined
  * perp account (cross or isolated), one ledger of every cash flow, funding, liquidation and
- * hourly interest. Prices are pushed in by the engine through `lastPx` (latest close) and `markPx`
- * (latest mark; perp close when there is no mark series).
+ * hourly interest. Prices come from a {@link PriceStore} (latest close and latest mark; perp close
+ * when there is no mark series), which the engine feeds as the replay advances.
  *
  * Accounting identity (tested): at any time
  *   equity = Σ ledger amounts + Σ spot holdings × close + Σ perp qty × (mark − entry)
@@ -16,6 +16,8 @@ import type { Instrument } from '../venue/instrument.js';
 import type { FillQuote } from '../venue/fill.js';
 import type { InterestModel } from '../venue/interest.js';
 import { liquidationPrice, maintenanceMargin, type MarginModel, type TierTable } from '../venue/margin.js';
+import { PriceStore } from './prices.js';
+import { fundingPayment } from '../venue/funding.js';
 import type { AccountKind, FundingRecord, LedgerEntry, LedgerType, LiquidationRecord, PnlBreakdown, TradeRecord } from './records.js';
 
 /** Margin mode of a venue's perp account. */
@@ -31,6 +33,8 @@ export interface PortfolioOptions {
   allowSpotBorrow?: boolean;
   /** Default perp leverage until a strategy sets one (Binance's default is 20×). */
   defaultLeverage?: number;
+  /** Where prices are read from. Default: a store of its own (tests set prices through it). */
+  prices?: PriceStore;
 }
 
 /** Why an order was refused. */
@@ -41,9 +45,11 @@ const EPS = 1e-9;
 export class Portfolio {
   readonly instruments: readonly Instrument[];
   readonly venues: readonly VenueId[];
-  /** Latest close per instrument id (NaN before its first bar). Written by the engine. */
+  /** The prices this portfolio is valued at. */
+  readonly prices: PriceStore;
+  /** Latest close per instrument id (NaN before its first bar): the price store's column. */
   readonly lastPx: Float64Array;
-  /** Latest mark per instrument id (perps: mark series close, else perp close). Written by the engine. */
+  /** Latest mark per instrument id (perps: mark series close, else perp close): the price store's column. */
   readonly markPx: Float64Array;
   /** Venue index of each instrument. */
   readonly venueOf: Int32Array;
@@ -104,8 +110,10 @@ export class Portfolio {
     this.allowSpotBorrow = opts.allowSpotBorrow ?? false;
     const n = opts.instruments.length;
     const nv = opts.venues.length;
-    this.lastPx = new Float64Array(n).fill(NaN);
-    this.markPx = new Float64Array(n).fill(NaN);
+    this.prices = opts.prices ?? new PriceStore(n);
+    if (this.prices.close.length !== n) throw new Error(`price store holds ${this.prices.close.length} instruments, expected ${n}`);
+    this.lastPx = this.prices.close;
+    this.markPx = this.prices.mark;
     this.venueOf = new Int32Array(n);
     this.isPerp = new Uint8Array(n);
     this.qty = new Float64Array(n);
@@ -507,7 +515,7 @@ export class Portfolio {
     if (q === 0) return 0;
     const v = this.venueOf[i]!;
     const ins = this.instruments[i]!;
-    const amount = -q * markPrice * rate;
+    const amount = fundingPayment({ signedQty: q, markPrice, rate });
     if (this.marginMode[v] === 'isolated') this.isoMargin[i]! += amount;
     else this.perpFree[v]! += amount;
     this.cumFunding += amount;

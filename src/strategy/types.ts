@@ -215,6 +215,29 @@ export interface TransferRequest {
   instrument?: Instrument;
 }
 
+/** Closed bars, oldest first (`i` = 0 … length − 1); every accessor returns NaN outside the window. */
+export interface BarWindow {
+  readonly length: number;
+  /** Open time of bar `i` (the bar closed at openTs + timeframeMs ≤ now). */
+  openTs(i: number): UnixMs;
+  open(i: number): number;
+  high(i: number): number;
+  low(i: number): number;
+  close(i: number): number;
+  /** Base volume of bar `i` (NaN if unknown). */
+  volume(i: number): number;
+}
+
+/** Funding settlements, oldest first (`i` = 0 … length − 1); NaN outside the window. */
+export interface FundingWindow {
+  readonly length: number;
+  /** Settlement time. */
+  ts(i: number): UnixMs;
+  /** Decimal rate per interval. */
+  rate(i: number): number;
+  intervalHours(i: number): number;
+}
+
 /** Read-only market data up to `now`. */
 export interface MarketView {
   instruments(): readonly Instrument[];
@@ -241,6 +264,13 @@ export interface MarketView {
   trailingFundingApr(instrument: Instrument, lookback: number): number;
   /** The latest closed bar of an instrument (reused object: do not retain), or null before the first. */
   lastBar(instrument: Instrument): BarEvent | null;
+  /**
+   * The last `n` closed bars of an instrument (fewer at the start), oldest first: a read-only
+   * window over the delivered rows, no copy. Safe to keep: it never grows past the `now` it was taken at.
+   */
+  bars(instrument: Instrument, n: number): BarWindow;
+  /** The last `n` funding settlements at or before now (history included), oldest first; read-only, no copy. */
+  fundingHistory(instrument: Instrument, n: number): FundingWindow;
   /** Bar duration of the run, ms. */
   readonly timeframeMs: number;
 }

@@ -1,0 +1,69 @@
+/**
+ * The `ctx` every hook receives, sealed: a frozen object whose `now` is a getter over the engine's
+ * clock, whose views cannot be reassigned and whose actions (order, hedge, transfer, timers,
+ * leverage, margin mode) go through the order book and the portfolio's own checks.
+ */
+import seedrandom from 'seedrandom';
+import type { UnixMs } from '../core/time.js';
+import type { VenueId } from '../core/ids.js';
+import type { Instrument } from '../venue/instrument.js';
+import type { Portfolio } from '../portfolio/portfolio.js';
+import type { HedgeRequest, MarketView, OrderRequest, ParamValues, PortfolioView, StrategyContext, TransferRequest } from '../strategy/types.js';
+import type { OrderBook } from './order-book.js';
+import type { TimerQueue } from './timers.js';
+
+/** The engine's current time; only the engine moves it. */
+export interface Clock {
+  now: UnixMs;
+}
+
+/** What the context is built from. */
+export interface ContextDeps {
+  clock: Clock;
+  market: MarketView;
+  portfolioView: PortfolioView;
+  portfolio: Portfolio;
+  params: ParamValues;
+  seed: number;
+  book: OrderBook;
+  timers: TimerQueue;
+  emit(level: 'info' | 'warn', message: string): void;
+}
+
+/** Build the sealed strategy context of a run. */
+export function createContext(d: ContextDeps): StrategyContext {
+  const { clock, book, timers, portfolio } = d;
+  // An arrow over the PRNG: the PRNG's own helper functions and prototypes stay out of reach.
+  const prng = seedrandom(String(d.seed));
+  const rng = Object.freeze((): number => prng());
+  const log = Object.freeze({ info: (m: string) => d.emit('info', m), warn: (m: string) => d.emit('warn', m) });
+  const ctx: StrategyContext = {
+    get now(): UnixMs {
+      return clock.now;
+    },
+    market: d.market,
+    portfolio: d.portfolioView,
+    params: Object.freeze({ ...d.params }),
+    rng,
+    log,
+    order: (req: OrderRequest) => book.submit(req),
+    hedge: (req: HedgeRequest) => book.hedge(req),
+    transfer(req: TransferRequest) {
+      const target = req.instrument ? book.checkInstrument(req.instrument, 'transfer.instrument') : -1;
+      const moved = portfolio.transfer(clock.now, req.fromVenue, req.fromAccount, req.toVenue, req.toAccount, req.amount, target);
+      if (moved < req.amount * (1 - 1e-9)) d.emit('warn', `transfer of ${req.amount} from ${req.fromVenue} ${req.fromAccount} clamped to ${moved} (available)`);
+    },
+    setTimer(atMs: UnixMs, tag = '') {
+      if (!(atMs > clock.now)) throw new Error(`setTimer: time ${atMs} must be after now (${clock.now})`);
+      timers.add(atMs, tag);
+    },
+    setLeverage(ins: Instrument, leverage: number) {
+      portfolio.setLeverage(book.checkInstrument(ins, 'setLeverage'), leverage);
+    },
+    setMarginMode(venue: VenueId, mode: 'cross' | 'isolated') {
+      if (mode !== 'cross' && mode !== 'isolated') throw new Error(`setMarginMode: mode must be 'cross' or 'isolated' (got ${String(mode)})`);
+      portfolio.setMarginMode(venue, mode);
+    },
+  };
+  return Object.freeze(ctx);
+}

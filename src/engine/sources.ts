@@ -1,0 +1,81 @@
+/**
+ * The event sources of a run and their merge into one stream: per instrument its mark, OHLCV and
+ * index bars (delivered at open + timeframe) and its funding settlements inside the window. The
+ * source kind is the same-timestamp priority: mark → OHLCV → index → funding.
+ */
+import { barDeliveryTimes, mergeSources, type MergeSource, type MergedStream } from '../replay/merge.js';
+import type { BarSeries, FundingSeries, MarketData } from './data.js';
+
+/** Source kinds; the numeric value is the same-timestamp priority. */
+export const K_MARK = 0;
+export const K_OHLCV = 1;
+export const K_INDEX = 2;
+export const K_FUNDING = 3;
+
+/** The merged stream plus, per source, its kind, instrument and columns. */
+export interface EventSources {
+  stream: MergedStream;
+  kind: Uint8Array;
+  inst: Int32Array;
+  bars: (BarSeries | null)[];
+  funding: (FundingSeries | null)[];
+  /** First funding row inside the window per instrument (rows before are history). */
+  fundingStart: Int32Array;
+  /** Distinct times that carry an OHLCV bar (the equity sample instants). */
+  sampleInstants: number;
+}
+
+/** Build and merge the sources of `market` (reads it, never writes it). */
+export function buildEventSources(market: MarketData): EventSources {
+  const ni = market.instruments.length;
+  const tfMs = market.timeframeMs;
+  const sources: MergeSource[] = [];
+  const kind: number[] = [];
+  const inst: number[] = [];
+  const bars: (BarSeries | null)[] = [];
+  const funding: (FundingSeries | null)[] = [];
+  const fundingStart = new Int32Array(ni);
+  const addBars = (k: number, i: number, b: BarSeries | null): void => {
+    if (!b) return;
+    sources.push({ deliverTs: barDeliveryTimes(b.ts, tfMs), priority: k });
+    kind.push(k);
+    inst.push(i);
+    bars.push(b);
+    funding.push(null);
+  };
+  for (let i = 0; i < ni; i++) addBars(K_MARK, i, market.mark[i]!);
+  for (let i = 0; i < ni; i++) addBars(K_OHLCV, i, market.bars[i]!);
+  for (let i = 0; i < ni; i++) addBars(K_INDEX, i, market.index[i]!);
+  for (let i = 0; i < ni; i++) {
+    const f = market.funding[i];
+    if (!f) continue;
+    // Settlements strictly after the start; those at or before it are history.
+    let s0 = 0;
+    while (s0 < f.ts.length && f.ts[s0]! <= market.fromMs) s0++;
+    fundingStart[i] = s0;
+    let s1 = s0;
+    while (s1 < f.ts.length && f.ts[s1]! <= market.toMs) s1++;
+    sources.push({ deliverTs: f.ts.subarray(s0, s1), priority: K_FUNDING });
+    kind.push(K_FUNDING);
+    inst.push(i);
+    bars.push(null);
+    funding.push(f);
+  }
+  const stream = mergeSources(sources);
+  const kinds = Uint8Array.from(kind);
+  return { stream, kind: kinds, inst: Int32Array.from(inst), bars, funding, fundingStart, sampleInstants: countSampleInstants(stream, kinds) };
+}
+
+function countSampleInstants(stream: MergedStream, kind: Uint8Array): number {
+  const ts = stream.ts;
+  const src = stream.src;
+  let n = 0;
+  let lastT = NaN;
+  for (let k = 0; k < ts.length; k++) {
+    if (kind[src[k]!] === K_OHLCV && ts[k] !== lastT) {
+      n++;
+      lastT = ts[k]!;
+    }
+  }
+  return n;
+}
