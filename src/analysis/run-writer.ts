@@ -18,6 +18,7 @@ import { isoUtc, type UnixMs } from '../core/time.js';
 import { Float64IpcFileWriter } from '../data/ipc-writer.js';
 import type { BacktestResult } from '../engine/backtest.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
+import { claimRunDir } from './run-claim.js';
 import { computeMetrics, type Metrics, type MetricsInput } from './metrics.js';
 
 /** Version of the run directory format written here. */
@@ -368,16 +369,63 @@ export interface WrittenRun {
 export const EQUITY_BATCH_ROWS = 1 << 16;
 
 /**
- * Write the run directory `outDir` atomically: build everything in `.<name>.tmp-<pid>` beside it,
- * then rename. An existing `outDir` is replaced only after the new one is complete.
+ * Write the run directory `outDir` atomically: claim it ({@link claimRunDir}: a second writer of
+ * the same `--out` waits), build everything in `.<name>.tmp-<pid>` beside it, fsync, rename. An
+ * existing `outDir` is replaced only after the new one is complete.
  */
 export function writeRunDir(result: BacktestResult, outDir: string, opts: WriteRunOptions): WrittenRun {
   const t0 = performance.now();
-  assertRunDirTarget(outDir);
   const runJson = buildRunJson(result, opts.runId, opts.createdAt, opts.timing);
+  return asRunDirError(outDir, () => {
+    const claim = claimRunDir(outDir);
+    try {
+      assertRunDirTarget(outDir);
+      const { summary, bytes } = writeRunDirFiles(result, claim.tmp, opts, runJson);
+      claim.commit();
+      return { summary, dir: outDir, bytes, writeMs: performance.now() - t0 };
+    } finally {
+      claim.release();
+    }
+  });
+}
+
+/**
+ * {@link writeRunDir}, then `finish(tmpDir)` (e.g. the reports) inside the same claim, before the
+ * run directory appears at its final path: a reader never sees a run without its report. A
+ * `finish` that throws does not stop the commit; its error is returned as `finishError`.
+ */
+export async function writeRunDirThen(
+  result: BacktestResult,
+  outDir: string,
+  opts: WriteRunOptions,
+  finish: (tmpDir: string) => Promise<void>,
+): Promise<WrittenRun & { finishError?: Error }> {
+  const t0 = performance.now();
+  const runJson = buildRunJson(result, opts.runId, opts.createdAt, opts.timing);
+  const claim = asRunDirError(outDir, () => claimRunDir(outDir));
   try {
-    const { summary, bytes } = writeRunDirFiles(result, outDir, opts, runJson);
-    return { summary, dir: outDir, bytes, writeMs: performance.now() - t0 };
+    const written = asRunDirError(outDir, () => {
+      assertRunDirTarget(outDir);
+      return writeRunDirFiles(result, claim.tmp, opts, runJson);
+    });
+    const writeMs = performance.now() - t0;
+    let finishError: Error | undefined;
+    try {
+      await finish(claim.tmp);
+    } catch (e) {
+      finishError = e as Error;
+    }
+    asRunDirError(outDir, () => claim.commit());
+    return { ...written, dir: outDir, writeMs, ...(finishError ? { finishError } : {}) };
+  } finally {
+    claim.release();
+  }
+}
+
+/** Run `fn`, turning a file-system refusal (read-only, full, a file in the way) into a UserError naming --out. */
+function asRunDirError<T>(outDir: string, fn: () => T): T {
+  try {
+    return fn();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code && ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'ENOSPC', 'EISDIR', 'ENAMETOOLONG'].includes(code)) {
@@ -405,15 +453,10 @@ export function assertRunDirTarget(outDir: string): void {
 
 function writeRunDirFiles(
   result: BacktestResult,
-  outDir: string,
+  tmp: string,
   opts: WriteRunOptions,
   runJson: ReturnType<typeof buildRunJson>,
 ): { summary: RunSummary; bytes: number } {
-  const parent = dirname(outDir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(outDir)}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
   try {
     const pf = result.portfolio;
     let bytes = 0;
@@ -465,14 +508,6 @@ function writeRunDirFiles(
       ),
     );
     for (const [name, text] of Object.entries(opts.extraFiles ?? {})) put(name, text);
-    let old: string | null = null;
-    if (existsSync(outDir)) {
-      old = join(parent, `.${basename(outDir)}.old-${process.pid}`);
-      rmSync(old, { recursive: true, force: true });
-      renameSync(outDir, old);
-    }
-    renameSync(tmp, outDir);
-    if (old) rmSync(old, { recursive: true, force: true });
     return { summary, bytes };
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });

@@ -17,7 +17,7 @@ import type { MarketData } from '../engine/data.js';
 import { loadStrategy } from '../strategy/registry.js';
 import { parseParamArgs } from '../strategy/params.js';
 import type { ParamValue } from '../strategy/types.js';
-import { defaultRunId, writeRunDir, type RunSummary, type RunTiming } from '../analysis/run-writer.js';
+import { defaultRunId, writeRunDir, writeRunDirThen, type RunSummary, type RunTiming, type WrittenRun } from '../analysis/run-writer.js';
 
 /** A window argument: a registry id, else a date D meaning [D − 1 day, D + 2 days). */
 export function resolveWindow(text: string): { fromMs: UnixMs; toMs: UnixMs; name: string } {
@@ -325,22 +325,29 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
   const rss = (): number => process.resourceUsage().maxRSS / 1024;
   timing.totalMs = performance.now();
   timing.peakRssMb = rss();
-  const written = writeRunDir(result, outDir, { runId, createdAt: new Date().toISOString(), timing, csv: args['csv'] === true, extraFiles: { 'run.log': runLogText(warnings, result.log) } });
+  const runOpts = { runId, createdAt: new Date().toISOString(), timing, csv: args['csv'] === true, extraFiles: { 'run.log': runLogText(warnings, result.log) } };
+  let reportNote = '';
+  let written: WrittenRun;
+  if (args['report'] === true) {
+    // The reports are written inside the claimed temp directory: the run appears with them or not at all.
+    let reportMs = 0;
+    const w = await writeRunDirThen(result, outDir, runOpts, async (tmpDir) => {
+      const reportT0 = performance.now();
+      try {
+        const rep = await import('../analysis/report/index.js');
+        // Hand over the equity arrays just written to equity.arrow: the report need not re-read them.
+        await rep.writeReports(tmpDir, { html: args['html'] !== false, equity: result.samples.trimmed() });
+      } finally {
+        reportMs = performance.now() - reportT0;
+      }
+    });
+    if (w.finishError) reportNote = `report writer failed: ${w.finishError.message} (the run directory is complete; retry with \`perpcarry report ${w.dir}\`)`;
+    timing.reportMs = reportMs;
+    written = w;
+  } else written = writeRunDir(result, outDir, runOpts);
   const { summary, dir } = written;
   timing.writeMs = written.writeMs;
   timing.bytesWritten = written.bytes;
-  let reportNote = '';
-  if (args['report'] === true) {
-    const reportT0 = performance.now();
-    try {
-      const rep = await import('../analysis/report/index.js');
-      // Hand over the equity arrays just written to equity.arrow: the report need not re-read them.
-      await rep.writeReports(dir, { html: args['html'] !== false, equity: result.samples.trimmed() });
-    } catch (e) {
-      reportNote = `report writer failed: ${(e as Error).message} (the run directory is complete; retry with \`perpcarry report ${dir}\`)`;
-    }
-    timing.reportMs = performance.now() - reportT0;
-  }
   timing.totalMs = performance.now();
   timing.peakRssMb = rss();
   printWarnings(warnings, join(dir, 'run.log'));

@@ -124,12 +124,11 @@ function breakStale(path: string, seen: LockOwner | null): void {
 }
 
 /**
- * Run `fn` holding the lock file `path`. Waits (polling, 10→200 ms) while a live process holds
- * it; a dead owner's lock is taken over. Re-entrant within one process for the same path.
- * Throws a UserError naming the holder after `timeoutMs`.
+ * Take the lock file `path` and return the function that releases it. Waits (polling, 10→200 ms)
+ * while a live process holds it; a dead owner's lock is taken over. Throws a UserError naming the
+ * holder after `timeoutMs`. Not re-entrant: see {@link withLock}.
  */
-export function withLock<T>(path: string, what: string, fn: () => T, opts: LockOptions = {}): T {
-  if (held.has(path)) return fn();
+export function acquireLock(path: string, what: string, opts: LockOptions = {}): () => void {
   mkdirSync(dirname(path), { recursive: true });
   const timeoutMs = opts.timeoutMs ?? Number(process.env['PERPCARRY_LOCK_TIMEOUT_MS'] ?? 120_000);
   const t0 = Date.now();
@@ -156,11 +155,26 @@ export function withLock<T>(path: string, what: string, fn: () => T, opts: LockO
     delay = Math.min(200, delay * 2);
   }
   held.add(path);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    held.delete(path);
+    rmSync(path, { force: true });
+  };
+}
+
+/**
+ * Run `fn` holding the lock file `path` (see {@link acquireLock}). Re-entrant within one process
+ * for the same path.
+ */
+export function withLock<T>(path: string, what: string, fn: () => T, opts: LockOptions = {}): T {
+  if (held.has(path)) return fn();
+  const release = acquireLock(path, what, opts);
   try {
     return fn();
   } finally {
-    held.delete(path);
-    rmSync(path, { force: true });
+    release();
   }
 }
 
