@@ -12,6 +12,7 @@ import { readCatalog, sha256Hex, type Catalog } from './catalog.js';
 import { knownState, recordVerified, versionOf } from './file-state.js';
 import { KIND_COLUMNS } from './schema.js';
 import { decodeSeries, type LoadedSeries, type ReadWindow } from './store.js';
+import { readWindowFromFd } from './ipc-window.js';
 import { validateSeries } from './validate.js';
 
 /** The series a caller asks for. */
@@ -34,8 +35,8 @@ export interface VerifiedSeries extends LoadedSeries {
 
 const CURE = '`perpcarry data validate` shows what is wrong; `perpcarry data reindex` re-indexes the files as they are';
 
-/** Read a whole file and its version from one descriptor (so the bytes and the version agree). */
-function readWithVersion(abs: string): { bytes: Buffer; version: ReturnType<typeof versionOf> } {
+/** Open a stored file and take its version from the same descriptor (so bytes and version agree). */
+function openWithVersion(abs: string): { fd: number; size: number; version: ReturnType<typeof versionOf> } {
   let fd: number;
   try {
     fd = openSync(abs, 'r');
@@ -46,22 +47,32 @@ function readWithVersion(abs: string): { bytes: Buffer; version: ReturnType<type
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new DataError(abs, 'is a directory, expected an Arrow file');
-    const bytes = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const k = readSync(fd, bytes, off, st.size - off, off);
-      if (k === 0) break;
-      off += k;
-    }
-    return { bytes: off === st.size ? bytes : bytes.subarray(0, off), version: versionOf(st) };
-  } finally {
+    return { fd, size: st.size, version: versionOf(st) };
+  } catch (e) {
     closeSync(fd);
+    throw e;
   }
+}
+
+/** The whole file from an open descriptor. */
+function readAll(fd: number, size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  let off = 0;
+  while (off < size) {
+    const k = readSync(fd, bytes, off, size - off, off);
+    if (k === 0) break;
+    off += k;
+  }
+  return off === size ? bytes : bytes.subarray(0, off);
 }
 
 /**
  * Load `req` from the store for `window`, verified against the catalog (read once by the caller
  * and passed in, or read here). Throws a DataError naming the file and what differs.
+ *
+ * A file version already verified (sha256 equal to the catalog's, validation verdict known) is
+ * read window-only (ipc-window.ts: the window's slice of each column, nothing else); any other
+ * file is read whole, hashed, decoded and validated once.
  */
 export function loadVerifiedSeries(dataDir: string, req: SeriesRequest, window: ReadWindow = {}, catalog?: Catalog): VerifiedSeries {
   let rel: string;
@@ -72,17 +83,27 @@ export function loadVerifiedSeries(dataDir: string, req: SeriesRequest, window: 
   }
   const abs = join(dataDir, rel);
   const entry = (catalog ?? readCatalog(dataDir)).entries.find((e) => e.path === rel);
-  const { bytes, version } = readWithVersion(abs);
-  if (!entry) throw new DataError(abs, `not in the catalog ${join(dataDir, 'catalog.json')}, so it cannot be verified; ${CURE}`);
-  const known = knownState(dataDir, abs, version);
+  const { fd, size, version } = openWithVersion(abs);
+  let bytes: Buffer;
+  let known: ReturnType<typeof knownState>;
+  try {
+    if (!entry) throw new DataError(abs, `not in the catalog ${join(dataDir, 'catalog.json')}, so it cannot be verified; ${CURE}`);
+    known = knownState(dataDir, abs, version);
+    if (known && known.sha256 === entry.sha256 && known.errors !== undefined) {
+      const w = readWindowFromFd(fd, window);
+      if (w) return checked(abs, w, req, known.sha256, known.errors);
+    }
+    bytes = readAll(fd, size);
+  } finally {
+    closeSync(fd);
+  }
   const sha = known?.sha256 ?? sha256Hex(bytes);
   if (sha !== entry.sha256) {
     throw new DataError(abs, `file bytes differ from the catalog (sha256 ${sha.slice(0, 12)}… vs ${entry.sha256.slice(0, 12)}…): changed outside perpcarry or overwritten; ${CURE}`);
   }
   const s = decodeSeries(abs, bytes, window);
   checkIdentity(abs, s.metadata, req);
-  const missing = KIND_COLUMNS[req.kind].filter((c) => !s.columns[c]);
-  if (missing.length) throw new DataError(abs, `missing column(s) ${missing.join(', ')} of kind ${req.kind}`);
+  checkColumns(abs, s, req);
   let fileErrors = known?.errors;
   if (fileErrors === undefined) {
     // First sight of this version: validate the whole file once and remember the verdict.
@@ -91,6 +112,18 @@ export function loadVerifiedSeries(dataDir: string, req: SeriesRequest, window: 
     fileErrors = recordVerified(dataDir, abs, sha, rep).errors ?? rep.errors;
   }
   return { ...s, path: abs, sha256: sha, fileErrors };
+}
+
+/** Identity and columns checked, the window of a verified file version as a VerifiedSeries. */
+function checked(abs: string, s: LoadedSeries, req: SeriesRequest, sha256: string, fileErrors: number): VerifiedSeries {
+  checkIdentity(abs, s.metadata, req);
+  checkColumns(abs, s, req);
+  return { ...s, path: abs, sha256, fileErrors };
+}
+
+function checkColumns(abs: string, s: LoadedSeries, req: SeriesRequest): void {
+  const missing = KIND_COLUMNS[req.kind].filter((c) => !s.columns[c]);
+  if (missing.length) throw new DataError(abs, `missing column(s) ${missing.join(', ')} of kind ${req.kind}`);
 }
 
 /** The schema metadata must name the requested series: a file copied over another's path is caught here. */
