@@ -580,7 +580,7 @@ function streamEquity(
  * same range gives the same results), the data directory and file hashes (where the data lives is
  * not part of the config), `acceptDataErrors`, and wall-clock values.
  */
-export function runIdentity(result: BacktestResult): Record<string, unknown> {
+export function runIdentity(result: RunIdentitySource): Record<string, unknown> {
   const c = result.config;
   return {
     strategy: { name: c.strategy.name, source: c.strategySource ?? c.strategy.name },
@@ -601,6 +601,9 @@ export function runIdentity(result: BacktestResult): Record<string, unknown> {
   };
 }
 
+/** What a run's identity reads: a result, or a prepared backtest before it runs (a sweep skips done points by it). */
+export type RunIdentitySource = Pick<BacktestResult, 'config' | 'params' | 'capital' | 'seed' | 'fillAt' | 'allowSpotBorrow' | 'models'>;
+
 /** JSON with object keys sorted at every level (NaN/±Infinity as null): one text per value. */
 export function canonicalJson(x: unknown): string {
   return JSON.stringify(x, (_k, v: unknown) => {
@@ -614,7 +617,7 @@ export function canonicalJson(x: unknown): string {
 }
 
 /** First 8 hex digits of the sha256 of the canonical JSON of {@link runIdentity}. */
-export function configHash(result: BacktestResult): string {
+export function configHash(result: RunIdentitySource): string {
   return createHash('sha256').update(canonicalJson(runIdentity(result))).digest('hex').slice(0, 8);
 }
 
@@ -624,7 +627,7 @@ export function configHash(result: BacktestResult): string {
  * differ in any param or model get different ids (so different report directories); the same
  * config always gets the same id.
  */
-export function defaultRunId(result: BacktestResult): string {
+export function defaultRunId(result: RunIdentitySource): string {
   const c = result.config;
   const d = (t: number): string => isoUtc(t).slice(0, 16).replace(/[-:]/g, '').replace('T0000', '');
   return `${c.strategy.name}-${c.symbol.replace(/[/:]/g, '-')}-${c.venues.join('+')}-${d(c.fromMs)}-${d(c.toMs)}-s${result.seed}-${configHash(result)}`.replace(/[^A-Za-z0-9._+-]/g, '_');

@@ -20,6 +20,8 @@ async function loadCommands(): Promise<CommandModule[]> {
     import('./commands/compare.js'),
     import('./commands/scenarios.js'),
     import('./commands/montecarlo.js'),
+    import('./commands/sweep.js'),
+    import('./commands/worker.js'),
   ]);
   return mods.map((m) => m.default);
 }

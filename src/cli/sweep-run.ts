@@ -1,0 +1,218 @@
+/**
+ * `perpcarry sweep` / `walk-forward` / `worker` option handling: flags over the spec file over
+ * defaults, then the analysis layer does the work. Thin: parse, call, print.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { UserError } from '../core/errors.js';
+import { parseInstant, type UnixMs } from '../core/time.js';
+import { defaultDataDir } from '../data/catalog.js';
+import { axisFromSpec, parseGridArg, parseRangeArgs, type GridAxis } from '../research/grid.js';
+import type { RunSpec } from '../research/run-spec.js';
+import { parseParamArgs } from '../strategy/params.js';
+import type { ParamSchema, ParamValue } from '../strategy/types.js';
+import type { Objective } from '../analysis/sweep/results.js';
+import type { PointPlan, SweepOptions } from '../analysis/sweep/run-sweep.js';
+import { resolveWindow } from './backtest-run.js';
+
+/** A sweep spec file (all fields optional; flags override). Documented in docs/sweeps.md. */
+export interface SweepSpecFile {
+  strategy?: string;
+  venues?: string[] | string;
+  symbol?: string;
+  window?: string;
+  from?: string;
+  to?: string;
+  timeframe?: string;
+  capital?: number;
+  fixed?: Record<string, ParamValue>;
+  params?: Record<string, unknown>;
+  random?: { n: number; seed?: number; vary?: string[]; ranges?: Record<string, { min: number; max: number }> };
+  objective?: string | Objective;
+  constraints?: string[];
+  keepTop?: number;
+  walkForward?: { train: string; test: string; step?: string };
+}
+
+const SPEC_KEYS = ['strategy', 'venues', 'symbol', 'window', 'from', 'to', 'timeframe', 'capital', 'fixed', 'params', 'random', 'objective', 'constraints', 'keepTop', 'walkForward'];
+
+/** Read a .json or .yaml sweep spec; unknown keys and wrong shapes name the file and field. */
+export function readSpecFile(path: string): SweepSpecFile {
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw new UserError(`--spec ${abs}: file not found`);
+  let raw: unknown;
+  try {
+    const text = readFileSync(abs, 'utf8');
+    raw = /\.ya?ml$/i.test(abs) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`--spec ${abs}: cannot parse (${(e as Error).message})`);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`--spec ${abs}: expected an object`);
+  for (const k of Object.keys(raw)) if (!SPEC_KEYS.includes(k)) throw new UserError(`--spec ${abs}: unknown field "${k}" (fields: ${SPEC_KEYS.join(', ')})`);
+  const s = raw as SweepSpecFile;
+  if (s.params !== undefined && (typeof s.params !== 'object' || Array.isArray(s.params))) throw new UserError(`--spec ${abs}: "params" must be an object of name: values`);
+  if (s.constraints !== undefined && !(Array.isArray(s.constraints) && s.constraints.every((c) => typeof c === 'string'))) throw new UserError(`--spec ${abs}: "constraints" must be a list of strings such as "exitApr < entryApr"`);
+  if (s.random !== undefined && !(s.random && typeof s.random.n === 'number')) throw new UserError(`--spec ${abs}: "random" must be {n, seed?, vary?, ranges?}`);
+  return s;
+}
+
+/** `metric[:max|min]`. */
+export function parseObjective(x: string | Objective | undefined): Objective {
+  if (x === undefined) return { metric: 'sharpe', direction: 'max' };
+  if (typeof x === 'object') return { metric: x.metric, direction: x.direction === 'min' ? 'min' : 'max' };
+  const [metric, dir] = x.split(':');
+  if (!metric || (dir !== undefined && dir !== 'max' && dir !== 'min')) throw new UserError(`--objective ${x}: expected metric[:max|min], e.g. sharpe:max`);
+  return { metric, direction: dir === 'min' ? 'min' : 'max' };
+}
+
+function windowOf(args: Record<string, unknown>, spec: SweepSpecFile): { fromMs: UnixMs; toMs: UnixMs; name: string | null } {
+  const win = (args['window'] as string | undefined) ?? (args['from'] === undefined ? spec.window : undefined);
+  const from = (args['from'] as string | undefined) ?? (win === undefined ? spec.from : undefined);
+  const to = (args['to'] as string | undefined) ?? (win === undefined ? spec.to : undefined);
+  if (win !== undefined && (from !== undefined || to !== undefined)) throw new UserError('give either --window or --from/--to, not both');
+  if (win !== undefined) {
+    const w = resolveWindow(win);
+    return { fromMs: w.fromMs, toMs: w.toMs, name: w.name };
+  }
+  if (from === undefined || to === undefined) throw new UserError('give a window: --window <id|date> or --from ISO --to ISO');
+  try {
+    return { fromMs: parseInstant(from, '--from'), toMs: parseInstant(to, '--to'), name: null };
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
+/** Sweep options from flags and spec (no strategy loaded yet: axes are parsed against its schema later). */
+export function sweepOptionsOf(args: Record<string, unknown>): SweepOptions & { spec: SweepSpecFile } {
+  const spec = typeof args['spec'] === 'string' ? readSpecFile(args['spec']) : {};
+  const strategy = (args['strategy'] as string | undefined) ?? spec.strategy;
+  if (!strategy) throw new UserError('--strategy is required (or "strategy" in --spec)');
+  const venueArg = (args['venue'] as string | undefined) ?? (Array.isArray(spec.venues) ? spec.venues.join(',') : spec.venues);
+  const venues = (venueArg ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  if (venues.length === 0) throw new UserError('--venue is required (e.g. --venue binance)');
+  const symbol = (args['symbol'] as string | undefined) ?? spec.symbol;
+  if (!symbol) throw new UserError('--symbol is required (e.g. --symbol BTC/USDT)');
+  const w = windowOf(args, spec);
+  const fixed: Record<string, ParamValue> = { ...(spec.fixed ?? {}) };
+  if (Array.isArray(args['param'])) Object.assign(fixed, parseParamArgs(args['param'] as string[]));
+  const gridArgs = Array.isArray(args['grid']) ? (args['grid'] as string[]) : [];
+  const specParams = Object.entries(spec.params ?? {});
+  const isRandomAxis = (v: unknown): v is { min: number; max: number } => !!v && typeof v === 'object' && !Array.isArray(v) && 'min' in v && 'max' in v && !('step' in v);
+  const specRanges: Record<string, { min: number; max: number }> = { ...(spec.random?.ranges ?? {}) };
+  for (const [k, v] of specParams) if (isRandomAxis(v)) specRanges[k] = { min: Number(v.min), max: Number(v.max) };
+  const axes = (schema: ParamSchema): GridAxis[] => {
+    const cliNames = new Set(gridArgs.map((g) => g.split('=')[0]!.trim()));
+    const fromSpec = specParams.filter(([k, v]) => !isRandomAxis(v) && !cliNames.has(k)).map(([k, v]) => axisFromSpec(k, v, schema, `--spec ${String(args['spec'])}`));
+    return [...fromSpec, ...gridArgs.map((g) => parseGridArg(g, schema))];
+  };
+  const randomN = (args['random'] as number | undefined) ?? spec.random?.n;
+  const ranges = { ...specRanges, ...parseRangeArgs(Array.isArray(args['range']) ? (args['range'] as string[]) : []) };
+  const vary = typeof args['vary'] === 'string' ? (args['vary'] as string).split(',').map((s) => s.trim()).filter(Boolean) : spec.random?.vary;
+  if (randomN === undefined && (Object.keys(ranges).length > 0 || vary)) {
+    if (Object.keys(parseRangeArgs(Array.isArray(args['range']) ? (args['range'] as string[]) : [])).length > 0 || args['vary'] !== undefined) throw new UserError('--range and --vary go with --random N');
+  }
+  const plan: PointPlan = {
+    axes,
+    ...(randomN !== undefined ? { random: { n: randomN, seed: (args['seed'] as number | undefined) ?? spec.random?.seed ?? 1, ...(vary ? { names: vary } : {}), ...(Object.keys(ranges).length ? { ranges } : {}) } } : {}),
+    ...(spec.constraints ? { constraints: spec.constraints } : {}),
+  };
+  const jobs = (args['jobs'] as number | undefined) ?? 1;
+  if (!(Number.isInteger(jobs) && jobs >= 1)) throw new UserError(`--jobs must be a positive integer (got ${jobs})`);
+  const keepTop = (args['keep-top'] as number | undefined) ?? spec.keepTop ?? 3;
+  if (!(Number.isInteger(keepTop) && keepTop >= 0)) throw new UserError(`--keep-top must be a non-negative integer (got ${keepTop})`);
+  const pboGroups = (args['pbo-groups'] as number | undefined) ?? 16;
+  if (!(Number.isInteger(pboGroups) && pboGroups >= 2 && pboGroups % 2 === 0)) throw new UserError(`--pbo-groups must be an even integer ≥ 2 (got ${pboGroups})`);
+  const dataDir = resolve((args['data-dir'] as string | undefined) ?? defaultDataDir());
+  const base: Omit<RunSpec, 'strategy'> = {
+    params: fixed,
+    venues,
+    symbol,
+    timeframe: (args['timeframe'] as string | undefined) ?? spec.timeframe ?? '1h',
+    fromMs: w.fromMs,
+    toMs: w.toMs,
+    window: w.name,
+    capital: (args['capital'] as number | undefined) ?? spec.capital ?? 100_000,
+    seed: (args['run-seed'] as number | undefined) ?? 1,
+    fillAt: (args['fill-at'] as 'next-open' | 'close' | undefined) ?? 'next-open',
+    models: {},
+    allowSpotBorrow: (args['allow-spot-borrow'] as boolean | undefined) ?? false,
+    acceptDataErrors: (args['accept-data-errors'] as boolean | undefined) ?? false,
+    fundingHistoryDays: 30,
+  };
+  const isModulePath = /[/\\]|\.([cm]?[jt]s)$/.test(strategy);
+  return {
+    spec,
+    strategy: isModulePath ? resolve(strategy) : strategy,
+    base,
+    dataDir,
+    plan,
+    objective: parseObjective((args['objective'] as string | undefined) ?? spec.objective),
+    keepTop,
+    jobs,
+    ...(typeof args['queue'] === 'string' ? { queue: args['queue'] } : {}),
+    batch: (args['batch'] as number | undefined) ?? 1,
+    outRoot: resolve((args['out'] as string | undefined) ?? 'sweeps'),
+    ...(typeof args['id'] === 'string' ? { id: args['id'] } : {}),
+    pboGroups,
+  };
+}
+
+/** Progress on stderr (TTY only): points done, rate and ETA. */
+export function pointsProgress(enabled: boolean): { update: (done: number, total: number, skipped: number) => void; done: () => void } {
+  const tty = enabled && process.stderr.isTTY === true;
+  let t0 = 0;
+  let base = 0;
+  let shown = false;
+  return {
+    update(done, total, skipped) {
+      if (!tty) return;
+      if (t0 === 0) {
+        t0 = performance.now();
+        base = skipped;
+      }
+      const s = (performance.now() - t0) / 1000;
+      const rate = s > 0 ? (done - base) / s : 0;
+      const eta = rate > 0 ? (total - done) / rate : NaN;
+      const w = 30;
+      const n = Math.round((done / total) * w);
+      shown = true;
+      process.stderr.write(`\r  points [${'#'.repeat(n)}${'.'.repeat(w - n)}] ${done}/${total}${skipped ? ` (${skipped} done before)` : ''}  ${rate.toFixed(1)} pts/s  ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)} s` : '…'}   `);
+    },
+    done() {
+      if (shown) process.stderr.write('\r' + ' '.repeat(90) + '\r');
+    },
+  };
+}
+
+const f = (x: number | undefined | null, d = 3): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+/** Handler of `perpcarry sweep`. */
+export async function sweepCommandHandler(args: Record<string, unknown>): Promise<void> {
+  const opts = sweepOptionsOf(args);
+  if (opts.spec.walkForward) throw new UserError('--spec has "walkForward": run it with `perpcarry walk-forward --spec …`');
+  const bar = pointsProgress(args['progress'] !== false && args['json'] !== true);
+  const { runSweep } = await import('../analysis/sweep/run-sweep.js');
+  let out;
+  try {
+    out = await runSweep({ ...opts, onProgress: bar.update });
+  } finally {
+    bar.done();
+  }
+  if (args['json'] === true) {
+    const { best, ...rest } = out;
+    process.stdout.write(JSON.stringify({ ...rest, best: best ? { point: best.point, runId: best.runId, params: best.params, metrics: best.metrics } : null }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    return;
+  }
+  const o = out.overfitting;
+  const b = out.best;
+  const lines = [
+    `sweep ${out.id}: ${out.points} points (${out.ran} run, ${out.skipped} already done)`,
+    `  best         point ${b?.point ?? 'n/a'} ${b ? JSON.stringify(b.params) : ''}`,
+    `               ${opts.objective.metric} ${f(b ? (b.metrics as unknown as Record<string, number>)[opts.objective.metric] : NaN, 4)}   return ${f(b ? b.metrics.totalReturn * 100 : NaN, 2)}%   maxDD ${f(b ? b.metrics.maxDrawdown * 100 : NaN, 2)}%`,
+    `  overfitting  PBO ${o.pbo ? f(o.pbo.pbo) : `n/a (${o.pboNote})`}   deflated Sharpe ${o.dsr ? f(o.dsr.dsr) : `n/a (${o.dsrNote})`}`,
+    `  speed        prepare ${f(out.timing.prepareMs, 0)} ms, ${out.ran} points in ${f(out.timing.runMs / 1000, 2)} s (${f(out.timing.pointsPerSec, 2)} points/s), write ${f(out.timing.writeMs, 0)} ms (${f(out.timing.bytesWritten / 1e6, 2)} MB in the sweep dir)`,
+    `  output       ${out.dir}/ (sweep.html, results.csv, results.arrow, sweep.json)`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
