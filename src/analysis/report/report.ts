@@ -3,7 +3,7 @@
  * summary metrics, PnL attribution, monthly returns, largest drawdowns, trades, resolved config.
  */
 import { runCharts } from './charts.js';
-import { METRIC_INFO, PNL_INFO, esc, fmt, fmtMonth, fmtTime, htmlTable, mdTable } from './format.js';
+import { METRIC_INFO, PNL_INFO, esc, fmt, fmtMonth, fmtTime, htmlTable, mdTable, mdText } from './format.js';
 import { chartDiv, renderPage } from './page.js';
 import { METRIC_KEYS, PNL_COMPONENTS, type RunData } from './run-dir.js';
 import type { ReportTables } from './tables.js';
@@ -166,7 +166,7 @@ ${htmlTable(['Setting', 'Value'], paramRows(run), { id: 'config', cellClass: (_,
 /** Build report.md: the key tables for a terminal or a pull request. */
 export function buildReportMd(run: RunData, t: ReportTables): string {
   const lines: string[] = [];
-  lines.push(`# perpcarry report: ${run.run.runId}`, '', runTitle(run), '');
+  lines.push(`# perpcarry report: ${mdText(String(run.run.runId))}`, '', mdText(runTitle(run)), '');
   lines.push('## Summary metrics', '', mdTable(['Metric', 'Value', 'Definition'], metricRows(run), ['l', 'r', 'l']), '');
   lines.push('## PnL attribution', '', mdTable(['Source', 'PnL (quote)', '% of initial', 'Meaning'], pnlRows(run), ['l', 'r', 'r', 'l']), '');
   const fr = fundingSummaryRows(run);

@@ -229,6 +229,14 @@ export async function parseParquet(file: string, bytes: Buffer): Promise<RawTabl
   const names = meta.schema.slice(1).filter((s) => !s.num_children).map((s) => s.name);
   const cols = new Map<string, unknown[]>();
   for (const nm of names) cols.set(nm, new Array<unknown>(rowCount));
+  // hyparquet decodes column chunks concurrently: once one rejects, the others' rejections would
+  // surface later as unhandled (a stack trace after the right error). Collect them while reading.
+  const stray: unknown[] = [];
+  const onStray = (reason: unknown): void => {
+    stray.push(reason);
+  };
+  process.on('unhandledRejection', onStray);
+  let failure: unknown;
   try {
     await parquetRead({
       file: buf,
@@ -241,8 +249,14 @@ export async function parseParquet(file: string, bytes: Buffer): Promise<RawTabl
       },
     });
   } catch (e) {
-    throw new DataError(file, `cannot decode parquet data (${(e as Error).message})`);
+    failure = e;
+  } finally {
+    // Let the other column readers settle (their rejections arrive on later ticks).
+    await new Promise((r) => setTimeout(r, 20));
+    process.off('unhandledRejection', onStray);
   }
+  failure ??= stray[0];
+  if (failure !== undefined) throw new DataError(file, `cannot decode parquet data (${(failure as Error)?.message ?? String(failure)})`);
   const columns = new Map<string, ArrayLike<unknown>>();
   for (const [k, v] of cols) columns.set(k, v);
   return { file, names, columns, rowCount, rowNumber: (r) => r + 1, notes: [] };
