@@ -1,0 +1,148 @@
+/**
+ * `perpcarry sweep` through the compiled CLI on a synthetic year of 1h data: rows equal single runs,
+ * local thread pool equals in-process, a sweep killed with SIGKILL mid-way resumes to identical files.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { decodeResult } from '../../src/research/task.js';
+import type { PointRow } from '../../src/analysis/sweep/point.js';
+import { tempDataDir } from '../support/series.js';
+import { writeSweepMarket } from '../support/sweep-market.js';
+
+const root = process.cwd();
+const bin = join(root, 'bin', 'perpcarry.mjs');
+const data = tempDataDir('perpcarry-sweep-data-');
+const out = tempDataDir('perpcarry-sweep-out-');
+const base = ['--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'BTC/USDT', '--from', '2024-01-01', '--to', '2024-12-31', '--data-dir', data, '--no-progress'];
+const grid = ['--grid', 'leverage=1,2,3', '--grid', 'entryApr=0.02:0.1:0.04', '--grid', 'lookback=3,9'];
+
+function cli(args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+/** Every file under a directory (relative path → bytes). */
+export function filesOf(dir: string, rel = ''): Map<string, Buffer> {
+  const m = new Map<string, Buffer>();
+  for (const e of readdirSync(join(dir, rel))) {
+    const p = join(rel, e);
+    if (statSync(join(dir, p)).isDirectory()) for (const [k, v] of filesOf(dir, p)) m.set(k, v);
+    else m.set(p, readFileSync(join(dir, p)));
+  }
+  return m;
+}
+
+function sweepDir(root: string): string {
+  const ids = readdirSync(root);
+  expect(ids.length).toBe(1);
+  return join(root, ids[0]!);
+}
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist', 'src', 'cli', 'commands', 'sweep.js'))) throw new Error('dist/ is missing: run `npx tsc -p .` (npm test does)');
+  writeSweepMarket(data, 366);
+});
+
+describe('perpcarry sweep', () => {
+  test('18 grid points: rows equal single backtests of the same configs, summary for summary', () => {
+    const r = cli(['sweep', ...base, ...grid, '--keep-top', '2', '--out', join(out, 'a')]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/18 points \(18 run, 0 already done\)/);
+    const dir = sweepDir(join(out, 'a'));
+    const rows = readFileSync(join(dir, 'rows.jsonl'), 'utf8').trim().split('\n').map((l) => decodeResult<PointRow>(l));
+    expect(rows.map((x) => x.point)).toEqual(Array.from({ length: 18 }, (_, i) => i));
+    // Cartesian, last axis fastest: point 5 = leverage 1, entryApr 0.1, lookback 9.
+    expect(rows[5]!.params).toMatchObject({ leverage: 1, entryApr: 0.1, lookback: 9 });
+    // The runs differ (the grid matters) and some trade.
+    expect(new Set(rows.map((x) => x.metrics.finalEquity)).size).toBeGreaterThan(5);
+    expect(rows.some((x) => x.metrics.tradeCount > 0)).toBe(true);
+    for (const k of [0, 7, 17]) {
+      const p = rows[k]!.params;
+      const single = join(out, `single-${k}`);
+      const b = cli(['backtest', ...base.filter((a) => a !== '--no-progress'), '--param', `leverage=${p['leverage']}`, '--param', `entryApr=${p['entryApr']}`, '--param', `lookback=${p['lookback']}`, '--out', single]);
+      expect(b.code).toBe(0);
+      const summary = JSON.parse(readFileSync(join(single, 'summary.json'), 'utf8'));
+      const norm = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+      expect(norm(rows[k]!.metrics)).toEqual(summary.metrics);
+      expect(norm(rows[k]!.pnl)).toEqual(summary.pnl);
+      expect(rows[k]!.runId).toBe(summary.runId);
+    }
+    // Outputs: results in two formats, the page, two kept runs re-run in full.
+    expect(readdirSync(dir).sort()).toEqual(['results.arrow', 'results.csv', 'rows.jsonl', 'runs', 'sweep.html', 'sweep.json', 'sweep.lock'].filter((f) => f !== 'sweep.lock' || existsSync(join(dir, f))));
+    expect(readdirSync(join(dir, 'runs')).length).toBe(2);
+    const csv = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
+    expect(csv.length).toBe(19);
+    expect(csv[0]).toMatch(/^point,configHash,runId,param\.leverage,param\.entryApr,param\.exitApr,param\.lookback,.*,sharpe,.*,pnl\.funding,.*pnl\.total,events$/);
+    const sj = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
+    expect(sj.points).toBe(18);
+    expect(sj.overfitting.pbo.combinations).toBe(12870);
+    expect(sj.overfitting.pbo.pbo).toBeGreaterThanOrEqual(0);
+    expect(sj.overfitting.pbo.pbo).toBeLessThanOrEqual(1);
+    expect(sj.overfitting.dsr.trials).toBe(18);
+    expect(sj.market.data.map((d: { sha256: string }) => d.sha256).every((h: string) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
+    const html = readFileSync(join(dir, 'sweep.html'), 'utf8');
+    expect(html).toContain('PBO');
+    expect(html).toContain('Deflated Sharpe');
+  }, 240_000);
+
+  test('--jobs 2 (worker threads) writes the same files as in-process; a rerun skips every point and changes nothing', () => {
+    const r = cli(['sweep', ...base, ...grid, '--keep-top', '2', '--jobs', '2', '--out', join(out, 'b')]);
+    expect(r.code).toBe(0);
+    const a = filesOf(sweepDir(join(out, 'a')));
+    const b = filesOf(sweepDir(join(out, 'b')));
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [k, v] of a) expect(b.get(k)!.equals(v), k).toBe(true);
+    const again = cli(['sweep', ...base, ...grid, '--keep-top', '2', '--out', join(out, 'b')]);
+    expect(again.out).toMatch(/18 points \(0 run, 18 already done\)/);
+    const b2 = filesOf(sweepDir(join(out, 'b')));
+    for (const [k, v] of a) expect(b2.get(k)!.equals(v), k).toBe(true);
+  }, 240_000);
+
+  test('killed with SIGKILL mid-sweep, the rerun runs only the missing points and ends with identical files', async () => {
+    const dirRoot = join(out, 'c');
+    const child = spawn(process.execPath, [bin, 'sweep', ...base, ...grid, '--keep-top', '2', '--out', dirRoot], { cwd: root, stdio: 'ignore' });
+    // Kill once a few rows are journaled, before the sweep ends.
+    await new Promise<void>((done, fail) => {
+      const timer = setInterval(() => {
+        const ids = existsSync(dirRoot) ? readdirSync(dirRoot) : [];
+        const j = ids.length ? join(dirRoot, ids[0]!, 'rows.jsonl') : '';
+        if (j && existsSync(j) && readFileSync(j, 'utf8').split('\n').length > 4) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+          done();
+        }
+      }, 20);
+      child.on('exit', () => {
+        clearInterval(timer);
+        fail(new Error('the sweep ended before it could be killed'));
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+    const dir = sweepDir(dirRoot);
+    expect(existsSync(join(dir, 'results.csv'))).toBe(false);
+    const r = cli(['sweep', ...base, ...grid, '--keep-top', '2', '--out', dirRoot]);
+    expect(r.code).toBe(0);
+    const m = /18 points \((\d+) run, (\d+) already done\)/.exec(r.out);
+    expect(Number(m![2])).toBeGreaterThanOrEqual(4);
+    expect(Number(m![1])).toBeGreaterThan(0);
+    const a = filesOf(sweepDir(join(out, 'a')));
+    const c = filesOf(dir);
+    expect([...c.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [k, v] of a) expect(c.get(k)!.equals(v), k).toBe(true);
+  }, 240_000);
+
+  test('bad input names the option: unknown param, out of bounds, bad objective', () => {
+    const r1 = cli(['sweep', ...base, '--grid', 'levrage=1,2', '--out', join(out, 'bad')]);
+    expect(r1.code).toBe(1);
+    expect(r1.err).toContain('--grid levrage=1,2: unknown param "levrage"');
+    const r2 = cli(['sweep', ...base, '--grid', 'leverage=1,50', '--out', join(out, 'bad')]);
+    expect(r2.code).toBe(1);
+    expect(r2.err).toContain('leverage" = 50 is above its maximum 20');
+    const r3 = cli(['sweep', ...base, '--grid', 'leverage=1,2', '--objective', 'sharp', '--out', join(out, 'bad')]);
+    expect(r3.code).toBe(1);
+    expect(r3.err).toContain('--objective sharp: not a summary metric');
+  }, 120_000);
+});
