@@ -3,7 +3,7 @@
  * index bars (delivered at open + timeframe) and its funding settlements inside the window. The
  * source kind is the same-timestamp priority: mark → OHLCV → index → funding.
  */
-import { barDeliveryTimes, mergeSources, type MergeSource, type MergedStream } from '../replay/merge.js';
+import { mergeSources, type MergeSource, type MergedStream } from '../replay/merge.js';
 import type { BarSeries, FundingSeries, MarketData } from './data.js';
 
 /** Source kinds; the numeric value is the same-timestamp priority. */
@@ -37,7 +37,8 @@ export function buildEventSources(market: MarketData): EventSources {
   const fundingStart = new Int32Array(ni);
   const addBars = (k: number, i: number, b: BarSeries | null): void => {
     if (!b) return;
-    sources.push({ deliverTs: barDeliveryTimes(b.ts, tfMs), priority: k });
+    // Delivered at open + timeframe: the merge adds the offset (no shifted copy of the column).
+    sources.push({ deliverTs: b.ts, offsetMs: tfMs, priority: k });
     kind.push(k);
     inst.push(i);
     bars.push(b);

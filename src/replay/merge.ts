@@ -11,8 +11,13 @@
 
 /** One input of the merge: delivery times (UnixMs, non-decreasing) and a priority. */
 export interface MergeSource {
-  /** When each row is delivered (bars: open + timeframe; settlements: settlement time). */
+  /**
+   * When each row is delivered, minus {@link offsetMs} (settlements: the settlement times; bars:
+   * their open times with `offsetMs` = the timeframe, so no shifted copy of the column is made).
+   */
   deliverTs: Float64Array;
+  /** Added to every `deliverTs` value (ms). Default 0. */
+  offsetMs?: number;
   /** Lower goes first at equal delivery times. Small non-negative integer. */
   priority: number;
 }
@@ -48,9 +53,10 @@ export function mergeSources(sources: readonly MergeSource[]): MergedStream {
   // Heap of source indices ordered by (head ts, priority, source index).
   const heap = new Int32Array(s);
   let hn = 0;
+  const off = Float64Array.from(sources, (x) => x.offsetMs ?? 0);
   const less = (a: number, b: number): boolean => {
-    const ta = sources[a]!.deliverTs[cursor[a]!]!;
-    const tb = sources[b]!.deliverTs[cursor[b]!]!;
+    const ta = sources[a]!.deliverTs[cursor[a]!]! + off[a]!;
+    const tb = sources[b]!.deliverTs[cursor[b]!]! + off[b]!;
     if (ta !== tb) return ta < tb;
     const pa = sources[a]!.priority;
     const pb = sources[b]!.priority;
@@ -91,7 +97,7 @@ export function mergeSources(sources: readonly MergeSource[]): MergedStream {
     const top = heap[0]!;
     const d = sources[top]!.deliverTs;
     const c = cursor[top]!;
-    ts[k] = d[c]!;
+    ts[k] = d[c]! + off[top]!;
     src[k] = top;
     row[k] = c;
     k++;
@@ -115,11 +121,12 @@ function mergeFew(sources: readonly MergeSource[], ts: Float64Array, src: Uint16
   const s = sources.length;
   const order = Array.from({ length: s }, (_, i) => i).sort((a, b) => sources[a]!.priority - sources[b]!.priority || a - b);
   const arrays = order.map((i) => sources[i]!.deliverTs);
+  const offs = Float64Array.from(order, (i) => sources[i]!.offsetMs ?? 0);
   const lens = Int32Array.from(arrays.map((a) => a.length));
   const ids = Int32Array.from(order);
   const cur = new Int32Array(s);
   const head = new Float64Array(s);
-  for (let j = 0; j < s; j++) head[j] = lens[j]! > 0 ? arrays[j]![0]! : Infinity;
+  for (let j = 0; j < s; j++) head[j] = lens[j]! > 0 ? arrays[j]![0]! + offs[j]! : Infinity;
   for (let k = 0; k < total; k++) {
     let best = 0;
     let bt = head[0]!;
@@ -136,7 +143,7 @@ function mergeFew(sources: readonly MergeSource[], ts: Float64Array, src: Uint16
     row[k] = c;
     const nc = c + 1;
     cur[best] = nc;
-    head[best] = nc < lens[best]! ? arrays[best]![nc]! : Infinity;
+    head[best] = nc < lens[best]! ? arrays[best]![nc]! + offs[best]! : Infinity;
   }
   return { ts, src, row, length: total };
 }
