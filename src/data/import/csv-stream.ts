@@ -75,30 +75,37 @@ export class CsvRecordReader implements CsvRecord {
   /** Append a chunk and emit every record it completes. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    let src = chunk;
-    if (this.first) {
-      this.first = false;
-      if (src.length >= 3 && src[0] === 0xef && src[1] === 0xbb && src[2] === 0xbf) {
-        src = src.subarray(3);
-        this.notes.push('UTF-8 BOM stripped');
-      }
-    }
-    if (src.length === 0) return;
-    this.lastByte = src[src.length - 1]!;
-    if (this.len + src.length > this.buf.length) {
+    this.lastByte = chunk[chunk.length - 1]!;
+    if (this.len + chunk.length > this.buf.length) {
       let size = this.buf.length;
-      while (size < this.len + src.length) size *= 2;
+      while (size < this.len + chunk.length) size *= 2;
       const next = Buffer.allocUnsafe(size);
       this.buf.copy(next, 0, 0, this.len);
       this.buf = next;
     }
-    this.buf.set(src, this.len);
-    this.len += src.length;
+    this.buf.set(chunk, this.len);
+    this.len += chunk.length;
+    if (this.first && !this.stripBom(false)) return;
     this.drain(false);
+  }
+
+  /** Drop a UTF-8 BOM once 3 bytes are in (a chunk may end inside it); false while undecided. */
+  private stripBom(final: boolean): boolean {
+    if (this.len < 3 && !final) return false;
+    this.first = false;
+    const b = this.buf;
+    if (this.len >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) {
+      b.copy(b, 0, 3, this.len);
+      this.len -= 3;
+      this.consumedBefore += 3;
+      this.notes.push('UTF-8 BOM stripped');
+    }
+    return true;
   }
 
   /** Emit the last record (one without a trailing newline). */
   end(): void {
+    if (this.first) this.stripBom(true);
     if (this.len > 0 && this.lastByte !== LF && this.lastByte !== CR) this.notes.push('no trailing newline (last line kept)');
     this.drain(true);
   }
