@@ -2,23 +2,32 @@
  * Performance metrics over an equity curve. Pure functions over typed arrays: they run on the
  * backtest path (no danfojs, no allocation per sample beyond the output arrays).
  *
- * Definitions (also in docs/reports-and-metrics.md):
+ * Definitions (the table in docs/reports-and-metrics.md is the reference):
  * - Annualization basis: 365 days (crypto trades every day), `MS_PER_YEAR`.
- * - `apr` is SIMPLE: totalReturn × (365 d / span), span = last sample ts − first sample ts.
- *   (Not compounded: compounding a 2-day return to a year is meaningless noise.)
- * - Daily returns: equity resampled to UTC day closes (last sample of each UTC day); the first
- *   day's return is measured from the first sample. Days without samples carry the last close.
+ * - The span of a run is its window (fromMs, toMs], not first-to-last sample (which is one bar
+ *   short): `apr`, drawdown durations and `timeInMarket` use it.
+ * - `apr` is SIMPLE: totalReturn × (365 d / span). (Not compounded: compounding a 2-day return to
+ *   a year is meaningless noise.)
+ * - A day is (00:00, 24:00] UTC: the sample stamped at midnight closes the day before it, so a
+ *   window of D whole days yields exactly D daily returns (no one-hour stub). The first day's
+ *   return is measured from the initial equity; days without a sample carry the last close.
  * - `annualVol` = sample std (n − 1) of daily returns × √365.
- * - `sharpe` = mean(daily) / std(daily) × √365, risk-free rate 0.
+ * - `sharpe` = mean(daily) / std(daily) × √365, risk-free rate 0; `excessSharpe` subtracts the
+ *   benchmark's daily rate (benchmarkApr / 365) from every daily return first.
  * - `sortino` = mean(daily) × √365 / downside deviation, downside deviation =
  *   √(Σ min(r, 0)² / n) over all n days (target 0).
+ * - Fewer than {@link MIN_DAYS_TO_ANNUALISE} daily returns: Sharpe and Sortino are still computed
+ *   but flagged "too short to annualise" ({@link annualisationFlags}).
  * - `maxDrawdown` is ≤ 0: min over samples of equity / running peak − 1 (−0.1 = fell 10 %). The
  *   running peak starts at `initialEquity` (the capital before any trade), so costs booked before
  *   the first sample count; the engine's `drawdown` column uses the same rule.
  * - `calmar` = apr / |maxDrawdown|.
- * - `maxDrawdownDurationHours`: the longest underwater spell, from the peak sample to the first
- *   sample back at or above that peak (or to the last sample if never recovered); the initial
- *   capital counts as a peak at the first sample's time.
+ * - `maxDrawdownDurationHours`: the longest underwater spell, from the peak to the first sample
+ *   back at or above that peak (or to the window end if never recovered); the initial capital is a
+ *   peak at the window start.
+ * - `minLiquidationDistance`: the engine's own liquidation test on every mark bar's adverse extreme
+ *   (high for shorts, low for longs): min over bars of (liqPrice − high) / high (shorts) or
+ *   (low − liqPrice) / low (longs); 0 when any liquidation happened.
  * Undefined values (too few days, zero volatility, no drawdown) are NaN; JSON writes them as null.
  */
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_YEAR, type UnixMs } from '../core/time.js';
@@ -26,81 +35,130 @@ import { MS_PER_DAY, MS_PER_HOUR, MS_PER_YEAR, type UnixMs } from '../core/time.
 /** Days per year used to annualize daily statistics. */
 export const DAYS_PER_YEAR = 365;
 
+/** Fewer daily returns than this: Sharpe/Sortino are shown but flagged "too short to annualise". */
+export const MIN_DAYS_TO_ANNUALISE = 30;
+
 /** What the engine hands to {@link computeMetrics}. All arrays are aligned with `ts`. */
 export interface MetricsInput {
   /** Equity sample times, UnixMs, strictly increasing. */
   ts: Float64Array;
   /** Total account equity in quote currency at each sample. */
   equity: Float64Array;
+  /** Run window start, UnixMs (exclusive: the first bar closes after it). Default `ts[0]`. */
+  fromMs?: UnixMs;
+  /** Run window end, UnixMs (inclusive). Default the last sample's ts. */
+  toMs?: UnixMs;
   /** Gross exposure (Σ |position notional|, quote) at each sample; for timeInMarket. */
   grossExposure?: Float64Array;
+  /** Time of the first fill, UnixMs: exposure before the first sample counts from here. */
+  firstFillMs?: UnixMs;
   /** Σ |qty × price| over all fills (quote), liquidations included; for turnover. */
   tradedNotional?: number;
   /** Number of fills (rows of trades.csv). */
   tradeCount?: number;
   /** Number of liquidation events. */
   liquidationCount?: number;
-  /** Per perp instrument: |mark − liqPrice| / mark at each sample, NaN when flat. */
-  liqDistances?: readonly Float64Array[];
+  /**
+   * Smallest distance to liquidation at any mark bar's adverse extreme (the engine's liquidation
+   * test), fraction; NaN if never positioned in a perp.
+   */
+  minAdverseLiqDistance?: number;
   /** Starting equity; default `equity[0]`. */
   initialEquity?: number;
+  /** Benchmark (risk-free) rate, simple APR as a fraction (0.05 = 5 %), for `excessSharpe`. Default 0. */
+  benchmarkApr?: number;
 }
 
-/** The `metrics` object of summary.json (docs/RUN_FORMAT.md). Fractions, not percent. */
+/** The `metrics` object of summary.json (docs/run-format.md). Fractions, not percent. */
 export interface Metrics {
   initialEquity: number;
   finalEquity: number;
   /** finalEquity / initialEquity − 1. */
   totalReturn: number;
-  /** Simple annualized return: totalReturn × 365 d / span. */
+  /** Simple annualized return: totalReturn × 365 d / window span. */
   apr: number;
   /** Annualized volatility of daily returns (√365). */
   annualVol: number;
   /** Annualized Sharpe of daily returns, rf = 0. */
   sharpe: number;
+  /** Annualized Sharpe of daily returns in excess of the benchmark (benchmarkApr / 365 a day). */
+  excessSharpe: number;
   /** Annualized Sortino of daily returns, target 0. */
   sortino: number;
   /** apr / |maxDrawdown|. */
   calmar: number;
   /** Deepest drawdown, ≤ 0 (fraction of the running peak). */
   maxDrawdown: number;
-  /** Longest peak-to-recovery (or peak-to-end) spell, hours. */
+  /** Longest peak-to-recovery (or peak-to-window-end) spell, hours. */
   maxDrawdownDurationHours: number;
-  /** Fraction of time (time-weighted over sample intervals) with gross exposure > 0. */
+  /** Fraction of the window (time-weighted) with gross exposure > 0. */
   timeInMarket: number;
   /** Traded notional / mean equity over the run (not annualized). */
   turnover: number;
   tradeCount: number;
   liquidationCount: number;
-  /** Smallest |mark − liqPrice| / mark seen on any perp position; NaN if never positioned. */
+  /** Smallest distance to liquidation at a mark bar's adverse extreme; 0 if liquidated; NaN if never in a perp. */
   minLiquidationDistance: number;
+  /** Number of daily returns ((00:00, 24:00] UTC days of the window) behind vol, Sharpe, Sortino. */
+  dailyReturnCount: number;
+  /** The benchmark rate used for excessSharpe (simple APR, fraction). */
+  benchmarkApr: number;
 }
 
 /** Equity resampled to UTC day closes. */
 export interface DailyCloses {
-  /** UTC midnight of each day, UnixMs. Consecutive days (gaps filled). */
+  /** UTC midnight at the start of each day, UnixMs. Consecutive days (gaps filled). */
   dayMs: Float64Array;
-  /** Last equity sample at or before the end of that day. */
+  /** Equity at the last sample in (day start, day start + 24 h]; carried over days without one. */
   close: Float64Array;
 }
 
+/** The UTC day (days since the epoch) a sample at `ts` closes: (00:00, 24:00], so midnight closes the day before. */
+export function closingDay(ts: UnixMs): number {
+  return Math.ceil(ts / MS_PER_DAY) - 1;
+}
+
+/** Day rows of a window: each day's start and the index of its last sample (−1: none, carry the previous close). */
+export interface DayRows {
+  /** UTC midnight at the start of each day of the window, UnixMs. */
+  dayMs: Float64Array;
+  /** Index into `ts` of the day's closing sample, or −1 when no sample falls in the day. */
+  row: Int32Array;
+}
+
 /**
- * Resample equity to UTC day closes: the last sample of each UTC day; days without samples
- * (gaps) repeat the previous close so that every calendar day between first and last sample exists.
+ * The (00:00, 24:00] UTC days of the window (fromMs, toMs] and each day's closing sample. The
+ * first day is the one holding the instant just after `fromMs`, the last the one holding `toMs`,
+ * so a midnight-to-midnight window of D days has D rows. A sample at or before `fromMs` (the
+ * window start itself) counts for the first day.
  */
-export function dailyCloses(ts: Float64Array, equity: Float64Array): DailyCloses {
-  const n = ts.length;
-  if (n === 0) return { dayMs: new Float64Array(0), close: new Float64Array(0) };
-  const firstDay = Math.floor(ts[0]! / MS_PER_DAY);
-  const lastDay = Math.floor(ts[n - 1]! / MS_PER_DAY);
+export function dayRows(ts: Float64Array, fromMs: UnixMs, toMs: UnixMs): DayRows {
+  const firstDay = Math.floor(fromMs / MS_PER_DAY);
+  const lastDay = Math.max(firstDay, closingDay(toMs));
   const days = lastDay - firstDay + 1;
   const dayMs = new Float64Array(days);
-  const close = new Float64Array(days);
-  close.fill(NaN);
-  for (let i = 0; i < n; i++) close[Math.floor(ts[i]! / MS_PER_DAY) - firstDay] = equity[i]!;
-  for (let d = 0; d < days; d++) {
-    dayMs[d] = (firstDay + d) * MS_PER_DAY;
-    if (Number.isNaN(close[d]!)) close[d] = close[d - 1]!; // d > 0: day 0 always has a sample
+  const row = new Int32Array(days).fill(-1);
+  for (let d = 0; d < days; d++) dayMs[d] = (firstDay + d) * MS_PER_DAY;
+  for (let i = 0; i < ts.length; i++) {
+    const d = Math.min(days - 1, Math.max(0, closingDay(ts[i]!) - firstDay));
+    row[d] = i; // ts increasing: the last write is the day's last sample
+  }
+  return { dayMs, row };
+}
+
+/**
+ * Resample equity to UTC day closes over the window (default: first to last sample); days without
+ * samples repeat the previous close, days before the first sample hold `base` (default equity[0]).
+ */
+export function dailyCloses(ts: Float64Array, equity: Float64Array, fromMs?: UnixMs, toMs?: UnixMs, base?: number): DailyCloses {
+  const n = ts.length;
+  if (n === 0) return { dayMs: new Float64Array(0), close: new Float64Array(0) };
+  const { dayMs, row } = dayRows(ts, fromMs ?? ts[0]!, toMs ?? ts[n - 1]!);
+  const close = new Float64Array(dayMs.length);
+  let prev = base ?? equity[0]!;
+  for (let d = 0; d < row.length; d++) {
+    if (row[d]! >= 0) prev = equity[row[d]!]!;
+    close[d] = prev;
   }
   return { dayMs, close };
 }
@@ -119,29 +177,36 @@ export function periodReturns(close: Float64Array, base: number): Float64Array {
   return r;
 }
 
-/** Daily simple returns from UTC day closes, the first day measured from the first sample. */
-export function dailyReturns(ts: Float64Array, equity: Float64Array): DailyCloses & { ret: Float64Array } {
-  const dc = dailyCloses(ts, equity);
-  return { ...dc, ret: periodReturns(dc.close, equity.length ? equity[0]! : NaN) };
+/** Daily simple returns from UTC day closes, the first day measured from `base` (default the first sample). */
+export function dailyReturns(ts: Float64Array, equity: Float64Array, fromMs?: UnixMs, toMs?: UnixMs, base?: number): DailyCloses & { ret: Float64Array } {
+  const b = base ?? (equity.length ? equity[0]! : NaN);
+  const dc = dailyCloses(ts, equity, fromMs, toMs, b);
+  return { ...dc, ret: periodReturns(dc.close, b) };
 }
 
-/** Monthly simple returns from UTC month-end closes; the first month from the first sample. */
-export function monthlyReturns(ts: Float64Array, equity: Float64Array): { monthMs: Float64Array; close: Float64Array; ret: Float64Array } {
-  const n = ts.length;
+/**
+ * Monthly simple returns from UTC month-end closes (a month ends at 24:00 of its last day, so the
+ * sample at 1 Jan 00:00 closes December); the first month from `base` (default the first sample).
+ */
+export function monthlyReturns(ts: Float64Array, equity: Float64Array, fromMs?: UnixMs, toMs?: UnixMs, base?: number): { monthMs: Float64Array; close: Float64Array; ret: Float64Array } {
+  const dc = dailyCloses(ts, equity, fromMs, toMs, base);
   const months: number[] = [];
   const closes: number[] = [];
-  let cur = NaN;
-  for (let i = 0; i < n; i++) {
-    const d = new Date(ts[i]!);
-    const m = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-    if (m !== cur) {
+  for (let d = 0; d < dc.dayMs.length; d++) {
+    const m = monthStartMs(dc.dayMs[d]!);
+    if (months.length === 0 || months[months.length - 1] !== m) {
       months.push(m);
-      closes.push(equity[i]!);
-      cur = m;
-    } else closes[closes.length - 1] = equity[i]!;
+      closes.push(dc.close[d]!);
+    } else closes[closes.length - 1] = dc.close[d]!;
   }
   const close = Float64Array.from(closes);
-  return { monthMs: Float64Array.from(months), close, ret: periodReturns(close, n ? equity[0]! : NaN) };
+  return { monthMs: Float64Array.from(months), close, ret: periodReturns(close, base ?? (equity.length ? equity[0]! : NaN)) };
+}
+
+/** UTC midnight of the first day of the month holding `ms`. */
+export function monthStartMs(ms: UnixMs): UnixMs {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
 /** Arithmetic mean; NaN for an empty array. */
@@ -167,11 +232,14 @@ export function annualVol(daily: Float64Array): number {
   return stdSample(daily) * Math.sqrt(DAYS_PER_YEAR);
 }
 
-/** Annualized Sharpe ratio of daily returns with rf = 0; NaN if < 2 days or zero volatility. */
-export function sharpe(daily: Float64Array): number {
+/**
+ * Annualized Sharpe ratio of daily returns over a daily benchmark rate (default 0):
+ * mean(r − rfDaily) / std(r) × √365. NaN if < 2 days or zero volatility.
+ */
+export function sharpe(daily: Float64Array, rfDaily = 0): number {
   const sd = stdSample(daily);
   if (!(sd > 0)) return NaN;
-  return (mean(daily) / sd) * Math.sqrt(DAYS_PER_YEAR);
+  return ((mean(daily) - rfDaily) / sd) * Math.sqrt(DAYS_PER_YEAR);
 }
 
 /**
@@ -239,7 +307,7 @@ export interface DrawdownPeriod {
   recoveryMs: UnixMs | null;
   /** Depth ≤ 0: trough / peak − 1. */
   depth: number;
-  /** (recoveryMs ?? last sample ts) − startMs, hours. */
+  /** (recoveryMs ?? window end) − startMs, hours. */
   durationHours: number;
 }
 
@@ -247,9 +315,11 @@ export interface DrawdownPeriod {
  * Every drawdown episode in time order. An episode starts at the last sample at the running peak
  * before equity dips below it and ends at the first sample back at or above that peak.
  * `initialPeak` (the initial capital, equity before any trade) starts the running peak when it is
- * above the first sample: an episode from it starts at the first sample's time.
+ * above the first sample: an episode from it starts at the window start (`window.fromMs`, else the
+ * first sample's time). An episode not recovered lasts to the window end (`window.toMs`, else the
+ * last sample).
  */
-export function drawdownPeriods(ts: Float64Array, equity: Float64Array, initialPeak?: number): DrawdownPeriod[] {
+export function drawdownPeriods(ts: Float64Array, equity: Float64Array, initialPeak?: number, window?: { fromMs: UnixMs; toMs: UnixMs }): DrawdownPeriod[] {
   const out: DrawdownPeriod[] = [];
   const n = ts.length;
   if (n === 0) return out;
@@ -257,26 +327,31 @@ export function drawdownPeriods(ts: Float64Array, equity: Float64Array, initialP
   let peakIdx = 0;
   let inDd = false;
   let troughIdx = 0;
+  // When the decline started from the initial capital, it started at the window start.
+  let peakMs = ts[0]!;
   if (initialPeak !== undefined && initialPeak > peak) {
     // Already under the initial capital at the first sample.
     peak = initialPeak;
     inDd = true;
+    if (window) peakMs = Math.min(ts[0]!, window.fromMs);
   }
+  const endMs = window ? Math.max(ts[n - 1]!, window.toMs) : ts[n - 1]!;
   for (let i = 1; i < n; i++) {
     const e = equity[i]!;
     if (e >= peak) {
       if (inDd) {
         out.push({
-          startMs: ts[peakIdx]!,
+          startMs: peakMs,
           troughMs: ts[troughIdx]!,
           recoveryMs: ts[i]!,
           depth: equity[troughIdx]! / peak - 1,
-          durationHours: (ts[i]! - ts[peakIdx]!) / MS_PER_HOUR,
+          durationHours: (ts[i]! - peakMs) / MS_PER_HOUR,
         });
         inDd = false;
       }
       peak = e;
       peakIdx = i;
+      peakMs = ts[i]!;
     } else if (!inDd) {
       inDd = true;
       troughIdx = i;
@@ -284,21 +359,26 @@ export function drawdownPeriods(ts: Float64Array, equity: Float64Array, initialP
   }
   if (inDd) {
     out.push({
-      startMs: ts[peakIdx]!,
+      startMs: peakMs,
       troughMs: ts[troughIdx]!,
       recoveryMs: null,
       depth: equity[troughIdx]! / peak - 1,
-      durationHours: (ts[n - 1]! - ts[peakIdx]!) / MS_PER_HOUR,
+      durationHours: (endMs - peakMs) / MS_PER_HOUR,
     });
   }
   return out;
 }
 
 /** Deepest drawdown (≤ 0) and the longest underwater spell in hours; the peak starts at `initialPeak` if given. */
-export function maxDrawdownStats(ts: Float64Array, equity: Float64Array, initialPeak?: number): { maxDrawdown: number; maxDrawdownDurationHours: number } {
+export function maxDrawdownStats(
+  ts: Float64Array,
+  equity: Float64Array,
+  initialPeak?: number,
+  window?: { fromMs: UnixMs; toMs: UnixMs },
+): { maxDrawdown: number; maxDrawdownDurationHours: number } {
   let maxDrawdown = 0;
   let maxDur = 0;
-  for (const p of drawdownPeriods(ts, equity, initialPeak)) {
+  for (const p of drawdownPeriods(ts, equity, initialPeak, window)) {
     if (p.depth < maxDrawdown) maxDrawdown = p.depth;
     if (p.durationHours > maxDur) maxDur = p.durationHours;
   }
@@ -306,15 +386,24 @@ export function maxDrawdownStats(ts: Float64Array, equity: Float64Array, initial
 }
 
 /**
- * Fraction of the run's time with gross exposure > 0, time-weighted: sample i holds over
- * [ts[i], ts[i+1]). NaN for fewer than 2 samples.
+ * Fraction of the window with gross exposure > 0, time-weighted: sample i holds over
+ * [ts[i], ts[i+1]), the last sample to `toMs`. Before the first sample the book holds what it holds
+ * at it from `firstFillMs` on (a fill at the window start is in the market for the whole first
+ * bar). The denominator is the window `toMs − fromMs` (default: first to last sample). NaN for an
+ * empty window.
  */
-export function timeInMarket(ts: Float64Array, grossExposure: Float64Array): number {
+export function timeInMarket(ts: Float64Array, grossExposure: Float64Array, fromMs?: UnixMs, toMs?: UnixMs, firstFillMs?: UnixMs): number {
   const n = ts.length;
-  if (n < 2) return NaN;
+  if (n === 0) return NaN;
+  const from = fromMs ?? ts[0]!;
+  const to = Math.max(toMs ?? ts[n - 1]!, ts[n - 1]!);
+  const span = to - from;
+  if (!(span > 0)) return NaN;
   let inMs = 0;
+  if (grossExposure[0]! > 0 && firstFillMs !== undefined && firstFillMs < ts[0]!) inMs += ts[0]! - Math.max(from, firstFillMs);
   for (let i = 0; i < n - 1; i++) if (grossExposure[i]! > 0) inMs += ts[i + 1]! - ts[i]!;
-  return inMs / (ts[n - 1]! - ts[0]!);
+  if (grossExposure[n - 1]! > 0) inMs += to - ts[n - 1]!;
+  return inMs / span;
 }
 
 /** Turnover: traded notional (quote) / mean equity over the run. Not annualized. */
@@ -330,6 +419,19 @@ export function minOver(series: readonly Float64Array[]): number {
   return m === Infinity ? NaN : m;
 }
 
+/** Why a Sharpe/Sortino value should not be read as an annual figure, or null when it can be. */
+export function annualisationFlag(dailyReturnCount: number): string | null {
+  return dailyReturnCount < MIN_DAYS_TO_ANNUALISE
+    ? `too short to annualise: ${dailyReturnCount} daily return${dailyReturnCount === 1 ? '' : 's'} (< ${MIN_DAYS_TO_ANNUALISE})`
+    : null;
+}
+
+/** Flags per metric (summary.json `metricFlags`): the annualised ratios of a short window. */
+export function annualisationFlags(m: Pick<Metrics, 'dailyReturnCount'>): Partial<Record<keyof Metrics, string>> {
+  const f = annualisationFlag(m.dailyReturnCount);
+  return f ? { sharpe: f, excessSharpe: f, sortino: f, annualVol: f } : {};
+}
+
 /** Every summary.json metric from an equity curve and the engine's exposure/trade tallies. */
 export function computeMetrics(input: MetricsInput): Metrics {
   const { ts, equity } = input;
@@ -338,12 +440,16 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const initialEquity = input.initialEquity ?? (n ? equity[0]! : NaN);
   const finalEquity = n ? equity[n - 1]! : NaN;
   const tr = totalReturn(initialEquity, finalEquity);
-  const spanMs = n ? ts[n - 1]! - ts[0]! : 0;
-  const apr = simpleApr(tr, spanMs);
-  // Daily returns measured from initialEquity so a first-bar cost is not lost.
-  const dc = dailyCloses(ts, equity);
-  const daily = periodReturns(dc.close, initialEquity);
-  const dd = maxDrawdownStats(ts, equity, initialEquity);
+  const fromMs = input.fromMs ?? (n ? ts[0]! : NaN);
+  const toMs = input.toMs ?? (n ? ts[n - 1]! : NaN);
+  const apr = simpleApr(tr, toMs - fromMs);
+  // Daily returns over the window's (00:00, 24:00] days, the first from initialEquity so a
+  // first-bar cost is not lost.
+  const daily = n ? dailyReturns(ts, equity, fromMs, toMs, initialEquity).ret : new Float64Array(0);
+  const dd = maxDrawdownStats(ts, equity, initialEquity, { fromMs, toMs });
+  const benchmarkApr = input.benchmarkApr ?? 0;
+  const liquidationCount = input.liquidationCount ?? 0;
+  const dist = input.minAdverseLiqDistance ?? NaN;
   return {
     initialEquity,
     finalEquity,
@@ -351,14 +457,47 @@ export function computeMetrics(input: MetricsInput): Metrics {
     apr,
     annualVol: annualVol(daily),
     sharpe: sharpe(daily),
+    excessSharpe: sharpe(daily, benchmarkApr / DAYS_PER_YEAR),
     sortino: sortino(daily),
     calmar: dd.maxDrawdown < 0 ? apr / -dd.maxDrawdown : NaN,
     maxDrawdown: dd.maxDrawdown,
     maxDrawdownDurationHours: dd.maxDrawdownDurationHours,
-    timeInMarket: input.grossExposure ? timeInMarket(ts, input.grossExposure) : NaN,
+    timeInMarket: input.grossExposure ? timeInMarket(ts, input.grossExposure, fromMs, toMs, input.firstFillMs) : NaN,
     turnover: input.tradedNotional !== undefined ? turnover(input.tradedNotional, equity) : NaN,
     tradeCount: input.tradeCount ?? 0,
-    liquidationCount: input.liquidationCount ?? 0,
-    minLiquidationDistance: input.liqDistances ? minOver(input.liqDistances) : NaN,
+    liquidationCount,
+    // A liquidation means the distance reached zero, whatever the bars before it showed.
+    minLiquidationDistance: liquidationCount > 0 ? 0 : dist < 0 ? 0 : dist,
+    dailyReturnCount: daily.length,
+    benchmarkApr,
   };
+}
+
+/** The metrics that must be finite whenever the run has samples (the others may be undefined: NaN). */
+const MUST_BE_FINITE: readonly (keyof Metrics)[] = ['initialEquity', 'finalEquity', 'totalReturn', 'apr', 'maxDrawdown', 'maxDrawdownDurationHours'];
+
+/**
+ * Refuse metrics that are not finite where they must be, or infinite anywhere: the name of the
+ * metric and its cause (the first non-finite equity sample, with its time) instead of a silent
+ * n/a with exit 0. `describe(ts)` formats a sample time. Returns the message, or null when fine.
+ */
+export function nonFiniteMetricProblem(m: Metrics, ts: Float64Array, equity: Float64Array, describe: (ts: UnixMs) => string): string | null {
+  let bad = -1;
+  for (let i = 0; i < equity.length; i++) {
+    if (!Number.isFinite(equity[i]!)) {
+      bad = i;
+      break;
+    }
+  }
+  const names: string[] = [];
+  for (const k of Object.keys(m) as (keyof Metrics)[]) {
+    const v = m[k];
+    if (v === Infinity || v === -Infinity || (Number.isNaN(v) && MUST_BE_FINITE.includes(k) && ts.length > 0)) names.push(k);
+  }
+  if (names.length === 0 && bad < 0) return null;
+  const cause =
+    bad >= 0
+      ? `equity is ${equity[bad]} at ${describe(ts[bad]!)} (sample ${bad + 1}): a price or balance overflowed, which data validation should have caught (run \`perpcarry data validate\`)`
+      : 'an input to it is not finite';
+  return `metric${names.length === 1 ? '' : 's'} ${names.length ? names.join(', ') : 'equity'} not finite: ${cause}`;
 }

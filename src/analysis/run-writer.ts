@@ -19,7 +19,7 @@ import { Float64IpcFileWriter } from '../data/ipc-writer.js';
 import type { BacktestResult } from '../engine/backtest.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
 import { claimRunDir } from './run-claim.js';
-import { computeMetrics, type Metrics, type MetricsInput } from './metrics.js';
+import { annualisationFlags, computeMetrics, nonFiniteMetricProblem, type Metrics, type MetricsInput } from './metrics.js';
 
 /** Version of the run directory format written here. */
 export const RUN_FORMAT_VERSION = 1;
@@ -34,6 +34,8 @@ export interface RunSummary {
   fromIso: string;
   toIso: string;
   metrics: Metrics;
+  /** Per metric, why it should be read with care (e.g. Sharpe "too short to annualise"); empty when none. */
+  metricFlags: Partial<Record<keyof Metrics, string>>;
   pnl: PnlBreakdown;
 }
 
@@ -73,31 +75,40 @@ export function perpcarryVersion(): string {
 /** Metrics and attribution of a result; checks that the attribution adds up to the equity change. */
 export function buildSummary(result: BacktestResult, runId: string): RunSummary {
   const { ts, columns } = result.samples.trimmed();
-  const liqDistances: Float64Array[] = [];
-  for (const [k, v] of columns) if (k.startsWith('liq_distance:')) liqDistances.push(v);
-  return summaryOf(result, runId, { ts, equity: columns.get('equity')!, grossExposure: columns.get('gross_exposure')!, liqDistances });
+  return summaryOf(result, runId, { ts, equity: columns.get('equity')!, grossExposure: columns.get('gross_exposure')! });
 }
+
+/** The equity arrays the metrics read. */
+type EquityArrays = Required<Pick<MetricsInput, 'ts' | 'equity' | 'grossExposure'>>;
 
 /** {@link buildSummary} from the equity arrays the metrics read (streamed or materialized). */
 function summaryOf(
   result: BacktestResult,
   runId: string,
-  eq: Required<Pick<MetricsInput, 'ts' | 'equity' | 'grossExposure' | 'liqDistances'>>,
+  eq: EquityArrays,
 ): RunSummary {
   const { ts } = eq;
+  const c = result.config;
+  const pf = result.portfolio;
   const metrics = computeMetrics({
     ...eq,
-    tradedNotional: result.portfolio.tradedNotional,
-    tradeCount: result.portfolio.trades.length,
-    liquidationCount: result.portfolio.liquidations.length,
+    fromMs: c.fromMs,
+    toMs: c.toMs,
+    firstFillMs: pf.trades.length ? pf.trades[0]!.ts : undefined,
+    tradedNotional: pf.tradedNotional,
+    tradeCount: pf.trades.length,
+    liquidationCount: pf.liquidations.length,
+    minAdverseLiqDistance: pf.minAdverseLiqDistance === Infinity ? NaN : pf.minAdverseLiqDistance,
     initialEquity: result.initialEquity,
+    benchmarkApr: c.benchmarkApr ?? 0,
   });
+  const problem = nonFiniteMetricProblem(metrics, ts, eq.equity, isoUtc);
+  if (problem) throw new UserError(`${problem} (run ${c.strategy.name} ${c.venues.join(',')} ${c.symbol} ${isoUtc(c.fromMs)} → ${isoUtc(c.toMs)})`);
   const pnl = result.pnl;
   const change = metrics.finalEquity - metrics.initialEquity;
   if (ts.length > 0 && Math.abs(pnl.total - change) > 1e-9 * Math.max(1, Math.abs(metrics.initialEquity))) {
     throw new Error(`internal: PnL attribution total ${pnl.total} ≠ equity change ${change}`);
   }
-  const c = result.config;
   return {
     formatVersion: 1,
     runId,
@@ -107,6 +118,7 @@ function summaryOf(
     fromIso: isoUtc(c.fromMs),
     toIso: isoUtc(c.toMs),
     metrics,
+    metricFlags: annualisationFlags(metrics),
     pnl: { ...pnl, total: pnl.total },
   };
 }
@@ -518,21 +530,19 @@ function writeRunDirFiles(
 /**
  * Compute the equity columns batch by batch and write each batch to equity.arrow (and
  * equity.csv with `csv`) as it is computed. Keeps `equity` and `gross_exposure` in full for the
- * metrics, and each liquidation distance column's minimum.
+ * metrics.
  */
 function streamEquity(
   result: BacktestResult,
   dir: string,
   opts: WriteRunOptions,
-): { bytes: number; metricsInput: Required<Pick<MetricsInput, 'ts' | 'equity' | 'grossExposure' | 'liqDistances'>> } {
+): { bytes: number; metricsInput: EquityArrays } {
   const sampler = result.samples;
   const n = sampler.length;
   const ts = sampler.ts.subarray(0, n);
   const names = sampler.columnNames();
   const iEq = names.indexOf('equity');
   const iGross = names.indexOf('gross_exposure');
-  const liqCols = names.flatMap((name, c) => (name.startsWith('liq_distance:') ? [c] : []));
-  const liqMin = new Float64Array(liqCols.length).fill(Infinity);
   const equity = new Float64Array(n);
   const gross = new Float64Array(n);
   const B = Math.min(EQUITY_BATCH_ROWS, Math.max(1, n));
@@ -549,14 +559,6 @@ function streamEquity(
       const bts = ts.subarray(from, to);
       arrow.writeBatch(bts, out, len);
       csv?.writeRows(bts, out, len);
-      for (let k = 0; k < liqCols.length; k++) {
-        const col = out[liqCols[k]!]!;
-        let m = liqMin[k]!;
-        for (let r = 0; r < len; r++) {
-          if (col[r]! < m) m = col[r]!;
-        }
-        liqMin[k] = m;
-      }
     }
     arrow.close();
     csv?.close();
@@ -567,10 +569,7 @@ function streamEquity(
   }
   let bytes = arrow.bytesWritten;
   if (csv) bytes += statSync(join(dir, 'equity.csv')).size;
-  // Each distance column's minimum (NaN ignored, as `minOver` does) stands in for the column: the
-  // metric is the minimum over all of them.
-  const liqDistances = [...liqMin].filter((x) => x !== Infinity).map((x) => Float64Array.of(x));
-  return { bytes, metricsInput: { ts, equity, grossExposure: gross, liqDistances } };
+  return { bytes, metricsInput: { ts, equity, grossExposure: gross } };
 }
 
 /**
@@ -596,6 +595,8 @@ export function runIdentity(result: RunIdentitySource): Record<string, unknown> 
     allowSpotBorrow: result.allowSpotBorrow,
     fundingHistoryDays: c.fundingHistoryDays ?? 30,
     models: result.models,
+    // Only when set, so that runs without a benchmark keep their ids.
+    ...(c.benchmarkApr ? { benchmarkApr: c.benchmarkApr } : {}),
     // Only when present, so that runs without scenarios keep their ids.
     ...(c.scenarios && c.scenarios.length > 0 ? { scenarios: c.scenarios.map((s) => ({ name: s.name, source: s.source, doc: s.doc })) } : {}),
   };

@@ -51,6 +51,7 @@ export interface SavedRun {
   allowSpotBorrow?: boolean;
   acceptDataErrors?: boolean;
   fundingHistoryDays?: number;
+  benchmarkApr?: number;
   dataDir?: string;
   data?: { path: string; sha256: string }[];
   scenarios?: { name: string; source: string; doc: unknown }[];
@@ -83,7 +84,7 @@ function readConfig(path: string): SavedRun {
   if (r['symbol'] !== undefined && typeof r['symbol'] !== 'string' && !(Array.isArray(r['symbol']) && r['symbol'].length > 0 && r['symbol'].every((v) => typeof v === 'string'))) {
     bad('symbol', 'a symbol such as "ETH/USDT" or a list of them');
   }
-  for (const k of ['fromMs', 'toMs', 'capital', 'seed', 'fundingHistoryDays'] as const) {
+  for (const k of ['fromMs', 'toMs', 'capital', 'seed', 'fundingHistoryDays', 'benchmarkApr'] as const) {
     if (r[k] !== undefined && !(typeof r[k] === 'number' && Number.isFinite(r[k]))) bad(k, 'a finite number');
   }
   for (const k of ['fromMs', 'toMs'] as const) {
@@ -118,7 +119,7 @@ export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, tim
   const lines = [
     `${s.strategy}  ${s.venues.join(',')} ${s.symbol}  ${s.fromIso} → ${s.toIso}  (${r.config.timeframe}, ${r.samples.length} samples)`,
     `  equity       ${f(m.initialEquity)} → ${f(m.finalEquity)}   return ${pct(m.totalReturn, 3)}   APR ${pct(m.apr)} (simple)`,
-    `  risk         maxDD ${pct(m.maxDrawdown)} (${f(m.maxDrawdownDurationHours, 1)} h)   vol ${pct(m.annualVol)}   sharpe ${f(m.sharpe)}   sortino ${f(m.sortino)}   calmar ${f(m.calmar)}`,
+    `  risk         maxDD ${pct(m.maxDrawdown)} (${f(m.maxDrawdownDurationHours, 1)} h)   vol ${pct(m.annualVol)}   sharpe ${f(m.sharpe)}${m.benchmarkApr ? ` (excess of ${pct(m.benchmarkApr)}: ${f(m.excessSharpe)})` : ''}   sortino ${f(m.sortino)}   calmar ${f(m.calmar)}   (daily returns × √365${s.metricFlags.sharpe ? `; ${s.metricFlags.sharpe}` : ''})`,
     `  pnl          funding ${money(p.funding)}  trading ${money(p.trading)}  fees ${money(p.fees)}  slippage ${money(p.slippage)}  interest ${money(p.interest)}  liquidation ${money(p.liquidation)}  = ${money(p.total)}`,
     `  activity     trades ${m.tradeCount}  liquidations ${m.liquidationCount}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket, 1)}  turnover ${f(m.turnover)}×${r.rejected ? `  rejected orders ${r.rejected}` : ''}`,
     `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${rate(timing.eventsPerSec)}), load ${f(timing.loadMs, 1)} ms, write ${f(timing.writeMs ?? NaN, 0)} ms (${f((timing.bytesWritten ?? NaN) / 1e6, 1)} MB), total ${f(timing.totalMs, 0)} ms`,
@@ -281,6 +282,7 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
     allowSpotBorrow: (args['allow-spot-borrow'] as boolean | undefined) ?? saved.allowSpotBorrow ?? false,
     acceptDataErrors: (args['accept-data-errors'] as boolean | undefined) ?? saved.acceptDataErrors ?? false,
     fundingHistoryDays: saved.fundingHistoryDays,
+    benchmarkApr: (args['benchmark-apr'] as number | undefined) ?? saved.benchmarkApr,
     scenarios,
   };
   return { config, saved };

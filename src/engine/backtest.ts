@@ -73,6 +73,11 @@ export interface BacktestConfig {
   acceptDataErrors?: boolean;
   /** Days of funding history before the window (for trailing reads). Default 30. */
   fundingHistoryDays?: number;
+  /**
+   * Benchmark (risk-free) rate as a simple APR fraction (0.05 = 5 %, e.g. a stablecoin lending
+   * rate): summary metrics report the Sharpe in excess of it and the report draws it. Default 0.
+   */
+  benchmarkApr?: number;
   onProgress?: (fraction: number) => void;
   /** See {@link EngineOptions.onSample}. */
   onSample?: EngineOptions['onSample'];
@@ -145,6 +150,26 @@ export function buildModels(models: ModelsConfig = {}): { fee: FeeModel; slippag
       interest: { name: interest.name, params: interest.params },
     },
   };
+}
+
+/** Earliest and latest instants a run window may touch: the data starts in 2019; 2100 is absurd. */
+const WINDOW_MIN_MS = Date.UTC(2009, 0, 1);
+const WINDOW_MAX_MS = Date.UTC(2100, 0, 1);
+
+/** Refuse absurd run settings (negative history, windows outside any data, rates outside reason) by name. */
+function checkRunSettings(config: BacktestConfig): void {
+  const { fromMs, toMs } = config;
+  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || fromMs < WINDOW_MIN_MS || toMs > WINDOW_MAX_MS) {
+    throw new UserError(`window ${Number.isFinite(fromMs) ? isoUtc(fromMs) : fromMs} → ${Number.isFinite(toMs) ? isoUtc(toMs) : toMs} is outside ${isoUtc(WINDOW_MIN_MS)} → ${isoUtc(WINDOW_MAX_MS)}`);
+  }
+  const h = config.fundingHistoryDays;
+  if (h !== undefined && !(Number.isFinite(h) && h >= 0 && h <= 3650)) {
+    throw new UserError(`fundingHistoryDays must be between 0 and 3650 days (got ${h})`);
+  }
+  const b = config.benchmarkApr;
+  if (b !== undefined && !(Number.isFinite(b) && b > -1 && b <= 10)) {
+    throw new UserError(`--benchmark-apr must be a simple APR fraction in (−1, 10] (0.05 = 5 %; got ${b})`);
+  }
 }
 
 /**
@@ -265,6 +290,7 @@ export function resolveRun(config: BacktestConfig): ResolvedRun {
   if (config.venues.length === 0) throw new UserError('--venue: give at least one venue');
   const timeframeMs = parseTimeframe(config.timeframe);
   if (!(config.toMs > config.fromMs)) throw new UserError(`empty window: from ${isoUtc(config.fromMs)} is not before to ${isoUtc(config.toMs)}`);
+  checkRunSettings(config);
   // Settings implied by the strategy's params (its borrow/lend APR params win over the run config).
   const settings: StrategyRunSettings = callStrategy(origin, 'runSettings(params)', () => factory.runSettings?.(params)) ?? {};
   const interestParams = { ...(config.models?.interest?.params ?? {}), ...(settings.interest ?? {}) };

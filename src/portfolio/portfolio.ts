@@ -97,6 +97,12 @@ export class Portfolio {
   cumSlippage = 0;
   cumInterest = 0;
   cumLiqFee = 0;
+  /**
+   * Smallest distance to liquidation seen at a mark bar's adverse extreme by {@link checkLiquidation}:
+   * (liqPrice − high) / high for shorts, (low − liqPrice) / low for longs (≤ 0 once liquidated).
+   * Infinity until a perp position meets a bar.
+   */
+  minAdverseLiqDistance = Infinity;
   /** Σ trade_cash + realized_pnl + liquidation_pnl. */
   cumRealized = 0;
   private lastInterestHour = NaN;
@@ -534,6 +540,10 @@ export class Portfolio {
     const q = this.qty[i]!;
     if (q === 0) return false;
     const lp = this.liquidationPrice(i);
+    // How close this bar's adverse extreme came to the liquidation price (the same test, as a
+    // distance): the run's minLiquidationDistance. NaN comparisons leave it unchanged.
+    const dist = q < 0 ? (lp - high) / high : (low - lp) / low;
+    if (dist < this.minAdverseLiqDistance) this.minAdverseLiqDistance = dist;
     if (q < 0 ? high >= lp : low <= lp) {
       this.liquidate(ts, i, lp, q < 0 ? high : low);
       return true;

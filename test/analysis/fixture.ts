@@ -174,7 +174,8 @@ export function writeFixtureRun(parent: string, o: FixtureOptions): string {
 
   const m = computeMetrics({
     ts, equity: cols['equity']!, initialEquity: capital, grossExposure: cols['gross_exposure']!, tradedNotional: traded,
-    tradeCount, liquidationCount: liqCount, liqDistances: [cols['liq_distance:binance:ETH/USDT:USDT']!],
+    tradeCount, liquidationCount: liqCount, fromMs, toMs,
+    minAdverseLiqDistance: ((m) => (m === Infinity ? NaN : m))(cols['liq_distance:binance:ETH/USDT:USDT']!.reduce((m, x) => (x < m ? x : m), Infinity)),
   });
   const nul = (x: number) => (Number.isFinite(x) ? x : null);
   const metrics = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, nul(v)]));

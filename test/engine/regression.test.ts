@@ -31,6 +31,20 @@ describe('bundled data regression (binance)', () => {
     expect(s.metrics.liquidationCount).toBe(0);
   });
 
+  test('delta-neutral ETH/USDT 1h, Feb 1 → 6 2025 (issue 11): 5 daily returns, midnight closes the day, APR over 120 h', () => {
+    const r = runBacktest({ strategy: deltaNeutral, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: D(2025, 1, 1), toMs: D(2025, 1, 6), dataDir, benchmarkApr: 0.05 });
+    const s = buildSummary(r, 'reg');
+    expect(s.metrics.finalEquity).toBeCloseTo(99780.95571075255, 6);
+    expect(s.metrics.dailyReturnCount).toBe(5); // was 6 with a one-hour stub (the Feb 6 00:00 sample)
+    expect(s.metrics.sharpe).toBeCloseTo(-12.667578305355152, 8); // was −9.86 with the stub
+    expect(s.metrics.sortino).toBeCloseTo(-11.407338185492614, 8);
+    expect(s.metrics.apr).toBeCloseTo(-0.002190442892474498 * 365 / 5, 12); // −15.99 %, was −16.12 % over 119 h
+    expect(s.metrics.excessSharpe).toBeLessThan(s.metrics.sharpe);
+    expect(s.metricFlags.sharpe).toBe('too short to annualise: 5 daily returns (< 30)');
+    // Distance from each mark bar's adverse extreme (high for the short perp), below the 49.83 % at closes.
+    expect(s.metrics.minLiquidationDistance).toBeCloseTo(0.4920490847492111, 10);
+  });
+
   test('hold-perp long 5× is liquidated in the Feb 3 2025 crash', () => {
     const r = runBacktest({ strategy: holdPerp, params: { side: 'long', leverage: 5 }, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: D(2025, 1, 2), toMs: D(2025, 1, 5), dataDir });
     const l = r.portfolio.liquidations;
@@ -43,6 +57,7 @@ describe('bundled data regression (binance)', () => {
     expect(r.finalEquity).toBeCloseTo(0, 6);
     expect(r.pnl.liquidation).toBeCloseTo(-1936.5514309630962, 6);
     expect(r.pnl.total).toBeCloseTo(-100_000, 6);
+    expect(buildSummary(r, 'reg').metrics.minLiquidationDistance).toBe(0); // liquidated
   });
 
   test('delta-neutral BTC/USDT 1m at 10×, Oct 10 2025 cascade: no liquidation, 8.98 % closest', () => {

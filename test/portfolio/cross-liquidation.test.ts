@@ -44,3 +44,26 @@ test('cross: BTC short liquidation price includes the ETH long loss and its main
   expect(pf.perpEquity(0)).toBeCloseTo(0, 9);
   expect(pf.equity()).toBeCloseTo(80_000, 9);
 });
+
+test('minAdverseLiqDistance: the liquidation test as a distance, at each bar\'s adverse extreme', () => {
+  const instruments: Instrument[] = [{ id: 0, venue: 'binance', symbol: 'ETH/USDT:USDT', type: 'perp', base: 'ETH', quote: 'USDT' }];
+  const pf = new Portfolio({ instruments, venues: ['binance'], margin: tieredMarginModel(), interest: constantAprInterest() });
+  const q = (refPrice: number): FillQuote => ({ refPrice, price: refPrice, fee: 0, slippage: 0 });
+  pf.deposit(0, 'binance', 10_000);
+  pf.transfer(0, 'binance', 'spot', 'binance', 'perp', 1_000);
+  pf.markPx[0] = 2000;
+  expect(pf.minAdverseLiqDistance).toBe(Infinity);
+  expect(pf.perpTrade(0, 0, 'sell', 1, q(2000), 't')).toBeNull(); // short 1 ETH on 1000 of margin
+  const lp = pf.liquidationPrice(0); // tier 1: (1000 + 2000) / (1 + mmr) ≈ 2980
+  expect(lp).toBeGreaterThan(2900);
+  // Bar 1: close 2000 but high 2600: distance from the high, (lp − 2600) / 2600, not from the close.
+  expect(pf.checkLiquidation(3_600_000, 0, 2600, 1990)).toBe(false);
+  expect(pf.minAdverseLiqDistance).toBeCloseTo((lp - 2600) / 2600, 12);
+  // Bar 2: a lower high does not raise the minimum.
+  expect(pf.checkLiquidation(7_200_000, 0, 2100, 1990)).toBe(false);
+  expect(pf.minAdverseLiqDistance).toBeCloseTo((lp - 2600) / 2600, 12);
+  // Bar 3: the high crosses lp: liquidated, the distance is ≤ 0.
+  expect(pf.checkLiquidation(10_800_000, 0, 3100, 2000)).toBe(true);
+  expect(pf.minAdverseLiqDistance).toBeCloseTo((lp - 3100) / 3100, 12);
+  expect(pf.minAdverseLiqDistance).toBeLessThan(0);
+});

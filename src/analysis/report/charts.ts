@@ -2,6 +2,7 @@
  * Chart specs of one run (report.html) built from its equity samples, funding settlements and
  * liquidations. Series are min/max-downsampled for display only.
  */
+import { MS_PER_YEAR } from '../../core/time.js';
 import { annualizeFundingRate } from '../metrics.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, roundForDisplay, unionAlign, type Aligned } from './downsample.js';
 import { PALETTE, type ChartSpec, type SeriesSpec } from './page.js';
@@ -41,6 +42,10 @@ export function displaySeries(run: RunData, buckets = DEFAULT_BUCKETS): DisplayS
   };
 }
 
+function fmtPctPlain(x: number): string {
+  return `${Number((x * 100).toPrecision(4))}%`;
+}
+
 function dsNote(d: DisplaySeries): string {
   return d.downsampled ? ` Display: ${d.samples.toLocaleString('en-US')} samples shown as min/max per bucket (${d.x.length.toLocaleString('en-US')} points); metrics use every sample.` : '';
 }
@@ -68,19 +73,40 @@ export function runCharts(run: RunData, d: DisplaySeries = displaySeries(run)): 
     if (!venues.includes(v)) venues.push(v);
   }
 
-  // 1. Equity
-  const eqSeries: SeriesSpec[] = [{ label: 'Total equity', scale: 'usd', color: '#000000', values: d.col('equity'), width: 2 }];
+  // 1. Equity. The total on its own (left) axis, so a −0.24 % move over a run is visible; the
+  // account split, whose swings are far larger (a hedged book moves value between spot and perp),
+  // on the right axis.
+  const bench = run.summary.metrics.benchmarkApr ?? 0;
+  const initialEq = run.summary.metrics.initialEquity ?? run.equity.columns['equity']![0]!;
+  const eqSeries: SeriesSpec[] = [{ label: 'Total equity', scale: 'total', color: '#000000', values: d.col('equity'), width: 2 }];
+  if (bench !== 0) {
+    // Simple interest from the window start: the benchmark's equity with the same capital.
+    const fromMs = run.run.fromMs;
+    eqSeries.push({
+      label: `benchmark ${fmtPctPlain(bench)} APR (simple)`, scale: 'total', color: '#7F7F7F', width: 1.5, dash: [8, 4],
+      values: d.x.map((t) => roundForDisplay(initialEq * (1 + (bench * (t - fromMs)) / MS_PER_YEAR))),
+    });
+  }
+  let split = false;
   venues.forEach((v, i) => {
     for (const kind of ['spot', 'perp'] as const) {
       const name = `equity_${kind}:${v}`;
-      if (run.equity.columns[name])
+      if (run.equity.columns[name]) {
+        split = true;
         eqSeries.push({ label: `${v} ${kind}`, scale: 'usd', color: PALETTE[(2 * i + (kind === 'perp' ? 1 : 0)) % PALETTE.length]!, values: d.col(name), width: 1, dash: [4, 3] });
+      }
     }
   });
   charts.push({
     id: 'equity', title: 'Equity', x: d.x, series: eqSeries,
-    scales: { usd: { label: 'equity (quote)', unit: 'usd', side: 'left' } },
-    note: 'Total account equity and its split per venue account (spot / perp margin balance incl. unrealized PnL).' + dsNote(d),
+    scales: {
+      total: { label: 'total equity (quote)', unit: 'usd', side: 'left' },
+      ...(split ? { usd: { label: 'per account (quote)', unit: 'usd' as const, side: 'right' as const } } : {}),
+    },
+    note:
+      'Total account equity (left axis) and its split per venue account (right axis: spot / perp margin balance incl. unrealized PnL).' +
+      (bench !== 0 ? ` Grey dashed: the initial capital growing at the benchmark rate ${fmtPctPlain(bench)} (simple).` : '') +
+      dsNote(d),
   });
 
   // 2. Drawdown

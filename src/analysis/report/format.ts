@@ -21,21 +21,24 @@ export const METRIC_INFO: Record<keyof Metrics, MetricInfo> = {
   initialEquity: { label: 'Initial equity', unit: 'usd', better: 0, help: 'Starting capital (quote)' },
   finalEquity: { label: 'Final equity', unit: 'usd', better: 1, help: 'Equity at the last sample (quote)' },
   totalReturn: { label: 'Total return', unit: 'pct', better: 1, help: 'final / initial − 1' },
-  apr: { label: 'APR (simple)', unit: 'pct', better: 1, help: 'total return × 365 d / span, not compounded' },
+  apr: { label: 'APR (simple)', unit: 'pct', better: 1, help: 'total return × 365 d / window span, not compounded' },
   annualVol: { label: 'Annual volatility', unit: 'pct', better: -1, help: 'std of daily returns × √365' },
   sharpe: { label: 'Sharpe (daily, ann.)', unit: 'ratio', better: 1, help: 'mean / std of daily returns × √365, rf = 0' },
+  excessSharpe: { label: 'Excess Sharpe (daily, ann.)', unit: 'ratio', better: 1, help: 'mean of (daily return − benchmark APR / 365) / std × √365' },
   sortino: { label: 'Sortino (daily, ann.)', unit: 'ratio', better: 1, help: 'mean × √365 / downside deviation (target 0)' },
   calmar: { label: 'Calmar', unit: 'ratio', better: 1, help: 'APR / |max drawdown|' },
   maxDrawdown: { label: 'Max drawdown', unit: 'pct', better: 1, help: 'deepest equity / peak − 1 (≤ 0; closer to 0 is better)' },
-  maxDrawdownDurationHours: { label: 'Longest drawdown', unit: 'hours', better: -1, help: 'peak to recovery (or to end), hours' },
-  timeInMarket: { label: 'Time in market', unit: 'pct', better: 0, help: 'share of time with gross exposure > 0' },
+  maxDrawdownDurationHours: { label: 'Longest drawdown', unit: 'hours', better: -1, help: 'peak to recovery (or to the window end), hours' },
+  timeInMarket: { label: 'Time in market', unit: 'pct', better: 0, help: 'share of the window with gross exposure > 0' },
   turnover: { label: 'Turnover', unit: 'num', better: 0, help: 'traded notional / mean equity (×)' },
   tradeCount: { label: 'Trades', unit: 'int', better: 0, help: 'number of fills' },
   liquidationCount: { label: 'Liquidations', unit: 'int', better: -1, help: 'number of liquidation events' },
   minLiquidationDistance: {
     label: 'Closest to liquidation', unit: 'pct', better: 1,
-    help: 'smallest |mark − liq price| / mark on any perp (lower = came closer to liquidation)',
+    help: 'smallest distance from a mark bar\'s adverse extreme (high for shorts, low for longs) to the liquidation price, over that extreme; 0 if liquidated',
   },
+  dailyReturnCount: { label: 'Daily returns', unit: 'int', better: 0, help: 'UTC days (00:00, 24:00] of the window; < 30: ratios too short to annualise' },
+  benchmarkApr: { label: 'Benchmark APR', unit: 'pct', better: 0, help: 'benchmark / risk-free rate (--benchmark-apr), simple' },
 };
 
 /** Display metadata per PnL attribution component (all signed PnL; costs are negative). */

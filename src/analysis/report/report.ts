@@ -28,9 +28,16 @@ export function runTitle(run: RunData): string {
   return `${r.strategy?.name ?? 'run'} · ${str(r.venues)} · ${str(r.symbol)} · ${r.fromIso ?? fmtTime(r.fromMs)} → ${r.toIso ?? fmtTime(r.toMs)}`;
 }
 
+/** summary.json `metricFlags` (absent in run directories written before it existed). */
+function metricFlags(run: RunData): Record<string, string> {
+  const f = run.summary['metricFlags'];
+  return f && typeof f === 'object' ? (f as Record<string, string>) : {};
+}
+
 function metricRows(run: RunData): string[][] {
   const m = run.summary.metrics;
-  return METRIC_KEYS.map((k) => [METRIC_INFO[k].label, fmt(m[k], METRIC_INFO[k].unit), METRIC_INFO[k].help]);
+  const flags = metricFlags(run);
+  return METRIC_KEYS.map((k) => [METRIC_INFO[k].label, fmt(m[k], METRIC_INFO[k].unit) + (flags[k] ? ` (${flags[k]})` : ''), METRIC_INFO[k].help]);
 }
 
 function pnlRows(run: RunData): string[][] {
@@ -138,7 +145,7 @@ ${cards(run)}
 <h2>Charts</h2>
 ${charts.map(chartDiv).join('\n')}
 <h2>Summary metrics</h2>
-<p class="note">Annualization on 365 days; Sharpe, Sortino and volatility from UTC daily returns; APR is simple (not compounded); max drawdown ≤ 0.</p>
+<p class="note">Annualization on 365 days: Sharpe, Sortino and volatility from daily returns × √365, a day being (00:00, 24:00] UTC (the midnight sample closes the day before); fewer than 30 daily returns are flagged "too short to annualise". APR is simple (not compounded) over the run window; max drawdown ≤ 0.</p>
 ${htmlTable(['Metric', 'Value', 'Definition'], metricRows(run), { id: 'metrics', cellClass: (_, c) => (c === 2 ? 'l wrap' : undefined) })}
 <h2>PnL attribution</h2>
 ${htmlTable(['Source', 'PnL (quote)', '% of initial equity', 'Meaning'], pnl, { id: 'pnl', cellClass: (r, c) => (c === 3 ? 'l' : c === 1 ? signClass(pnl[r]![1]!) : undefined) })}

@@ -30,6 +30,13 @@ export type PnlComponent = (typeof PNL_COMPONENTS)[number];
 
 /** Keys of summary.json `metrics`, in display order. */
 export const METRIC_KEYS: readonly (keyof Metrics)[] = [
+  'initialEquity', 'finalEquity', 'totalReturn', 'apr', 'annualVol', 'sharpe', 'excessSharpe', 'sortino', 'calmar',
+  'maxDrawdown', 'maxDrawdownDurationHours', 'timeInMarket', 'turnover', 'tradeCount',
+  'liquidationCount', 'minLiquidationDistance', 'dailyReturnCount', 'benchmarkApr',
+];
+
+/** Metric keys a summary.json must hold (run directories written before the later keys stay readable). */
+export const REQUIRED_METRIC_KEYS: readonly (keyof Metrics)[] = [
   'initialEquity', 'finalEquity', 'totalReturn', 'apr', 'annualVol', 'sharpe', 'sortino', 'calmar',
   'maxDrawdown', 'maxDrawdownDurationHours', 'timeInMarket', 'turnover', 'tradeCount',
   'liquidationCount', 'minLiquidationDistance',
@@ -201,7 +208,7 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   const sumObj = readJson(sumPath);
   checkVersion(sumObj, sumPath);
   requireFields(sumObj, ['runId', 'metrics', 'pnl'], sumPath);
-  requireFields(sumObj.metrics as Record<string, unknown>, METRIC_KEYS as readonly string[], sumPath, 'metrics.');
+  requireFields(sumObj.metrics as Record<string, unknown>, REQUIRED_METRIC_KEYS as readonly string[], sumPath, 'metrics.');
   requireFields(sumObj.pnl as Record<string, unknown>, [...PNL_COMPONENTS, 'total'], sumPath, 'pnl.');
   for (const [group, keys] of [['metrics', METRIC_KEYS], ['pnl', [...PNL_COMPONENTS, 'total']]] as const) {
     const o = sumObj[group] as Record<string, unknown>;

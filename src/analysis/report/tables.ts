@@ -8,8 +8,7 @@
  * Metric definitions match src/analysis/metrics.ts.
  */
 import Module, { createRequire } from 'node:module';
-import { MS_PER_DAY } from '../../core/time.js';
-import { drawdownPeriods, type DrawdownPeriod } from '../metrics.js';
+import { dayRows, drawdownPeriods, monthStartMs, type DrawdownPeriod } from '../metrics.js';
 import { PNL_COMPONENTS, type PnlComponent, type RunData } from './run-dir.js';
 
 /**
@@ -91,42 +90,33 @@ export interface ReportTables {
 
 /** Several aligned columns resampled to UTC day closes. */
 export interface DailyLast {
-  /** UTC midnight of each day, UnixMs; every calendar day from the first to the last sample. */
+  /** UTC midnight at the start of each (00:00, 24:00] day of the window, UnixMs. */
   dayMs: Float64Array;
   /** Per input column: its value at the last sample of each day (gap days repeat the previous day). */
   cols: Float64Array[];
 }
 
 /**
- * Resample aligned columns to UTC day closes in one O(n) pass over `ts` (strictly increasing):
- * the last sample of each UTC day; days without samples carry the previous day's value, as in
- * metrics.ts `dailyCloses` (so the report's daily returns are the ones Sharpe is computed from).
+ * Resample aligned columns to UTC day closes in one O(n) pass over `ts` (strictly increasing),
+ * with metrics.ts's day rule: a day is (00:00, 24:00], so the midnight sample closes the day
+ * before; the days are those of the window (default first to last sample). Days without samples
+ * carry the previous day's value, days before the first sample `initial[k]` (default the first
+ * sample's value), so the report's daily returns are the ones Sharpe is computed from.
  */
-export function dailyLast(ts: Float64Array, cols: readonly Float64Array[]): DailyLast {
+export function dailyLast(ts: Float64Array, cols: readonly Float64Array[], window?: { fromMs: number; toMs: number }, initial?: readonly number[]): DailyLast {
   const n = ts.length;
   if (n === 0) return { dayMs: new Float64Array(0), cols: cols.map(() => new Float64Array(0)) };
-  const firstDay = Math.floor(ts[0]! / MS_PER_DAY);
-  const days = Math.floor(ts[n - 1]! / MS_PER_DAY) - firstDay + 1;
-  const dayMs = new Float64Array(days);
-  const has = new Uint8Array(days);
-  const out = cols.map(() => new Float64Array(days));
-  for (let i = 0; i < n; i++) {
-    const d = Math.floor(ts[i]! / MS_PER_DAY) - firstDay;
-    // Write only at the last sample of a day: the next sample falls on a later day (or none).
-    if (i + 1 < n && Math.floor(ts[i + 1]! / MS_PER_DAY) - firstDay === d) continue;
-    has[d] = 1;
-    for (let k = 0; k < cols.length; k++) out[k]![d] = cols[k]![i]!;
-  }
-  for (let d = 0; d < days; d++) {
-    dayMs[d] = (firstDay + d) * MS_PER_DAY;
-    if (!has[d]) for (const o of out) o[d] = o[d - 1]!; // d > 0: day 0 always has a sample
-  }
+  const { dayMs, row } = dayRows(ts, window?.fromMs ?? ts[0]!, window?.toMs ?? ts[n - 1]!);
+  const out = cols.map((c, k) => {
+    const o = new Float64Array(dayMs.length);
+    let prev = initial?.[k] ?? c[0]!;
+    for (let d = 0; d < row.length; d++) {
+      if (row[d]! >= 0) prev = c[row[d]!]!;
+      o[d] = prev;
+    }
+    return o;
+  });
   return { dayMs, cols: out };
-}
-
-function monthStartMs(dayMs: number): number {
-  const d = new Date(dayMs);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
 /** Values of column `col` of a danfojs frame (columns are properties of the frame). */
@@ -184,8 +174,10 @@ export async function buildTables(run: RunData): Promise<ReportTables> {
   const initialEquity = run.summary.metrics.initialEquity ?? columns['equity']![0]!;
   const names = ['equity', ...PNL_COMPONENTS.map((c) => `pnl_${c}`)];
 
-  // Daily resampling: last sample of each UTC day (O(n), typed arrays).
-  const dl = dailyLast(ts, names.map((c) => columns[c]!));
+  // Daily resampling: last sample of each (00:00, 24:00] UTC day of the window (O(n), typed arrays);
+  // before the first sample the equity is the initial capital and no PnL has accrued.
+  const window = { fromMs: run.run.fromMs, toMs: run.run.toMs };
+  const dl = dailyLast(ts, names.map((c) => columns[c]!), window, names.map((c) => (c === 'equity' ? initialEquity : 0)));
   const dayMs = Array.from(dl.dayMs);
   const daily: Record<string, number[]> = {};
   names.forEach((c, k) => (daily[c] = Array.from(dl.cols[k]!)));
@@ -200,7 +192,7 @@ export async function buildTables(run: RunData): Promise<ReportTables> {
 
   // Drawdown episodes (sequential scan in metrics.ts; the running peak starts at the initial
   // equity, as for summary.json maxDrawdown), ranked by depth with danfojs.
-  const periods = drawdownPeriods(ts, columns['equity']!, initialEquity);
+  const periods = drawdownPeriods(ts, columns['equity']!, initialEquity, window);
   let drawdowns: DrawdownPeriod[] = [];
   if (periods.length > 0) {
     const cand = deepestCandidates(periods, DRAWDOWN_TABLE_ROWS);

@@ -19,11 +19,12 @@ describe('report tables (danfojs)', () => {
     const t = await buildTables(run);
     const eq = run.equity.columns['equity']!;
     const init = run.summary.metrics.initialEquity!;
-    const ref = dailyReturns(run.equity.ts, eq);
+    const w = [run.run.fromMs, run.run.toMs] as const;
+    const ref = dailyReturns(run.equity.ts, eq, ...w, init);
     const refRet = periodReturns(ref.close, init);
     expect(t.daily.startMs).toEqual(Array.from(ref.dayMs));
     t.daily.ret.forEach((r, i) => expect(r).toBeCloseTo(refRet[i]!, 12));
-    const mref = monthlyReturns(run.equity.ts, eq);
+    const mref = monthlyReturns(run.equity.ts, eq, ...w, init);
     const mret = periodReturns(mref.close, init);
     expect(t.monthly.startMs).toEqual([Date.UTC(2025, 0, 1), Date.UTC(2025, 1, 1)]);
     t.monthly.ret.forEach((r, i) => expect(r).toBeCloseTo(mret[i]!, 12));
@@ -48,17 +49,21 @@ describe('report tables (danfojs)', () => {
     expect(stats['max']).toBe(Math.max(...refRet));
   });
 
-  it('dailyLast: last sample of each UTC day, gap days carry the previous close (hand-computed)', () => {
+  it('dailyLast: last sample of each (00:00, 24:00] UTC day, gap days carry the previous close (hand-computed)', () => {
     const d0 = Date.UTC(2025, 0, 30);
     const H = 3_600_000;
-    // Jan 30: 00:00 → 1, 12:00 → 2, 23:59 → 3; Jan 31: nothing; Feb 1: 06:00 → 5; Feb 2: 00:00 → 7
+    // Jan 30: 00:00 → 1 (the window start), 12:00 → 2, 23:59 → 3; Jan 31: nothing;
+    // Feb 1: 06:00 → 5 and 24:00 (the Feb 2 00:00 sample, closing Feb 1) → 7
     const ts = Float64Array.from([d0, d0 + 12 * H, d0 + 24 * H - 60_000, d0 + 54 * H, d0 + 72 * H]);
     const a = Float64Array.from([1, 2, 3, 5, 7]);
     const b = Float64Array.from([-1, -2, -3, -5, -7]);
     const r = dailyLast(ts, [a, b]);
-    expect(Array.from(r.dayMs)).toEqual([d0, d0 + 24 * H, d0 + 48 * H, d0 + 72 * H]);
-    expect(Array.from(r.cols[0]!)).toEqual([3, 3, 5, 7]);
-    expect(Array.from(r.cols[1]!)).toEqual([-3, -3, -5, -7]);
+    expect(Array.from(r.dayMs)).toEqual([d0, d0 + 24 * H, d0 + 48 * H]);
+    expect(Array.from(r.cols[0]!)).toEqual([3, 3, 7]);
+    expect(Array.from(r.cols[1]!)).toEqual([-3, -3, -7]);
+    // A window past the last sample: Feb 2 carries Feb 1's close; before the first sample, `initial`.
+    const w = dailyLast(ts.subarray(3), [a.subarray(3)], { fromMs: d0, toMs: d0 + 96 * H }, [0.5]);
+    expect(Array.from(w.cols[0]!)).toEqual([0.5, 0.5, 7, 7]);
     // the same day closes as the metrics (Sharpe) resampling
     const ref = dailyCloses(ts, a);
     expect(Array.from(r.dayMs)).toEqual(Array.from(ref.dayMs));
