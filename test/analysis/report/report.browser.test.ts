@@ -68,7 +68,7 @@ describe('report.html and compare.html in Chromium', () => {
     expect(p.charts[0]!.lengths[0]).toBeLessThanOrEqual(3200); // 525,600 samples → ≤ 2 points per bucket
     expect(p.text).toContain('525,600 samples shown as min/max per bucket');
     expect(size).toBeLessThan(2_000_000);
-    expect(openMs).toBeLessThan(10_000); // incl. a full-page screenshot
+    // Speed is measured by npm run bench, not by a timed test (TEAM.md): the time is printed only.
     console.log(`year of 1m: report built in ${buildMs} ms, ${(size / 1e6).toFixed(2)} MB, opened+probed+screenshot in ${openMs} ms`);
   });
 
