@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { decodeResult } from '../../src/research/task.js';
 import type { PointRow } from '../../src/analysis/sweep/point.js';
 import { tempDataDir } from '../support/series.js';
-import { writeSweepMarket } from '../support/sweep-market.js';
+import { filesOf, writeSweepMarket } from '../support/sweep-market.js';
 
 const root = process.cwd();
 const bin = join(root, 'bin', 'perpcarry.mjs');
@@ -21,17 +21,6 @@ const grid = ['--grid', 'leverage=1,2,3', '--grid', 'entryApr=0.02:0.1:0.04', '-
 function cli(args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-/** Every file under a directory (relative path → bytes). */
-export function filesOf(dir: string, rel = ''): Map<string, Buffer> {
-  const m = new Map<string, Buffer>();
-  for (const e of readdirSync(join(dir, rel))) {
-    const p = join(rel, e);
-    if (statSync(join(dir, p)).isDirectory()) for (const [k, v] of filesOf(dir, p)) m.set(k, v);
-    else m.set(p, readFileSync(join(dir, p)));
-  }
-  return m;
 }
 
 function sweepDir(root: string): string {

@@ -1,4 +1,6 @@
 /** A synthetic year of 1h spot + perp bars and 8h funding for sweep tests (deterministic). */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeBars, writeFunding } from './series.js';
 
 const H = 3_600_000;
@@ -38,3 +40,15 @@ export function writeSweepMarket(dataDir: string, days: number, bump = 0): void 
   }
   writeFunding(dataDir, 'binance', 'BTC/USDT:USDT', funding);
 }
+
+/** Every file under a directory (relative path → bytes). */
+export function filesOf(dir: string, rel = ''): Map<string, Buffer> {
+  const m = new Map<string, Buffer>();
+  for (const e of readdirSync(join(dir, rel))) {
+    const p = join(rel, e);
+    if (statSync(join(dir, p)).isDirectory()) for (const [k, v] of filesOf(dir, p)) m.set(k, v);
+    else m.set(p, readFileSync(join(dir, p)));
+  }
+  return m;
+}
+

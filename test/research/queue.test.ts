@@ -1,0 +1,146 @@
+/**
+ * The BullMQ path on a real redis-server (started here on a free loopback port, stopped after):
+ * two `perpcarry worker` processes, one killed with SIGKILL mid-job; the sweep's files are
+ * byte-identical to a local run. A worker whose data differs refuses the job and the sweep fails
+ * naming the file.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { tempDataDir } from '../support/series.js';
+import { filesOf, writeSweepMarket } from '../support/sweep-market.js';
+
+const root = process.cwd();
+const bin = join(root, 'bin', 'perpcarry.mjs');
+const data = tempDataDir('perpcarry-queue-data-');
+const other = tempDataDir('perpcarry-queue-other-');
+const out = tempDataDir('perpcarry-queue-out-');
+const redisBin = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find(existsSync) ?? 'redis-server';
+let redis: ChildProcess | undefined;
+let url = '';
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const base = (dataDir: string): string[] => ['--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'BTC/USDT', '--from', '2024-01-01', '--to', '2024-12-31', '--data-dir', dataDir, '--no-progress'];
+const grid = ['--grid', 'leverage=1,2,3', '--grid', 'entryApr=0.02:0.1:0.04', '--grid', 'lookback=3,9'];
+
+/** A worker process; `lines` collects its stdout lines. */
+function startWorker(dataDir: string): { proc: ChildProcess; lines: string[]; ready: Promise<void> } {
+  const proc = spawn(process.execPath, [bin, 'worker', '--queue', url, '--data-dir', dataDir, '--lock-ms', '2000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(proc);
+  const lines: string[] = [];
+  let buf = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (onReady = r));
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    for (const l of parts) {
+      lines.push(l);
+      if (l.includes('worker ready')) onReady();
+    }
+  });
+  proc.stderr!.on('data', (d: Buffer) => lines.push(`stderr: ${d.toString()}`));
+  return { proc, lines, ready };
+}
+
+function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, ...args], { cwd: root });
+    let o = '';
+    let e = '';
+    p.stdout.on('data', (d: Buffer) => (o += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (e += d.toString()));
+    p.on('exit', (code) => resolve({ code: code ?? -1, out: o, err: e }));
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(root, 'dist', 'src', 'cli', 'commands', 'worker.js'))) throw new Error('dist/ is missing: run `npx tsc -p .` (npm test does)');
+  writeSweepMarket(data, 366);
+  writeSweepMarket(other, 366, 25);
+  const port = await freePort();
+  redis = spawn(redisBin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('redis-server did not start')), 15_000);
+    redis!.stdout!.on('data', (d: Buffer) => {
+      if (/Ready to accept connections/i.test(d.toString())) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+    redis!.on('error', (e) => reject(new Error(`redis-server: ${e.message} (install it: apt-get install redis-server)`)));
+  });
+  url = `redis://127.0.0.1:${port}`;
+}, 60_000);
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  if (redis && redis.exitCode === null) {
+    redis.kill('SIGTERM');
+    await new Promise((r) => redis!.once('exit', r));
+  }
+});
+
+describe('sweep --queue on BullMQ with perpcarry workers', () => {
+  test('two workers, one killed mid-job: the stalled job is retried on the other; files identical to a local sweep', async () => {
+    const local = spawnSync(process.execPath, [bin, 'sweep', ...base(data), ...grid, '--keep-top', '2', '--out', join(out, 'local')], { cwd: root, encoding: 'utf8' });
+    expect(local.status).toBe(0);
+    const a = startWorker(data);
+    const b = startWorker(data);
+    await Promise.all([a.ready, b.ready]);
+    const sweep = runCli(['sweep', ...base(data), ...grid, '--keep-top', '2', '--queue', url, '--batch', '3', '--out', join(out, 'queued')]);
+    // Kill worker A as soon as it has started a job (its first job also prepares the market).
+    let killedJob = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        const started = a.lines.find((l) => / job \S+ started/.test(l));
+        if (started) {
+          clearInterval(t);
+          a.proc.kill('SIGKILL');
+          killedJob = / job (\S+) started/.exec(started)![1]!;
+          resolve();
+        }
+      }, 5);
+      setTimeout(() => reject(new Error(`worker A took no job: ${a.lines.join(' | ')}`)), 60_000).unref();
+    });
+    const r = await sweep;
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/18 points \(18 run, 0 already done\)/);
+    // A died inside the job (its first: preparing the market, starting a thread, three runs);
+    // after its lock expired, B's stalled-job check put the job back and B ran it.
+    expect(a.lines.some((l) => l.includes(`job ${killedJob} done`))).toBe(false);
+    expect(b.lines.some((l) => l.includes(`job ${killedJob} started`))).toBe(true);
+    const idOf = (d: string): string => join(d, readdirSync(d)[0]!);
+    const x = filesOf(idOf(join(out, 'local')));
+    const y = filesOf(idOf(join(out, 'queued')));
+    expect([...y.keys()].sort()).toEqual([...x.keys()].sort());
+    for (const [k, v] of x) expect(y.get(k)!.equals(v), k).toBe(true);
+    b.proc.kill('SIGTERM');
+    await new Promise((res) => b.proc.once('exit', res));
+  }, 300_000);
+
+  test('a worker whose data differs refuses the job; the sweep fails naming the file and both hashes', async () => {
+    const w = startWorker(other);
+    await w.ready;
+    const r = await runCli(['sweep', ...base(data), '--grid', 'leverage=1,2', '--queue', url, '--out', join(out, 'refused')]);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/failed on a worker: worker .* the data in .* differs from the sweep's:/);
+    expect(r.err).toMatch(/binance\/BTC-USDT-USDT\/ohlcv-1h\.arrow: sha256 [0-9a-f]{64} \(8760 rows\) here, [0-9a-f]{64} \(8760 rows\) in the sweep/);
+    w.proc.kill('SIGTERM');
+    await new Promise((res) => w.proc.once('exit', res));
+  }, 180_000);
+});
