@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { MS_PER_DAY, isoUtc, parseInstant, type UnixMs } from '../core/time.js';
-import { defaultDataDir } from '../data/catalog.js';
+import { readingDataDir } from './data-dir.js';
 import { CRASH_WINDOWS } from '../data/windows.js';
 import { resolveScenario } from '../scenario/bundled.js';
 import { parseScenario } from '../scenario/parse.js';
@@ -256,7 +256,7 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
       params: { ...prev, ...(args['slippage-bps'] !== undefined ? { bps: args['slippage-bps'] as number } : {}) },
     };
   }
-  const dataDir = resolve((args['data-dir'] as string | undefined) ?? saved.dataDir ?? defaultDataDir());
+  const dataDir = resolve((args['data-dir'] as string | undefined) ?? saved.dataDir ?? readingDataDir());
   const scenarioArgs = Array.isArray(args['scenario']) ? (args['scenario'] as string[]) : [];
   const scenarios: Scenario[] =
     scenarioArgs.length > 0

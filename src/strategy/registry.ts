@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { register } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UserError } from '../core/errors.js';
 import { checkSchema } from '../core/schema.js';
@@ -107,8 +108,29 @@ export function validateFactory(mod: unknown, where: string): StrategyFactory {
   return f as StrategyFactory;
 }
 
+let hookRegistered = false;
+
+/**
+ * When running compiled (dist/), make `import … from 'perpcarry'` in a strategy file resolve to this
+ * installation (src/strategy/import-hook.ts). Under vitest/tsx on the sources, the package's own
+ * `exports` already resolve (self-reference), so nothing is registered.
+ */
+function bindPackageImports(): void {
+  if (hookRegistered) return;
+  hookRegistered = true;
+  const loc = builtinLocation();
+  if (loc.file !== 'index.js') return;
+  const dist = join(loc.root, 'dist', 'src');
+  const entries = {
+    [PACKAGE_NAME]: pathToFileURL(join(dist, 'index.js')).href,
+    [`${PACKAGE_NAME}/strategy`]: pathToFileURL(join(dist, 'strategy', 'index.js')).href,
+  };
+  register(pathToFileURL(join(dist, 'strategy', 'import-hook.js')).href, { data: { entries } });
+}
+
 /** Load a strategy by built-in name or module path. */
 export async function loadStrategy(spec: string, cwd = process.cwd()): Promise<LoadedStrategy> {
+  bindPackageImports();
   if (!looksLikePath(spec)) {
     const loc = builtinLocation();
     const file = join(loc.dir, spec, loc.file);
@@ -143,8 +165,18 @@ async function importTs(file: string): Promise<unknown> {
   try {
     return await tsImport(url, import.meta.url);
   } catch (e) {
-    throw new UserError(`strategy ${file} failed to load: ${(e as Error).message}`);
+    throw new UserError(`strategy ${file} failed to load: ${(e as Error).message}${cjsHint(e)}`);
   }
+}
+
+/**
+ * A `.ts` file outside an ESM package is loaded as CommonJS, where `require('perpcarry')` is not
+ * redirected to this installation (only ESM imports are): say how to make it ESM.
+ */
+function cjsHint(e: unknown): string {
+  const m = (e as Error).message ?? '';
+  if (!/Cannot find (module|package) 'perpcarry(\/strategy)?'/.test(m) || !m.includes('Require stack')) return '';
+  return `\n  (this .ts file was loaded as CommonJS, where 'perpcarry' resolves only if installed next to it: put {"type": "module"} in a package.json beside it, rename it .mts, or npm install perpcarry there)`;
 }
 
 async function importOrExplain(url: string, file: string): Promise<unknown> {

@@ -31,9 +31,16 @@ describe('user strategies loaded from a path', () => {
   it('the example is self-contained: a copy outside the repo runs too', () => {
     const dir = mkdtempSync(join(tmpdir(), 'perpcarry-user-copy-'));
     copyFileSync(join(root, 'examples', 'my-strategy.ts'), join(dir, 'my-strategy.ts'));
-    const r = cli(['backtest', '--strategy', './my-strategy.ts', ...WINDOW, '--out', join(dir, 'run'), '--no-report', '--json'], dir);
+    // Loaded as CommonJS (no package.json says "module"): 'perpcarry' is not installed there, and the error says what to do.
+    let r = cli(['backtest', '--strategy', './my-strategy.ts', ...WINDOW, '--out', join(dir, 'run'), '--no-report', '--json'], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`put {"type": "module"} in a package.json beside it, rename it .mts, or npm install perpcarry there`);
+    // As ESM, `import … from 'perpcarry'` binds to the running installation, with no perpcarry installed there.
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    r = cli(['backtest', '--strategy', './my-strategy.ts', ...WINDOW, '--out', join(dir, 'run'), '--no-report', '--json'], dir);
     expect(r.status, r.stderr).toBe(0);
-    expect(existsSync(join(dir, 'run', 'summary.json'))).toBe(true);
+    expect(existsSync(join(dir, 'node_modules'))).toBe(false);
+    expect((JSON.parse(r.stdout) as { summary: { metrics: { tradeCount: number } } }).summary.metrics.tradeCount).toBe(4);
   });
 
   it('the README shows the example verbatim', () => {

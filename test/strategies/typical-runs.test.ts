@@ -1,0 +1,69 @@
+/**
+ * Every documented "typical run" trades on the window it names: each row of the table in
+ * docs/strategies.md, and the README's own-strategy example command, run through the real CLI on
+ * the bundled data. A documented run that makes no trade teaches nothing (the README example with
+ * `minApr=0.08` and funding-threshold's old typical run made none on their windows).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'perpcarry.mjs');
+const out = mkdtempSync(join(tmpdir(), 'perpcarry-typical-'));
+
+/** `[strategy, args]` for each row of the table in docs/strategies.md. */
+function documentedRuns(): [string, string[]][] {
+  const doc = readFileSync(join(root, 'docs', 'strategies.md'), 'utf8');
+  const rows: [string, string[]][] = [];
+  for (const line of doc.split('\n')) {
+    const m = /^\| `([a-z0-9-]+)` \|.*\| `(--[^`]+)` \|$/.exec(line);
+    if (m) rows.push([m[1]!, m[2]!.trim().split(/\s+/)]);
+  }
+  return rows;
+}
+
+/** The `npx perpcarry backtest --strategy ./examples/my-strategy.ts …` command of README.md's sh block. */
+function readmeExampleArgs(): string[] {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const sh = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.replace(/\\\n\s*/g, ' ')).join('\n');
+  const line = sh.split('\n').find((l) => l.startsWith('npx perpcarry backtest --strategy ./examples/my-strategy.ts'));
+  if (line === undefined) throw new Error('README.md: no sh block runs ./examples/my-strategy.ts');
+  return line.replace(/^npx perpcarry /, '').trim().split(/\s+/);
+}
+
+function trades(args: string[], name: string): { code: number; trades: number; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args, '--json', '--out', join(out, name)], { cwd: root, encoding: 'utf8', env: { ...process.env, PERPCARRY_DATA_DIR: join(root, 'data') } });
+  if (r.status !== 0) return { code: r.status ?? -1, trades: NaN, err: r.stderr };
+  const { summary } = JSON.parse(r.stdout) as { summary: { metrics: { tradeCount: number } } };
+  return { code: 0, trades: summary.metrics.tradeCount, err: r.stderr };
+}
+
+describe('documented typical runs trade', () => {
+  const runs = documentedRuns();
+
+  it('the table lists every built-in strategy once', () => {
+    const builtins = readdirSync(join(root, 'strategies'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    expect(runs.map(([name]) => name).sort()).toEqual(builtins);
+  });
+
+  it.each(documentedRuns())('%s', { timeout: 180_000 }, (name, args) => {
+    const r = trades(['backtest', '--strategy', name, ...args], name);
+    expect(r.code, r.err).toBe(0);
+    expect(r.trades).toBeGreaterThan(0);
+  });
+
+  it('the README example command', { timeout: 180_000 }, () => {
+    const args = readmeExampleArgs();
+    expect(args.slice(0, 3)).toEqual(['backtest', '--strategy', './examples/my-strategy.ts']);
+    expect(args).toContain('--param');
+    const r = trades(args, 'readme-example');
+    expect(r.code, r.err).toBe(0);
+    expect(r.trades).toBe(4);
+  });
+});
