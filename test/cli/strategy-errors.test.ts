@@ -3,19 +3,18 @@
  * hook is reported as the strategy's (file:line, hook, ctx.now, exit 1), a misspelled hook is an
  * error, param names are own properties only, and every warning of a run lands in run.log.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { spawnAsync, type Ran } from '../support/spawn.js';
 
 const root = process.cwd();
 const bin = join(root, 'bin', 'perpcarry.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'perpcarry-strategy-errors-'));
 
-function cli(args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+function cli(args: string[]): Promise<Ran> {
+  return spawnAsync(process.execPath, [bin, ...args], { cwd: root });
 }
 
 const base = (file: string, out: string): string[] => ['backtest', '--strategy', file, '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--out', join(dir, out)];
@@ -37,10 +36,10 @@ export default f;
 `;
 
 describe('strategy errors through the CLI', () => {
-  test('an exception in a hook names the file and line, the hook and ctx.now; exit 1, nothing written', { timeout: 120_000 }, () => {
+  test('an exception in a hook names the file and line, the hook and ctx.now; exit 1, nothing written', { timeout: 120_000 }, async () => {
     const file = join(dir, 'boom.ts');
     writeFileSync(file, THROWING_TS);
-    const r = cli(base(file, 'boom'));
+    const r = await cli(base(file, 'boom'));
     expect(r.code).toBe(1);
     // The window 2025-02-03 starts 2025-02-02T00:00Z; the 6th 1h spot bar closes at 06:00.
     expect(r.err).toMatch(new RegExp(`^perpcarry: strategy boom threw in onBar at ctx\\.now = 2025-02-02T06:00:00\\.000Z: RangeError: kaboom 6\\n  at ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9:\\d+ \\(strategy code\\)\\n$`));
@@ -48,25 +47,25 @@ describe('strategy errors through the CLI', () => {
     expect(existsSync(join(dir, 'boom'))).toBe(false);
   });
 
-  test('a misspelled hook is an error naming the known hooks', { timeout: 120_000 }, () => {
+  test('a misspelled hook is an error naming the known hooks', { timeout: 120_000 }, async () => {
     const file = join(dir, 'typo.mjs');
     writeFileSync(file, `export default { name: 'typo', description: 'd', params: {}, universe: (i) => [{ venue: i.venues[0], symbol: i.symbol }], create: () => ({ onbar() {}, onFills() {} }) };\n`);
-    const r = cli(base(file, 'typo'));
+    const r = await cli(base(file, 'typo'));
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       'perpcarry: strategy typo: unknown hook "onbar" (did you mean onBar?); unknown hook "onFills" (did you mean onFill?); the hooks are onStart, onBar, onFunding, onFill, onLiquidation, onTimer, onReject, onEnd\n',
     );
   });
 
-  test('--param names are own properties of the schema: toString, constructor, __proto__ are unknown', { timeout: 120_000 }, () => {
+  test('--param names are own properties of the schema: toString, constructor, __proto__ are unknown', { timeout: 120_000 }, async () => {
     for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
-      const r = cli([...base('delta-neutral', 'p'), '--param', `${name}=1`]);
+      const r = await cli([...base('delta-neutral', 'p'), '--param', `${name}=1`]);
       expect(r.code).toBe(1);
       expect(r.err).toBe(`perpcarry: strategy delta-neutral: unknown param "${name}" (known: leverage, entryApr, exitApr, lookback, rebalanceBand, topUp, topUpRatio, marginMode)\n`);
     }
   });
 
-  test('every warning goes to run.log; the terminal shows the first five and the path', { timeout: 120_000 }, () => {
+  test('every warning goes to run.log; the terminal shows the first five and the path', { timeout: 120_000 }, async () => {
     const file = join(dir, 'chatty.mjs');
     writeFileSync(
       file,
@@ -74,7 +73,7 @@ describe('strategy errors through the CLI', () => {
   create: () => { let n = 0; return { onBar(ctx) { if (n < 12) ctx.log.warn('note ' + ++n); }, onEnd(ctx) { ctx.log.info('done after ' + n); } }; } };\n`,
     );
     const out = join(dir, 'chatty');
-    const r = cli(base(file, 'chatty'));
+    const r = await cli(base(file, 'chatty'));
     expect(r.code).toBe(0);
     const shown = r.err.split('\n').filter((l) => l.startsWith('warning: '));
     expect(shown).toEqual([

@@ -4,11 +4,11 @@
  * the bundled data. A documented run that makes no trade teaches nothing (the README example with
  * `minApr=0.08` and funding-threshold's old typical run made none on their windows).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { spawnAsync } from '../support/spawn.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'perpcarry.mjs');
@@ -34,11 +34,11 @@ function readmeExampleArgs(): string[] {
   return line.replace(/^npx perpcarry /, '').trim().split(/\s+/);
 }
 
-function trades(args: string[], name: string): { code: number; trades: number; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args, '--json', '--out', join(out, name)], { cwd: root, encoding: 'utf8', env: { ...process.env, PERPCARRY_DATA_DIR: join(root, 'data') } });
-  if (r.status !== 0) return { code: r.status ?? -1, trades: NaN, err: r.stderr };
-  const { summary } = JSON.parse(r.stdout) as { summary: { metrics: { tradeCount: number } } };
-  return { code: 0, trades: summary.metrics.tradeCount, err: r.stderr };
+async function trades(args: string[], name: string): Promise<{ code: number; trades: number; err: string }> {
+  const r = await spawnAsync(process.execPath, [bin, ...args, '--json', '--out', join(out, name)], { cwd: root, env: { ...process.env, PERPCARRY_DATA_DIR: join(root, 'data') } });
+  if (r.code !== 0) return { code: r.code, trades: NaN, err: r.err };
+  const { summary } = JSON.parse(r.out) as { summary: { metrics: { tradeCount: number } } };
+  return { code: 0, trades: summary.metrics.tradeCount, err: r.err };
 }
 
 describe('documented typical runs trade', () => {
@@ -52,17 +52,17 @@ describe('documented typical runs trade', () => {
     expect(runs.map(([name]) => name).sort()).toEqual(builtins);
   });
 
-  it.each(documentedRuns())('%s', { timeout: 180_000 }, (name, args) => {
-    const r = trades(['backtest', '--strategy', name, ...args], name);
+  it.each(documentedRuns())('%s', { timeout: 180_000 }, async (name, args) => {
+    const r = await trades(['backtest', '--strategy', name, ...args], name);
     expect(r.code, r.err).toBe(0);
     expect(r.trades).toBeGreaterThan(0);
   });
 
-  it('the README example command', { timeout: 180_000 }, () => {
+  it('the README example command', { timeout: 180_000 }, async () => {
     const args = readmeExampleArgs();
     expect(args.slice(0, 3)).toEqual(['backtest', '--strategy', './examples/my-strategy.ts']);
     expect(args).toContain('--param');
-    const r = trades(args, 'readme-example');
+    const r = await trades(args, 'readme-example');
     expect(r.code, r.err).toBe(0);
     expect(r.trades).toBe(4);
   });
