@@ -15,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
 import { isoUtc, type UnixMs } from '../core/time.js';
+import type { FundingGapIssue } from '../data/funding-gaps.js';
 import { Float64IpcFileWriter } from '../data/ipc-writer.js';
 import type { BacktestResult } from '../engine/backtest.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
@@ -37,6 +38,8 @@ export interface RunSummary {
   /** Per metric, why it should be read with care (e.g. Sharpe "too short to annualise"); empty when none. */
   metricFlags: Partial<Record<keyof Metrics, string>>;
   pnl: PnlBreakdown;
+  /** Data problems the run went ahead with: funding settlements missing inside the window. */
+  dataIssues: FundingGapIssue[];
 }
 
 /** Timing figures (wall clock): they go to run.json and stdout, never to summary.json. */
@@ -120,6 +123,7 @@ function summaryOf(
     metrics,
     metricFlags: annualisationFlags(metrics),
     pnl: { ...pnl, total: pnl.total },
+    dataIssues: result.dataIssues ?? [],
   };
 }
 

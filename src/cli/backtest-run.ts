@@ -283,6 +283,7 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
     acceptDataErrors: (args['accept-data-errors'] as boolean | undefined) ?? saved.acceptDataErrors ?? false,
     fundingHistoryDays: saved.fundingHistoryDays,
     benchmarkApr: (args['benchmark-apr'] as number | undefined) ?? saved.benchmarkApr,
+    onFundingGap: (args['on-funding-gap'] as 'warn' | 'error' | undefined) ?? 'warn',
     scenarios,
   };
   return { config, saved };

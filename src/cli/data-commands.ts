@@ -12,7 +12,7 @@ import { IMPORT_FORMATS, parseSeriesFile, storeParsed, type ImportFormat, type P
 import { TS_UNITS, type TsUnit } from '../data/import/timestamps.js';
 import { formatSummary, inspectSeries } from '../data/inspect.js';
 import { kindHasTimeframe } from '../data/schema.js';
-import { readSeriesFile } from '../data/store.js';
+import { readSeriesFile, type SeriesColumns } from '../data/store.js';
 import { formatReport, validateSeries, type ValidationReport } from '../data/validate.js';
 import { validateArrowFile, validateStore } from '../data/validate-files.js';
 import { windowCoverage } from '../data/windows.js';
@@ -24,8 +24,17 @@ function checkKind(kind: string): SeriesKind {
   return kind as SeriesKind;
 }
 
-/** `data inspect <venue> <symbol> <kind> [--timeframe]`. */
-export function inspectCommand(o: { dataDir?: string; venue: string; symbol: string; kind: string; timeframe?: string; json: boolean }): void {
+/** Rows of a series with fromMs ≤ ts ≤ toMs (views, no copy). */
+function sliceRows<T extends SeriesColumns>(s: T, fromMs: number, toMs: number): SeriesColumns {
+  let a = 0;
+  while (a < s.ts.length && s.ts[a]! < fromMs) a++;
+  let b = a;
+  while (b < s.ts.length && s.ts[b]! <= toMs) b++;
+  return { ts: s.ts.subarray(a, b), columns: Object.fromEntries(Object.entries(s.columns).map(([k, v]) => [k, v.subarray(a, b)])) };
+}
+
+/** `data inspect <venue> <symbol> <kind> [--timeframe] [--from --to]`. */
+export function inspectCommand(o: { dataDir?: string; venue: string; symbol: string; kind: string; timeframe?: string; json: boolean; from?: string; to?: string }): void {
   const dataDir = existingDataDir(o.dataDir);
   const kind = checkKind(o.kind);
   if (kindHasTimeframe(kind) && !o.timeframe) {
@@ -41,8 +50,16 @@ export function inspectCommand(o: { dataDir?: string; venue: string; symbol: str
   }
   const path = join(dataDir, rel);
   if (!existsSync(path)) throw new UserError(`no stored series ${o.venue} ${o.symbol} ${kind}${o.timeframe ? ' ' + o.timeframe : ''} (${path}); see \`perpcarry data list\``);
-  const s = readSeriesFile(path);
-  const summary = inspectSeries(s, kind, kindHasTimeframe(kind) ? o.timeframe : undefined);
+  let range: { fromMs: number; toMs: number } | undefined;
+  if (o.from !== undefined || o.to !== undefined) {
+    if (o.from === undefined || o.to === undefined) throw new UserError('--from and --to go together');
+    range = { fromMs: parseInstant(o.from, '--from'), toMs: parseInstant(o.to, '--to') };
+    if (!(range.toMs > range.fromMs)) throw new UserError(`--from ${o.from} is not before --to ${o.to}`);
+  }
+  const full = readSeriesFile(path);
+  const s = range ? sliceRows(full, range.fromMs, range.toMs) : full;
+  // Funding gaps are found on the whole file (the settlement before the range anchors its grid).
+  const summary = inspectSeries(s, kind, kindHasTimeframe(kind) ? o.timeframe : undefined, range, full);
   const entry = readCatalog(dataDir).entries.find((e) => e.path === rel);
   if (o.json) {
     process.stdout.write(JSON.stringify({ path: rel, ...summary, provenance: entry?.provenance }, null, 2) + '\n');

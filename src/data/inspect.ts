@@ -3,7 +3,8 @@
  * for funding, interval changes and the annualised mean rate.
  */
 import type { SeriesKind } from '../core/ids.js';
-import { MS_PER_HOUR, isoUtc, timeframeToMs } from '../core/time.js';
+import { MS_PER_HOUR, MS_PER_YEAR, isoUtc, timeframeToMs } from '../core/time.js';
+import { describeFundingGap, findFundingGaps, type FundingGap } from './funding-gaps.js';
 import type { SeriesColumns } from './store.js';
 import { barPhaseMs, describeBarPhase } from './validate.js';
 
@@ -57,11 +58,29 @@ export interface SeriesSummary {
     /** Mean of rate / interval_hours × 24 × 365 (simple, not compounded), a decimal per year. */
     meanApr: number;
     positiveFraction: number;
+    /** Mean rate per 8 h (rate / interval_hours × 8), decimal. */
+    meanPer8h: number;
+    /**
+     * Compounded APR: the growth of 1 unit receiving every settlement of the range,
+     * (Π (1 + rate))^(365 d / span) − 1, span = first to last settlement plus one interval.
+     */
+    compoundedApr: number;
+    /** Settlements missing on the data's own grid within the range (src/data/funding-gaps.ts). */
+    gaps: FundingGap[];
   };
+  /** The range asked with --from/--to (ISO UTC), when one was. */
+  range?: { from: string; to: string };
 }
 
 /** Summarise a series (typed-array loops, no row objects). */
-export function inspectSeries(series: SeriesColumns, kind: SeriesKind, timeframe?: string): SeriesSummary {
+export function inspectSeries(
+  series: SeriesColumns,
+  kind: SeriesKind,
+  timeframe?: string,
+  range?: { fromMs: number; toMs: number },
+  /** The whole series when `series` is a range of it: funding gaps are found on its grid. */
+  whole: SeriesColumns = series,
+): SeriesSummary {
   const ts = series.ts;
   const n = ts.length;
   const gaps: GapRange[] = [];
@@ -117,6 +136,7 @@ export function inspectSeries(series: SeriesColumns, kind: SeriesKind, timeframe
     stats,
   };
   if (timeframe) out.timeframe = timeframe;
+  if (range) out.range = { from: isoUtc(range.fromMs), to: isoUtc(range.toMs) };
   if (tf > 0 && n > 0) {
     const ph = barPhaseMs(ts[0]!, tf);
     let changes = 0;
@@ -131,16 +151,33 @@ export function inspectSeries(series: SeriesColumns, kind: SeriesKind, timeframe
     const intervals: Record<string, number> = {};
     let aprSum = 0;
     let pos = 0;
+    let logGrowth = 0;
     for (let i = 0; i < n; i++) {
       const h = iv ? iv[i]! : 8;
       intervals[String(h)] = (intervals[String(h)] ?? 0) + 1;
       if (i > 0 && iv && iv[i - 1] !== h) changes.push({ ts: ts[i]!, fromHours: iv[i - 1]!, toHours: h });
       aprSum += (rate[i]! / h) * 24 * 365;
+      logGrowth += Math.log1p(rate[i]!);
       if (rate[i]! > 0) pos++;
     }
-    out.funding = { intervalChanges: changes, intervals, meanApr: n ? aprSum / n : NaN, positiveFraction: n ? pos / n : NaN };
+    const meanApr = n ? aprSum / n : NaN;
+    const spanMs = n ? ts[n - 1]! - ts[0]! + (iv ? iv[0]! : 8) * MS_PER_HOUR : NaN;
+    out.funding = {
+      intervalChanges: changes,
+      intervals,
+      meanApr,
+      positiveFraction: n ? pos / n : NaN,
+      meanPer8h: meanApr * (8 / (24 * 365)),
+      compoundedApr: n ? Math.expm1((logGrowth * MS_PER_YEAR) / spanMs) : NaN,
+      gaps: fundingGapsOf(whole, range ?? (n ? { fromMs: ts[0]!, toMs: ts[n - 1]! } : undefined)),
+    };
   }
   return out;
+}
+
+function fundingGapsOf(s: SeriesColumns, range: { fromMs: number; toMs: number } | undefined): FundingGap[] {
+  const iv = s.columns['interval_hours'];
+  return iv && range ? findFundingGaps(s.ts, iv, range.fromMs, range.toMs) : [];
 }
 
 /** Human-readable rendering of a summary. */
@@ -149,7 +186,7 @@ export function formatSummary(s: SeriesSummary, title: string): string {
   const lines = [
     title,
     `  rows      ${s.rows}`,
-    `  range     ${iso(s.firstTs)} → ${iso(s.lastTs)} UTC`,
+    `  range     ${iso(s.firstTs)} → ${iso(s.lastTs)} UTC${s.range ? ` (rows in --from ${s.range.from} --to ${s.range.to})` : ''}`,
     `  gaps      ${s.gapCount} gap(s), ${s.missing} missing ${s.kind === 'funding' ? 'settlement(s)' : `${s.timeframe} bar(s)`}`,
   ];
   if (s.phase !== undefined) lines.push(`  phase     ${s.phase}${s.phaseChanges ? `; PHASE CHANGES ×${s.phaseChanges} (see data validate)` : ''}`);
@@ -163,7 +200,11 @@ export function formatSummary(s: SeriesSummary, title: string): string {
     const f = s.funding;
     lines.push(`  intervals ${Object.entries(f.intervals).map(([h, k]) => `${h}h×${k}`).join(', ')}`);
     lines.push(`  interval changes: ${f.intervalChanges.length ? f.intervalChanges.map((c) => `${iso(c.ts)} ${c.fromHours}h→${c.toHours}h`).join(', ') : 'none'}`);
-    lines.push(`  mean rate annualised ${(f.meanApr * 100).toFixed(2)}% per year (simple), positive ${(f.positiveFraction * 100).toFixed(1)}% of settlements`);
+    lines.push(`  mean rate ${(f.meanPer8h * 100).toFixed(4)}% per 8h; annualised ${(f.meanApr * 100).toFixed(2)}% simple (rate × settlements per year), ${(f.compoundedApr * 100).toFixed(2)}% compounded (Π(1 + rate) over the range, to a year)`);
+    lines.push(`  positive  ${(f.positiveFraction * 100).toFixed(1)}% of settlements`);
+    lines.push(`  funding gaps (missing on the data's own settlement grid): ${f.gaps.length ? '' : 'none'}`);
+    for (const g of f.gaps.slice(0, 20)) lines.push(`            ${describeFundingGap(g)}`);
+    if (f.gaps.length > 20) lines.push(`            … ${f.gaps.length - 20} more (--json lists them all)`);
   }
   return lines.join('\n');
 }

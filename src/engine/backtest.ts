@@ -28,6 +28,7 @@ import type { InstrumentSpec, ParamValue, ParamValues, Strategy, StrategyFactory
 import { loadMarketData, makeInstruments, type MarketData } from './data.js';
 import { applyMarketShocks, isMarketShock, type AppliedShock } from '../scenario/market-shocks.js';
 import type { Scenario } from '../scenario/types.js';
+import { findFundingGaps, fundingGapIssue, type FundingGapIssue } from '../data/funding-gaps.js';
 import { runEngine, type EngineOptions, type EngineResult } from './engine.js';
 
 /** A model choice: its name and (partial) params; defaults fill the rest. */
@@ -69,6 +70,11 @@ export interface BacktestConfig {
   models?: ModelsConfig;
   /** Allow margin borrowing in spot wallets. Default false. */
   allowSpotBorrow?: boolean;
+  /**
+   * A funding settlement missing inside the window (a gap in a perp's settlement grid):
+   * 'warn' (default) runs and lists the gaps (terminal, summary.json `dataIssues`), 'error' refuses.
+   */
+  onFundingGap?: 'warn' | 'error';
   /** Run even if the data has problems. Default false. */
   acceptDataErrors?: boolean;
   /** Days of funding history before the window (for trailing reads). Default 30. */
@@ -112,6 +118,8 @@ export interface BacktestResult extends EngineResult {
   loadMs: number;
   /** What each scenario's market shocks changed (empty without scenarios). */
   scenarioEffects: { scenario: string; applied: AppliedShock[] }[];
+  /** Data problems the run went ahead with (funding gaps inside the window): summary.json `dataIssues`. */
+  dataIssues: FundingGapIssue[];
 }
 
 /** Build the four models from a config (throws UserError on unknown names). */
@@ -184,6 +192,7 @@ export interface PreparedBacktest {
   /** The replayed market: loaded, scenario market shocks applied. */
   readonly market: MarketData;
   readonly scenarioEffects: BacktestResult['scenarioEffects'];
+  readonly dataIssues: BacktestResult['dataIssues'];
   readonly capital: number;
   readonly seed: number;
   readonly fillAt: FillAt;
@@ -211,8 +220,8 @@ export function runPrepared(prep: PreparedBacktest, market: MarketData = prep.ma
   const engine = runGuarded(market, guardStrategy(strategy, origin), { ...prep.engineOptions, ...overrides });
   const pnl = engine.portfolio.pnl();
   const finalEquity = engine.portfolio.equity();
-  const { capital, seed, fillAt, allowSpotBorrow, loadMs, scenarioEffects, models } = prep;
-  return { ...engine, config, params, models, market, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, pnl, initialEquity: capital, finalEquity, loadMs };
+  const { capital, seed, fillAt, allowSpotBorrow, loadMs, scenarioEffects, models, dataIssues } = prep;
+  return { ...engine, config, params, models, market, scenarioEffects, dataIssues, capital, seed, fillAt, allowSpotBorrow, pnl, initialEquity: capital, finalEquity, loadMs };
 }
 
 /**
@@ -419,6 +428,26 @@ export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
 }
 
 /**
+ * Missing funding settlements inside the run window, per perp (src/data/funding-gaps.ts): each is
+ * logged as a warning, or, with `onFundingGap: 'error'`, the run is refused listing them.
+ */
+function fundingGapIssues(market: MarketData, config: BacktestConfig): FundingGapIssue[] {
+  const issues: FundingGapIssue[] = [];
+  for (const ins of market.instruments) {
+    const f = market.funding[ins.id];
+    if (ins.type !== 'perp' || !f) continue;
+    for (const g of findFundingGaps(f.ts, f.intervalHours, market.fromMs, market.toMs)) issues.push(fundingGapIssue(ins.venue, ins.symbol, g));
+  }
+  if (issues.length > 0 && config.onFundingGap === 'error') {
+    throw new UserError(
+      `funding settlements are missing inside the window (--on-funding-gap error); the run would book no funding for them:\n  ${issues.map((i) => i.message).join('\n  ')}`,
+    );
+  }
+  for (const i of issues) config.onLog?.('warn', config.fromMs, i.message);
+  return issues;
+}
+
+/**
  * Bind a config to an already prepared market (no data read; `config.dataDir` is only recorded).
  * Scenario shocks are applied to a copy; the prepared market is never written.
  */
@@ -439,6 +468,7 @@ export function prepareOn(prepared: PreparedMarket, config: BacktestConfig, reso
       `the data has problems; fix them (see \`perpcarry data validate\`) or pass --accept-data-errors:\n  ${market.problems.slice(0, 10).join('\n  ')}${market.problems.length > 10 ? `\n  … and more` : ''}`,
     );
   }
+  const dataIssues = fundingGapIssues(market, config);
   for (const ins of market.instruments) {
     if (ins.type === 'perp' && !market.funding[ins.id]) config.onLog?.('warn', config.fromMs, `no funding data for ${ins.venue} ${ins.symbol}: its positions will never settle funding`);
     if (ins.type === 'perp' && !market.mark[ins.id]) config.onLog?.('info', config.fromMs, `no ${config.timeframe} mark series for ${ins.venue} ${ins.symbol}: the perp close stands in for the mark`);
@@ -459,5 +489,5 @@ export function prepareOn(prepared: PreparedMarket, config: BacktestConfig, reso
     onSample: config.onSample,
     onLog: config.onLog,
   };
-  return { config, params, models: models.resolved, market: replayed, scenarioEffects, capital, seed, fillAt, allowSpotBorrow, loadMs: prepared.loadMs, engineOptions };
+  return { config, params, models: models.resolved, market: replayed, scenarioEffects, dataIssues, capital, seed, fillAt, allowSpotBorrow, loadMs: prepared.loadMs, engineOptions };
 }

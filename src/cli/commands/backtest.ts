@@ -27,6 +27,7 @@ const backtestCommand: CommandModule = {
           .option('fill-at', { type: 'string', choices: ['next-open', 'close'], describe: 'Market orders fill at the next bar open (default) or the current close' })
           .option('slippage', { type: 'string', choices: ['fixed', 'volume'], describe: 'Slippage model (default fixed 1 bp)' })
           .option('slippage-bps', { type: 'number', describe: 'Fixed slippage part, bps (default 1)' })
+          .option('on-funding-gap', { type: 'string', choices: ['warn', 'error'], describe: 'A funding settlement missing inside the window: warn and list the gaps (default) or refuse the run' })
           .option('benchmark-apr', { type: 'number', describe: 'Benchmark / risk-free rate as a simple APR fraction (0.05 = 5 %, e.g. a stablecoin lending rate): excess Sharpe, and a line in the report (default 0)' })
           .option('scenario', { type: 'string', array: true, describe: 'Stress scenario: a bundled name (see `perpcarry scenarios`) or a .json file (repeatable; applied in order)' })
           .option('allow-spot-borrow', { type: 'boolean', describe: 'Allow negative spot balances (margin loans, charged borrow interest)' })

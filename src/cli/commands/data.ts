@@ -113,11 +113,14 @@ const dataCommand: CommandModule = {
               .positional('kind', { type: 'string', demandOption: true, choices: ['ohlcv', 'mark', 'index', 'funding', 'open_interest'] })
               .option('timeframe', { type: 'string', describe: 'Bar timeframe (needed for ohlcv/mark/index)' })
               .option('json', { type: 'boolean', default: false, describe: 'Print JSON' })
+              .option('from', { type: 'string', describe: 'Only rows from this instant (ISO UTC or epoch ms), inclusive; with --to' })
+              .option('to', { type: 'string', describe: 'Only rows up to this instant, inclusive; funding: gaps and statistics for the range' })
               .example('$0 data inspect binance ETH/USDT:USDT funding', '')
+              .example('$0 data inspect hyperliquid BTC/USDC:USDC funding --from 2025-03-10 --to 2025-04-01', '')
               .example('$0 data inspect binance BTC/USDT ohlcv --timeframe 1h', ''),
           async (args) => {
             const { inspectCommand } = await import('../data-commands.js');
-            inspectCommand({ dataDir: args['data-dir'], venue: args.venue!, symbol: args.symbol!, kind: args.kind!, timeframe: args.timeframe, json: args.json });
+            inspectCommand({ dataDir: args['data-dir'], venue: args.venue!, symbol: args.symbol!, kind: args.kind!, timeframe: args.timeframe, json: args.json, from: args.from, to: args.to });
           },
         )
         .command(
