@@ -117,7 +117,7 @@ describe('data fetch killed with SIGKILL', () => {
       'binance/BTC-USDT-USDT/ohlcv-1h.arrow',
       'catalog.json',
     ]);
-  });
+  }, 300_000);
 
   it('an unreachable exchange exits 3 with a clear message and creates nothing', async () => {
     const port = await new Promise<number>((resolve) => {
