@@ -14,10 +14,7 @@ import { createHash } from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import type { Symbol, VenueId } from '../core/ids.js';
 import { isoUtc, timeframeToMs, type UnixMs } from '../core/time.js';
-import { scheduleFeeModel, type FeeModel } from '../venue/fees.js';
-import { slippageModel, type SlippageModel } from '../venue/slippage.js';
-import { tieredMarginModel, type MarginModel } from '../venue/margin.js';
-import { constantAprInterest, type InterestModel } from '../venue/interest.js';
+import { buildModels, checkVenues, type ModelsConfig, type ResolvedModels } from '../venue/registry.js';
 import type { FillAt } from '../venue/fill.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
@@ -31,19 +28,8 @@ import type { Scenario } from '../scenario/types.js';
 import { findFundingGaps, fundingGapIssue, type FundingGapIssue } from '../data/funding-gaps.js';
 import { runEngine, type EngineOptions, type EngineResult } from './engine.js';
 
-/** A model choice: its name and (partial) params; defaults fill the rest. */
-export interface ModelSpec {
-  name: string;
-  params: Record<string, unknown>;
-}
-
-/** Model choices of a run; every field optional (defaults: schedule, fixed, tiered, constant-apr). */
-export interface ModelsConfig {
-  fee?: Partial<ModelSpec>;
-  slippage?: Partial<ModelSpec>;
-  margin?: Partial<ModelSpec>;
-  interest?: Partial<ModelSpec>;
-}
+export type { ModelSpec, ModelsConfig, ResolvedModels } from '../venue/registry.js';
+export { buildModels } from '../venue/registry.js';
 
 /** Everything a backtest needs. */
 export interface BacktestConfig {
@@ -92,15 +78,6 @@ export interface BacktestConfig {
   scenarios?: readonly Scenario[];
 }
 
-/** The resolved models, as recorded in run.json. */
-export interface ResolvedModels {
-  fee: { name: string; params: unknown };
-  slippage: { name: string; params: unknown };
-  margin: { name: string; params: unknown };
-  liquidation: { name: string; params: unknown };
-  interest: { name: string; params: unknown };
-}
-
 /** Result of {@link runBacktest}. */
 export interface BacktestResult extends EngineResult {
   config: BacktestConfig;
@@ -120,44 +97,6 @@ export interface BacktestResult extends EngineResult {
   scenarioEffects: { scenario: string; applied: AppliedShock[] }[];
   /** Data problems the run went ahead with (funding gaps inside the window): summary.json `dataIssues`. */
   dataIssues: FundingGapIssue[];
-}
-
-/** Build the four models from a config (throws UserError on unknown names). */
-export function buildModels(models: ModelsConfig = {}): { fee: FeeModel; slippage: SlippageModel; margin: MarginModel; interest: InterestModel; resolved: ResolvedModels } {
-  const feeName = models.fee?.name ?? 'schedule';
-  if (feeName !== 'schedule') throw new UserError(`unknown fee model "${feeName}" (available: schedule)`);
-  const fee = scheduleFeeModel((models.fee?.params ?? {}) as never);
-  let slippage: SlippageModel;
-  try {
-    slippage = slippageModel(models.slippage?.name ?? 'fixed', (models.slippage?.params ?? {}) as never);
-  } catch (e) {
-    throw new UserError((e as Error).message);
-  }
-  const marginName = models.margin?.name ?? 'tiered';
-  if (marginName !== 'tiered') throw new UserError(`unknown margin model "${marginName}" (available: tiered)`);
-  const margin = tieredMarginModel((models.margin?.params ?? {}) as never);
-  const interestName = models.interest?.name ?? 'constant-apr';
-  if (interestName !== 'constant-apr') throw new UserError(`unknown interest model "${interestName}" (available: constant-apr)`);
-  let interest: InterestModel;
-  try {
-    interest = constantAprInterest((models.interest?.params ?? {}) as never);
-  } catch (e) {
-    throw new UserError((e as Error).message);
-  }
-  const { liquidationFeeRate, defaultLiquidationFeeRate, ...marginParams } = margin.params;
-  return {
-    fee,
-    slippage,
-    margin,
-    interest,
-    resolved: {
-      fee: { name: fee.name, params: fee.params },
-      slippage: { name: slippage.name, params: slippage.params },
-      margin: { name: margin.name, params: margin.params },
-      liquidation: { name: 'fee-capped-at-margin', params: { liquidationFeeRate, defaultLiquidationFeeRate, closeAt: 'liquidation-price', trigger: 'mark-bar-adverse-extreme', tiers: Object.keys(marginParams.tiers) } },
-      interest: { name: interest.name, params: interest.params },
-    },
-  };
 }
 
 /** Earliest and latest instants a run window may touch: the data starts in 2019; 2100 is absurd. */
@@ -312,6 +251,7 @@ export function resolveRun(config: BacktestConfig): ResolvedRun {
   } catch (e) {
     throw new UserError(`strategy ${factory.name}: universe(): ${(e as Error).message}`);
   }
+  checkVenues(new Set([...config.venues, ...instruments.map((x) => x.venue)]), config.models);
   for (const sc of config.scenarios ?? []) {
     sc.shocks.forEach((s, i) => {
       if (!isMarketShock(s)) throw new UserError(`scenario ${sc.name} (${sc.source}): shock ${i + 1} is a ${s.type} shock, which the engine cannot apply yet (supported: basis, funding, price-gap)`);

@@ -35,8 +35,8 @@ import { isoUtc } from '../core/time.js';
 import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { FillAt, FillQuote } from '../venue/fill.js';
-import type { FeeModel } from '../venue/fees.js';
-import type { SlippageModel } from '../venue/slippage.js';
+import type { FeeModel } from '../venue/fee.js';
+import type { BarOHLCV, SlippageModel } from '../venue/slippage.js';
 import type { MarginModel } from '../venue/margin.js';
 import type { InterestModel } from '../venue/interest.js';
 import { fundingMarkPrice } from '../venue/funding.js';
@@ -44,7 +44,7 @@ import { Portfolio } from '../portfolio/portfolio.js';
 import { PriceStore } from '../portfolio/prices.js';
 import { EquitySampler } from '../portfolio/equity.js';
 import type { ParamValues, RejectEvent, Strategy, StrategyContext } from '../strategy/types.js';
-import type { MarketData } from './data.js';
+import type { BarSeries, MarketData } from './data.js';
 import { BarCursor, MarketCursor, createMarketView, moveBarCursor } from './market-view.js';
 import { createPortfolioView } from './portfolio-view.js';
 import { OrderBook, type PendingOrder } from './order-book.js';
@@ -134,6 +134,11 @@ export class Engine {
   private readonly liqEv: LiquidationEventSlot;
   private readonly rejEv: RejectEventSlot;
   private readonly timerEv = new TimerEventSlot();
+  /** The run's slippage model (a fresh instance for models with market state). */
+  private readonly slippage: SlippageModel;
+  /** Its per-bar hook, if it keeps market state; null for stateless models. */
+  private readonly observeBar: ((instrumentId: number, bar: BarOHLCV) => void) | null;
+  private readonly observedBar: BarOHLCV = { open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
   /** Bounds of the current instant's bar group in the stream, and whether it held an OHLCV bar. */
   private groupStart = 0;
   private groupEnd = 0;
@@ -167,6 +172,9 @@ export class Engine {
     // One spare slot: a final sample when cash moves after the last bar close (see finish()).
     this.samples = new EquitySampler(this.portfolio, this.src.sampleInstants + 1);
     this.clock = { now: market.fromMs };
+    this.slippage = opts.slippage.forRun?.({ instrumentCount: ni, timeframeMs: market.timeframeMs }) ?? opts.slippage;
+    const observe = this.slippage.observeBar;
+    this.observeBar = observe ? observe.bind(this.slippage) : null;
     this.book = new OrderBook({
       instruments,
       bars: market.bars,
@@ -175,7 +183,7 @@ export class Engine {
       portfolio: this.portfolio,
       fillAt: opts.fillAt,
       fees: opts.fees,
-      slippage: opts.slippage,
+      slippage: this.slippage,
       logRejected: (o, reason) => this.logRejected(o, reason),
       onRejected: (o, reason) => this.tellRejected(o, reason),
       onFilled: (o, qty, quote) => this.tellFilled(o, qty, quote),
@@ -274,6 +282,7 @@ export class Engine {
           prices.setMark(i, b.close[r]!);
           if (qty[i] !== 0) portfolio.checkLiquidation(t, i, b.high[r]!, b.low[r]!);
         }
+        if (this.observeBar !== null) this.feedSlippage(i, b, r);
       } else if (kind === K_MARK) {
         cursor.mark[i] = r;
         prices.setMark(i, b.close[r]!);
@@ -286,6 +295,17 @@ export class Engine {
     this.groupEnd = k;
     this.sawBar = sawBar;
     return k;
+  }
+
+  /** A slippage model with market state sees every closed OHLCV bar. */
+  private feedSlippage(i: number, b: BarSeries, r: number): void {
+    const x = this.observedBar;
+    x.open = b.open[r]!;
+    x.high = b.high[r]!;
+    x.low = b.low[r]!;
+    x.close = b.close[r]!;
+    x.volume = b.volume[r]!;
+    this.observeBar!(i, x);
   }
 
   /**

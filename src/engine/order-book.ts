@@ -7,8 +7,8 @@
 import type { UnixMs } from '../core/time.js';
 import type { Instrument } from '../venue/instrument.js';
 import { quoteFill, type FillAt, type FillQuote } from '../venue/fill.js';
-import type { FeeModel } from '../venue/fees.js';
-import type { SlippageModel } from '../venue/slippage.js';
+import type { FeeModel } from '../venue/fee.js';
+import type { SlippageInput, SlippageModel } from '../venue/slippage.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
 import type { PriceStore } from '../portfolio/prices.js';
 import type { HedgeRequest, OrderRequest, RejectEvent } from '../strategy/types.js';
@@ -57,12 +57,16 @@ export class OrderBook {
   readonly #d: OrderBookDeps;
   readonly #pending: PendingOrder[] = [];
   readonly #quote: FillQuote = { refPrice: 0, price: 0, fee: 0, slippage: 0 };
+  /** Reused model input: one order at a time. */
+  readonly #order: SlippageInput;
   #nextId = 1;
   /** Orders refused so far. */
   rejected = 0;
 
   constructor(deps: OrderBookDeps) {
     this.#d = deps;
+    const bar = { open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
+    this.#order = { instrument: deps.instruments[0]!, side: 'buy', qty: 0, refPrice: 0, bar, ts: 0 };
   }
 
   get size(): number {
@@ -167,6 +171,26 @@ export class OrderBook {
     return b.open[nb]!;
   }
 
+  /** The model input for `o`: its size and reference price, and its instrument's last closed bar. */
+  #orderInput(o: PendingOrder, qty: number, refPrice: number, now: UnixMs): SlippageInput {
+    const x = this.#order;
+    const i = o.inst;
+    x.instrument = this.#d.instruments[i]!;
+    x.side = o.side;
+    x.qty = qty;
+    x.refPrice = refPrice;
+    x.ts = now;
+    const row = this.#d.cursor.bar[i]!;
+    const b = this.#d.bars[i]!;
+    const bar = x.bar;
+    bar.open = row >= 0 ? b.open[row]! : NaN;
+    bar.high = row >= 0 ? b.high[row]! : NaN;
+    bar.low = row >= 0 ? b.low[row]! : NaN;
+    bar.close = row >= 0 ? b.close[row]! : NaN;
+    bar.volume = row >= 0 ? b.volume[row]! : NaN;
+    return x;
+  }
+
   /** Try to fill one order now. Returns true if it left the queue (filled or refused). */
   #tryFill(o: PendingOrder, now: UnixMs, final: boolean): boolean {
     if (o.waitsForPair) return false;
@@ -188,9 +212,7 @@ export class OrderBook {
       }
       qty = Math.min(qty, Math.abs(q0));
     }
-    const row = d.cursor.bar[i]!;
-    const vol = row >= 0 ? d.bars[i]!.volume[row]! : NaN;
-    const quote = quoteFill(this.#quote, d.instruments[i]!, o.side, qty, ref, vol, d.fees, d.slippage);
+    const quote = quoteFill(this.#quote, this.#orderInput(o, qty, ref, now), d);
     const why = pf.isPerp[i] ? pf.perpTrade(now, i, o.side, qty, quote, o.tag, o.reduceOnly) : pf.spotTrade(now, i, o.side, qty, quote, o.tag);
     if (why) {
       this.#reject(o, why);

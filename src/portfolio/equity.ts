@@ -13,7 +13,8 @@
  */
 import type { UnixMs } from '../core/time.js';
 import type { Portfolio } from './portfolio.js';
-import { liquidationPrice, maintenanceMargin } from '../venue/margin.js';
+import { maintenanceMargin } from '../venue/margin.js';
+import { liquidationPrice } from '../venue/liquidation.js';
 
 /** Names of the fixed columns after `ts`, in file order. */
 export const FIXED_EQUITY_COLUMNS = [

@@ -15,7 +15,9 @@ import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { FillQuote } from '../venue/fill.js';
 import type { InterestModel } from '../venue/interest.js';
-import { liquidationPrice, maintenanceMargin, type MarginModel, type TierTable } from '../venue/margin.js';
+import { maintenanceMargin, type MarginModel, type TierTable } from '../venue/margin.js';
+import { isLiquidationTriggered, liquidationFee, liquidationPrice } from '../venue/liquidation.js';
+import { baseBorrowInterest, quoteInterest } from '../venue/interest.js';
 import { PriceStore } from './prices.js';
 import { fundingPayment } from '../venue/funding.js';
 import type { AccountKind, FundingRecord, LedgerEntry, LedgerType, LiquidationRecord, PnlBreakdown, TradeRecord } from './records.js';
@@ -544,7 +546,7 @@ export class Portfolio {
     // distance): the run's minLiquidationDistance. NaN comparisons leave it unchanged.
     const dist = q < 0 ? (lp - high) / high : (low - lp) / low;
     if (dist < this.minAdverseLiqDistance) this.minAdverseLiqDistance = dist;
-    if (q < 0 ? high >= lp : low <= lp) {
+    if (isLiquidationTriggered({ signedQty: q, liquidationPrice: lp, markHigh: high, markLow: low })) {
       this.liquidate(ts, i, lp, q < 0 ? high : low);
       return true;
     }
@@ -567,7 +569,7 @@ export class Portfolio {
       left = this.perpFree[v]! + realized;
       for (let j = 0; j < this.instruments.length; j++) if (j !== i && this.venueOf[j] === v && this.isPerp[j]) left += this.positionUpnl(j);
     }
-    const fee = Math.min(this.margin.liquidationFeeRate(ins.venue) * Math.abs(q) * price, Math.max(0, left));
+    const fee = liquidationFee({ feeRate: this.margin.liquidationFeeRate(ins.venue), signedQty: q, price, marginLeft: left });
     if (isolated) {
       this.perpFree[v]! += this.isoMargin[i]!;
       this.isoMargin[i] = 0;
@@ -603,17 +605,15 @@ export class Portfolio {
     if (hour <= this.lastInterestHour) return;
     const hours = hour - this.lastInterestHour;
     this.lastInterestHour = hour;
-    const { borrowApr, lendApr } = this.interest.params;
+    const p = this.interest.params;
     const at = hour * MS_PER_HOUR;
     for (let v = 0; v < this.venues.length; v++) {
       let amount = 0;
-      const cash = this.spotCash[v]!;
-      if (cash < 0 && borrowApr > 0) amount += (cash * borrowApr * hours) / 8760;
-      else if (cash > 0 && lendApr > 0) amount += (cash * lendApr * hours) / 8760;
-      for (let i = 0; i < this.instruments.length; i++) {
-        if (this.venueOf[i] === v && !this.isPerp[i] && this.qty[i]! < 0 && borrowApr > 0) {
-          amount += (this.qty[i]! * this.lastPx[i]! * borrowApr * hours) / 8760;
-        }
+      amount += quoteInterest(p, this.spotCash[v]!, hours);
+      const spotIds = this.spotIdsOf[v]!;
+      for (let k = 0; k < spotIds.length; k++) {
+        const i = spotIds[k]!;
+        if (this.qty[i]! < 0) amount += baseBorrowInterest(p, this.qty[i]!, this.lastPx[i]!, hours);
       }
       if (amount !== 0 && Number.isFinite(amount)) {
         this.spotCash[v]! += amount;

@@ -2,12 +2,11 @@
  * Fill model for market orders: the reference price is the open of the instrument's next bar
  * (`next-open`, the default: an order placed at `now` cannot trade at a price from before `now`)
  * or the close of the bar that just closed (`close`, optimistic but sometimes wanted). The fill
- * price moves against the order by the slippage model's bps; the fee is the taker rate on the
- * filled notional at the fill price.
+ * price moves against the order by the slippage model's bps; the fee is the fee model's (taker)
+ * on the filled notional at the fill price.
  */
-import type { FeeModel } from './fees.js';
-import type { SlippageModel } from './slippage.js';
-import type { Instrument } from './instrument.js';
+import type { FeeInput, FeeModel } from './fee.js';
+import type { SlippageInput, SlippageModel } from './slippage.js';
 
 /** When market orders fill. */
 export type FillAt = 'next-open' | 'close';
@@ -24,26 +23,31 @@ export interface FillQuote {
   slippage: number;
 }
 
-/**
- * Price a taker fill of `qty` (> 0) base units in `side` at `refPrice`; `barVolume` is the last
- * closed bar's base volume (for the volume slippage model; NaN if unknown). Writes into `out`.
- */
-export function quoteFill(
-  out: FillQuote,
-  instrument: Instrument,
-  side: 'buy' | 'sell',
-  qty: number,
-  refPrice: number,
-  barVolume: number,
-  fees: FeeModel,
-  slippage: SlippageModel,
-): FillQuote {
-  const bps = slippage.bps(qty, barVolume);
+/** The models a fill is priced with. */
+export interface FillModels {
+  fees: FeeModel;
+  slippage: SlippageModel;
+}
+
+/** Reused fee input (one fill at a time; no allocation per fill). */
+const feeInput: FeeInput = { instrument: { id: 0, venue: '', symbol: '', type: 'spot', base: '', quote: '' }, side: 'buy', qty: 0, price: 0, liquidity: 'taker', ts: 0 };
+
+/** Price a taker fill of `order.qty` (> 0) at `order.refPrice`. Writes into `out`. */
+export function quoteFill(out: FillQuote, order: SlippageInput, models: FillModels): FillQuote {
+  const bps = models.slippage.bps(order);
+  const refPrice = order.refPrice;
+  const qty = order.qty;
   const slipPerUnit = (refPrice * bps) / 1e4;
-  const price = side === 'buy' ? refPrice + slipPerUnit : refPrice - slipPerUnit;
+  const price = order.side === 'buy' ? refPrice + slipPerUnit : refPrice - slipPerUnit;
   out.refPrice = refPrice;
   out.price = price;
   out.slippage = qty * slipPerUnit;
-  out.fee = qty * price * fees.rate(instrument.venue, instrument.type, 'taker');
+  feeInput.instrument = order.instrument;
+  feeInput.side = order.side;
+  feeInput.qty = qty;
+  feeInput.price = price;
+  feeInput.liquidity = 'taker';
+  feeInput.ts = order.ts;
+  out.fee = models.fees.fee(feeInput);
   return out;
 }

@@ -1,5 +1,6 @@
 /**
- * Tiered maintenance margin (a.k.a. leverage brackets / risk limits) and liquidation fees.
+ * Margin model `tiered`: maintenance margin from per-venue tiered brackets (a.k.a. leverage
+ * brackets / risk limits).
  *
  * Maintenance margin of a position = |notional| × rate(tier) − deduction(tier), where the tier is
  * chosen by |notional| and the deduction ("maintenance amount" on Binance, `cum` in
@@ -7,34 +8,23 @@
  * deduction(k) = deduction(k−1) + floor(k) × (rate(k) − rate(k−1)). We store each tier's floor and rate
  * and derive the deductions, exactly as the venues define them.
  *
- * Sources (snapshots; venues change tiers over time, override with `models.margin.params`):
- * - Binance BTCUSDT and ETHUSDT (the defaults): the `/fapi/v1/leverageBracket` answer stored by
- *   freqtrade in `freqtrade/exchange/binance_leverage_tiers.json` (github.com/freqtrade/freqtrade,
- *   commit 01d10aebcab25c526473c603a88e14eb7d9699cc; the file lists the BTC/ETH 240927 and 241227
- *   quarterlies, so the snapshot is from mid-2024). Each tier's `notionalFloor` and `maintMarginRatio`
- *   are copied; the derived deductions equal the file's `cum` values (tested in test/venue/models.test.ts).
- *   Both symbols: 0.4 % up to 50k USDT, 0.5 % to 600k, 0.65 % to 3M, 1 % to 12M, ...
- * - Binance 2021 tables (`BINANCE_TIERS_2021`, for runs on 2021-era data): BTCUSDT as in Binance's
- *   2021-03 bracket table (floors 50k/250k/1M/10M/20M/50M/100M/200M/300M, `cum` 50/1300/16300/...),
- *   ETHUSDT 0.5 % to 10k, 0.65 % to 100k, 1 % to 500k, ... (`cum` 15/365/5365/...), both as
- *   reverse-engineered from Binance's web client in public liquidation calculators
- *   (gist.github.com/highfestiva/b71e76f51eed84d56c1be8ebbcc286b5, 2021-03-26;
- *   gist.github.com/crackcomm/e29582030d9eeac6c6124a7503cd0ac2).
- *   (The gist's ETH table ends at 25 % from 20M; the 50 % tier from 50M is unverified.)
- * - Liquidation price with `cum` (Binance's single-position formula, `liquidationPrice` below): as
- *   in the same gists; checked by the property test "margin balance = maintenance margin at LP".
- * - Bybit BTCUSDT/ETHUSDT, OKX BTC-USDT-SWAP/ETH-USDT-SWAP: upper tiers NOT VERIFIED (approximate
- *   guesses; https://www.bybit.com/en/help-center/article/Risk-Limit-Perpetual-and-Futures,
- *   https://www.okx.com/trade-market/position/swap). What public API answers stored in test fixtures
- *   of other projects show (not live answers, so corroboration only): OKX `/api/v5/public/position-tiers`
- *   tier 1 = mmr 0.004, imr 0.01, 100×, up to 1000 contracts for BTC-USDT (10 BTC at 0.01 BTC each) and
- *   5000 for ETH-USDT (500 ETH): OKX tiers are by position SIZE in contracts, not notional, so the
- *   notional floors here (500k / 300k) match them only near BTC 50k / ETH 600. Bybit
- *   `/v5/market/risk-limit` BTCUSDT: 0.5 % maintenance up to a 2M risk limit (as here), and in a
- *   2026 testnet answer a lower 0.33 % tier up to 300k. Treat Bybit/OKX liquidation prices as approximate.
+ * The tier tables and liquidation fees come from the venue profiles (src/venue/venues/<venue>.ts,
+ * which cite their sources); override with run.json `models.margin.params`. Liquidation itself
+ * (trigger, price, fee) is src/venue/liquidation.ts.
+ *
+ * Binance 2021 tables (`BINANCE_TIERS_2021`, for runs on 2021-era data): BTCUSDT as in Binance's
+ * 2021-03 bracket table (floors 50k/250k/1M/10M/20M/50M/100M/200M/300M, `cum` 50/1300/16300/...),
+ * ETHUSDT 0.5 % to 10k, 0.65 % to 100k, 1 % to 500k, ... (`cum` 15/365/5365/...), both as
+ * reverse-engineered from Binance's web client in public liquidation calculators
+ * (gist.github.com/highfestiva/b71e76f51eed84d56c1be8ebbcc286b5, 2021-03-26;
+ * gist.github.com/crackcomm/e29582030d9eeac6c6124a7503cd0ac2).
+ * (The gist's ETH table ends at 25 % from 20M; the 50 % tier from 50M is unverified.)
  */
 import type { VenueId } from '../core/ids.js';
+import { VENUE_PROFILES } from './venues/index.js';
+import { DEFAULT_LIQUIDATION_FEE_RATES } from './liquidation.js';
 import { UserError } from '../core/errors.js';
+import { SchemaError, hasOwn, number, object, parse, record } from '../core/schema.js';
 
 /** One tier: applies for |notional| > floor (quote units); `rate` is decimal. */
 export interface MarginTier {
@@ -52,7 +42,6 @@ export interface MarginModelParams {
    * charge more than remains; a shortfall is the insurance fund's).
    */
   liquidationFeeRate: Record<VenueId, number>;
-  defaultLiquidationFeeRate: number;
 }
 
 /** A tier table with derived deductions, ready for fast lookups. */
@@ -73,15 +62,10 @@ export interface MarginModel {
 
 const t = (pairs: [number, number][]): MarginTier[] => pairs.map(([floor, rate]) => ({ floor, rate }));
 
-/** Default tier tables (see the module comment for sources). */
-export const DEFAULT_MARGIN_TIERS: Record<string, MarginTier[]> = {
-  'binance:BTC': t([[0, 0.004], [50_000, 0.005], [600_000, 0.0065], [3_000_000, 0.01], [12_000_000, 0.02], [70_000_000, 0.025], [100_000_000, 0.05], [230_000_000, 0.1], [480_000_000, 0.125], [600_000_000, 0.15], [800_000_000, 0.25], [1_200_000_000, 0.5]]),
-  'binance:ETH': t([[0, 0.004], [50_000, 0.005], [600_000, 0.0065], [3_000_000, 0.01], [12_000_000, 0.02], [50_000_000, 0.025], [65_000_000, 0.05], [150_000_000, 0.1], [320_000_000, 0.125], [400_000_000, 0.15], [530_000_000, 0.25], [800_000_000, 0.5]]),
-  'bybit:BTC': t([[0, 0.005], [2_000_000, 0.01], [10_000_000, 0.02], [20_000_000, 0.04], [40_000_000, 0.08], [80_000_000, 0.16]]),
-  'bybit:ETH': t([[0, 0.005], [1_000_000, 0.01], [5_000_000, 0.02], [10_000_000, 0.04], [20_000_000, 0.08], [40_000_000, 0.16]]),
-  'okx:BTC': t([[0, 0.004], [500_000, 0.006], [2_000_000, 0.01], [8_000_000, 0.02], [20_000_000, 0.04], [40_000_000, 0.08], [80_000_000, 0.16]]),
-  'okx:ETH': t([[0, 0.004], [300_000, 0.006], [1_000_000, 0.01], [4_000_000, 0.02], [10_000_000, 0.04], [20_000_000, 0.08], [40_000_000, 0.16]]),
-};
+/** Default tier tables `<venue>:<base>`, from the venue profiles (see each profile for sources). */
+export const DEFAULT_MARGIN_TIERS: Record<string, MarginTier[]> = Object.fromEntries(
+  Object.values(VENUE_PROFILES).flatMap((p) => Object.entries(p.tiers).map(([base, tiers]) => [`${p.id}:${base}`, tiers.map((x) => ({ ...x }))])),
+);
 
 /**
  * Binance's 2021 BTCUSDT and ETHUSDT tables (see the module comment), for runs on 2021-era data:
@@ -94,29 +78,6 @@ export const BINANCE_TIERS_2021: Record<string, MarginTier[]> = {
 
 /** A conservative table for perps without a specific one: 1 % then rising. */
 export const DEFAULT_OTHER_TIERS: MarginTier[] = t([[0, 0.01], [100_000, 0.025], [1_000_000, 0.05], [5_000_000, 0.1], [20_000_000, 0.25], [50_000_000, 0.5]]);
-
-/**
- * Default liquidation fees (decimal of the liquidated notional at the liquidation price, capped at
- * the margin left after the close, see `MarginModelParams.liquidationFeeRate`).
- *
- * What is sourced for Binance USDⓈ-M: its Liquidation FAQ (support/faq/360033525271, the 2019-era
- * text mirrored at binance.zendesk.com/hc/en-us/articles/360033525271-Liquidation) says "a
- * liquidation fee (0.3 % on BTC/USDT perpetual contract; 0.5 % on all other perpetual contracts)
- * will be charged on the amount liquidated" and that "all orders will be issued at the bankruptcy
- * price", the insurance fund keeping what the close makes above it. Binance now calls it the
- * "Insurance Clearance Fee" and sets it per symbol (its fee overview lists it as a fee "incurred
- * when a position is forcibly liquidated"); the current per-symbol rate could not be sourced.
- * The 1.25 % used here is NOT sourced (the previous figure was from memory). It is kept because,
- * with the cap, any rate at or above the position's maintenance rate takes the whole margin left
- * at the liquidation price, i.e. it reproduces "issued at the bankruptcy price" for a lone position
- * in the first tiers (0.4 %–1 % up to 12M USDT): an isolated or single cross position ends with
- * nothing left, the usual outcome for small accounts per the same FAQ ("the effective maintenance
- * margin is lower than the liquidation fee rate, so they are already bankrupt when first entering
- * liquidation"). Set it to 0.003/0.005 (the 2019 rates) to leave the rest of the maintenance margin
- * with the trader instead. Bybit, OKX and Hyperliquid: 0.5 %, an unverified approximation (their
- * liquidations also close at or toward the bankruptcy price).
- */
-export const DEFAULT_LIQUIDATION_FEE_RATES: Record<VenueId, number> = { binance: 0.0125, bybit: 0.005, okx: 0.005, hyperliquid: 0.005 };
 
 /** Build the tier table with deductions from floors and rates; validates monotonicity. */
 export function buildTierTable(tiers: readonly MarginTier[], what = 'tiers'): TierTable {
@@ -156,14 +117,51 @@ export function maintenanceMargin(table: TierTable, absNotional: number): number
   return absNotional * table.rates[k]! - table.deductions[k]!;
 }
 
-/** The `tiered` margin model with optional overrides. */
-export function tieredMarginModel(params: Partial<MarginModelParams> = {}): MarginModel {
-  const full: MarginModelParams = {
-    tiers: { ...DEFAULT_MARGIN_TIERS, ...(params.tiers ?? {}) },
-    default: params.default ?? DEFAULT_OTHER_TIERS,
-    liquidationFeeRate: { ...DEFAULT_LIQUIDATION_FEE_RATES, ...(params.liquidationFeeRate ?? {}) },
-    defaultLiquidationFeeRate: params.defaultLiquidationFeeRate ?? 0.01,
+/** Schema of the liquidation fee rates (decimal of the liquidated notional, per venue). */
+const liquidationFeeSchema = record(number({ min: 0, max: 0.1, unit: 'decimal', help: 'liquidation fee, decimal of the liquidated notional' }));
+
+/** Check a tier list given in run.json: an array of `{ floor, rate }` (the table rules are buildTierTable's). */
+function parseTiers(raw: unknown, path: string): MarginTier[] {
+  if (!Array.isArray(raw)) throw new SchemaError(path, `expected a list of { floor, rate } tiers (got ${JSON.stringify(raw)})`);
+  const out = raw.map((x: unknown, k) => parse(tierSchema, x, `${path}[${k}]`));
+  try {
+    buildTierTable(out, path);
+  } catch (e) {
+    throw new SchemaError('', (e as Error).message);
+  }
+  return out;
+}
+const tierSchema = object({
+  floor: number({ min: 0, unit: 'USDT', help: 'the tier applies above this |notional|' }),
+  rate: number({ min: 0, max: 1, unit: 'decimal', help: 'maintenance margin rate of the tier' }),
+});
+
+/**
+ * Validate (partial) margin params from run.json and merge them over the venue profiles' tables:
+ * `tiers` (by `<venue>:<base>`), `default` (perps without a table) and `liquidationFeeRate` (by
+ * venue). A bad value is a SchemaError naming its path (`models.margin.params.tiers.binance:BTC[1].rate`).
+ */
+export function parseMarginParams(raw: unknown = {}, path = 'models.margin.params'): MarginModelParams {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SchemaError(path, `expected an object (got ${JSON.stringify(raw)})`);
+  const known = ['tiers', 'default', 'liquidationFeeRate'];
+  for (const k of Object.keys(raw)) if (!known.includes(k)) throw new SchemaError(`${path}.${k}`, `unknown key (known: ${known.join(', ')})`);
+  const r = raw as Record<string, unknown>;
+  const tiers: Record<string, MarginTier[]> = { ...DEFAULT_MARGIN_TIERS };
+  if (hasOwn(r, 'tiers')) {
+    const given = r['tiers'];
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new SchemaError(`${path}.tiers`, 'expected an object of tier lists by "<venue>:<base>"');
+    for (const [key, list] of Object.entries(given)) tiers[key] = parseTiers(list, `${path}.tiers.${key}`);
+  }
+  return {
+    tiers,
+    default: hasOwn(r, 'default') ? parseTiers(r['default'], `${path}.default`) : DEFAULT_OTHER_TIERS,
+    liquidationFeeRate: { ...DEFAULT_LIQUIDATION_FEE_RATES, ...parse(liquidationFeeSchema, r['liquidationFeeRate'] ?? {}, `${path}.liquidationFeeRate`) },
   };
+}
+
+/** The `tiered` margin model; `params` as in run.json (validated, merged over the profiles). */
+export function tieredMarginModel(params: unknown = {}): MarginModel {
+  const full = parseMarginParams(params);
   const cache = new Map<string, TierTable>();
   return {
     name: 'tiered',
@@ -178,40 +176,9 @@ export function tieredMarginModel(params: Partial<MarginModelParams> = {}): Marg
       return tbl;
     },
     liquidationFeeRate(venue) {
-      return full.liquidationFeeRate[venue] ?? full.defaultLiquidationFeeRate;
+      const rate = full.liquidationFeeRate[venue];
+      if (rate === undefined) throw new UserError(`no liquidation fee for venue "${venue}" (models.margin.params.liquidationFeeRate.${venue})`);
+      return rate;
     },
   };
-}
-
-/**
- * Liquidation price of one position given the margin that backs it, solving
- * `W + q·(P − entry) = |q|·P·rate(k) − deduction(k)` for P with the tier k at P's notional
- * (Binance's single-position formula). `backingMargin` is the isolated margin, or for cross the
- * wallet balance plus the other positions' unrealized PnL minus their maintenance margin.
- * Returns NaN when flat, 0 when the position can never be liquidated (a long fully backed), and
- * Infinity never (a short always has a finite price).
- */
-export function liquidationPrice(table: TierTable, qty: number, entryPrice: number, backingMargin: number): number {
-  if (qty === 0) return NaN;
-  const side = qty > 0 ? 1 : -1;
-  const aq = Math.abs(qty);
-  const n = table.floors.length;
-  // Try tiers from the top: the first solution whose notional lies in its tier wins.
-  let fallback = NaN;
-  for (let k = n - 1; k >= 0; k--) {
-    const rate = table.rates[k]!;
-    const ded = table.deductions[k]!;
-    const denom = aq * rate - side * aq;
-    const p = (backingMargin + ded - side * aq * entryPrice) / denom;
-    if (!(p > 0)) {
-      if (side > 0 && k === 0) return 0;
-      continue;
-    }
-    const notional = aq * p;
-    const lo = table.floors[k]!;
-    const hi = k + 1 < n ? table.floors[k + 1]! : Infinity;
-    if (notional > lo && notional <= hi) return p;
-    if (k === 0 && Number.isNaN(fallback)) fallback = p;
-  }
-  return side > 0 ? Math.max(0, fallback) : fallback;
 }

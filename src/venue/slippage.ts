@@ -2,52 +2,86 @@
  * Slippage models: how far a market order fills from its reference price (the next bar's open, or
  * the current close). The cost is charged as a separate `slippage` ledger flow so that PnL
  * attribution can show it; the fill price reported in trades.csv includes it.
+ *
+ * A model gets one {@link SlippageInput} per order: the instrument, side, qty, reference price,
+ * the instrument's last closed bar (OHLCV) and the time — what a depth- or volatility-aware model
+ * needs, so such a model is one new file implementing {@link SlippageModel}. A model that keeps
+ * market state (e.g. a volatility estimate) implements `forRun` (a fresh instance per run) and
+ * `observeBar` (called for every closed OHLCV bar, in time order).
  */
+import { number, object, parse, type Infer } from '../core/schema.js';
+import { UserError } from '../core/errors.js';
+import type { Instrument } from './instrument.js';
 
-/** Parameters of the slippage models. */
-export interface SlippageModelParams {
-  /** Fixed part, basis points of the reference price (both models). Default 1 bp. */
-  bps: number;
-  /**
-   * Volume-proportional part (model `volume`): extra bps per 1 % of the last closed bar's base
-   * volume taken by the order. Default 10 (taking 1 % of a bar's volume costs 10 bp more).
-   */
-  impactBpsPerPctVolume: number;
-  /** Cap on the total slippage, bps. Default 500. */
-  maxBps: number;
+/** A bar's prices and base volume (NaN when unknown). */
+export interface BarOHLCV {
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+/** One order, as a slippage model sees it. Reused by the engine: do not retain. */
+export interface SlippageInput {
+  instrument: Instrument;
+  side: 'buy' | 'sell';
+  /** Order size, base units (> 0). */
+  qty: number;
+  /** Reference price (next open or latest close), quote per base. */
+  refPrice: number;
+  /** The instrument's last closed bar (all NaN before its first bar). */
+  bar: BarOHLCV;
+  /** Fill time, UnixMs. */
+  ts: number;
 }
 
 /** A named slippage model. */
 export interface SlippageModel {
-  readonly name: 'fixed' | 'volume';
-  readonly params: SlippageModelParams;
-  /**
-   * Slippage in bps for an order of `qty` base units when the last closed bar traded `barVolume`
-   * base units (NaN if unknown: the fixed part only applies).
-   */
-  bps(qty: number, barVolume: number): number;
+  readonly name: string;
+  readonly params: unknown;
+  /** Slippage of one order, bps of the reference price (≥ 0). */
+  bps(input: SlippageInput): number;
+  /** A fresh instance for one run (models with market state); stateless models leave it out. */
+  forRun?(run: { instrumentCount: number; timeframeMs: number }): SlippageModel;
+  /** A closed OHLCV bar of instrument `instrumentId` (models with market state). */
+  observeBar?(instrumentId: number, bar: BarOHLCV): void;
 }
 
-export const DEFAULT_SLIPPAGE_PARAMS: SlippageModelParams = { bps: 1, impactBpsPerPctVolume: 10, maxBps: 500 };
+/** Schema of the `fixed` and `volume` models' params (run.json `models.slippage.params`). */
+export const slippageParamsSchema = object({
+  bps: number({ default: 1, min: 0, max: 10_000, unit: 'bps', help: 'fixed part, bps of the reference price' }),
+  impactBpsPerPctVolume: number({ default: 10, min: 0, max: 10_000, unit: 'bps', help: '`volume` model: extra bps per 1 % of the last closed bar\'s base volume taken by the order' }),
+  maxBps: number({ default: 500, min: 0, max: 10_000, unit: 'bps', help: 'cap on the total slippage' }),
+});
 
-/** Build a slippage model by name: `fixed` (default) or `volume`. */
-export function slippageModel(name: string, params: Partial<SlippageModelParams> = {}): SlippageModel {
-  const p: SlippageModelParams = { ...DEFAULT_SLIPPAGE_PARAMS, ...params };
-  for (const k of Object.keys(p)) {
-    if (!(k in DEFAULT_SLIPPAGE_PARAMS)) throw new Error(`slippage model: unknown param "${k}" (known: ${Object.keys(DEFAULT_SLIPPAGE_PARAMS).join(', ')})`);
-    const x = p[k as keyof SlippageModelParams] as unknown;
-    if (typeof x !== 'number' || !(x >= 0) || x === Infinity) throw new Error(`slippage model: param "${k}" must be a number ≥ 0 (got ${String(x)})`);
-  }
-  if (name === 'fixed') return { name: 'fixed', params: p, bps: () => Math.min(p.bps, p.maxBps) };
-  if (name === 'volume') {
-    return {
-      name: 'volume',
-      params: p,
-      bps(qty, barVolume) {
-        const share = barVolume > 0 ? (100 * qty) / barVolume : 0;
-        return Math.min(p.bps + p.impactBpsPerPctVolume * share, p.maxBps);
-      },
-    };
-  }
-  throw new Error(`unknown slippage model "${name}" (expected fixed or volume)`);
+/** Parameters of the `fixed` and `volume` models. */
+export type SlippageModelParams = Infer<typeof slippageParamsSchema>;
+
+export const DEFAULT_SLIPPAGE_PARAMS: SlippageModelParams = parse(slippageParamsSchema, {});
+
+/** `fixed`: a constant bps (capped at maxBps). */
+export function fixedSlippage(p: SlippageModelParams): SlippageModel {
+  const bps = Math.min(p.bps, p.maxBps);
+  return { name: 'fixed', params: p, bps: () => bps };
+}
+
+/** `volume`: the fixed part plus impact proportional to the share of the last closed bar's volume taken. */
+export function volumeSlippage(p: SlippageModelParams): SlippageModel {
+  return {
+    name: 'volume',
+    params: p,
+    bps(input) {
+      const v = input.bar.volume;
+      const share = v > 0 ? (100 * input.qty) / v : 0;
+      return Math.min(p.bps + p.impactBpsPerPctVolume * share, p.maxBps);
+    },
+  };
+}
+
+/** Build a slippage model by name: `fixed` (default) or `volume`; params validated (SchemaError naming the path). */
+export function slippageModel(name: string, params: unknown = {}, path = 'models.slippage.params'): SlippageModel {
+  if (name !== 'fixed' && name !== 'volume') throw new UserError(`unknown slippage model "${name}" (available: fixed, volume)`);
+  const p = parse(slippageParamsSchema, params, path);
+  return name === 'fixed' ? fixedSlippage(p) : volumeSlippage(p);
 }

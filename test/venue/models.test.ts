@@ -1,8 +1,10 @@
 /** Venue models: tier deductions, maintenance margin, liquidation price, fees, slippage. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { BINANCE_TIERS_2021, buildTierTable, liquidationPrice, maintenanceMargin, tieredMarginModel } from '../../src/venue/margin.js';
-import { scheduleFeeModel } from '../../src/venue/fees.js';
+import { BINANCE_TIERS_2021, buildTierTable, maintenanceMargin, tieredMarginModel } from '../../src/venue/margin.js';
+import { liquidationPrice } from '../../src/venue/liquidation.js';
+import { scheduleFeeModel } from '../../src/venue/fee.js';
+import type { SlippageInput } from '../../src/venue/slippage.js';
 import { slippageModel } from '../../src/venue/slippage.js';
 import { constantAprInterest } from '../../src/venue/interest.js';
 
@@ -91,27 +93,35 @@ describe('fees and slippage', () => {
     expect(f.rate('binance', 'spot', 'taker')).toBe(0.001);
     expect(f.rate('bybit', 'perp', 'taker')).toBe(0.00055);
     expect(f.rate('okx', 'spot', 'maker')).toBe(0.0008);
-    expect(f.rate('unknown-venue', 'perp', 'taker')).toBe(0.0005); // default: Binance's
+    expect(() => f.rate('unknown-venue', 'perp', 'taker')).toThrow('models.fee.params.venues.unknown-venue: no fee rates for venue "unknown-venue"');
     expect(scheduleFeeModel({ venues: { binance: { spot: { maker: 0, taker: 0 }, perp: { maker: 0, taker: 0.0004 } } } }).rate('binance', 'perp', 'taker')).toBe(0.0004);
   });
   test('fixed and volume-proportional slippage', () => {
-    expect(slippageModel('fixed').bps(5, 100)).toBe(1);
+    const order = (qty: number, volume: number): SlippageInput => ({
+      instrument: { id: 0, venue: 'binance', symbol: 'ETH/USDT', type: 'spot', base: 'ETH', quote: 'USDT' },
+      side: 'buy',
+      qty,
+      refPrice: 2000,
+      bar: { open: 2000, high: 2010, low: 1990, close: 2000, volume },
+      ts: 0,
+    });
+    expect(slippageModel('fixed').bps(order(5, 100))).toBe(1);
     const v = slippageModel('volume', { bps: 2, impactBpsPerPctVolume: 10 });
-    expect(v.bps(1, 100)).toBeCloseTo(12, 12); // 1 % of the bar's volume → +10 bp
-    expect(v.bps(1, NaN)).toBe(2);
-    expect(slippageModel('volume', { maxBps: 50 }).bps(100, 100)).toBe(50);
+    expect(v.bps(order(1, 100))).toBeCloseTo(12, 12); // 1 % of the bar's volume → +10 bp
+    expect(v.bps(order(1, NaN))).toBe(2);
+    expect(slippageModel('volume', { maxBps: 50 }).bps(order(100, 100))).toBe(50);
     expect(() => slippageModel('nope')).toThrow('unknown slippage model "nope"');
   });
 });
 
 describe('model params are checked by name', () => {
   test('slippage and interest: unknown names and non-numbers are errors naming the param', () => {
-    expect(() => slippageModel('fixed', { bps: NaN })).toThrow('slippage model: param "bps" must be a number ≥ 0 (got NaN)');
-    expect(() => slippageModel('volume', { maxBps: -1 })).toThrow('slippage model: param "maxBps" must be a number ≥ 0 (got -1)');
-    expect(() => slippageModel('fixed', { bsp: 2 } as never)).toThrow('slippage model: unknown param "bsp" (known: bps, impactBpsPerPctVolume, maxBps)');
-    expect(() => slippageModel('fixed', { bps: '2' } as never)).toThrow('param "bps" must be a number ≥ 0 (got 2)');
-    expect(() => constantAprInterest({ lendAPR: 0.05 } as never)).toThrow('interest model: unknown param "lendAPR" (known: borrowApr, lendApr)');
-    expect(() => constantAprInterest({ borrowApr: Infinity })).toThrow('interest model: param "borrowApr" must be a decimal APR ≥ 0 (got Infinity)');
+    expect(() => slippageModel('fixed', { bps: NaN })).toThrow(/^models\.slippage\.params\.bps: /);
+    expect(() => slippageModel('volume', { maxBps: -1 })).toThrow(/^models\.slippage\.params\.maxBps: .*-1/);
+    expect(() => slippageModel('fixed', { bsp: 2 })).toThrow(/^models\.slippage\.params\.bsp: unknown/);
+    expect(() => slippageModel('fixed', { bps: 'abc' })).toThrow(/^models\.slippage\.params\.bps: /);
+    expect(() => constantAprInterest({ lendAPR: 0.05 })).toThrow(/^models\.interest\.params\.lendAPR: unknown/);
+    expect(() => constantAprInterest({ borrowApr: Infinity })).toThrow(/^models\.interest\.params\.borrowApr: /);
     expect(constantAprInterest({ lendApr: 0.05 }).params).toEqual({ borrowApr: 0.1, lendApr: 0.05 });
   });
 });
