@@ -75,14 +75,19 @@ export function perpcarryVersion(): string {
   return 'unknown';
 }
 
-/** Metrics and attribution of a result; checks that the attribution adds up to the equity change. */
-export function buildSummary(result: BacktestResult, runId: string): RunSummary {
+/**
+ * Metrics and attribution of a result; checks that the attribution adds up to the equity change.
+ * `eq`: the equity arrays when the caller computed them already (a sweep streams only these two
+ * columns instead of materializing every equity column).
+ */
+export function buildSummary(result: BacktestResult, runId: string, eq?: EquityArrays): RunSummary {
+  if (eq) return summaryOf(result, runId, eq);
   const { ts, columns } = result.samples.trimmed();
   return summaryOf(result, runId, { ts, equity: columns.get('equity')!, grossExposure: columns.get('gross_exposure')! });
 }
 
 /** The equity arrays the metrics read. */
-type EquityArrays = Required<Pick<MetricsInput, 'ts' | 'equity' | 'grossExposure'>>;
+export type EquityArrays = Required<Pick<MetricsInput, 'ts' | 'equity' | 'grossExposure'>>;
 
 /** {@link buildSummary} from the equity arrays the metrics read (streamed or materialized). */
 function summaryOf(

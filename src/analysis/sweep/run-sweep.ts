@@ -102,7 +102,7 @@ export interface SweepOutcome {
   ran: number;
   best: PointRow | undefined;
   overfitting: Overfitting;
-  timing: { prepareMs: number; runMs: number; writeMs: number; pointsPerSec: number; bytesWritten: number };
+  timing: { prepareMs: number; runMs: number; writeMs: number; pointsPerSec: number; bytesWritten: number; /** CPU time of this process (all its threads) while running points, ms. */ runCpuMs: number };
 }
 
 /** The points' params (fixed params under each point's). */
@@ -186,6 +186,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const skipped = payloads.length - todo.length;
   o.onProgress?.(skipped, payloads.length, skipped);
   const tRun0 = performance.now();
+  const cpu0 = process.cpuUsage();
   if (todo.length > 0) {
     const dispatcher = await makeDispatcher(o, prepared);
     let done = skipped;
@@ -204,6 +205,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     }
   }
   const runMs = performance.now() - tRun0;
+  const cpu1 = process.cpuUsage(cpu0);
+  const runCpuMs = (cpu1.user + cpu1.system) / 1000;
   const tWrite0 = performance.now();
   const all = rows as PointRow[];
   if (!metricNames(all[0]!).includes(o.objective.metric)) throw new UserError(`--objective ${o.objective.metric}: not a summary metric (metrics: ${metricNames(all[0]!).join(', ')})`);
@@ -243,7 +246,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     ran: todo.length,
     best,
     overfitting: odds,
-    timing: { prepareMs, runMs, writeMs, pointsPerSec: todo.length > 0 ? todo.length / (runMs / 1000) : NaN, bytesWritten: bytesOf(dir) },
+    timing: { prepareMs, runMs, writeMs, pointsPerSec: todo.length > 0 ? todo.length / (runMs / 1000) : NaN, bytesWritten: bytesOf(dir), runCpuMs },
   };
 }
 
