@@ -21,6 +21,7 @@ async function loadCommands(): Promise<CommandModule[]> {
     import('./commands/scenarios.js'),
     import('./commands/montecarlo.js'),
     import('./commands/sweep.js'),
+    import('./commands/walk-forward.js'),
     import('./commands/worker.js'),
   ]);
   return mods.map((m) => m.default);

@@ -216,3 +216,34 @@ export async function sweepCommandHandler(args: Record<string, unknown>): Promis
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }
+
+/** Handler of `perpcarry walk-forward`. */
+export async function walkForwardCommandHandler(args: Record<string, unknown>): Promise<void> {
+  const opts = sweepOptionsOf(args);
+  const { parseSpan } = await import('../research/windows.js');
+  const wf = opts.spec.walkForward;
+  const train = (args['train'] as string | undefined) ?? wf?.train;
+  const test = (args['test'] as string | undefined) ?? wf?.test;
+  if (!train || !test) throw new UserError('walk-forward needs --train and --test spans (e.g. --train 90d --test 30d), or walkForward in --spec');
+  const testMs = parseSpan(test, '--test');
+  const stepArg = (args['step'] as string | undefined) ?? wf?.step;
+  const bar = pointsProgress(args['progress'] !== false && args['json'] !== true);
+  const { runWalkForward } = await import('../analysis/sweep/walk-forward.js');
+  let out;
+  try {
+    out = await runWalkForward({ ...opts, trainMs: parseSpan(train, '--train'), testMs, stepMs: stepArg ? parseSpan(stepArg, '--step') : testMs, onProgress: bar.update });
+  } finally {
+    bar.done();
+  }
+  if (args['json'] === true) {
+    process.stdout.write(JSON.stringify({ dir: out.dir, windows: out.windows.map((w) => ({ index: w.index, params: w.params, inSample: w.inSample.metrics, outOfSample: w.outOfSample.metrics })), stitched: { totalReturn: out.stitched.totalReturn, sharpe: out.stitched.sharpe } }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    return;
+  }
+  const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
+  const lines = [`walk-forward: ${out.windows.length} windows`, '  #  test span                  params → IS return / OOS return'];
+  for (const w of out.windows) {
+    lines.push(`  ${String(w.index + 1).padStart(2)} ${new Date(w.testFromMs).toISOString().slice(0, 10)} → ${new Date(w.testToMs).toISOString().slice(0, 10)}  ${JSON.stringify(w.params)} → ${pct(w.inSample.metrics.totalReturn)} / ${pct(w.outOfSample.metrics.totalReturn)}`);
+  }
+  lines.push(`  stitched out-of-sample: return ${pct(out.stitched.totalReturn)}, Sharpe ${f(out.stitched.sharpe, 2)}`, `  output ${out.dir}/ (walk-forward.html, walk-forward.csv, walk-forward.json)`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

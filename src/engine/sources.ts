@@ -25,8 +25,26 @@ export interface EventSources {
   sampleInstants: number;
 }
 
-/** Build and merge the sources of `market` (reads it, never writes it). */
+/**
+ * Merged sources of frozen markets (a prepared market: src/engine/backtest.ts preparedFrom). The
+ * merge depends only on the market, and a frozen market's columns are never written, so every run
+ * on it (a sweep's points, Monte Carlo re-runs) reuses one merge: ~1.6M events on the BTC 1m year.
+ * The engine only reads an EventSources.
+ */
+const merged = new WeakMap<MarketData, EventSources>();
+
+/** Build and merge the sources of `market` (reads it, never writes it); cached for a frozen market. */
 export function buildEventSources(market: MarketData): EventSources {
+  if (!Object.isFrozen(market)) return mergeMarket(market);
+  let s = merged.get(market);
+  if (!s) {
+    s = mergeMarket(market);
+    merged.set(market, s);
+  }
+  return s;
+}
+
+function mergeMarket(market: MarketData): EventSources {
   const ni = market.instruments.length;
   const tfMs = market.timeframeMs;
   const sources: MergeSource[] = [];
