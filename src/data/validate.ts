@@ -58,6 +58,12 @@ export interface ValidateOptions {
   rateErrorAbs?: number;
   /** Max examples kept per issue (default 5). */
   maxExamples?: number;
+  /**
+   * A bar whose open, high, low or close is more than this factor above or below the previous
+   * bar's close is an error (default 10: the deepest real move in the data, BTC −52 % in March
+   * 2020, is a factor 2; a stray 1e308 or a price in the wrong unit is not).
+   */
+  priceJumpFactor?: number;
 }
 
 /** Funding intervals (hours) venues use: 1 (Hyperliquid, dYdX), 2, 4 and 8 (Binance, Bybit, OKX). */
@@ -131,6 +137,19 @@ export function validateSeries(series: SeriesColumns, kind: SeriesKind, timefram
       if (!(li <= oi && li <= ci && oi <= hi && ci <= hi && li <= hi)) {
         if ([oi, hi, li, ci].some((x) => Number.isNaN(x))) continue; // reported as nan
         sink.add('error', 'ohlc-inconsistent', 'OHLC inconsistent (need low ≤ open, close ≤ high)', i, ts[i]!, `o=${oi} h=${hi} l=${li} c=${ci}`);
+      }
+    }
+  }
+  // ---- implausible jumps bar to bar (a finite 1e308 passes every check above and makes equity infinite)
+  if (o && h && l && cl && o.length === n && h.length === n && l.length === n && cl.length === n) {
+    const k = opts.priceJumpFactor ?? 10;
+    for (let i = 1; i < n; i++) {
+      const prev = cl[i - 1]!;
+      if (!(prev > 0) || !Number.isFinite(prev)) continue;
+      const hiRatio = h[i]! / prev;
+      const loRatio = l[i]! / prev;
+      if (hiRatio > k || loRatio < 1 / k) {
+        sink.add('error', 'price-jump', `price jumps by more than ×${k} from the previous close (plausibility factor)`, i, ts[i]!, `previous close ${prev}, bar high ${h[i]} low ${l[i]}`);
       }
     }
   }

@@ -367,6 +367,20 @@ export function prepareBacktest(config: BacktestConfig): PreparedBacktest {
   return prepareOn(prepareMarket(marketRequestOf(config, run)), config, run);
 }
 
+/** `--slippage volume` prices an order by its share of the bar's volume: refuse series without one. */
+function checkVolumes(market: MarketData): void {
+  for (const ins of market.instruments) {
+    const v = market.bars[ins.id]!.volume;
+    let known = 0;
+    for (let i = 0; i < v.length; i++) if (v[i]! > 0) known++;
+    if (known === 0) {
+      throw new UserError(
+        `--slippage volume: ${ins.venue} ${ins.symbol} ${market.timeframe} bars have no volume in the window (the model would price every order as fixed); use --slippage fixed or import bars with volume`,
+      );
+    }
+  }
+}
+
 /**
  * Missing funding settlements inside the run window, per perp (src/data/funding-gaps.ts): each is
  * logged as a warning, or, with `onFundingGap: 'error'`, the run is refused listing them.
@@ -409,6 +423,7 @@ export function prepareOn(prepared: PreparedMarket, config: BacktestConfig, reso
     );
   }
   const dataIssues = fundingGapIssues(market, config);
+  if (run.models.slippage.name === 'volume') checkVolumes(market);
   for (const ins of market.instruments) {
     if (ins.type === 'perp' && !market.funding[ins.id]) config.onLog?.('warn', config.fromMs, `no funding data for ${ins.venue} ${ins.symbol}: its positions will never settle funding`);
     if (ins.type === 'perp' && !market.mark[ins.id]) config.onLog?.('info', config.fromMs, `no ${config.timeframe} mark series for ${ins.venue} ${ins.symbol}: the perp close stands in for the mark`);

@@ -558,7 +558,9 @@ export class Portfolio {
     const q = this.qty[i]!;
     const v = this.venueOf[i]!;
     const ins = this.instruments[i]!;
-    const equityBefore = this.equity();
+    // Equity at the instant of the liquidation: the position valued at the liquidation price, not
+    // at the bar's close (a close far through the liquidation price gave a negative "before").
+    const equityBefore = this.equity() + q * (price - this.markPx[i]!);
     this.stateVersion++;
     const realized = q * (price - this.entry[i]!);
     const isolated = this.marginMode[v] === 'isolated';

@@ -72,6 +72,7 @@ export interface LiquidationRecord {
   price: number;
   markPrice: number;
   fee: number;
+  /** Total equity just before the liquidation, the position valued at the liquidation price (≥ 0 unless spot is borrowed). */
   equityBefore: number;
   equityAfter: number;
 }

@@ -66,4 +66,7 @@ test('minAdverseLiqDistance: the liquidation test as a distance, at each bar\'s 
   expect(pf.checkLiquidation(10_800_000, 0, 3100, 2000)).toBe(true);
   expect(pf.minAdverseLiqDistance).toBeCloseTo((lp - 3100) / 3100, 12);
   expect(pf.minAdverseLiqDistance).toBeLessThan(0);
+  // equityBefore values the short at the liquidation price (the mark was left at 2000 here):
+  // 10000 − (lp − 2000), not the equity at the bar's mark.
+  expect(pf.liquidations[0]!.equityBefore).toBeCloseTo(10_000 - (lp - 2000), 9);
 });
