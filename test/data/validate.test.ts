@@ -177,21 +177,25 @@ describe('validateSeries on real excerpts', () => {
   it('property: any strictly increasing aligned series of consistent bars (two of them adjacent) validates clean', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ step: fc.integer({ min: 1, max: 3 }), lo: fc.double({ min: 1, max: 1e6, noNaN: true }), a: fc.double({ min: 0, max: 1, noNaN: true }), b: fc.double({ min: 0, max: 1, noNaN: true }), w: fc.double({ min: 0, max: 0.2, noNaN: true }) }), { minLength: 1, maxLength: 60 }),
+        // lo: the bar's low as a multiple of the previous bar's (from 1000): moves up to ×2 a bar stay
+        // far inside the ×10 price-jump plausibility factor.
+        fc.array(fc.record({ step: fc.integer({ min: 1, max: 3 }), lo: fc.double({ min: 0.5, max: 2, noNaN: true }), a: fc.double({ min: 0, max: 1, noNaN: true }), b: fc.double({ min: 0, max: 1, noNaN: true }), w: fc.double({ min: 0, max: 0.2, noNaN: true }) }), { minLength: 1, maxLength: 60 }),
         (bars) => {
           const n = bars.length;
           const s: SeriesColumns = { ts: new Float64Array(n), columns: { open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) } };
           let t = iso('2025-02-02T00:00:00Z');
+          let lo = 1000;
           // bars 0 and 1 adjacent: 3+ bars never one timeframe apart are a timeframe-mismatch error
           if (n > 1) bars[1]!.step = 1;
           bars.forEach((b, i) => {
             t += b.step * H;
-            const hi = b.lo * (1 + b.w);
+            lo *= b.lo;
+            const hi = lo * (1 + b.w);
             s.ts[i] = t;
-            s.columns['low']![i] = b.lo;
+            s.columns['low']![i] = lo;
             s.columns['high']![i] = hi;
-            s.columns['open']![i] = b.lo + (hi - b.lo) * b.a;
-            s.columns['close']![i] = b.lo + (hi - b.lo) * b.b;
+            s.columns['open']![i] = lo + (hi - lo) * b.a;
+            s.columns['close']![i] = lo + (hi - lo) * b.b;
           });
           const r = validateSeries(s, 'ohlcv', '1h');
           const missing = bars.slice(1).reduce((acc, b) => acc + b.step - 1, 0);
