@@ -61,12 +61,14 @@ export function claimRunDir(outDir: string): RunDirClaim {
     releaseLock();
   };
   try {
-    cleanStaleTemps(parent);
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(tmp);
-    live.add(tmp);
+    // Handlers first: a signal between creating the temp dir and installing them would kill the
+    // process by default and leave the lock and the temp dir behind (seen under heavy load).
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    cleanStaleTemps(parent);
+    rmSync(tmp, { recursive: true, force: true });
+    live.add(tmp);
+    mkdirSync(tmp);
   } catch (e) {
     release();
     throw e;
