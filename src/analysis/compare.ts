@@ -88,7 +88,7 @@ export function buildComparison(dirs: readonly string[]): Comparison {
   }
   for (const c of [...PNL_COMPONENTS, 'total'] as const) {
     const values = runs.map((r) => r.summary.pnl[c]);
-    const label = `PnL: ${PNL_INFO[c]!.label}${c === 'fees' || c === 'slippage' || c === 'liquidation' || c === 'interest' ? ' (− = paid)' : ''}`;
+    const label = `PnL: ${PNL_INFO[c]!.label}${c === 'fees' || c === 'slippage' || c === 'liquidation' || c === 'interest' || c === 'adl' ? ' (− = paid)' : ''}`;
     rows.push({ key: `pnl.${c}`, label, help: PNL_INFO[c]!.help, unit: 'usd', better: 1, values, best: bestIndices(values, 1, sameAs('usd')) });
   }
   return { runs, names: runNames(runs), params: differingParams(runs), rows, warnings: compatibilityWarnings(runs, runNames(runs)) };

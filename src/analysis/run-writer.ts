@@ -521,6 +521,16 @@ function writeRunDirFiles(
         pf.liquidations.map((l) => [l.ts, l.venue, l.symbol, l.qty, l.price, l.markPrice, l.fee, l.equityBefore, l.equityAfter]),
       ),
     );
+    // Only runs that were auto-deleveraged have it (a scenario ADL event or a gap liquidation).
+    if (pf.adl.length > 0) {
+      put(
+        'adl.csv',
+        toCsv(
+          ['ts', 'venue', 'symbol', 'qty', 'share', 'price', 'markPrice', 'cost', 'score', 'light', 'cause'],
+          pf.adl.map((a) => [a.ts, a.venue, a.symbol, a.qty, a.share, a.price, a.markPrice, a.cost, a.score, a.light, a.cause]),
+        ),
+      );
+    }
     put(
       'ledger.csv',
       toCsv(

@@ -120,7 +120,7 @@ export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, tim
     `${s.strategy}  ${s.venues.join(',')} ${s.symbol}  ${s.fromIso} → ${s.toIso}  (${r.config.timeframe}, ${r.samples.length} samples)`,
     `  equity       ${f(m.initialEquity)} → ${f(m.finalEquity)}   return ${pct(m.totalReturn, 3)}   APR ${pct(m.apr)} (simple)`,
     `  risk         maxDD ${pct(m.maxDrawdown)} (${f(m.maxDrawdownDurationHours, 1)} h)   vol ${pct(m.annualVol)}   sharpe ${f(m.sharpe)}${m.benchmarkApr ? ` (excess of ${pct(m.benchmarkApr)}: ${f(m.excessSharpe)})` : ''}   sortino ${f(m.sortino)}   calmar ${f(m.calmar)}   (daily returns × √365${s.metricFlags.sharpe ? `; ${s.metricFlags.sharpe}` : ''})`,
-    `  pnl          funding ${money(p.funding)}  trading ${money(p.trading)}  fees ${money(p.fees)}  slippage ${money(p.slippage)}  interest ${money(p.interest)}  liquidation ${money(p.liquidation)}  = ${money(p.total)}`,
+    `  pnl          funding ${money(p.funding)}  trading ${money(p.trading)}  fees ${money(p.fees)}  slippage ${money(p.slippage)}  interest ${money(p.interest)}  liquidation ${money(p.liquidation)}${p.adl ? `  adl ${money(p.adl)}` : ''}  = ${money(p.total)}`,
     `  activity     trades ${m.tradeCount}  liquidations ${m.liquidationCount}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket, 1)}  turnover ${f(m.turnover)}×${r.rejected ? `  rejected orders ${r.rejected}` : ''}`,
     `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${rate(timing.eventsPerSec)}), load ${f(timing.loadMs, 1)} ms, write ${f(timing.writeMs ?? NaN, 0)} ms (${f((timing.bytesWritten ?? NaN) / 1e6, 1)} MB), total ${f(timing.totalMs, 0)} ms`,
     `  report       ${dir}${reported ? '' : `   (report.html: npx perpcarry report ${dir})`}`,
@@ -250,10 +250,14 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
   }
   const models: ModelsConfig = { ...(saved.models ?? {}) };
   if (args['slippage'] !== undefined || args['slippage-bps'] !== undefined) {
-    const prev = (models.slippage?.params ?? {}) as Record<string, unknown>;
+    const name = (args['slippage'] as string | undefined) ?? models.slippage?.name ?? 'fixed';
+    // fixed and volume share their params; switching to or from stress starts from its defaults.
+    const sameFamily = (name === 'stress') === ((models.slippage?.name ?? 'fixed') === 'stress');
+    const prev = sameFamily ? ((models.slippage?.params ?? {}) as Record<string, unknown>) : {};
     models.slippage = {
-      name: (args['slippage'] as string | undefined) ?? models.slippage?.name ?? 'fixed',
-      params: { ...prev, ...(args['slippage-bps'] !== undefined ? { bps: args['slippage-bps'] as number } : {}) },
+      name,
+      // The fixed part is `bps` in fixed/volume, `baseBps` in stress.
+      params: { ...prev, ...(args['slippage-bps'] !== undefined ? { [name === 'stress' ? 'baseBps' : 'bps']: args['slippage-bps'] as number } : {}) },
     };
   }
   const dataDir = resolve((args['data-dir'] as string | undefined) ?? saved.dataDir ?? readingDataDir());

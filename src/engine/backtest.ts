@@ -23,7 +23,8 @@ import { checkHooks } from '../strategy/hooks.js';
 import { callStrategy, guardStrategy, originOf, StrategyError, type StrategyOrigin } from '../strategy/guard.js';
 import type { InstrumentSpec, ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings, UniverseInput } from '../strategy/types.js';
 import { loadMarketData, makeInstruments, type MarketData } from './data.js';
-import { applyMarketShocks, isMarketShock, type AppliedShock } from '../scenario/market-shocks.js';
+import { applyMarketShocks, type AppliedShock } from '../scenario/market-shocks.js';
+import { VenueConditions } from '../scenario/venue-conditions.js';
 import type { Scenario } from '../scenario/types.js';
 import { findFundingGaps, fundingGapIssue, type FundingGapIssue } from '../data/funding-gaps.js';
 import { runEngine, type EngineOptions, type EngineResult } from './engine.js';
@@ -242,7 +243,8 @@ export function resolveRun(config: BacktestConfig): ResolvedRun {
   // Settings implied by the strategy's params (its borrow/lend APR params win over the run config).
   const settings: StrategyRunSettings = callStrategy(origin, 'runSettings(params)', () => factory.runSettings?.(params)) ?? {};
   const interestParams = { ...(config.models?.interest?.params ?? {}), ...(settings.interest ?? {}) };
-  const models = buildModels(settings.interest ? { ...config.models, interest: { ...config.models?.interest, params: interestParams } } : config.models);
+  const scheduledAdl = (config.scenarios ?? []).some((sc) => sc.shocks.some((s) => s.type === 'adl'));
+  const models = buildModels(settings.interest ? { ...config.models, interest: { ...config.models?.interest, params: interestParams } } : config.models, scheduledAdl);
   const specs = callStrategy(origin, 'universe(input)', () => factory.universe(input));
   if (!Array.isArray(specs) || specs.length === 0) throw new UserError(`strategy ${factory.name}: universe() returned no instruments`);
   let instruments: Instrument[];
@@ -252,11 +254,6 @@ export function resolveRun(config: BacktestConfig): ResolvedRun {
     throw new UserError(`strategy ${factory.name}: universe(): ${(e as Error).message}`);
   }
   checkVenues(new Set([...config.venues, ...instruments.map((x) => x.venue)]), config.models);
-  for (const sc of config.scenarios ?? []) {
-    sc.shocks.forEach((s, i) => {
-      if (!isMarketShock(s)) throw new UserError(`scenario ${sc.name} (${sc.source}): shock ${i + 1} is a ${s.type} shock, which the engine cannot apply yet (supported: basis, funding, price-gap)`);
-    });
-  }
   const allowSpotBorrow = config.allowSpotBorrow === true || settings.allowSpotBorrow === true;
   return { params, capital, seed, fillAt, timeframeMs, allowSpotBorrow, models, instruments };
 }
@@ -440,6 +437,8 @@ export function prepareOn(prepared: PreparedMarket, config: BacktestConfig, reso
     interest: models.interest,
     allowSpotBorrow,
     params,
+    conditions: new VenueConditions(config.scenarios ?? []),
+    adl: models.adl,
     onProgress: config.onProgress,
     onSample: config.onSample,
     onLog: config.onLog,

@@ -28,6 +28,8 @@ export interface ContextDeps {
   book: OrderBook;
   timers: TimerQueue;
   emit(level: 'info' | 'warn', message: string): void;
+  /** Move cash now, later or not at all (scenario venue conditions); returns the amount moved now. */
+  transfer(req: TransferRequest, isolatedTarget: number): number;
 }
 
 /** Build the sealed strategy context of a run. */
@@ -48,10 +50,9 @@ export function createContext(d: ContextDeps): StrategyContext {
     log,
     order: (req: OrderRequest) => book.submit(req),
     hedge: (req: HedgeRequest) => book.hedge(req),
-    transfer(req: TransferRequest) {
+    transfer(req: TransferRequest): number {
       const target = req.instrument ? book.checkInstrument(req.instrument, 'transfer.instrument') : -1;
-      const moved = portfolio.transfer(clock.now, req.fromVenue, req.fromAccount, req.toVenue, req.toAccount, req.amount, target);
-      if (moved < req.amount * (1 - 1e-9)) d.emit('warn', `transfer of ${req.amount} from ${req.fromVenue} ${req.fromAccount} clamped to ${moved} (available)`);
+      return d.transfer(req, target);
     },
     setTimer(atMs: UnixMs, tag = '') {
       if (!(atMs > clock.now)) throw new Error(`setTimer: time ${atMs} must be after now (${clock.now})`);

@@ -7,7 +7,10 @@
  *     OHLCV → index: prices update, and each perp's liquidation is checked against the adverse
  *     extreme of its mark bar (high for shorts, low for longs; perp OHLCV if it has no mark
  *     series). These bars describe [t − timeframe, t), i.e. events before t.
- *     `onLiquidation` runs for each liquidation found.
+ *     `onLiquidation` runs for each liquidation found. Then auto-deleveraging (ADL) events at t:
+ *     those a liquidation of this instant triggered (its bar never traded at its liquidation
+ *     price) and those a scenario schedules in (previous instant, t]; each ranks the account's
+ *     profitable perps on the venue and closes a share (src/venue/adl.ts); `onAdl` per close.
  *  2. Funding settlements at t are applied to the position held over them (cash moves), mark =
  *     the row's mark_price, else the close of the mark bar ending at t (the latest mark), else the
  *     close of the perp bar ending at t (no mark series); `onFunding`. Step 1 before step 2: a
@@ -30,20 +33,23 @@
  * first bar of that instrument opening at or after the order, so the legs of a hedge across such
  * venues fill at their own venues' next opens (4 h apart).
  */
+import seedrandom from 'seedrandom';
 import type { UnixMs } from '../core/time.js';
 import { isoUtc } from '../core/time.js';
 import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { FillAt, FillQuote } from '../venue/fill.js';
 import type { FeeModel } from '../venue/fee.js';
-import type { BarOHLCV, SlippageModel } from '../venue/slippage.js';
+import type { BarOHLCV, SlippageInput, SlippageModel } from '../venue/slippage.js';
+import { adlClosePrice, liquidationNeedsAdl, planAdl, queueAdlModel, venueAdlParams, type AdlModel, type AdlModelParams, type AdlPositionInput } from '../venue/adl.js';
+import type { VenueConditions } from '../scenario/venue-conditions.js';
 import type { MarginModel } from '../venue/margin.js';
 import type { InterestModel } from '../venue/interest.js';
 import { fundingMarkPrice } from '../venue/funding.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import { PriceStore } from '../portfolio/prices.js';
 import { EquitySampler } from '../portfolio/equity.js';
-import type { ParamValues, RejectEvent, Strategy, StrategyContext } from '../strategy/types.js';
+import type { AdlEvent, ParamValues, RejectEvent, Strategy, StrategyContext, TransferRequest } from '../strategy/types.js';
 import type { BarSeries, MarketData } from './data.js';
 import { BarCursor, MarketCursor, createMarketView, moveBarCursor } from './market-view.js';
 import { createPortfolioView } from './portfolio-view.js';
@@ -77,6 +83,10 @@ export interface EngineOptions {
   interest: InterestModel;
   allowSpotBorrow?: boolean;
   params: ParamValues;
+  /** Venue shocks of the run's scenarios: outages, transfer delays, liquidity, scheduled ADL. */
+  conditions?: VenueConditions;
+  /** ADL model params over each venue's preset ({@link venueAdlParams}). */
+  adl?: Partial<AdlModelParams>;
   /** Called with the fraction done, about every 2^18 events. */
   onProgress?: (fraction: number) => void;
   /** Called after each equity sample with its index (tests check the accounting identity here). */
@@ -144,6 +154,14 @@ export class Engine {
   private groupEnd = 0;
   private sawBar = false;
   private nextProgress = PROGRESS_STEP;
+  private readonly conditions: VenueConditions | null;
+  /** ADL: models per venue, the draws' own PRNG, the next scheduled event, venues triggered this instant. */
+  private readonly adlModels = new Map<VenueId, AdlModel>();
+  private readonly adlRng: () => number;
+  private nextAdl = 0;
+  private readonly adlTriggered: { venue: VenueId; asset: string }[] = [];
+  /** Transfers in flight (scenario delays), by arrival. */
+  private readonly inFlight: { arriveMs: UnixMs; req: TransferRequest; target: number }[] = [];
 
   constructor(market: MarketData, strategy: Strategy, opts: EngineOptions) {
     const tMerge0 = performance.now();
@@ -172,9 +190,13 @@ export class Engine {
     // One spare slot: a final sample when cash moves after the last bar close (see finish()).
     this.samples = new EquitySampler(this.portfolio, this.src.sampleInstants + 1);
     this.clock = { now: market.fromMs };
-    this.slippage = opts.slippage.forRun?.({ instrumentCount: ni, timeframeMs: market.timeframeMs }) ?? opts.slippage;
-    const observe = this.slippage.observeBar;
-    this.observeBar = observe ? observe.bind(this.slippage) : null;
+    const slippage = opts.slippage.forRun?.({ instrumentCount: ni, timeframeMs: market.timeframeMs }) ?? opts.slippage;
+    const observe = slippage.observeBar;
+    this.observeBar = observe ? observe.bind(slippage) : null;
+    this.conditions = opts.conditions?.active ? opts.conditions : null;
+    this.slippage = this.conditions ? withLiquidityShocks(slippage, this.conditions) : slippage;
+    // A PRNG of its own, so ADL draws do not shift the strategy's ctx.rng draws and vice versa.
+    this.adlRng = seedrandom(`${opts.seed}:adl`);
     this.book = new OrderBook({
       instruments,
       bars: market.bars,
@@ -184,6 +206,10 @@ export class Engine {
       fillAt: opts.fillAt,
       fees: opts.fees,
       slippage: this.slippage,
+      venueGate: (venue, now) => {
+        const o = this.conditions?.outage(venue, now);
+        return o ? o.orders : 'open';
+      },
       logRejected: (o, reason) => this.logRejected(o, reason),
       onRejected: (o, reason) => this.tellRejected(o, reason),
       onFilled: (o, qty, quote) => this.tellFilled(o, qty, quote),
@@ -204,6 +230,7 @@ export class Engine {
       book: this.book,
       timers: this.timers,
       emit: (level, message) => this.emit(level, message),
+      transfer: (req, target) => this.transfer(req, target),
     });
   }
 
@@ -243,10 +270,12 @@ export class Engine {
     const t = this.ts[k0]!;
     this.fireTimersBefore(t);
     this.clock.now = t;
+    if (this.inFlight.length) this.arriveTransfers(t);
     const liqBefore = this.portfolio.liquidations.length;
     let k = this.absorbBarsAndCheckLiquidations(t, k0);
     this.accrueInterest(t);
     this.notifyLiquidations(liqBefore);
+    this.deleverage(t);
     k = this.settleFunding(t, k);
     this.deliverBars();
     this.fireTimersAt(t);
@@ -280,13 +309,13 @@ export class Engine {
         prices.setClose(i, b.close[r]!);
         if (hasMark[i] === 0 && isPerp[i]) {
           prices.setMark(i, b.close[r]!);
-          if (qty[i] !== 0) portfolio.checkLiquidation(t, i, b.high[r]!, b.low[r]!);
+          if (qty[i] !== 0 && portfolio.checkLiquidation(t, i, b.high[r]!, b.low[r]!)) this.checkAdlTrigger(i, b.high[r]!, b.low[r]!);
         }
         if (this.observeBar !== null) this.feedSlippage(i, b, r);
       } else if (kind === K_MARK) {
         cursor.mark[i] = r;
         prices.setMark(i, b.close[r]!);
-        if (qty[i] !== 0) portfolio.checkLiquidation(t, i, b.high[r]!, b.low[r]!);
+        if (qty[i] !== 0 && portfolio.checkLiquidation(t, i, b.high[r]!, b.low[r]!)) this.checkAdlTrigger(i, b.high[r]!, b.low[r]!);
       } else {
         cursor.index[i] = r;
       }
@@ -323,6 +352,116 @@ export class Engine {
       const r = liqs[l]!;
       this.emit('warn', `liquidated ${r.qty} ${r.symbol} on ${r.venue} at ${r.price} (${isoUtc(r.ts)})`);
       if (this.strategy.onLiquidation) this.strategy.onLiquidation(this.ctx, setLiquidationEvent(this.liqEv, this.byKey.get(`${r.venue}|${r.symbol}`)!, r.ts, r.qty, r.price, r.fee));
+    }
+  }
+
+  /** A liquidation found in step 1 that its bar never traded at: the venue deleverages this instant. */
+  private checkAdlTrigger(i: number, high: number, low: number): void {
+    const r = this.portfolio.liquidations[this.portfolio.liquidations.length - 1]!;
+    if (!liquidationNeedsAdl(r.qty, r.price, high, low)) return;
+    const ins = this.market.instruments[i]!;
+    if (!this.adlTriggered.some((x) => x.venue === ins.venue)) this.adlTriggered.push({ venue: ins.venue, asset: '' });
+  }
+
+  /**
+   * Step 1b: ADL events at t — triggered by this instant's liquidations, or scheduled by a scenario
+   * in (previous instant, t]. Each ranks the account's profitable perps on its venue (of its asset,
+   * if given) with the venue's model and closes a share of each ranked one; `onAdl` per close.
+   */
+  private deleverage(t: UnixMs): void {
+    const sched = this.conditions?.adl ?? [];
+    while (this.nextAdl < sched.length && sched[this.nextAdl]!.shock.atMs <= t) {
+      const a = sched[this.nextAdl++]!;
+      this.runAdlEvent(t, a.shock.venue, a.shock.asset, a.shock.share, `scenario:${a.scenario}`);
+    }
+    if (this.adlTriggered.length === 0) return;
+    for (const x of this.adlTriggered) this.runAdlEvent(t, x.venue, x.asset, NaN, 'liquidation');
+    this.adlTriggered.length = 0;
+  }
+
+  private adlModel(venue: VenueId): AdlModel {
+    let m = this.adlModels.get(venue);
+    if (!m) {
+      m = queueAdlModel(venueAdlParams(venue, this.opts.adl));
+      this.adlModels.set(venue, m);
+    }
+    return m;
+  }
+
+  private runAdlEvent(t: UnixMs, venue: VenueId, asset: string, share: number, cause: string): void {
+    const pf = this.portfolio;
+    if (!this.venues.includes(venue)) {
+      this.emit('warn', `ADL on ${venue} (${cause}): no account on ${venue} in this run; nothing deleveraged`);
+      return;
+    }
+    const v = pf.venueIndex(venue);
+    const instruments = this.market.instruments;
+    const positions: AdlPositionInput[] = [];
+    const wallet = pf.perpWallet(v);
+    const mm = pf.perpMaintenance(v);
+    const value = pf.perpEquity(v);
+    for (const ins of instruments) {
+      const i = ins.id;
+      const q = pf.qty[i]!;
+      if (!pf.isPerp[i] || ins.venue !== venue || q === 0 || (asset && ins.base !== asset)) continue;
+      const mark = this.prices.mark[i]!;
+      positions.push({ instrumentId: i, qty: q, entryPrice: pf.entry[i]!, markPrice: mark, unrealizedPnl: q * (mark - pf.entry[i]!), walletBalance: wallet, maintenanceMargin: mm, accountValue: value });
+    }
+    const model = this.adlModel(venue);
+    const plan = planAdl(model, positions, this.adlRng, share);
+    if (plan.length === 0) {
+      this.emit('info', `ADL on ${venue}${asset ? ` ${asset}` : ''} (${cause}): no profitable perp position hit`);
+      return;
+    }
+    for (const c of plan) {
+      const i = c.instrumentId;
+      const q = pf.qty[i]!;
+      const row = this.cursor.bar[i]!;
+      const bars = this.market.bars[i]!;
+      const mark = this.prices.mark[i]!;
+      const price = adlClosePrice(q, mark, row >= 0 ? bars.high[row]! : NaN, row >= 0 ? bars.low[row]! : NaN, model.params.price);
+      const rec = pf.adlClose(t, i, c.share * Math.abs(q), price, mark, { share: c.share, score: c.score, light: c.light, cause });
+      if (!rec) continue;
+      this.emit('warn', `auto-deleveraged ${rec.qty} ${rec.symbol} on ${venue} at ${price} (mark ${mark}, share ${c.share.toFixed(3)}, light ${c.light}, ${cause})`);
+      if (this.strategy.onAdl) {
+        const ev: AdlEvent = Object.freeze({ instrument: instruments[i]!, ts: t, qty: rec.qty, remainingQty: pf.qty[i]!, share: c.share, price, markPrice: mark, score: c.score, light: c.light, cause });
+        this.strategy.onAdl(this.ctx, ev);
+      }
+    }
+  }
+
+  /** `ctx.transfer`: now, later (a scenario delay), or refused (venue down, withdrawals frozen). */
+  private transfer(req: TransferRequest, target: number): number {
+    const now = this.clock.now;
+    const verdict = this.conditions?.transfer(req.fromVenue, req.toVenue, now) ?? { kind: 'now' as const };
+    if (verdict.kind === 'refused') {
+      this.emit('warn', `transfer of ${req.amount} from ${req.fromVenue} ${req.fromAccount} to ${req.toVenue} ${req.toAccount} refused: ${verdict.reason}`);
+      return 0;
+    }
+    if (verdict.kind === 'delayed') {
+      this.inFlight.push({ arriveMs: verdict.arriveMs, req: { ...req }, target });
+      this.inFlight.sort((a, b) => a.arriveMs - b.arriveMs);
+      this.emit('warn', `transfer of ${req.amount} from ${req.fromVenue} to ${req.toVenue} delayed to ${isoUtc(verdict.arriveMs)}: ${verdict.reason}`);
+      return 0;
+    }
+    return this.moveCash(now, req, target);
+  }
+
+  private moveCash(now: UnixMs, req: TransferRequest, target: number): number {
+    const moved = this.portfolio.transfer(now, req.fromVenue, req.fromAccount, req.toVenue, req.toAccount, req.amount, target);
+    if (moved < req.amount * (1 - 1e-9)) this.emit('warn', `transfer of ${req.amount} from ${req.fromVenue} ${req.fromAccount} clamped to ${moved} (available)`);
+    return moved;
+  }
+
+  /**
+   * Delayed transfers due by t move at the start of the instant, before the bars at t, clamped to
+   * what the source can release then. Simplification: the cash stays in the source account until
+   * it arrives (not in flight in neither account), so the source keeps using it as margin.
+   */
+  private arriveTransfers(t: UnixMs): void {
+    while (this.inFlight.length && this.inFlight[0]!.arriveMs <= t) {
+      const x = this.inFlight.shift()!;
+      this.moveCash(t, x.req, x.target);
     }
   }
 
@@ -441,6 +580,11 @@ export class Engine {
   private tellFilled(o: PendingOrder, qty: number, quote: FillQuote): void {
     if (this.strategy.onFill) this.strategy.onFill(this.ctx, setFillEvent(this.fillEv, o.id, this.market.instruments[o.inst]!, this.clock.now, o.side, qty, quote.price, quote.fee, quote.slippage, 'taker', o.tag));
   }
+}
+
+/** The run's slippage model with scenario liquidity shocks multiplied in (per fill, by venue and time). */
+function withLiquidityShocks(inner: SlippageModel, c: VenueConditions): SlippageModel {
+  return { name: inner.name, params: inner.params, bps: (input: SlippageInput) => inner.bps(input) * c.slippageMultiplier(input.instrument.venue, input.ts) };
 }
 
 /** Run a strategy over market data. Synchronous; the loop allocates nothing per event. */

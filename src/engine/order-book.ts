@@ -5,6 +5,7 @@
  * waits for the long leg and copies its filled qty; a refused leg refuses its partner.
  */
 import type { UnixMs } from '../core/time.js';
+import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import { quoteFill, type FillAt, type FillQuote } from '../venue/fill.js';
 import type { FeeModel } from '../venue/fee.js';
@@ -41,6 +42,8 @@ export interface OrderBookDeps {
   fillAt: FillAt;
   fees: FeeModel;
   slippage: SlippageModel;
+  /** How a venue takes orders at `now`: open, down and refusing, or down and queueing (scenario outages). */
+  venueGate(venue: VenueId, now: UnixMs): 'open' | 'refuse' | 'queue';
   /** An order was refused: log it (before its hedge partner is refused). */
   logRejected(o: PendingOrder, reason: RejectEvent['reason']): void;
   /** An order was refused: tell the strategy (after its hedge partner). */
@@ -194,6 +197,12 @@ export class OrderBook {
   /** Try to fill one order now. Returns true if it left the queue (filled or refused). */
   #tryFill(o: PendingOrder, now: UnixMs, final: boolean): boolean {
     if (o.waitsForPair) return false;
+    const gate = this.#d.venueGate(this.#d.instruments[o.inst]!.venue, now);
+    if (gate !== 'open') {
+      if (gate === 'queue' && !final) return false;
+      this.#reject(o, 'venue-outage');
+      return true;
+    }
     const ref = this.#referencePrice(o, now, final);
     if (Number.isNaN(ref)) return false;
     if (ref === -1) {

@@ -28,6 +28,7 @@ export const FIXED_EQUITY_COLUMNS = [
   'pnl_slippage',
   'pnl_interest',
   'pnl_liquidation',
+  'pnl_adl',
 ] as const;
 
 /** A copy of the portfolio state that the columns depend on. */
@@ -42,7 +43,7 @@ interface Snapshot {
   liq: Float64Array;
   /** 1 when `liq` must be recomputed per sample (cross account with several open perps). */
   liqPerSample: Uint8Array;
-  cum: Float64Array; // funding, realized, fees, slippage, interest, liqFee
+  cum: Float64Array; // funding, realized, fees, slippage, interest, liqFee, adl
 }
 
 /** Where a streamed {@link EquitySampler.fillColumns} pass is: next row, running equity peak. */
@@ -170,7 +171,7 @@ export class EquitySampler {
       isolated,
       liq,
       liqPerSample,
-      cum: Float64Array.of(pf.cumFunding, pf.cumRealized, pf.cumFees, pf.cumSlippage, pf.cumInterest, pf.cumLiqFee),
+      cum: Float64Array.of(pf.cumFunding, pf.cumRealized, pf.cumFees, pf.cumSlippage, pf.cumInterest, pf.cumLiqFee, pf.cumAdl),
     });
     this.snapVersion = pf.stateVersion;
     if (nv === 0) throw new Error('no venues');
@@ -237,6 +238,7 @@ export class EquitySampler {
     const pSlip = out[7]!;
     const pInt = out[8]!;
     const pLiq = out[9]!;
+    const pAdl = out[10]!;
     let peak = cur.peak;
     let snapK = -1;
     let s: Snapshot = this.snaps[0]!;
@@ -247,6 +249,7 @@ export class EquitySampler {
     let cSlip = 0;
     let cInt = 0;
     let cLiq = 0;
+    let cAdl = 0;
     for (let r = from; r < to; r++) {
       const o = r - from;
       const k = this.snapIdx[r]!;
@@ -268,6 +271,7 @@ export class EquitySampler {
         cSlip = 0 - s.cum[3]!;
         cInt = s.cum[4]!;
         cLiq = 0 - s.cum[5]!;
+        cAdl = 0 - s.cum[6]!;
       }
       const qty = s.qty;
       for (let v = 0; v < nv; v++) {
@@ -302,7 +306,7 @@ export class EquitySampler {
       let equity = 0;
       for (let v = 0; v < nv; v++) {
         const pe = wallet[v]! + upnl[v]!;
-        const c = 10 + 3 * v;
+        const c = FIXED_EQUITY_COLUMNS.length + 3 * v;
         out[c]![o] = se[v]!;
         out[c + 1]![o] = pe;
         out[c + 2]![o] = s.isolated[v] === 1 ? this.isolatedRatio(s, v, r) : mm[v] === 0 ? 0 : pe > 0 ? mm[v]! / pe : Infinity;
@@ -319,6 +323,7 @@ export class EquitySampler {
       pSlip[o] = cSlip;
       pInt[o] = cInt;
       pLiq[o] = cLiq;
+      pAdl[o] = cAdl;
       const perpIds = L.perpIds;
       for (let p = 0; p < perpIds.length; p++) {
         const i = perpIds[p]!;

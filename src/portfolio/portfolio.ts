@@ -20,7 +20,7 @@ import { isLiquidationTriggered, liquidationFee, liquidationPrice } from '../ven
 import { baseBorrowInterest, quoteInterest } from '../venue/interest.js';
 import { PriceStore } from './prices.js';
 import { fundingPayment } from '../venue/funding.js';
-import type { AccountKind, FundingRecord, LedgerEntry, LedgerType, LiquidationRecord, PnlBreakdown, TradeRecord } from './records.js';
+import type { AccountKind, AdlRecord, FundingRecord, LedgerEntry, LedgerType, LiquidationRecord, PnlBreakdown, TradeRecord } from './records.js';
 
 /** Margin mode of a venue's perp account. */
 export type MarginMode = 'cross' | 'isolated';
@@ -73,6 +73,8 @@ export class Portfolio {
   readonly trades: TradeRecord[] = [];
   readonly fundings: FundingRecord[] = [];
   readonly liquidations: LiquidationRecord[] = [];
+  /** Auto-deleveraging closes, in time order. */
+  readonly adl: AdlRecord[] = [];
   /** Bumped on every change to a perp account (invalidates cached liquidation prices). */
   version = 0;
   /** Bumped on every change to any account, position or cumulative figure (equity snapshots). */
@@ -105,6 +107,8 @@ export class Portfolio {
    * Infinity until a perp position meets a bar.
    */
   minAdverseLiqDistance = Infinity;
+  /** Σ ADL close cost vs the mark (≥ 0). */
+  cumAdl = 0;
   /** Σ trade_cash + realized_pnl + liquidation_pnl. */
   cumRealized = 0;
   private lastInterestHour = NaN;
@@ -302,7 +306,8 @@ export class Portfolio {
     const slippage = 0 - this.cumSlippage;
     const interest = this.cumInterest;
     const liquidation = 0 - this.cumLiqFee;
-    return { funding, trading, fees, slippage, interest, liquidation, total: funding + trading + fees + slippage + interest + liquidation };
+    const adl = 0 - this.cumAdl;
+    return { funding, trading, fees, slippage, interest, liquidation, adl, total: funding + trading + fees + slippage + interest + liquidation + adl };
   }
 
   /** Cumulative attribution parts without allocating (for equity sampling). */
@@ -319,6 +324,7 @@ export class Portfolio {
     out[3] = 0 - this.cumSlippage;
     out[4] = this.cumInterest;
     out[5] = 0 - this.cumLiqFee;
+    out[6] = 0 - this.cumAdl;
   }
 
   // ---------------------------------------------------------------- configuration
@@ -590,6 +596,31 @@ export class Portfolio {
     this.trades.push({ ts, venue: ins.venue, symbol: ins.symbol, side, qty: Math.abs(q), price, fee, slippage: 0, liquidity: 'taker', tag: 'liquidation' });
     this.version++;
     this.liquidations.push({ ts, venue: ins.venue, symbol: ins.symbol, qty: q, price, markPrice: markExtreme, fee, equityBefore, equityAfter: this.equity() });
+  }
+
+  /**
+   * Auto-deleverage `closeQty` (> 0, at most the position) of perp `i` at `price`, with the mark
+   * at `mark`: booked as a reduce-only close at the mark (its realized PnL is trading PnL) plus an
+   * `adl` ledger flow of −|closeQty| × |price − mark| (the price concession, ≥ 0 as a cost; an
+   * entry of 0 when ADL closes at the mark, so every ADL close has its ledger row). No fee.
+   */
+  adlClose(ts: UnixMs, i: number, closeQty: number, price: number, mark: number, info: Pick<AdlRecord, 'share' | 'score' | 'light' | 'cause'>): AdlRecord | null {
+    const q0 = this.qty[i]!;
+    if (q0 === 0 || !(closeQty > 0) || !(mark > 0) || !(price > 0)) return null;
+    const qty = Math.min(closeQty, Math.abs(q0));
+    const side = q0 > 0 ? 'sell' : 'buy';
+    const quote: FillQuote = { refPrice: mark, price, fee: 0, slippage: 0 };
+    if (this.perpTrade(ts, i, side, qty, quote, 'adl', true) !== null) return null;
+    const v = this.venueOf[i]!;
+    const ins = this.instruments[i]!;
+    const cost = qty * Math.abs(price - mark);
+    this.perpFree[v]! -= cost;
+    this.cumAdl += cost;
+    this.post(ts, v, 'perp', 'adl', ins.symbol, 0 - cost, `ADL ${side} ${qty} at ${price} (mark ${mark}, ${info.cause})`);
+    const rec: AdlRecord = { ts, venue: ins.venue, symbol: ins.symbol, qty: Math.sign(q0) * qty, price, markPrice: mark, cost, ...info };
+    this.adl.push(rec);
+    this.version++;
+    return rec;
   }
 
   /**

@@ -20,7 +20,8 @@ export type LedgerType =
   | 'liquidation_fee'
   | 'liquidation_pnl'
   | 'transfer_in'
-  | 'transfer_out';
+  | 'transfer_out'
+  | 'adl';
 
 /** One cash flow. `amount` is signed quote units (+ = into the account). */
 export interface LedgerEntry {
@@ -77,6 +78,26 @@ export interface LiquidationRecord {
   equityAfter: number;
 }
 
+/**
+ * One auto-deleveraging close. `price` is the close price, `markPrice` the mark then; the part of
+ * the realized PnL at the mark is trading PnL, `cost` = |qty| × |price − mark| (≥ 0) is the `adl`
+ * attribution line.
+ */
+export interface AdlRecord {
+  ts: UnixMs;
+  venue: VenueId;
+  symbol: Symbol;
+  /** Signed qty closed (a short's is negative). */
+  qty: number;
+  share: number;
+  price: number;
+  markPrice: number;
+  cost: number;
+  score: number;
+  light: number;
+  cause: string;
+}
+
 /** Cumulative PnL attribution, quote units; costs are negative. Sums to equity − initial. */
 export interface PnlBreakdown {
   funding: number;
@@ -85,5 +106,7 @@ export interface PnlBreakdown {
   slippage: number;
   interest: number;
   liquidation: number;
+  /** Auto-deleveraging: closes at a price worse than the mark (0 when ADL closes at the mark). */
+  adl: number;
   total: number;
 }

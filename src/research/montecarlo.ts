@@ -40,6 +40,8 @@ export interface PathOutcome {
   readonly ts: Float64Array;
   readonly equity: Float64Array;
   readonly liquidations: number;
+  /** Auto-deleveraging closes that hit the account. */
+  readonly adlEvents: number;
   readonly trades: number;
 }
 
@@ -74,6 +76,7 @@ function outcome(path: number, r: BacktestResult): PathOutcome {
     ts: t.ts,
     equity: t.columns.get('equity')!,
     liquidations: r.portfolio.liquidations.length,
+    adlEvents: r.portfolio.adl.length,
     trades: r.portfolio.trades.length,
   };
 }

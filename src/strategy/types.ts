@@ -97,6 +97,11 @@ export interface Strategy {
   onFunding?(ctx: StrategyContext, funding: FundingEvent): void;
   onFill?(ctx: StrategyContext, fill: FillEvent): void;
   onLiquidation?(ctx: StrategyContext, liquidation: LiquidationEvent): void;
+  /**
+   * The venue auto-deleveraged part of a profitable perp position (cash already moved). The other
+   * leg of a hedge is now unhedged: re-hedge or unwind it here.
+   */
+  onAdl?(ctx: StrategyContext, adl: AdlEvent): void;
   onTimer?(ctx: StrategyContext, timer: TimerEvent): void;
   /** An order was refused (not enough cash or margin, reduce-only with nothing to reduce, no price). */
   onReject?(ctx: StrategyContext, reject: RejectEvent): void;
@@ -111,7 +116,8 @@ export interface RejectEvent {
   readonly side: 'buy' | 'sell';
   /** Requested base qty (NaN when the order was given by notional). */
   readonly qty: number;
-  readonly reason: 'insufficient-cash' | 'insufficient-holdings' | 'insufficient-margin' | 'no-price' | 'reduce-only' | 'end-of-data';
+  /** `venue-outage`: the venue was down (a scenario outage with `orders: refuse`, or `queue` at the end of the run). */
+  readonly reason: 'insufficient-cash' | 'insufficient-holdings' | 'insufficient-margin' | 'no-price' | 'reduce-only' | 'end-of-data' | 'venue-outage';
   readonly tag: string;
 }
 
@@ -174,6 +180,25 @@ export interface LiquidationEvent {
   readonly price: number;
   /** Liquidation fee charged, quote units. */
   readonly fee: number;
+}
+
+/** An auto-deleveraging close of part of a profitable perp position (src/venue/adl.ts). Frozen. */
+export interface AdlEvent {
+  readonly instrument: Instrument;
+  readonly ts: UnixMs;
+  /** Signed qty closed (a short's is negative) and the position left. */
+  readonly qty: number;
+  readonly remainingQty: number;
+  /** Share of the position closed, (0, 1]. */
+  readonly share: number;
+  /** Close price (the mark, or the bankruptcy-price stand-in) and the mark at the close. */
+  readonly price: number;
+  readonly markPrice: number;
+  /** The venue's ADL score of the position and its 1–5 queue light. */
+  readonly score: number;
+  readonly light: number;
+  /** `liquidation` (a liquidation in the replay could not close inside its bar) or `scenario:<name>`. */
+  readonly cause: string;
 }
 
 /** A timer fired. */
@@ -330,7 +355,11 @@ export interface StrategyContext {
   order(request: OrderRequest): number;
   /** Submit a paired hedge; returns the two order ids [long, short]. */
   hedge(request: HedgeRequest): [number, number];
-  transfer(request: TransferRequest): void;
+  /**
+   * Move quote cash between accounts; returns the amount moved now (0 when a scenario refuses it:
+   * venue down or withdrawals frozen, or delays it: it arrives later, a warning says when).
+   */
+  transfer(request: TransferRequest): number;
   /** Fire `onTimer` at `atMs` (> now) with `tag`. */
   setTimer(atMs: UnixMs, tag?: string): void;
   /** Set a perp's leverage (initial margin = notional / leverage; isolated margin allocated on open). */

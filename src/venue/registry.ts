@@ -13,6 +13,7 @@ import { slippageModel, type SlippageModel } from './slippage.js';
 import { tieredMarginModel, type MarginModel } from './margin.js';
 import { interestModel, type InterestModel } from './interest.js';
 import { knownVenues, venueProfile, VENUE_PROFILES } from './venues/index.js';
+import { checkAdlParams, venueAdlParams, type AdlModelParams } from './adl.js';
 
 /** A model choice: its name and (partial) params; defaults fill the rest. */
 export interface ModelSpec {
@@ -31,6 +32,8 @@ export interface ModelsConfig {
    * checked: the liquidation fee rates are set in `margin.params.liquidationFeeRate`.
    */
   liquidation?: Partial<ModelSpec>;
+  /** Auto-deleveraging: `queue` (the only one); params override each venue's preset (src/venue/adl.ts). */
+  adl?: Partial<ModelSpec>;
 }
 
 /** The resolved models, as recorded in run.json. */
@@ -40,6 +43,8 @@ export interface ResolvedModels {
   margin: { name: string; params: unknown };
   liquidation: { name: string; params: unknown };
   interest: { name: string; params: unknown };
+  /** Recorded when configured (`models.adl`) or when a scenario schedules ADL (else run ids stay as they were). */
+  adl?: { name: string; params: unknown };
 }
 
 /** The built models of a run. */
@@ -48,10 +53,12 @@ export interface RunModels {
   slippage: SlippageModel;
   margin: MarginModel;
   interest: InterestModel;
+  /** ADL param overrides over the venue presets. */
+  adl: Partial<AdlModelParams>;
   resolved: ResolvedModels;
 }
 
-const MODEL_KEYS = ['fee', 'slippage', 'margin', 'interest', 'liquidation'] as const;
+const MODEL_KEYS = ['fee', 'slippage', 'margin', 'interest', 'liquidation', 'adl'] as const;
 const LIQUIDATION_MODEL = 'fee-capped-at-margin';
 
 /** Check `models` is an object of known model entries, each `{ name?, params? }`. */
@@ -79,7 +86,7 @@ function building<T>(what: string, fn: () => T): T {
 }
 
 /** Build and validate every model of a run from run.json `models`. */
-export function buildModels(models: ModelsConfig = {}): RunModels {
+export function buildModels(models: ModelsConfig = {}, scheduledAdl = false): RunModels {
   checkShape(models);
   const feeName = models.fee?.name ?? 'schedule';
   if (feeName !== 'schedule') throw new UserError(`unknown fee model "${feeName}" (available: schedule)`);
@@ -91,18 +98,29 @@ export function buildModels(models: ModelsConfig = {}): RunModels {
   const liquidationName = models.liquidation?.name ?? LIQUIDATION_MODEL;
   if (liquidationName !== LIQUIDATION_MODEL) throw new UserError(`unknown liquidation model "${liquidationName}" (available: ${LIQUIDATION_MODEL})`);
   const interest = building('models.interest', () => interestModel(models.interest?.name ?? 'constant-apr', models.interest?.params ?? {}));
+  const adlName = models.adl?.name ?? 'queue';
+  if (adlName !== 'queue') throw new UserError(`unknown adl model "${adlName}" (available: queue)`);
+  const adl = (models.adl?.params ?? {}) as Partial<AdlModelParams>;
+  const adlKeys = Object.keys(venueAdlParams('binance'));
+  for (const k of Object.keys(adl)) if (!adlKeys.includes(k)) throw new SchemaError(`models.adl.params.${k}`, `unknown key (known: ${adlKeys.join(', ')})`);
+  for (const venue of ['binance', 'hyperliquid']) {
+    const problem = checkAdlParams(venueAdlParams(venue, adl));
+    if (problem) throw new UserError(`models.adl.params: ${problem}`);
+  }
   const { liquidationFeeRate, tiers } = margin.params;
   return {
     fee,
     slippage,
     margin,
     interest,
+    adl,
     resolved: {
       fee: { name: fee.name, params: fee.params },
       slippage: { name: slippage.name, params: slippage.params },
       margin: { name: margin.name, params: margin.params },
       liquidation: { name: LIQUIDATION_MODEL, params: { liquidationFeeRate, closeAt: 'liquidation-price', trigger: 'mark-bar-adverse-extreme', tiers: Object.keys(tiers) } },
       interest: { name: interest.name, params: interest.params },
+      ...(models.adl || scheduledAdl ? { adl: { name: 'queue', params: { overrides: adl, binance: venueAdlParams('binance', adl), hyperliquid: venueAdlParams('hyperliquid', adl) } } } : {}),
     },
   };
 }

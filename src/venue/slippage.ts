@@ -12,6 +12,7 @@
 import { number, object, parse, type Infer } from '../core/schema.js';
 import { UserError } from '../core/errors.js';
 import type { Instrument } from './instrument.js';
+import { stressSlippageModel } from './stress-slippage.js';
 
 /** A bar's prices and base volume (NaN when unknown). */
 export interface BarOHLCV {
@@ -79,9 +80,13 @@ export function volumeSlippage(p: SlippageModelParams): SlippageModel {
   };
 }
 
-/** Build a slippage model by name: `fixed` (default) or `volume`; params validated (SchemaError naming the path). */
+/**
+ * Build a slippage model by name: `fixed` (default), `volume` or `stress` (src/venue/stress-slippage.ts);
+ * params validated (SchemaError naming the path).
+ */
 export function slippageModel(name: string, params: unknown = {}, path = 'models.slippage.params'): SlippageModel {
-  if (name !== 'fixed' && name !== 'volume') throw new UserError(`unknown slippage model "${name}" (available: fixed, volume)`);
+  if (name === 'stress') return stressSlippageModel(params, path);
+  if (name !== 'fixed' && name !== 'volume') throw new UserError(`unknown slippage model "${name}" (available: fixed, volume, stress)`);
   const p = parse(slippageParamsSchema, params, path);
   return name === 'fixed' ? fixedSlippage(p) : volumeSlippage(p);
 }

@@ -17,11 +17,12 @@
  *   the impact term is left out (the fixed and stress parts still apply).
  * - Before any bar has been seen (or after a single one) `stress` is 1.
  *
- * State: a {@link StressTracker} per run keeps one EWMA per instrument in typed arrays; the engine
- * feeds it each closed OHLCV bar (`observe`) and asks for bps at a fill (`bps`). No allocation per
- * call. A liquidity-stress scenario multiplies the result on top (src/scenario).
+ * State: a {@link StressTracker} per run (`forRun`) keeps one EWMA per instrument in typed arrays;
+ * the engine feeds it each closed OHLCV bar (`observeBar`) and asks for bps at a fill. No allocation
+ * per call. A liquidity-stress scenario multiplies the result on top (src/scenario).
  */
 import { number, object, parse, type Infer } from '../core/schema.js';
+import type { BarOHLCV, SlippageInput, SlippageModel } from './slippage.js';
 
 /** Parameter schema of the stress slippage model (run.json `models.slippage.params`). */
 export const stressSlippageSchema = object({
@@ -92,23 +93,19 @@ export class StressTracker {
   }
 }
 
-/** The stress slippage model: params, a tracker factory and the cost of an order. */
-export interface StressSlippageModel {
-  readonly name: 'stress';
-  readonly params: StressSlippageParams;
-  /** A fresh tracker for a run of `instruments` instruments at `timeframeMs` bars. */
-  tracker(instruments: number, timeframeMs: number): StressTracker;
-  /** Cost in bps of `qty` base units of instrument `i` now (from the tracker's last closed bar). */
-  bpsFor(tracker: StressTracker, i: number, qty: number): number;
-}
-
-/** Build the stress slippage model from (partial) params. */
-export function stressSlippageModel(raw: unknown = {}): StressSlippageModel {
-  const params = parseStressSlippageParams(raw);
-  return {
+/**
+ * The stress slippage model as a {@link SlippageModel}: the instance built from params holds no
+ * state (bps before any bar = the base cost); `forRun` gives each run its own tracker, fed by
+ * `observeBar` with every closed OHLCV bar.
+ */
+export function stressSlippageModel(raw: unknown = {}, path = 'models.slippage.params'): SlippageModel & { readonly name: 'stress'; readonly params: StressSlippageParams } {
+  const params = parseStressSlippageParams(raw, path);
+  const withTracker = (t: StressTracker | null): SlippageModel & { readonly name: 'stress'; readonly params: StressSlippageParams } => ({
     name: 'stress',
     params,
-    tracker: (n, tfMs) => new StressTracker(n, tfMs, params.halfLifeHours),
-    bpsFor: (t, i, qty) => stressSlippageBps(params, qty, t.volume[i]!, t.rangeLog[i]!, t.typicalRangeLog[i]!),
-  };
+    bps: (input: SlippageInput) => (t === null ? Math.min(params.baseBps, params.maxBps) : stressSlippageBps(params, input.qty, t.volume[input.instrument.id]!, t.rangeLog[input.instrument.id]!, t.typicalRangeLog[input.instrument.id]!)),
+    forRun: (run) => withTracker(new StressTracker(run.instrumentCount, run.timeframeMs, params.halfLifeHours)),
+    ...(t === null ? {} : { observeBar: (i: number, bar: BarOHLCV) => t.observe(i, bar.high, bar.low, bar.volume) }),
+  });
+  return withTracker(null);
 }

@@ -37,7 +37,7 @@ describe('registry: every param validated, errors name the run.json path', () =>
   });
   test('unknown model names list the available ones', () => {
     expect(() => buildModels({ fee: { name: 'flat' } })).toThrow('unknown fee model "flat" (available: schedule)');
-    expect(() => buildModels({ slippage: { name: 'nope' } })).toThrow('unknown slippage model "nope" (available: fixed, volume)');
+    expect(() => buildModels({ slippage: { name: 'nope' } })).toThrow('unknown slippage model "nope" (available: fixed, volume, stress)');
   });
   test('tier tables: bad shapes and non-monotone tables name the table', () => {
     expect(() => buildModels({ margin: { params: { tiers: { 'binance:BTC': { floor: 0, rate: 0.01 } } } } })).toThrow(/^models\.margin\.params\.tiers\.binance:BTC: expected a list/);

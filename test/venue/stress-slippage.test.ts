@@ -13,30 +13,33 @@ import { ROOT } from '../support/paths.js';
 const H = 3_600_000;
 /** A bar whose log range is exactly `r` (high = low × e^r). */
 const bar = (t: StressTracker, r: number, volume: number): void => t.observe(0, 100 * Math.exp(r), 100, volume);
+type Model = ReturnType<typeof stressSlippageModel>;
+const tracker = (m: Model): StressTracker => new StressTracker(1, H, m.params.halfLifeHours);
+const bpsFor = (m: Model, t: StressTracker, qty: number): number => stressSlippageBps(m.params, qty, t.volume[0]!, t.rangeLog[0]!, t.typicalRangeLog[0]!);
 
 describe('stress slippage model', () => {
   test('hand-computed costs bar by bar (half-life = one bar, so the EWMA weight is 1/2)', () => {
     const m = stressSlippageModel({ halfLifeHours: 1 });
-    const t = m.tracker(1, H);
+    const t = tracker(m);
     expect(t.alpha).toBe(0.5);
-    expect(m.bpsFor(t, 0, 1)).toBe(1); // nothing seen: the base cost only
+    expect(bpsFor(m, t, 1)).toBe(1); // nothing seen: the base cost only
     bar(t, 0.01, 100);
-    expect(m.bpsFor(t, 0, 1)).toBe(1); // one bar: no typical range yet
+    expect(bpsFor(m, t, 1)).toBe(1); // one bar: no typical range yet
     bar(t, 0.01, 100);
     // typical 0.01 (100 bps), range 0.01: stress 1; impact 1 × 100 × √(1/100) = 10
-    expect(m.bpsFor(t, 0, 1)).toBeCloseTo(11, 10);
+    expect(bpsFor(m, t, 1)).toBeCloseTo(11, 10);
     bar(t, 0.04, 400);
     // typical still 0.01; range 0.04: stress 4; impact 100 × √(1/400) = 5 → 4 × (1 + 5) = 24
     expect(t.typicalRangeLog[0]).toBeCloseTo(0.01, 12);
-    expect(m.bpsFor(t, 0, 1)).toBeCloseTo(24, 10);
+    expect(bpsFor(m, t, 1)).toBeCloseTo(24, 10);
     bar(t, 0.01, 25);
     // typical 0.01 + 0.5 × (0.04 − 0.01) = 0.025 (250 bps); range below it: stress 1; impact 250 × √(1/25) = 50
     expect(t.typicalRangeLog[0]).toBeCloseTo(0.025, 12);
-    expect(m.bpsFor(t, 0, 1)).toBeCloseTo(51, 10);
+    expect(bpsFor(m, t, 1)).toBeCloseTo(51, 10);
     // no volume: the impact term is left out, the stress part stays
     bar(t, 0.1, NaN);
     expect(t.typicalRangeLog[0]).toBeCloseTo(0.0175, 12);
-    expect(m.bpsFor(t, 0, 1)).toBeCloseTo(0.1 / 0.0175, 10);
+    expect(bpsFor(m, t, 1)).toBeCloseTo(0.1 / 0.0175, 10);
   });
 
   test('caps: maxStress, stressExponent and maxBps', () => {
@@ -78,14 +81,14 @@ describe('stress slippage model', () => {
     const s = readSeriesFile(file, { fromMs: Date.parse('2024-11-01T00:00Z'), toMs: Date.parse('2025-02-28T00:00Z') });
     const { high, low, close, volume } = s.columns as Record<string, Float64Array>;
     const m = stressSlippageModel();
-    const t = m.tracker(1, H);
+    const t = tracker(m);
     // Cost of a 100k USDT market order decided after each hour closed, by UTC day.
     const byDay = new Map<string, number[]>();
     for (let k = 0; k < s.ts.length; k++) {
       t.observe(0, high![k]!, low![k]!, volume![k]!);
       const day = new Date(s.ts[k]!).toISOString().slice(0, 10);
       if (!byDay.has(day)) byDay.set(day, []);
-      byDay.get(day)!.push(m.bpsFor(t, 0, 100_000 / close![k]!));
+      byDay.get(day)!.push(bpsFor(m, t, 100_000 / close![k]!));
     }
     const span = (from: string, days: number): { mean: number; max: number } => {
       const xs: number[] = [];

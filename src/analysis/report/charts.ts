@@ -10,7 +10,7 @@ import { PNL_COMPONENTS, columnsWithPrefix, loadMarketFunding, type RunData } fr
 
 /** Attribution component colours, fixed so that runs compare at a glance. */
 export const PNL_COLORS: Record<string, string> = {
-  funding: '#009E73', trading: '#0072B2', fees: '#D55E00', slippage: '#CC79A7', interest: '#E69F00', liquidation: '#B3261E', total: '#000000',
+  funding: '#009E73', trading: '#0072B2', fees: '#D55E00', slippage: '#CC79A7', interest: '#E69F00', liquidation: '#B3261E', adl: '#7F7F7F', total: '#000000',
 };
 
 /** Above this many held settlements the funding chart does not mark each with a dot. */

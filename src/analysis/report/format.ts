@@ -49,6 +49,7 @@ export const PNL_INFO: Record<string, { label: string; help: string }> = {
   slippage: { label: 'Slippage', help: 'slippage cost (negative)' },
   interest: { label: 'Interest', help: 'borrow/lend interest' },
   liquidation: { label: 'Liquidation', help: 'liquidation fees and losses' },
+  adl: { label: 'ADL', help: 'auto-deleveraging: closes at a price worse than the mark (the realized PnL at the mark is in trading)' },
   total: { label: 'Total PnL', help: 'final − initial equity' },
 };
 

@@ -25,7 +25,7 @@ export const REQUIRED_EQUITY_COLUMNS = [
 ] as const;
 
 /** PnL attribution components, in display order (summary.json `pnl` keys and `pnl_*` columns). */
-export const PNL_COMPONENTS = ['funding', 'trading', 'fees', 'slippage', 'interest', 'liquidation'] as const;
+export const PNL_COMPONENTS = ['funding', 'trading', 'fees', 'slippage', 'interest', 'liquidation', 'adl'] as const;
 export type PnlComponent = (typeof PNL_COMPONENTS)[number];
 
 /** Keys of summary.json `metrics`, in display order. */
@@ -209,6 +209,9 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   checkVersion(sumObj, sumPath);
   requireFields(sumObj, ['runId', 'metrics', 'pnl'], sumPath);
   requireFields(sumObj.metrics as Record<string, unknown>, REQUIRED_METRIC_KEYS as readonly string[], sumPath, 'metrics.');
+  // Runs written before the `adl` line existed have none: it was 0 (no ADL was modelled).
+  const pnlObj = sumObj.pnl as Record<string, unknown> | undefined;
+  if (pnlObj && typeof pnlObj === 'object' && !('adl' in pnlObj)) pnlObj['adl'] = 0;
   requireFields(sumObj.pnl as Record<string, unknown>, [...PNL_COMPONENTS, 'total'], sumPath, 'pnl.');
   for (const [group, keys] of [['metrics', METRIC_KEYS], ['pnl', [...PNL_COMPONENTS, 'total']]] as const) {
     const o = sumObj[group] as Record<string, unknown>;
@@ -222,6 +225,7 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   const eqMissing = REQUIRED_EQUITY_COLUMNS.filter((c) => !eq.columns[c]);
   if (eqMissing.length) throw new DataError(eqPath, `missing column(s) ${eqMissing.map((c) => `"${c}"`).join(', ')}`);
   if (eq.ts.length === 0) throw new DataError(eqPath, 'no equity samples');
+  if (!eq.columns['pnl_adl']) eq.columns['pnl_adl'] = new Float64Array(eq.ts.length); // runs from before the adl line
   for (let i = 1; i < eq.ts.length; i++)
     if (!(eq.ts[i]! > eq.ts[i - 1]!)) throw new DataError(eqPath, `ts not strictly increasing (${eq.ts[i - 1]} then ${eq.ts[i]})`, i + 1, 'ts');
 

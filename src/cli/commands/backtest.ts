@@ -25,7 +25,7 @@ const backtestCommand: CommandModule = {
           .option('data-dir', { type: 'string', describe: 'Data directory (default ./data or $PERPCARRY_DATA_DIR)' })
           .option('accept-data-errors', { type: 'boolean', describe: 'Run even if the data fails validation' })
           .option('fill-at', { type: 'string', choices: ['next-open', 'close'], describe: 'Market orders fill at the next bar open (default) or the current close' })
-          .option('slippage', { type: 'string', choices: ['fixed', 'volume'], describe: 'Slippage model (default fixed 1 bp)' })
+          .option('slippage', { type: 'string', choices: ['fixed', 'volume', 'stress'], describe: 'Slippage model (default fixed 1 bp; stress: grows with bar range vs recent volatility and √(size/volume), docs/models-and-venues.md)' })
           .option('slippage-bps', { type: 'number', describe: 'Fixed slippage part, bps (default 1)' })
           .option('on-funding-gap', { type: 'string', choices: ['warn', 'error'], describe: 'A funding settlement missing inside the window: warn and list the gaps (default) or refuse the run' })
           .option('benchmark-apr', { type: 'number', describe: 'Benchmark / risk-free rate as a simple APR fraction (0.05 = 5 %, e.g. a stablecoin lending rate): excess Sharpe, and a line in the report (default 0)' })

@@ -30,7 +30,7 @@ const montecarloCommand: CommandModule = {
           .option('data-dir', { type: 'string', describe: 'Data directory (default ./data or $PERPCARRY_DATA_DIR)' })
           .option('accept-data-errors', { type: 'boolean', describe: 'Run even if the data fails validation' })
           .option('fill-at', { type: 'string', choices: ['next-open', 'close'], describe: 'Market orders fill at the next bar open (default) or the current close' })
-          .option('slippage', { type: 'string', describe: 'Slippage model (fixed, volume, stress)' })
+          .option('slippage', { type: 'string', choices: ['fixed', 'volume', 'stress'], describe: 'Slippage model (default fixed 1 bp)' })
           .option('slippage-bps', { type: 'number', describe: 'Fixed slippage part, bps' })
           .option('scenario', { type: 'string', array: true, describe: 'Stress scenario applied to the real market before paths are drawn (repeatable)' })
           .option('allow-spot-borrow', { type: 'boolean', describe: 'Allow negative spot balances' })
