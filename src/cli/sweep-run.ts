@@ -48,12 +48,12 @@ export function readSpecFile(path: string): SweepSpecFile {
   } catch (e) {
     throw new UserError(`--spec ${abs}: cannot parse (${(e as Error).message})`);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`--spec ${abs}: expected an object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`--spec ${abs}: expected an object`);
   for (const k of Object.keys(raw)) if (!SPEC_KEYS.includes(k)) throw new UserError(`--spec ${abs}: unknown field "${k}" (fields: ${SPEC_KEYS.join(', ')})`);
   const s = raw as SweepSpecFile;
   if (s.params !== undefined && (typeof s.params !== 'object' || Array.isArray(s.params))) throw new UserError(`--spec ${abs}: "params" must be an object of name: values`);
   if (s.constraints !== undefined && !(Array.isArray(s.constraints) && s.constraints.every((c) => typeof c === 'string'))) throw new UserError(`--spec ${abs}: "constraints" must be a list of strings such as "exitApr < entryApr"`);
-  if (s.random !== undefined && !(s.random && typeof s.random.n === 'number')) throw new UserError(`--spec ${abs}: "random" must be {n, seed?, vary?, ranges?}`);
+  if (s.random !== undefined && typeof (s.random as { n?: unknown } | null)?.n !== 'number') throw new UserError(`--spec ${abs}: "random" must be {n, seed?, vary?, ranges?}`);
   return s;
 }
 
@@ -100,7 +100,7 @@ export function sweepOptionsOf(args: Record<string, unknown>): SweepOptions & { 
   const specParams = Object.entries(spec.params ?? {});
   const isRandomAxis = (v: unknown): v is { min: number; max: number } => !!v && typeof v === 'object' && !Array.isArray(v) && 'min' in v && 'max' in v && !('step' in v);
   const specRanges: Record<string, { min: number; max: number }> = { ...(spec.random?.ranges ?? {}) };
-  for (const [k, v] of specParams) if (isRandomAxis(v)) specRanges[k] = { min: Number(v.min), max: Number(v.max) };
+  for (const [k, v] of specParams) if (isRandomAxis(v)) specRanges[k] = { min: v.min, max: v.max };
   const axes = (schema: ParamSchema): GridAxis[] => {
     const cliNames = new Set(gridArgs.map((g) => g.split('=')[0]!.trim()));
     const fromSpec = specParams.filter(([k, v]) => !isRandomAxis(v) && !cliNames.has(k)).map(([k, v]) => axisFromSpec(k, v, schema, `--spec ${String(args['spec'])}`));
@@ -108,7 +108,7 @@ export function sweepOptionsOf(args: Record<string, unknown>): SweepOptions & { 
   };
   const randomN = (args['random'] as number | undefined) ?? spec.random?.n;
   const ranges = { ...specRanges, ...parseRangeArgs(Array.isArray(args['range']) ? (args['range'] as string[]) : []) };
-  const vary = typeof args['vary'] === 'string' ? (args['vary'] as string).split(',').map((s) => s.trim()).filter(Boolean) : spec.random?.vary;
+  const vary = typeof args['vary'] === 'string' ? (args['vary']).split(',').map((s) => s.trim()).filter(Boolean) : spec.random?.vary;
   if (randomN === undefined && (Object.keys(ranges).length > 0 || vary)) {
     if (Object.keys(parseRangeArgs(Array.isArray(args['range']) ? (args['range'] as string[]) : [])).length > 0 || args['vary'] !== undefined) throw new UserError('--range and --vary go with --random N');
   }
@@ -160,7 +160,7 @@ export function sweepOptionsOf(args: Record<string, unknown>): SweepOptions & { 
 
 /** Progress on stderr (TTY only): points done, rate and ETA. */
 export function pointsProgress(enabled: boolean): { update: (done: number, total: number, skipped: number) => void; done: () => void } {
-  const tty = enabled && process.stderr.isTTY === true;
+  const tty = enabled && process.stderr.isTTY;
   let t0 = 0;
   let base = 0;
   let shown = false;

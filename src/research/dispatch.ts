@@ -31,13 +31,13 @@ export function inProcessDispatcher<P, R>(prepared: PreparedMarket, taskModule: 
       chain = next.catch(() => undefined);
       return next;
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
 }
 
 /** Tasks run on `threads` worker threads sharing the market's columns (SharedArrayBuffer). */
 export function poolDispatcher<P, R>(prepared: PreparedMarket | SharedMarket, taskModule: string, threads: number): Dispatcher<P, R> {
-  const shared = 'market' in prepared && 'fundingHistoryDays' in prepared && !('loadMs' in prepared) ? (prepared as SharedMarket) : shareMarket(prepared as PreparedMarket);
+  const shared = 'market' in prepared && 'fundingHistoryDays' in prepared && !('loadMs' in prepared) ? (prepared) : shareMarket(prepared);
   const pool = new RunPool<P, R>({ threads, taskModule });
   return { parallel: threads, run: (payload) => pool.run(shared, payload), close: () => pool.close() };
 }

@@ -26,17 +26,6 @@ export function periodSharpe(mean: number, sd: number): number {
   return mean > 0 ? Infinity : mean < 0 ? -Infinity : 0;
 }
 
-function sharpeOf(r: Float64Array): number {
-  const n = r.length;
-  if (n < 2) return NaN;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += r[i]!;
-  const m = s / n;
-  let q = 0;
-  for (let i = 0; i < n; i++) q += (r[i]! - m) ** 2;
-  return periodSharpe(m, Math.sqrt(q / (n - 1)));
-}
-
 /** Result of {@link pboCscv}. */
 export interface PboResult {
   /** Probability of backtest overfitting: share of splits whose in-sample best ranks at or below the out-of-sample median (logit ≤ 0). */

@@ -217,12 +217,12 @@ export async function serveQueue(o: ServeOptions): Promise<QueueWorker> {
     const k = `${spec.key}|${module}`;
     let d = dispatchers.get(k);
     if (!d) {
-      d = (async () => {
+      d = new Promise<Dispatcher<unknown, unknown>>((resolve) => {
         const t0 = performance.now();
         const p = prepareSpec(spec, o.dataDir);
         o.onLog?.(`prepared market ${spec.key.slice(0, 12)} (${spec.request.instruments.map((i) => `${i.venue} ${i.symbol}`).join(', ')} ${spec.request.timeframe}) in ${(performance.now() - t0).toFixed(0)} ms`);
-        return poolDispatcher<unknown, unknown>(shareMarket(p), module, o.threads);
-      })();
+        resolve(poolDispatcher<unknown, unknown>(shareMarket(p), module, o.threads));
+      });
       dispatchers.set(k, d);
       d.catch(() => dispatchers.delete(k));
     }

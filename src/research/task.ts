@@ -40,7 +40,8 @@ export function encodeResult(x: unknown): string {
   return JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v));
 }
 
-/** Inverse of {@link encodeResult}. */
+/** Inverse of {@link encodeResult}; the caller states what it decoded (`as`). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the decoded type is the caller's claim, as with JSON.parse
 export function decodeResult<R>(text: string): R {
   return JSON.parse(text, (_k, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {

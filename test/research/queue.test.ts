@@ -43,7 +43,7 @@ function startWorker(dataDir: string): { proc: ChildProcess; lines: string[]; re
   let buf = '';
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((r) => (onReady = r));
-  proc.stdout!.on('data', (d: Buffer) => {
+  proc.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
     const parts = buf.split('\n');
     buf = parts.pop()!;
@@ -52,7 +52,7 @@ function startWorker(dataDir: string): { proc: ChildProcess; lines: string[]; re
       if (l.includes('worker ready')) onReady();
     }
   });
-  proc.stderr!.on('data', (d: Buffer) => lines.push(`stderr: ${d.toString()}`));
+  proc.stderr.on('data', (d: Buffer) => lines.push(`stderr: ${d.toString()}`));
   return { proc, lines, ready };
 }
 

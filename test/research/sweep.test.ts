@@ -3,7 +3,7 @@
  * local thread pool equals in-process, a sweep killed with SIGKILL mid-way resumes to identical files.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { decodeResult } from '../../src/research/task.js';
@@ -53,7 +53,7 @@ describe('perpcarry sweep', () => {
       const single = join(out, `single-${k}`);
       const b = cli(['backtest', ...base.filter((a) => a !== '--no-progress'), '--param', `leverage=${p['leverage']}`, '--param', `entryApr=${p['entryApr']}`, '--param', `lookback=${p['lookback']}`, '--out', single]);
       expect(b.code).toBe(0);
-      const summary = JSON.parse(readFileSync(join(single, 'summary.json'), 'utf8'));
+      const summary = JSON.parse(readFileSync(join(single, 'summary.json'), 'utf8')) as { metrics: unknown; pnl: unknown; runId: string };
       const norm = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
       expect(norm(rows[k]!.metrics)).toEqual(summary.metrics);
       expect(norm(rows[k]!.pnl)).toEqual(summary.pnl);
@@ -65,13 +65,13 @@ describe('perpcarry sweep', () => {
     const csv = readFileSync(join(dir, 'results.csv'), 'utf8').trim().split('\n');
     expect(csv.length).toBe(19);
     expect(csv[0]).toMatch(/^point,configHash,runId,param\.leverage,param\.entryApr,param\.exitApr,param\.lookback,.*,sharpe,.*,pnl\.funding,.*pnl\.total,events$/);
-    const sj = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8'));
+    const sj = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as { points: number; overfitting: { pbo: { combinations: number; pbo: number }; dsr: { trials: number } }; market: { data: { sha256: string }[] } };
     expect(sj.points).toBe(18);
     expect(sj.overfitting.pbo.combinations).toBe(12870);
     expect(sj.overfitting.pbo.pbo).toBeGreaterThanOrEqual(0);
     expect(sj.overfitting.pbo.pbo).toBeLessThanOrEqual(1);
     expect(sj.overfitting.dsr.trials).toBe(18);
-    expect(sj.market.data.map((d: { sha256: string }) => d.sha256).every((h: string) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
+    expect(sj.market.data.map((d) => d.sha256).every((h) => /^[0-9a-f]{64}$/.test(h))).toBe(true);
     const html = readFileSync(join(dir, 'sweep.html'), 'utf8');
     expect(html).toContain('PBO');
     expect(html).toContain('Deflated Sharpe');
@@ -134,4 +134,22 @@ describe('perpcarry sweep', () => {
     expect(r3.code).toBe(1);
     expect(r3.err).toContain('--objective sharp: not a summary metric');
   }, 120_000);
+
+  test('walk-forward: each window picks its best training point and runs it on the next span; the stitched OOS return compounds the windows', () => {
+    const r = cli(['walk-forward', ...base, '--grid', 'leverage=1,3', '--grid', 'entryApr=0.02,0.1', '--train', '120d', '--test', '60d', '--out', join(out, 'wf'), '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { dir: string; windows: unknown[] };
+    // 2024-01-01 → 2024-12-31 (365 d): windows start every 60 d while 180 d fit: 4 windows.
+    expect(j.windows.length).toBe(4);
+    const wf = JSON.parse(readFileSync(join(j.dir, 'walk-forward.json'), 'utf8')) as { windows: { train: string[]; test: string[]; params: unknown; outOfSample: { metrics: { totalReturn: number } } }[]; stitched: { totalReturn: number } };
+    expect(wf.windows[0]!.train).toEqual(['2024-01-01T00:00:00.000Z', '2024-04-30T00:00:00.000Z']);
+    expect(wf.windows[0]!.test).toEqual(['2024-04-30T00:00:00.000Z', '2024-06-29T00:00:00.000Z']);
+    const product = wf.windows.reduce((acc, w) => acc * (1 + w.outOfSample.metrics.totalReturn), 1);
+    expect(wf.stitched.totalReturn).toBeCloseTo(product - 1, 10);
+    // The chosen params are the in-sample best by Sharpe among the four: check window 1 by running its grid as a sweep.
+    const s = cli(['sweep', ...base.map((a) => (a === '2024-12-31' ? '2024-04-30' : a)), '--grid', 'leverage=1,3', '--grid', 'entryApr=0.02,0.1', '--keep-top', '0', '--out', join(out, 'wf-check'), '--json']);
+    expect(s.code).toBe(0);
+    expect((JSON.parse(s.out) as { best: { params: unknown } }).best.params).toEqual(wf.windows[0]!.params);
+    expect(readFileSync(join(j.dir, 'walk-forward.csv'), 'utf8').split('\n')[0]).toMatch(/^window,trainFrom,trainTo,testFrom,testTo,param\.leverage,.*is\.totalReturn,oos\.totalReturn/);
+  }, 240_000);
 });

@@ -53,7 +53,7 @@ table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;text-
 .heat td{width:64px;height:26px;color:#000}.note{color:#666;font-size:12px}select{margin:0 8px}
 </style></head><body>
 <h1>Sweep ${esc(page.id)}</h1>
-<p>${esc(page.strategy)} · ${esc(String(page.base['symbol']))} on ${esc(String((page.base['venues'] as string[] | undefined)?.join(',') ?? ''))} · ${esc(String(page.base['fromIso']))} → ${esc(String(page.base['toIso']))} · ${page.rows.length} points · objective <b>${esc(page.objective.metric)}</b> (${page.objective.direction})</p>
+<p>${esc(page.strategy)} · ${esc(String(page.base['symbol']))} on ${esc((page.base['venues'] as string[] | undefined)?.join(',') ?? '')} · ${esc(String(page.base['fromIso']))} → ${esc(String(page.base['toIso']))} · ${page.rows.length} points · objective <b>${esc(page.objective.metric)}</b> (${page.objective.direction})</p>
 <h2>Overfitting odds</h2>${oddsHtml(page.overfitting, page.rows.length)}
 <h2>Heatmap of ${esc(page.objective.metric)}</h2>
 <div>x <select id="hx"></select> y <select id="hy"></select> <span class="note">cells average the points with those two values</span></div>

@@ -46,7 +46,7 @@ const sweepCommand: CommandModule = {
           .option('pbo-groups', { type: 'number', describe: 'CSCV groups S for PBO (even, default 16)' }),
       async (args) => {
         const { sweepCommandHandler } = await import('../sweep-run.js');
-        await sweepCommandHandler(args as unknown as Record<string, unknown>);
+        await sweepCommandHandler(args);
       },
     );
   },

@@ -15,7 +15,7 @@ const walkForwardCommand: CommandModule = {
           .option('step', { type: 'string', describe: 'Step between windows (default: the test span)' }),
       async (args) => {
         const { walkForwardCommandHandler } = await import('../sweep-run.js');
-        await walkForwardCommandHandler(args as unknown as Record<string, unknown>);
+        await walkForwardCommandHandler(args);
       },
     );
   },

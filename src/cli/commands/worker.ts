@@ -15,7 +15,7 @@ const workerCommand: CommandModule = {
           .option('lock-ms', { type: 'number', describe: 'Job lock, ms: a job of a worker that died is retried elsewhere after this (default 30000)' }),
       async (args) => {
         const { workerCommandHandler } = await import('../worker-run.js');
-        await workerCommandHandler(args as unknown as Record<string, unknown>);
+        await workerCommandHandler(args);
       },
     );
   },
