@@ -24,7 +24,7 @@
  * `create` resolves the same roles to loaded {@link Instrument} handles and hands them to `onStart`.
  */
 import type { InferFields } from '../core/schema.js';
-import { checkHooks } from './hooks.js';
+import { checkHooks, STRATEGY_HOOKS } from './hooks.js';
 import type { Instrument, InstrumentSpec, ParamSchema, ParamValues, Strategy, StrategyContext, StrategyFactory, StrategyRunSettings, UniverseInput } from './types.js';
 
 /**
@@ -109,7 +109,8 @@ function adapt<L>(inner: DefinedStrategy<L>, resolve: (ctx: StrategyContext) => 
   };
   const hooks = out as Record<string, unknown>;
   const src = inner as Record<string, unknown>;
-  for (const k of ['onBar', 'onFunding', 'onFill', 'onLiquidation', 'onTimer', 'onReject', 'onEnd'] as const) {
+  for (const k of STRATEGY_HOOKS) {
+    if (k === 'onStart') continue;
     const f = src[k];
     if (typeof f === 'function') hooks[k] = (f as (...a: unknown[]) => unknown).bind(inner);
   }
