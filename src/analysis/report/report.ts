@@ -123,6 +123,25 @@ function cards(run: RunData): string {
   return `<div class="cards">${items.map(([k, v]) => `<div class="card"><div class="k">${esc(k)}</div><div class="v">${esc(v)}</div></div>`).join('')}</div>`;
 }
 
+/**
+ * A banner when the strategy never traded: every figure below is then the untouched capital, which
+ * is easy to misread as a result. Says why where the run can: the strategy's entry threshold.
+ */
+export function neverTradedText(run: RunData): string | null {
+  if (run.trades.ts.length > 0) return null;
+  const p = run.run.params ?? {};
+  const entry = Object.entries(p).filter(([k]) => /^(entry|min)(Apr|Spread|Funding)/i.test(k) || /threshold/i.test(k));
+  const why = entry.length
+    ? ` Its entry condition was never met: ${entry.map(([k, v]) => `${k} = ${String(v)}`).join(', ')} (signal below threshold for the whole window).`
+    : '';
+  return `The strategy never traded in this window (${run.run.fromIso ?? fmtTime(run.run.fromMs)} → ${run.run.toIso ?? fmtTime(run.run.toMs)}): no fills, equity stayed at the initial capital.${why}`;
+}
+
+function neverTradedBanner(run: RunData): string {
+  const t = neverTradedText(run);
+  return t ? `<div class="warn" id="never-traded">${esc(t)}</div>` : '';
+}
+
 /** Build report.html (self-contained) for a run. */
 export function buildReportHtml(run: RunData, t: ReportTables): string {
   const charts = runCharts(run);
@@ -141,6 +160,7 @@ export function buildReportHtml(run: RunData, t: ReportTables): string {
   const body = `
 <h1>perpcarry report: ${esc(run.run.runId)}</h1>
 <p class="sub">${esc(runTitle(run))}</p>
+${neverTradedBanner(run)}
 ${cards(run)}
 <h2>Charts</h2>
 ${charts.map(chartDiv).join('\n')}
