@@ -191,7 +191,7 @@ export class CsvRecordReader implements CsvRecord {
       } else {
         let j = p;
         while (j < n) {
-          const c = buf[j];
+          const c = buf[j]!;
           if (c === delim || c === LF || c === CR) break;
           j++;
         }
@@ -214,7 +214,7 @@ export class CsvRecordReader implements CsvRecord {
     if (p < n && buf[p] === LF) p++;
     else if (p < n) throw new DataError(this.file, 'unexpected character after a quoted field', this.line);
     this.count = nf;
-    const blank = nf === 1 && this.starts[0] >= 0 && this.isBlank(buf, this.starts[0], this.ends[0]);
+    const blank = nf === 1 && this.starts[0]! >= 0 && this.isBlank(buf, this.starts[0]!, this.ends[0]!);
     if (!blank) this.onRecord(this);
     this.line += 1 + nl;
     return p;
@@ -222,7 +222,7 @@ export class CsvRecordReader implements CsvRecord {
 
   private isBlank(buf: Buffer, s: number, e: number): boolean {
     for (let k = s; k < e; k++) {
-      const c = buf[k];
+      const c = buf[k]!;
       if (c !== 32 && c !== 9) return false;
     }
     return true;
@@ -238,18 +238,18 @@ export class CsvRecordReader implements CsvRecord {
   }
 
   text(c: number): string {
-    const s = this.starts[c];
+    const s = this.starts[c]!;
     if (s < 0) return this.quoted[c]!;
-    return this.buf.toString('utf8', s, this.ends[c]);
+    return this.buf.toString('utf8', s, this.ends[c]!);
   }
 
   fastNumber(c: number): number {
-    let p = this.starts[c];
-    const e = this.ends[c];
+    let p = this.starts[c]!;
+    const e = this.ends[c]!;
     if (p < 0 || p >= e) return NaN;
     const buf = this.buf;
     let neg = false;
-    let ch = buf[p];
+    let ch = buf[p]!;
     if (ch === 45 /* - */ || ch === 43 /* + */) {
       neg = ch === 45;
       p++;
@@ -272,18 +272,18 @@ export class CsvRecordReader implements CsvRecord {
     }
     // m < 10^15 < 2^53 and 10^frac exact: one correctly rounded division (Clinger's fast path).
     if (digits === 0 || sig > 15 || frac > 22) return NaN;
-    const v = frac === 0 ? m : m / POW10[frac];
+    const v = frac === 0 ? m : m / POW10[frac]!;
     return neg ? -v : v;
   }
 
   fastUint(c: number): number {
-    let p = this.starts[c];
-    const e = this.ends[c];
+    let p = this.starts[c]!;
+    const e = this.ends[c]!;
     if (p < 0 || p >= e || e - p > 15) return -1;
     const buf = this.buf;
     let m = 0;
     for (; p < e; p++) {
-      const d = buf[p] - 48;
+      const d = buf[p]! - 48;
       if (d < 0 || d > 9) return -1;
       m = m * 10 + d;
     }

@@ -124,7 +124,7 @@ export function planColumns(file: string, names: readonly string[], opts: Omit<P
     if (tsIdx < 0) tsIdx = findColumn(names, TS_CANDIDATES);
     if (tsIdx < 0) throw new DataError(file, `no timestamp column found (tried ${TS_CANDIDATES.join(', ')}; columns: ${names.join(', ')}); pass --ts-column`);
   }
-  const tsCol = names[tsIdx];
+  const tsCol = names[tsIdx]!;
   mapping['ts'] = tsCol;
   const targets = [...KIND_COLUMNS[kind]];
   const nullable = new Set(NULLABLE_COLUMNS[kind]);
@@ -140,12 +140,12 @@ export function planColumns(file: string, names: readonly string[], opts: Omit<P
   if (opts.valueColumn) {
     if (kind === 'funding' || kind === 'open_interest') throw new UserError(`--value-column applies to bar kinds (ohlcv, mark, index), not ${kind}`);
     singleIdx = requireColumn(file, names, opts.valueColumn, '--value-column');
-    const single = names[singleIdx];
+    const single = names[singleIdx]!;
     mapping['open,high,low,close'] = single;
     notes.push(`single-value source column "${single}": open = high = low = close = value${kind === 'ohlcv' ? ', volume null' : ''}`);
   } else {
     targets.forEach((t, i) => {
-      const idx = Object.hasOwn(explicit, t) ? requireColumn(file, names, explicit[t], `--map ${t}=${explicit[t]}`) : findColumn(names, ALIASES[t] ?? [t]);
+      const idx = explicit[t] !== undefined ? requireColumn(file, names, explicit[t]!, `--map ${t}=${explicit[t]}`) : findColumn(names, ALIASES[t] ?? [t]);
       if (idx < 0 && !nullable.has(t) && !(kind === 'funding' && t === 'interval_hours')) {
         throw new DataError(file, `no column for "${t}" (columns: ${names.join(', ')}); pass --map ${t}=<column>`, undefined, t);
       }
@@ -163,7 +163,7 @@ export function planColumns(file: string, names: readonly string[], opts: Omit<P
     file, kind, names, tsIdx, tsCol, targets, srcIdx, srcName, cellKind, singleIdx, where,
     tsUnit: opts.tsUnit ?? 'auto', tz, tsFormat, shiftMs, mapping, notes,
     fastTs: tsFormat === undefined && (opts.tsUnit === undefined || opts.tsUnit === 'auto' || opts.tsUnit === 'ms'),
-    intervalFromColumn: ivAt >= 0 && srcIdx[ivAt] >= 0,
+    intervalFromColumn: ivAt >= 0 && srcIdx[ivAt]! >= 0,
   };
 }
 
@@ -207,17 +207,9 @@ function numberCell(file: string, line: number, col: string, v: unknown, nullabl
   return percent ? percentToDecimal(s) : Number(s);
 }
 
-/** A raw cell as text: '' for null/undefined, JSON for objects (never "[object Object]"). */
-function cellText(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
-}
-
 /** Parse an interval cell: 8, "8", "8h", "480m" → hours. */
 function intervalCell(file: string, line: number, col: string, v: unknown): number {
-  const s = cellText(v).trim().toLowerCase();
+  const s = String(v ?? '').trim().toLowerCase();
   const m = /^(\d+(\.\d+)?)\s*(h|hr|hours?|m|min)?$/.exec(s);
   if (!m) throw new DataError(file, `unparsable funding interval "${s.length > 60 ? `${s.slice(0, 60)}…` : s}"`, line, col);
   const x = Number(m[1]);
@@ -270,7 +262,7 @@ export class SeriesBuilder {
     const p = this.plan;
     this.rowsRead++;
     for (const [c, v] of p.where) {
-      if (cellText(cell(c)).trim() !== v) {
+      if (String(cell(c) ?? '').trim() !== v) {
         this.rowsWhere++;
         return;
       }
@@ -311,20 +303,20 @@ export class SeriesBuilder {
     const line = r.line;
     if (p.singleIdx >= 0) {
       let v = r.fastNumber(p.singleIdx);
-      if (Number.isNaN(v)) v = numberCell(p.file, line, p.names[p.singleIdx], r.text(p.singleIdx), false, false);
+      if (Number.isNaN(v)) v = numberCell(p.file, line, p.names[p.singleIdx]!, r.text(p.singleIdx), false, false);
       this.putSingle(k, v);
     } else {
       const cols = this.cols;
       for (let i = 0; i < cols.length; i++) {
-        const c = p.srcIdx[i];
+        const c = p.srcIdx[i]!;
         if (c < 0) {
-          cols[i][k] = NaN;
+          cols[i]![k] = NaN;
           continue;
         }
-        const ck = p.cellKind[i];
+        const ck = p.cellKind[i]!;
         let v = ck <= CellKind.Nullable ? r.fastNumber(c) : NaN;
         if (Number.isNaN(v)) v = this.slowCell(i, r.text(c), line);
-        cols[i][k] = v;
+        cols[i]![k] = v;
       }
     }
     this.lines[k] = line;
@@ -334,25 +326,25 @@ export class SeriesBuilder {
   private fillValues(k: number, cell: (c: number) => unknown, line: number): void {
     const p = this.plan;
     if (p.singleIdx >= 0) {
-      this.putSingle(k, numberCell(p.file, line, p.names[p.singleIdx], cell(p.singleIdx), false, false));
+      this.putSingle(k, numberCell(p.file, line, p.names[p.singleIdx]!, cell(p.singleIdx), false, false));
       return;
     }
     for (let i = 0; i < this.cols.length; i++) {
-      const c = p.srcIdx[i];
-      this.cols[i][k] = c < 0 ? NaN : this.slowCell(i, cell(c), line);
+      const c = p.srcIdx[i]!;
+      this.cols[i]![k] = c < 0 ? NaN : this.slowCell(i, cell(c), line);
     }
   }
 
   private slowCell(i: number, v: unknown, line: number): number {
     const p = this.plan;
-    const ck = p.cellKind[i];
+    const ck = p.cellKind[i]!;
     const name = p.srcName[i]!;
     if (ck === CellKind.Interval) return intervalCell(p.file, line, name, v);
     return numberCell(p.file, line, name, v, ck === CellKind.Nullable, ck === CellKind.Percent);
   }
 
   private putSingle(k: number, v: number): void {
-    this.plan.targets.forEach((t, i) => (this.cols[i][k] = t === 'volume' ? NaN : v));
+    this.plan.targets.forEach((t, i) => (this.cols[i]![k] = t === 'volume' ? NaN : v));
   }
 }
 
@@ -364,14 +356,14 @@ export function finishSeries(b: SeriesBuilder, opts: Omit<ParseOptions, 'file'>,
   const m = b.n;
   let ts: Float64Array = b.ts.subarray(0, m);
   let cols: Float64Array[] = b.cols.map((c) => c.subarray(0, m));
-  const lines: Float64Array = b.lines.subarray(0, m);
+  let lines: Float64Array = b.lines.subarray(0, m);
   if (p.shiftMs !== 0) notes.push(`timestamps shifted by ${p.shiftMs / MS_PER_HOUR} h after reading (tsShiftMs ${p.shiftMs})`);
   const declared = opts.order ?? 'auto';
   let asc = true;
   let desc = true;
   for (let k = 1; k < m; k++) {
-    if (!(ts[k] > ts[k - 1])) asc = false;
-    if (!(ts[k] < ts[k - 1])) desc = false;
+    if (!(ts[k]! > ts[k - 1]!)) asc = false;
+    if (!(ts[k]! < ts[k - 1]!)) desc = false;
   }
   if (declared === 'asc' && !asc) {
     const k = firstBreak(ts, (a, c) => c > a);
@@ -389,9 +381,9 @@ export function finishSeries(b: SeriesBuilder, opts: Omit<ParseOptions, 'file'>,
     const tol = opts.snapToleranceMs ?? 300_000;
     if (grid > 0) {
       for (let k = 0; k < m; k++) {
-        const g = Math.round(ts[k] / grid) * grid;
-        const d = Math.abs(ts[k] - g);
-        if (d > tol) throw new DataError(file, `settlement time ${new Date(ts[k]).toISOString()} is ${d} ms from the ${grid / 60000}-minute grid (tolerance ${tol} ms)`, lines[k], p.tsCol);
+        const g = Math.round(ts[k]! / grid) * grid;
+        const d = Math.abs(ts[k]! - g);
+        if (d > tol) throw new DataError(file, `settlement time ${new Date(ts[k]!).toISOString()} is ${d} ms from the ${grid / 60000}-minute grid (tolerance ${tol} ms)`, lines[k], p.tsCol);
         if (d > 0) {
           snapped++;
           if (d > maxJitterMs) maxJitterMs = d;
@@ -404,12 +396,13 @@ export function finishSeries(b: SeriesBuilder, opts: Omit<ParseOptions, 'file'>,
     checkBarPhase(file, opts.timeframe, ts, lines, p.tsCol, notes);
   }
   // Snapping can make a strictly increasing series equal at neighbours: re-check.
-  if (asc) for (let k = 1; k < m && asc; k++) if (!(ts[k] > ts[k - 1])) asc = false;
+  if (asc) for (let k = 1; k < m && asc; k++) if (!(ts[k]! > ts[k - 1]!)) asc = false;
   let dups = 0;
   if (!asc) {
     const sorted = sortDedup(file, p.tsCol, ts, cols, lines, desc && snapped === 0);
     ts = sorted.ts;
     cols = sorted.cols;
+    lines = sorted.lines;
     dups = sorted.dups;
   }
   if (dups > 0) notes.push(`${dups} identical duplicate rows dropped`);
@@ -420,9 +413,9 @@ export function finishSeries(b: SeriesBuilder, opts: Omit<ParseOptions, 'file'>,
   const hi = lowerBound(ts, to);
   const outTs = ts.subarray(lo, hi);
   const outCols: Record<string, Float64Array> = {};
-  p.targets.forEach((t, i) => (outCols[t] = cols[i].subarray(lo, hi)));
+  p.targets.forEach((t, i) => (outCols[t] = cols[i]!.subarray(lo, hi)));
   const rowsFiltered = b.rowsWhere + (ts.length - (hi - lo));
-  if (p.kind === 'funding') inferIntervals(outTs, outCols['interval_hours'], opts.intervalHours, p.intervalFromColumn, notes);
+  if (p.kind === 'funding') inferIntervals(outTs, outCols['interval_hours']!, opts.intervalHours, p.intervalFromColumn, notes);
   return {
     series: { ts: outTs, columns: outCols },
     kind: p.kind,
@@ -446,15 +439,15 @@ function checkBarPhase(file: string, timeframe: string, ts: Float64Array, lines:
   const m = ts.length;
   const tf = timeframeToMs(timeframe);
   let first = 0;
-  for (let k = 1; k < m; k++) if (ts[k] < ts[first]) first = k;
-  const phase = barPhaseMs(ts[first], tf);
+  for (let k = 1; k < m; k++) if (ts[k]! < ts[first]!) first = k;
+  const phase = barPhaseMs(ts[first]!, tf);
   for (let k = 0; k < m; k++) {
-    const ph = barPhaseMs(ts[k], tf);
+    const ph = barPhaseMs(ts[k]!, tf);
     if (ph !== phase) {
       throw new DataError(
         file,
-        `bar time ${new Date(ts[k]).toISOString()} is off the phase of the series: ${describeBarPhase(timeframe, ph)}, but the first bar ` +
-          `(${new Date(ts[first]).toISOString()}, row ${lines[first]}) says ${describeBarPhase(timeframe, phase)}; a series of ` +
+        `bar time ${new Date(ts[k]!).toISOString()} is off the phase of the series: ${describeBarPhase(timeframe, ph)}, but the first bar ` +
+          `(${new Date(ts[first]!).toISOString()}, row ${lines[first]}) says ${describeBarPhase(timeframe, phase)}; a series of ` +
           `${timeframe} bars keeps one phase (local times read as UTC? see --timezone)`,
         lines[k],
         tsCol,
@@ -475,21 +468,21 @@ function sortDedup(
   cols: Float64Array[],
   lines: Float64Array,
   strictlyDesc: boolean,
-): { ts: Float64Array; cols: Float64Array[]; dups: number } {
+): { ts: Float64Array; cols: Float64Array[]; lines: Float64Array; dups: number } {
   const m = ts.length;
   const idx = new Uint32Array(m);
   for (let k = 0; k < m; k++) idx[k] = strictlyDesc ? m - 1 - k : k;
-  if (!strictlyDesc) idx.sort((a, b) => ts[a] - ts[b] || a - b);
+  if (!strictlyDesc) idx.sort((a, b) => ts[a]! - ts[b]! || a - b);
   const keep = new Uint32Array(m);
   let n = 0;
   let dups = 0;
   for (let j = 0; j < m; j++) {
-    const k = idx[j];
+    const k = idx[j]!;
     if (n > 0) {
-      const prev = keep[n - 1];
+      const prev = keep[n - 1]!;
       if (ts[prev] === ts[k]) {
-        const same = cols.every((c) => c[prev] === c[k] || (Number.isNaN(c[prev]) && Number.isNaN(c[k])));
-        if (!same) throw new DataError(file, `two rows for ${new Date(ts[k]).toISOString()} with different values (rows ${lines[prev]} and ${lines[k]})`, lines[k], tsCol);
+        const same = cols.every((c) => c[prev] === c[k] || (Number.isNaN(c[prev]!) && Number.isNaN(c[k]!)));
+        if (!same) throw new DataError(file, `two rows for ${new Date(ts[k]!).toISOString()} with different values (rows ${lines[prev]} and ${lines[k]})`, lines[k], tsCol);
         dups++;
         continue;
       }
@@ -498,10 +491,10 @@ function sortDedup(
   }
   const gather = (a: Float64Array): Float64Array => {
     const out = new Float64Array(n);
-    for (let j = 0; j < n; j++) out[j] = a[keep[j]]!;
+    for (let j = 0; j < n; j++) out[j] = a[keep[j]!]!;
     return out;
   };
-  return { ts: gather(ts), cols: cols.map(gather), dups };
+  return { ts: gather(ts), cols: cols.map(gather), lines: gather(lines), dups };
 }
 
 function lowerBound(ts: Float64Array, t: number): number {
@@ -509,14 +502,14 @@ function lowerBound(ts: Float64Array, t: number): number {
   let hi = ts.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ts[mid] < t) lo = mid + 1;
+    if (ts[mid]! < t) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 function firstBreak(ts: Float64Array, ok: (a: number, b: number) => boolean): number {
-  for (let k = 1; k < ts.length; k++) if (!ok(ts[k - 1], ts[k])) return k;
+  for (let k = 1; k < ts.length; k++) if (!ok(ts[k - 1]!, ts[k]!)) return k;
   return 0;
 }
 
@@ -537,7 +530,7 @@ export function inferIntervals(ts: Float64Array, iv: Float64Array, fixedHours: n
     if (n === 1) throw new UserError('cannot infer the funding interval from a single settlement; pass --interval-hours');
     return;
   }
-  const step = (k: number) => (ts[k] - ts[k - 1]) / MS_PER_HOUR;
+  const step = (k: number) => (ts[k]! - ts[k - 1]!) / MS_PER_HOUR;
   for (let k = 0; k < n; k++) {
     const prev = k > 0 ? step(k) : undefined;
     const next = k + 1 < n ? step(k + 1) : undefined;

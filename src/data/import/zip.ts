@@ -108,7 +108,7 @@ function locateEntry(file: string, fd: number, fileSize: number): ZipEntryInfo {
     files.push({ name, method, compSize, size, dataStart });
   }
   if (files.length !== 1) throw new DataError(file, `expected one file in the ZIP archive, found ${files.length}${names.length ? ` (${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})` : ''}`);
-  const e = files[0];
+  const e = files[0]!;
   if (e.method === 0 && e.size !== e.compSize) corrupt(`stored entry ${e.name} declares ${e.size} bytes but holds ${e.compSize}`);
   if (e.size > MAX_ENTRY_BYTES) throw new DataError(file, `ZIP entry ${e.name} declares ${e.size} bytes; the limit is ${MAX_ENTRY_BYTES}`);
   if (e.method === 8 && e.size > Math.max(1 << 20, e.compSize * MAX_RATIO)) {

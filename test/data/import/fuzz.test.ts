@@ -95,13 +95,13 @@ async function attempt(text: string, ext: string, opts: Partial<ParseOptions>, d
     // Round trip: every parsed row is in the store with the same values.
     const p = r.parsed.series;
     for (let i = 0; i < p.ts.length; i++) {
-      const j = stored.ts.indexOf(p.ts[i]);
+      const j = Array.prototype.indexOf.call(stored.ts, p.ts[i]!) as number;
       expect(j).toBeGreaterThanOrEqual(0);
-      for (const c of Object.keys(p.columns)) expect(Object.is(stored.columns[c][j], p.columns[c][i]) || (Number.isNaN(stored.columns[c][j]) && Number.isNaN(p.columns[c][i]))).toBe(true);
+      for (const c of Object.keys(p.columns)) expect(Object.is(stored.columns[c]![j], p.columns[c]![i]) || (Number.isNaN(stored.columns[c]![j]!) && Number.isNaN(p.columns[c]![i]!))).toBe(true);
     }
     return 'stored';
   } catch (e) {
-    if (!(e instanceof UserError)) throw new Error(`internal error on input ${JSON.stringify(text)}: ${(e as Error).stack}`, { cause: e });
+    if (!(e instanceof UserError)) throw new Error(`internal error on input ${JSON.stringify(text)}: ${(e as Error).stack}`);
     expect(snapshot(dataDir)).toEqual(before);
     return 'refused';
   } finally {
@@ -152,7 +152,7 @@ describe('import fuzz (fast-check)', () => {
         const dataDir = join(work, `store-valid-${seq++}`);
         const lines = ['ts,open,high,low,close,volume'];
         ks.forEach((k, i) => {
-          const [px, vol] = vals[i];
+          const [px, vol] = vals[i]!;
           lines.push(`${T0 + k * H},${px},${px},${px},${px},${vol}`);
         });
         const file = join(work, `valid-${seq++}.csv`);
@@ -161,8 +161,8 @@ describe('import fuzz (fast-check)', () => {
         const s = readSeriesFile(join(dataDir, r.entry.path));
         const order = ks.map((k, i) => [k, i] as const).sort((a, b) => a[0] - b[0]);
         expect(Array.from(s.ts)).toEqual(order.map(([k]) => T0 + k * H));
-        expect(Array.from(s.columns['close'])).toEqual(order.map(([, i]) => vals[i][0]));
-        expect(Array.from(s.columns['volume'])).toEqual(order.map(([, i]) => vals[i][1]));
+        expect(Array.from(s.columns['close']!)).toEqual(order.map(([, i]) => vals[i]![0]));
+        expect(Array.from(s.columns['volume']!)).toEqual(order.map(([, i]) => vals[i]![1]));
         rmSync(dataDir, { recursive: true, force: true });
       }),
       { numRuns: 60, seed: 1214 },
@@ -191,7 +191,7 @@ describe('import fuzz (fast-check)', () => {
         const a = streamed as Awaited<ReturnType<typeof parseSeriesFile>>;
         const b = inMemory as ReturnType<typeof parseSeriesTable>;
         expect(Array.from(a.series.ts)).toEqual(Array.from(b.series.ts));
-        for (const c of Object.keys(b.series.columns)) expect(Array.from(a.series.columns[c])).toEqual(Array.from(b.series.columns[c]));
+        for (const c of Object.keys(b.series.columns)) expect(Array.from(a.series.columns[c]!)).toEqual(Array.from(b.series.columns[c]!));
         expect(a.notes).toEqual(b.notes);
         expect([a.rowsRead, a.rowsFiltered, a.duplicatesDropped]).toEqual([b.rowsRead, b.rowsFiltered, b.duplicatesDropped]);
       }),
