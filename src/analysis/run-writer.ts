@@ -40,6 +40,26 @@ export interface RunSummary {
   pnl: PnlBreakdown;
   /** Data problems the run went ahead with: funding settlements missing inside the window. */
   dataIssues: FundingGapIssue[];
+  /**
+   * Orders that did not go as placed: refused (by reason), limit orders expired, hedges refused
+   * whole by the atomic check, hedges broken (a leg refused after the other filled) and how many of
+   * those were unwound; maker fills.
+   */
+  orders: {
+    rejected: number;
+    rejectedByReason: Record<string, number>;
+    expired: number;
+    hedgesRefused: number;
+    hedgesBroken: number;
+    hedgesUnwound: number;
+    makerFills: number;
+  };
+  /**
+   * How the book was left at the window end: `close` (default) — open positions closed at their
+   * last close with slippage and taker fee (trades tagged `close-at-end`; `closed` positions, their
+   * `fees` and `slippage`); `mark-to-market` — left open, valued at the last prices.
+   */
+  endOfRun: { mode: 'close' | 'mark-to-market'; closed: number; fees: number; slippage: number };
 }
 
 /** Timing figures (wall clock): they go to run.json and stdout, never to summary.json. */
@@ -129,7 +149,17 @@ function summaryOf(
     metricFlags: annualisationFlags(metrics),
     pnl: { ...pnl, total: pnl.total },
     dataIssues: result.dataIssues ?? [],
+    orders: ordersSummary(result),
+    endOfRun: { mode: result.endOfRun.mode, closed: result.endOfRun.closed, fees: result.endOfRun.fees, slippage: result.endOfRun.slippage },
   };
+}
+
+/** The order figures of summary.json (reasons in a fixed order, so the file is byte-stable). */
+function ordersSummary(result: BacktestResult): RunSummary['orders'] {
+  const o = result.orders;
+  const byReason: Record<string, number> = {};
+  for (const k of Object.keys(o.rejectedByReason).sort()) byReason[k] = o.rejectedByReason[k as keyof typeof o.rejectedByReason]!;
+  return { rejected: o.rejected, rejectedByReason: byReason, expired: o.expired, hedgesRefused: o.hedgesRefused, hedgesBroken: o.hedgesBroken, hedgesUnwound: o.hedgesUnwound, makerFills: o.makerFills };
 }
 
 /** The run.json object: enough to rerun with `--config`. */
@@ -616,6 +646,8 @@ export function runIdentity(result: RunIdentitySource): Record<string, unknown> 
     models: result.models,
     // Only when set, so that runs without a benchmark keep their ids.
     ...(c.benchmarkApr ? { benchmarkApr: c.benchmarkApr } : {}),
+    // Only when set, so that runs closing their book at the end (the default) keep their ids.
+    ...(c.markToMarketEnd === true ? { markToMarketEnd: true } : {}),
     // Only when present, so that runs without scenarios keep their ids.
     ...(c.scenarios && c.scenarios.length > 0 ? { scenarios: c.scenarios.map((s) => ({ name: s.name, source: s.source, doc: s.doc })) } : {}),
   };

@@ -52,6 +52,7 @@ export interface SavedRun {
   acceptDataErrors?: boolean;
   fundingHistoryDays?: number;
   benchmarkApr?: number;
+  markToMarketEnd?: boolean;
   dataDir?: string;
   data?: { path: string; sha256: string }[];
   scenarios?: { name: string; source: string; doc: unknown }[];
@@ -81,6 +82,7 @@ function readConfig(path: string): SavedRun {
   if (r['models'] !== undefined && !isObj(r['models'])) bad('models', 'an object');
   if (r['venues'] !== undefined && !(Array.isArray(r['venues']) && r['venues'].every((v) => typeof v === 'string'))) bad('venues', 'an array of venue ids');
   for (const k of ['timeframe', 'dataDir'] as const) if (r[k] !== undefined && typeof r[k] !== 'string') bad(k, 'a string');
+  for (const k of ['markToMarketEnd', 'allowSpotBorrow', 'acceptDataErrors'] as const) if (r[k] !== undefined && typeof r[k] !== 'boolean') bad(k, 'true or false');
   if (r['symbol'] !== undefined && typeof r['symbol'] !== 'string' && !(Array.isArray(r['symbol']) && r['symbol'].length > 0 && r['symbol'].every((v) => typeof v === 'string'))) {
     bad('symbol', 'a symbol such as "ETH/USDT" or a list of them');
   }
@@ -121,11 +123,30 @@ export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, tim
     `  equity       ${f(m.initialEquity)} → ${f(m.finalEquity)}   return ${pct(m.totalReturn, 3)}   APR ${pct(m.apr)} (simple)`,
     `  risk         maxDD ${pct(m.maxDrawdown)} (${f(m.maxDrawdownDurationHours, 1)} h)   vol ${pct(m.annualVol)}   sharpe ${f(m.sharpe)}${m.benchmarkApr ? ` (excess of ${pct(m.benchmarkApr)}: ${f(m.excessSharpe)})` : ''}   sortino ${f(m.sortino)}   calmar ${f(m.calmar)}   (daily returns × √365${s.metricFlags.sharpe ? `; ${s.metricFlags.sharpe}` : ''})`,
     `  pnl          funding ${money(p.funding)}  trading ${money(p.trading)}  fees ${money(p.fees)}  slippage ${money(p.slippage)}  interest ${money(p.interest)}  liquidation ${money(p.liquidation)}${p.adl ? `  adl ${money(p.adl)}` : ''}  = ${money(p.total)}`,
-    `  activity     trades ${m.tradeCount}  liquidations ${m.liquidationCount}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket, 1)}  turnover ${f(m.turnover)}×${r.rejected ? `  rejected orders ${r.rejected}` : ''}`,
+    `  activity     trades ${m.tradeCount}  liquidations ${m.liquidationCount}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket, 1)}  turnover ${f(m.turnover)}×`,
+    ...ordersLines(s),
+    `  book end     ${s.endOfRun.mode === 'close' ? `closed at the last close with costs: ${s.endOfRun.closed} position(s), fees ${money(-s.endOfRun.fees)}, slippage ${money(-s.endOfRun.slippage)} (trades tagged close-at-end; --mark-to-market-end to leave them open)` : 'marked to market (--mark-to-market-end): open positions valued at the last prices, no exit costs'}`,
     `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${rate(timing.eventsPerSec)}), load ${f(timing.loadMs, 1)} ms, write ${f(timing.writeMs ?? NaN, 0)} ms (${f((timing.bytesWritten ?? NaN) / 1e6, 1)} MB), total ${f(timing.totalMs, 0)} ms`,
     `  report       ${dir}${reported ? '' : `   (report.html: npx perpcarry report ${dir})`}`,
   ];
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The orders line of the terminal summary, marked `!` when orders were refused or a hedge broke:
+ * a strategy that meant to trade and did not (or ran one leg naked) must not look like a quiet run.
+ */
+function ordersLines(s: RunSummary): string[] {
+  const o = s.orders;
+  if (o.rejected === 0 && o.hedgesBroken === 0 && o.expired === 0 && o.makerFills === 0) return [];
+  const reasons = Object.entries(o.rejectedByReason).map(([k, n]) => `${k} ${n}`).join(', ');
+  const parts = [`rejected ${o.rejected}${reasons ? ` (${reasons})` : ''}`];
+  if (o.hedgesRefused) parts.push(`hedges refused whole ${o.hedgesRefused}`);
+  parts.push(`broken hedges ${o.hedgesBroken}${o.hedgesBroken ? ` (unwound ${o.hedgesUnwound}, kept ${o.hedgesBroken - o.hedgesUnwound})` : ''}`);
+  if (o.expired) parts.push(`limit orders expired ${o.expired}`);
+  if (o.makerFills) parts.push(`maker fills ${o.makerFills}`);
+  const alarm = o.rejected > 0 || o.hedgesBroken > 0;
+  return [`${alarm ? '!' : ' '} orders       ${parts.join('  ')}`];
 }
 
 /**
@@ -288,6 +309,7 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
     fundingHistoryDays: saved.fundingHistoryDays,
     benchmarkApr: (args['benchmark-apr'] as number | undefined) ?? saved.benchmarkApr,
     onFundingGap: (args['on-funding-gap'] as 'warn' | 'error' | undefined) ?? 'warn',
+    markToMarketEnd: (args['mark-to-market-end'] as boolean | undefined) ?? saved.markToMarketEnd ?? false,
     scenarios,
   };
   return { config, saved };

@@ -75,6 +75,12 @@ export interface BacktestConfig {
   /** See {@link EngineOptions.onSample}. */
   onSample?: EngineOptions['onSample'];
   onLog?: (level: 'info' | 'warn', ts: UnixMs, message: string) => void;
+  /**
+   * Leave positions open at the window end, valued at the last prices (no closing fees or
+   * slippage). Default false: the run closes every open position after `onEnd` at its last close,
+   * with the fill model's slippage and taker fee (trades tagged `close-at-end`).
+   */
+  markToMarketEnd?: boolean;
   /** Stress scenarios applied to the replay, in order (src/scenario; docs/scenarios.md). */
   scenarios?: readonly Scenario[];
 }
@@ -435,6 +441,8 @@ export function prepareOn(prepared: PreparedMarket, config: BacktestConfig, reso
     slippage: models.slippage,
     margin: models.margin,
     interest: models.interest,
+    limitFill: models.limitFill,
+    closeAtEnd: config.markToMarketEnd !== true,
     allowSpotBorrow,
     params,
     conditions: new VenueConditions(config.scenarios ?? []),

@@ -1,14 +1,14 @@
 /**
  * The `ctx` every hook receives, sealed: a frozen object whose `now` is a getter over the engine's
  * clock, whose views cannot be reassigned and whose actions (order, hedge, transfer, timers,
- * leverage, margin mode) go through the order book and the portfolio's own checks.
+ * leverage, margin mode, cancel) go through the order book and the portfolio's own checks.
  */
 import seedrandom from 'seedrandom';
 import type { UnixMs } from '../core/time.js';
 import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
-import type { HedgeRequest, MarketView, OrderRequest, ParamValues, PortfolioView, StrategyContext, TransferRequest } from '../strategy/types.js';
+import type { HedgeRequest, MarketView, OrderRequest, OrdersView, ParamValues, PortfolioView, StrategyContext, TransferRequest } from '../strategy/types.js';
 import type { OrderBook } from './order-book.js';
 import type { TimerQueue } from './timers.js';
 
@@ -26,6 +26,8 @@ export interface ContextDeps {
   params: ParamValues;
   seed: number;
   book: OrderBook;
+  /** The book's read-only view of the open orders. */
+  orders: OrdersView;
   timers: TimerQueue;
   emit(level: 'info' | 'warn', message: string): void;
   /** Move cash now, later or not at all (scenario venue conditions); returns the amount moved now. */
@@ -50,6 +52,8 @@ export function createContext(d: ContextDeps): StrategyContext {
     log,
     order: (req: OrderRequest) => book.submit(req),
     hedge: (req: HedgeRequest) => book.hedge(req),
+    orders: d.orders,
+    cancel: (orderId: number) => book.cancel(orderId),
     transfer(req: TransferRequest): number {
       const target = req.instrument ? book.checkInstrument(req.instrument, 'transfer.instrument') : -1;
       return d.transfer(req, target);

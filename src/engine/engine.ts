@@ -23,6 +23,13 @@
  *  5. Orders placed so far fill: at the open of each instrument's bar that opens at t
  *     (`next-open`) or at the latest close (`close`), plus slippage; `onFill` runs (orders placed
  *     there fill in the same step). Then interest accrues and equity is sampled.
+ * Resting limit orders are shown the bars of step 1 right after it (after interest and
+ * `onLiquidation`, before funding): a bar of [t − timeframe, t) that traded through a resting
+ * order's price filled it inside that bar, so the fill is booked at t before the settlement at t
+ * and before `onBar` (a strategy cannot cancel an order the bar it is about to see has filled).
+ * At the end of the window, after `onEnd`, every open position is closed at its last close with
+ * the fill model's slippage and taker fee (trades tagged `close-at-end`), unless `closeAtEnd` is
+ * false (`--mark-to-market-end`): then the book is only marked at the last prices.
  * Timers set between bar instants fire at their own time (steps 4–5 only).
  *
  * Series at different phases (test/engine/phases.test.ts): every series keeps its own bar times;
@@ -46,6 +53,7 @@ import type { VenueConditions } from '../scenario/venue-conditions.js';
 import type { MarginModel } from '../venue/margin.js';
 import type { InterestModel } from '../venue/interest.js';
 import { fundingMarkPrice } from '../venue/funding.js';
+import { tradeThroughLimitFill, type LimitFillModel } from '../venue/limit-fill.js';
 import { Portfolio } from '../portfolio/portfolio.js';
 import { PriceStore } from '../portfolio/prices.js';
 import { EquitySampler } from '../portfolio/equity.js';
@@ -53,18 +61,21 @@ import type { AdlEvent, ParamValues, RejectEvent, Strategy, StrategyContext, Tra
 import type { BarSeries, MarketData } from './data.js';
 import { BarCursor, MarketCursor, createMarketView, moveBarCursor } from './market-view.js';
 import { createPortfolioView } from './portfolio-view.js';
-import { OrderBook, type PendingOrder } from './order-book.js';
+import { OrderBook, type EndOfRun, type OrderStats, type PendingOrder } from './order-book.js';
 import { TimerQueue, type Timer } from './timers.js';
 import { createContext, type Clock } from './context.js';
 import { buildEventSources, K_FUNDING, K_MARK, K_OHLCV, type EventSources } from './sources.js';
 import {
   FillEventSlot,
   FundingEventSlot,
+  HedgeBrokenEventSlot,
+  type HedgeBrokenFields,
   LiquidationEventSlot,
   RejectEventSlot,
   TimerEventSlot,
   setFillEvent,
   setFundingEvent,
+  setHedgeBrokenEvent,
   setLiquidationEvent,
   setRejectEvent,
   setTimerEvent,
@@ -82,6 +93,13 @@ export interface EngineOptions {
   margin: MarginModel;
   interest: InterestModel;
   allowSpotBorrow?: boolean;
+  /** When a resting limit order fills. Default: `trade-through` with its default params. */
+  limitFill?: LimitFillModel;
+  /**
+   * Close every open position after `onEnd` at its last close, with slippage and taker fee
+   * (trades tagged `close-at-end`). Default true; false marks the book to market instead.
+   */
+  closeAtEnd?: boolean;
   params: ParamValues;
   /** Venue shocks of the run's scenarios: outages, transfer delays, liquidity, scheduled ADL. */
   conditions?: VenueConditions;
@@ -106,6 +124,10 @@ export interface EngineResult {
   /** CPU time (user + system) of the loop, ms: steadier than wall time on a busy machine. */
   loopCpuMs: number;
   rejected: number;
+  /** Rejected orders by reason, expired limit orders, refused and broken hedges, maker fills. */
+  orders: OrderStats;
+  /** How the book was left at the end of the window. */
+  endOfRun: EndOfRun;
   log: { level: 'info' | 'warn'; ts: UnixMs; message: string }[];
 }
 
@@ -149,6 +171,8 @@ export class Engine {
   /** Its per-bar hook, if it keeps market state; null for stateless models. */
   private readonly observeBar: ((instrumentId: number, bar: BarOHLCV) => void) | null;
   private readonly observedBar: BarOHLCV = { open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
+  private readonly brokenEv: HedgeBrokenEventSlot;
+  private endOfRun: EndOfRun = { mode: 'close', closed: 0, fees: 0, slippage: 0, failed: 0 };
   /** Bounds of the current instant's bar group in the stream, and whether it held an OHLCV bar. */
   private groupStart = 0;
   private groupEnd = 0;
@@ -200,9 +224,11 @@ export class Engine {
     this.book = new OrderBook({
       instruments,
       bars: market.bars,
+      timeframeMs: market.timeframeMs,
       cursor: this.cursor,
       prices: this.prices,
       portfolio: this.portfolio,
+      clock: this.clock,
       fillAt: opts.fillAt,
       fees: opts.fees,
       slippage: this.slippage,
@@ -210,9 +236,11 @@ export class Engine {
         const o = this.conditions?.outage(venue, now);
         return o ? o.orders : 'open';
       },
+      limitFill: opts.limitFill ?? tradeThroughLimitFill(),
       logRejected: (o, reason) => this.logRejected(o, reason),
       onRejected: (o, reason) => this.tellRejected(o, reason),
       onFilled: (o, qty, quote) => this.tellFilled(o, qty, quote),
+      onHedgeBroken: (f) => this.tellHedgeBroken(f),
     });
     const first = instruments[0]!;
     this.barEv = new BarCursor(first, market.bars[0]!);
@@ -220,6 +248,7 @@ export class Engine {
     this.fillEv = new FillEventSlot(first);
     this.liqEv = new LiquidationEventSlot(first);
     this.rejEv = new RejectEventSlot(first);
+    this.brokenEv = new HedgeBrokenEventSlot(first);
     this.ctx = createContext({
       clock: this.clock,
       market: createMarketView(market, this.cursor, this.prices),
@@ -228,6 +257,7 @@ export class Engine {
       params: opts.params,
       seed: opts.seed,
       book: this.book,
+      orders: this.book.view,
       timers: this.timers,
       emit: (level, message) => this.emit(level, message),
       transfer: (req, target) => this.transfer(req, target),
@@ -251,7 +281,7 @@ export class Engine {
     const loopMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     this.opts.onProgress?.(1);
-    return { portfolio: this.portfolio, samples: this.samples, events: this.N, mergeMs: this.mergeMs, loopMs, loopCpuMs: (cpu.user + cpu.system) / 1000, rejected: this.book.rejected, log: this.log };
+    return { portfolio: this.portfolio, samples: this.samples, events: this.N, mergeMs: this.mergeMs, loopMs, loopCpuMs: (cpu.user + cpu.system) / 1000, rejected: this.book.rejected, orders: this.book.stats, endOfRun: this.endOfRun, log: this.log };
   }
 
   private start(): void {
@@ -276,6 +306,7 @@ export class Engine {
     this.accrueInterest(t);
     this.notifyLiquidations(liqBefore);
     this.deleverage(t);
+    this.fillRestingOrders(t);
     k = this.settleFunding(t, k);
     this.deliverBars();
     this.fireTimersAt(t);
@@ -465,6 +496,11 @@ export class Engine {
     }
   }
 
+  /** Step 1c: resting limit orders against the bars that closed at t (only when some rest). */
+  private fillRestingOrders(t: UnixMs): void {
+    if (this.book.restingCount > 0 && this.sawBar) this.book.fillResting(t);
+  }
+
   /** Step 3: funding settlements at t, on the positions held over them; `onFunding`. */
   private settleFunding(t: UnixMs, k0: number): number {
     const { ts, srcOf, rowOf, N, cursor, portfolio } = this;
@@ -554,14 +590,26 @@ export class Engine {
     if (this.book.size) this.book.process(this.clock.now, true);
     this.strategy.onEnd?.(this.ctx);
     if (this.book.size) this.book.process(this.clock.now, true);
-    // Fills placed in onEnd change holdings at the last sample's instant: overwrite it. Cash that
+    this.closeTheBook();
+    // Fills placed in onEnd and the closing trades change holdings at the last sample's instant: overwrite it. Cash that
     // moved at a later instant with no bar close (a settlement at the window end while bars close
     // 4 h earlier, interest or timers after the last bar) gets a sample of its own.
     const samples = this.samples;
     if (samples.length > 0 && samples.stale()) {
       if (this.clock.now > samples.ts[samples.length - 1]!) samples.sample(this.clock.now);
       else samples.resample(this.clock.now);
+      this.opts.onSample?.(samples.length - 1, this.clock.now, this.portfolio, samples);
     }
+  }
+
+  /** After onEnd: close every open position at its last close (or leave it marked to market). */
+  private closeTheBook(): void {
+    if (this.opts.closeAtEnd === false) {
+      this.endOfRun = { mode: 'mark-to-market', closed: 0, fees: 0, slippage: 0, failed: 0 };
+      return;
+    }
+    this.endOfRun = this.book.closeAll(this.clock.now);
+    if (this.endOfRun.failed > 0) this.emit('warn', `close-at-end: ${this.endOfRun.failed} position(s) could not be closed (no price); they stay marked to market`);
   }
 
   private emit(level: 'info' | 'warn', message: string): void {
@@ -570,7 +618,7 @@ export class Engine {
   }
 
   private logRejected(o: PendingOrder, reason: RejectEvent['reason']): void {
-    this.emit('warn', `order ${o.id} ${o.side} ${Number.isNaN(o.qty) ? `notional ${o.notional}` : o.qty} ${this.market.instruments[o.inst]!.symbol} rejected: ${reason}`);
+    this.emit(reason === 'expired' ? 'info' : 'warn', `order ${o.id} ${o.type === 'limit' ? `limit ${o.price} ` : ''}${o.side} ${Number.isNaN(o.qty) ? `notional ${o.notional}` : o.qty} ${this.market.instruments[o.inst]!.symbol} ${reason === 'expired' ? 'expired' : `rejected: ${reason}`}`);
   }
 
   private tellRejected(o: PendingOrder, reason: RejectEvent['reason']): void {
@@ -578,7 +626,12 @@ export class Engine {
   }
 
   private tellFilled(o: PendingOrder, qty: number, quote: FillQuote): void {
-    if (this.strategy.onFill) this.strategy.onFill(this.ctx, setFillEvent(this.fillEv, o.id, this.market.instruments[o.inst]!, this.clock.now, o.side, qty, quote.price, quote.fee, quote.slippage, 'taker', o.tag));
+    if (this.strategy.onFill) this.strategy.onFill(this.ctx, setFillEvent(this.fillEv, o.id, this.market.instruments[o.inst]!, this.clock.now, o.side, qty, quote.price, quote.fee, quote.slippage, quote.liquidity ?? 'taker', o.tag));
+  }
+
+  private tellHedgeBroken(f: HedgeBrokenFields): void {
+    this.emit('warn', `hedge ${f.longOrderId}/${f.shortOrderId} (${f.tag}) broken: ${f.refused.symbol} leg refused (${f.reason}) after ${f.qty} ${f.filled.symbol} filled; ${f.unwindOrderId ? `unwound by order ${f.unwindOrderId}` : 'filled leg kept (atomic: false)'}`);
+    if (this.strategy.onHedgeBroken) this.strategy.onHedgeBroken(this.ctx, setHedgeBrokenEvent(this.brokenEv, f));
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { UnixMs } from '../core/time.js';
 import type { Instrument } from '../venue/instrument.js';
-import type { FillEvent, FundingEvent, LiquidationEvent, RejectEvent, TimerEvent } from '../strategy/types.js';
+import type { FillEvent, FundingEvent, HedgeBrokenEvent, LiquidationEvent, RejectEvent, TimerEvent } from '../strategy/types.js';
 
 type Side = 'buy' | 'sell';
 const seal = (c: { prototype: object }): void => {
@@ -271,5 +271,97 @@ seal(TimerEventSlot);
 /** Engine side: fill in a timer. */
 export function setTimerEvent(e: TimerEventSlot, ts: UnixMs, tag: string): TimerEventSlot {
   writeTimer(e, ts, tag);
+  return e;
+}
+
+/** What the engine fills into a {@link HedgeBrokenEventSlot} (one reused object, no allocation). */
+export interface HedgeBrokenFields {
+  ts: UnixMs;
+  longOrderId: number;
+  shortOrderId: number;
+  filledOrderId: number;
+  filled: Instrument;
+  qty: number;
+  refusedOrderId: number;
+  refused: Instrument;
+  reason: RejectReason;
+  unwindOrderId: number;
+  tag: string;
+}
+
+let writeBroken: (e: HedgeBrokenEventSlot, f: HedgeBrokenFields) => void;
+
+/** Reused {@link HedgeBrokenEvent}. */
+export class HedgeBrokenEventSlot implements HedgeBrokenEvent {
+  #ts = 0;
+  #longOrderId = 0;
+  #shortOrderId = 0;
+  #filledOrderId = 0;
+  #filled: Instrument;
+  #qty = 0;
+  #refusedOrderId = 0;
+  #refused: Instrument;
+  #reason: RejectReason = 'no-price';
+  #unwindOrderId = 0;
+  #tag = '';
+  static {
+    writeBroken = (e, f) => {
+      e.#ts = f.ts;
+      e.#longOrderId = f.longOrderId;
+      e.#shortOrderId = f.shortOrderId;
+      e.#filledOrderId = f.filledOrderId;
+      e.#filled = f.filled;
+      e.#qty = f.qty;
+      e.#refusedOrderId = f.refusedOrderId;
+      e.#refused = f.refused;
+      e.#reason = f.reason;
+      e.#unwindOrderId = f.unwindOrderId;
+      e.#tag = f.tag;
+    };
+  }
+  constructor(instrument: Instrument) {
+    this.#filled = instrument;
+    this.#refused = instrument;
+    Object.freeze(this);
+  }
+  get ts(): UnixMs {
+    return this.#ts;
+  }
+  get longOrderId(): number {
+    return this.#longOrderId;
+  }
+  get shortOrderId(): number {
+    return this.#shortOrderId;
+  }
+  get filledOrderId(): number {
+    return this.#filledOrderId;
+  }
+  get filled(): Instrument {
+    return this.#filled;
+  }
+  get qty(): number {
+    return this.#qty;
+  }
+  get refusedOrderId(): number {
+    return this.#refusedOrderId;
+  }
+  get refused(): Instrument {
+    return this.#refused;
+  }
+  get reason(): RejectReason {
+    return this.#reason;
+  }
+  get unwindOrderId(): number {
+    return this.#unwindOrderId;
+  }
+  get tag(): string {
+    return this.#tag;
+  }
+}
+seal(HedgeBrokenEventSlot);
+
+/** Engine side: fill in a broken hedge. */
+export function setHedgeBrokenEvent(e: HedgeBrokenEventSlot, f: HedgeBrokenFields): HedgeBrokenEventSlot {
+  writeBroken(e, f);
   return e;
 }

@@ -15,8 +15,7 @@ import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { FillQuote } from '../venue/fill.js';
 import type { InterestModel } from '../venue/interest.js';
-import type { MarginModel, TierTable } from '../venue/margin.js';
-import { costAsPnl, marginRatio, positionMaintenance, tradingPnl, unrealizedPnl } from './accounting.js';
+import { maintenanceMargin, type MarginModel, type TierTable } from '../venue/margin.js';
 import { isLiquidationTriggered, liquidationFee, liquidationPrice } from '../venue/liquidation.js';
 import { baseBorrowInterest, quoteInterest } from '../venue/interest.js';
 import { PriceStore } from './prices.js';
@@ -194,7 +193,7 @@ export class Portfolio {
   /** Unrealized PnL of perp `i` at the latest mark. */
   positionUpnl(i: number): number {
     const q = this.qty[i]!;
-    return q === 0 ? 0 : unrealizedPnl(q, this.markPx[i]!, this.entry[i]!);
+    return q === 0 ? 0 : q * (this.markPx[i]! - this.entry[i]!);
   }
 
   perpUnrealized(v: number): number {
@@ -203,14 +202,14 @@ export class Portfolio {
     for (let k = 0; k < ids.length; k++) {
       const i = ids[k]!;
       const q = this.qty[i]!;
-      if (q !== 0) u += unrealizedPnl(q, this.markPx[i]!, this.entry[i]!);
+      if (q !== 0) u += q * (this.markPx[i]! - this.entry[i]!);
     }
     return u;
   }
 
   positionMaintenance(i: number): number {
     const q = this.qty[i]!;
-    return positionMaintenance(this.tables[i]!, q, this.markPx[i]!);
+    return q === 0 ? 0 : maintenanceMargin(this.tables[i]!, Math.abs(q) * this.markPx[i]!);
   }
 
   perpMaintenance(v: number): number {
@@ -219,7 +218,7 @@ export class Portfolio {
     for (let k = 0; k < ids.length; k++) {
       const i = ids[k]!;
       const q = this.qty[i]!;
-      if (q !== 0) m += positionMaintenance(this.tables[i]!, q, this.markPx[i]!);
+      if (q !== 0) m += maintenanceMargin(this.tables[i]!, Math.abs(q) * this.markPx[i]!);
     }
     return m;
   }
@@ -255,7 +254,10 @@ export class Portfolio {
   marginRatio(v: number): number {
     if (this.marginMode[v] === 'cross') {
       if (this.openPerps[v] === 0) return 0;
-      return marginRatio(this.perpMaintenance(v), this.perpFree[v]! + this.perpUnrealized(v));
+      const mm = this.perpMaintenance(v);
+      if (mm === 0) return 0;
+      const mb = this.perpFree[v]! + this.perpUnrealized(v);
+      return mb > 0 ? mm / mb : Infinity;
     }
     let worst = 0;
     for (let i = 0; i < this.instruments.length; i++) {
@@ -290,38 +292,39 @@ export class Portfolio {
     return lp;
   }
 
-  /** Value of every open position now: perps their unrealized PnL, spot holdings at the close. */
-  private inventoryValue(): number {
+  /** PnL attribution so far (quote units; costs negative). */
+  pnl(): PnlBreakdown {
     let inventory = 0;
     for (let i = 0; i < this.instruments.length; i++) {
       const q = this.qty[i]!;
       if (q === 0) continue;
-      inventory += this.isPerp[i] ? unrealizedPnl(q, this.markPx[i]!, this.entry[i]!) : q * this.lastPx[i]!;
+      inventory += this.isPerp[i] ? q * (this.markPx[i]! - this.entry[i]!) : q * this.lastPx[i]!;
     }
-    return inventory;
-  }
-
-  /** PnL attribution so far (quote units; costs negative). */
-  pnl(): PnlBreakdown {
-    const trading = tradingPnl(this.cumRealized, this.inventoryValue());
+    const trading = this.cumRealized + inventory;
     const funding = this.cumFunding;
-    const fees = costAsPnl(this.cumFees);
-    const slippage = costAsPnl(this.cumSlippage);
+    const fees = 0 - this.cumFees; // 0 − x, not −x: no −0 in the output
+    const slippage = 0 - this.cumSlippage;
     const interest = this.cumInterest;
-    const liquidation = costAsPnl(this.cumLiqFee);
-    const adl = costAsPnl(this.cumAdl);
+    const liquidation = 0 - this.cumLiqFee;
+    const adl = 0 - this.cumAdl;
     return { funding, trading, fees, slippage, interest, liquidation, adl, total: funding + trading + fees + slippage + interest + liquidation + adl };
   }
 
   /** Cumulative attribution parts without allocating (for equity sampling). */
   cumulative(out: Float64Array): void {
+    let inventory = 0;
+    for (let i = 0; i < this.instruments.length; i++) {
+      const q = this.qty[i]!;
+      if (q === 0) continue;
+      inventory += this.isPerp[i] ? q * (this.markPx[i]! - this.entry[i]!) : q * this.lastPx[i]!;
+    }
     out[0] = this.cumFunding;
-    out[1] = tradingPnl(this.cumRealized, this.inventoryValue());
-    out[2] = costAsPnl(this.cumFees);
-    out[3] = costAsPnl(this.cumSlippage);
+    out[1] = this.cumRealized + inventory;
+    out[2] = 0 - this.cumFees;
+    out[3] = 0 - this.cumSlippage;
     out[4] = this.cumInterest;
-    out[5] = costAsPnl(this.cumLiqFee);
-    out[6] = costAsPnl(this.cumAdl);
+    out[5] = 0 - this.cumLiqFee;
+    out[6] = 0 - this.cumAdl;
   }
 
   // ---------------------------------------------------------------- configuration
@@ -389,6 +392,15 @@ export class Portfolio {
 
   // ---------------------------------------------------------------- trading
 
+  /** Why a spot fill of `qty` at `quote` would be refused now (null: it would book). Books nothing. */
+  spotRefusal(i: number, side: 'buy' | 'sell', qty: number, quote: FillQuote): RejectReason | null {
+    if (this.allowSpotBorrow) return null;
+    const v = this.venueOf[i]!;
+    if (side === 'buy' && qty * quote.refPrice + quote.fee + quote.slippage > this.spotCash[v]! * (1 + EPS) + EPS) return 'insufficient-cash';
+    if (side === 'sell' && qty > this.qty[i]! * (1 + EPS) + EPS) return 'insufficient-holdings';
+    return null;
+  }
+
   /**
    * Book a spot fill of `qty` (> 0) at `quote.refPrice`, fee and slippage charged separately.
    * Returns null when booked, or why it was refused (no borrowing unless allowed).
@@ -396,21 +408,50 @@ export class Portfolio {
   spotTrade(ts: UnixMs, i: number, side: 'buy' | 'sell', qty: number, quote: FillQuote, tag: string): RejectReason | null {
     const v = this.venueOf[i]!;
     const ins = this.instruments[i]!;
-    const notional = qty * quote.refPrice;
-    if (!this.allowSpotBorrow) {
-      if (side === 'buy' && notional + quote.fee + quote.slippage > this.spotCash[v]! * (1 + EPS) + EPS) return 'insufficient-cash';
-      if (side === 'sell' && qty > this.qty[i]! * (1 + EPS) + EPS) return 'insufficient-holdings';
-    }
+    const refused = this.spotRefusal(i, side, qty, quote);
+    if (refused) return refused;
     const signed = side === 'buy' ? qty : -qty;
     this.stateVersion++;
     this.qty[i]! += signed;
     if (Math.abs(this.qty[i]!) < EPS * Math.max(1, qty)) this.qty[i] = 0;
     this.spotCash[v]! -= signed * quote.refPrice;
     this.cumRealized -= signed * quote.refPrice;
-    this.post(ts, v, 'spot', 'trade_cash', ins.symbol, -signed * quote.refPrice, `${side} ${qty}`);
-    this.chargeCosts(ts, v, 'spot', ins.symbol, quote);
+    this.post(ts, v, 'spot', 'trade_cash', ins.symbol, -signed * quote.refPrice, `${side} ${qty}${tag ? ` [${tag}]` : ''}`);
+    this.chargeCosts(ts, v, 'spot', ins.symbol, quote, tag);
     this.record(ts, ins, side, qty, quote, tag);
     return null;
+  }
+
+  /**
+   * Why a perp fill of `qty` at `quote` would be refused now (null: it would book). Increases must
+   * pass the initial margin check (cross: margin balance after costs ≥ Σ notional / leverage;
+   * isolated: free cash ≥ added margin + costs). Books nothing.
+   */
+  perpRefusal(i: number, side: 'buy' | 'sell', qty: number, quote: FillQuote, reduceOnly = false): RejectReason | null {
+    const v = this.venueOf[i]!;
+    const p = quote.refPrice;
+    const q0 = this.qty[i]!;
+    let dq = side === 'buy' ? qty : -qty;
+    if (reduceOnly) {
+      if (q0 === 0 || Math.sign(dq) === Math.sign(q0)) return 'reduce-only';
+      if (Math.abs(dq) > Math.abs(q0)) dq = -q0;
+    }
+    const closing = q0 !== 0 && Math.sign(dq) !== Math.sign(q0) ? Math.min(Math.abs(dq), Math.abs(q0)) : 0;
+    const opening = Math.abs(dq) - closing;
+    if (opening <= 0) return null;
+    const costs = quote.fee + quote.slippage;
+    if (this.marginMode[v] === 'isolated') {
+      return (opening * p) / this.leverage[i]! + costs > this.perpFree[v]! * (1 + EPS) + EPS ? 'insufficient-margin' : null;
+    }
+    // Initial margin after the trade, positions marked at the latest mark (this one at p).
+    let im = 0;
+    for (let j = 0; j < this.instruments.length; j++) {
+      if (this.venueOf[j] !== v || !this.isPerp[j]) continue;
+      const qj = j === i ? q0 + dq : this.qty[j]!;
+      if (qj !== 0) im += (Math.abs(qj) * (j === i ? p : this.markPx[j]!)) / this.leverage[j]!;
+    }
+    const mbAfter = this.perpEquity(v) - costs;
+    return im > mbAfter * (1 + EPS) + EPS ? 'insufficient-margin' : null;
   }
 
   /**
@@ -422,31 +463,14 @@ export class Portfolio {
     const ins = this.instruments[i]!;
     const p = quote.refPrice;
     const q0 = this.qty[i]!;
+    const refused = this.perpRefusal(i, side, qty, quote, reduceOnly);
+    if (refused) return refused;
     let dq = side === 'buy' ? qty : -qty;
-    if (reduceOnly) {
-      if (q0 === 0 || Math.sign(dq) === Math.sign(q0)) return 'reduce-only';
-      if (Math.abs(dq) > Math.abs(q0)) dq = -q0;
-    }
+    if (reduceOnly && Math.abs(dq) > Math.abs(q0)) dq = -q0;
     const closing = q0 !== 0 && Math.sign(dq) !== Math.sign(q0) ? Math.min(Math.abs(dq), Math.abs(q0)) : 0;
     const opening = Math.abs(dq) - closing;
     const isolated = this.marginMode[v] === 'isolated';
     const lev = this.leverage[i]!;
-    const costs = quote.fee + quote.slippage;
-    if (opening > 0) {
-      if (isolated) {
-        if ((opening * p) / lev + costs > this.perpFree[v]! * (1 + EPS) + EPS) return 'insufficient-margin';
-      } else {
-        // Initial margin after the trade, positions marked at the latest mark (this one at p).
-        let im = 0;
-        for (let j = 0; j < this.instruments.length; j++) {
-          if (this.venueOf[j] !== v || !this.isPerp[j]) continue;
-          const qj = j === i ? q0 + dq : this.qty[j]!;
-          if (qj !== 0) im += (Math.abs(qj) * (j === i ? p : this.markPx[j]!)) / this.leverage[j]!;
-        }
-        const mbAfter = this.perpEquity(v) - costs;
-        if (im > mbAfter * (1 + EPS) + EPS) return 'insufficient-margin';
-      }
-    }
     const sign0 = Math.sign(q0);
     this.stateVersion++;
     let realized = 0;
@@ -481,9 +505,9 @@ export class Portfolio {
     if (realized !== 0) {
       this.perpFree[v]! += realized;
       this.cumRealized += realized;
-      this.post(ts, v, 'perp', 'realized_pnl', ins.symbol, realized, `${side} ${qty} closes ${closing}`);
+      this.post(ts, v, 'perp', 'realized_pnl', ins.symbol, realized, `${side} ${qty} closes ${closing}${tag ? ` [${tag}]` : ''}`);
     }
-    this.chargeCosts(ts, v, 'perp', ins.symbol, quote);
+    this.chargeCosts(ts, v, 'perp', ins.symbol, quote, tag);
     this.record(ts, ins, side, Math.abs(dq), quote, tag);
     this.version++;
     return null;
@@ -495,24 +519,25 @@ export class Portfolio {
     this.openPerps[v] = n;
   }
 
-  private chargeCosts(ts: UnixMs, v: number, account: AccountKind, symbol: string, quote: FillQuote): void {
+  /** Fee and slippage of a fill as their own ledger flows, noted with the order's tag. */
+  private chargeCosts(ts: UnixMs, v: number, account: AccountKind, symbol: string, quote: FillQuote, tag: string): void {
     if (quote.fee !== 0) {
       if (account === 'spot') this.spotCash[v]! -= quote.fee;
       else this.perpFree[v]! -= quote.fee;
       this.cumFees += quote.fee;
-      this.post(ts, v, account, 'fee', symbol, -quote.fee);
+      this.post(ts, v, account, 'fee', symbol, -quote.fee, tag);
     }
     if (quote.slippage !== 0) {
       if (account === 'spot') this.spotCash[v]! -= quote.slippage;
       else this.perpFree[v]! -= quote.slippage;
       this.cumSlippage += quote.slippage;
-      this.post(ts, v, account, 'slippage', symbol, -quote.slippage);
+      this.post(ts, v, account, 'slippage', symbol, -quote.slippage, tag);
     }
   }
 
   private record(ts: UnixMs, ins: Instrument, side: 'buy' | 'sell', qty: number, quote: FillQuote, tag: string): void {
     this.tradedNotional += qty * quote.price;
-    this.trades.push({ ts, venue: ins.venue, symbol: ins.symbol, side, qty, price: quote.price, fee: quote.fee, slippage: quote.slippage, liquidity: 'taker', tag });
+    this.trades.push({ ts, venue: ins.venue, symbol: ins.symbol, side, qty, price: quote.price, fee: quote.fee, slippage: quote.slippage, liquidity: quote.liquidity ?? 'taker', tag });
   }
 
   // ---------------------------------------------------------------- funding, liquidation, interest

@@ -6,7 +6,7 @@ import { UserError } from '../core/errors.js';
 import type { Strategy } from './types.js';
 
 /** Every hook of {@link Strategy}, in the order they are documented. */
-export const STRATEGY_HOOKS = ['onStart', 'onBar', 'onFunding', 'onFill', 'onLiquidation', 'onAdl', 'onTimer', 'onReject', 'onEnd'] as const satisfies readonly (keyof Strategy)[];
+export const STRATEGY_HOOKS = ['onStart', 'onBar', 'onFunding', 'onFill', 'onLiquidation', 'onAdl', 'onTimer', 'onReject', 'onHedgeBroken', 'onEnd'] as const satisfies readonly (keyof Strategy)[];
 
 /** A hook name. */
 export type StrategyHook = (typeof STRATEGY_HOOKS)[number];

@@ -103,8 +103,14 @@ export interface Strategy {
    */
   onAdl?(ctx: StrategyContext, adl: AdlEvent): void;
   onTimer?(ctx: StrategyContext, timer: TimerEvent): void;
-  /** An order was refused (not enough cash or margin, reduce-only with nothing to reduce, no price). */
+  /** An order was refused (not enough cash or margin, reduce-only with nothing to reduce, no price, a post-only order that would cross) or a limit order expired. */
   onReject?(ctx: StrategyContext, reject: RejectEvent): void;
+  /**
+   * One leg of a hedge filled and the other was refused when it came to fill. By default (atomic
+   * hedge) the filled leg has already been unwound by a market order tagged `hedge-unwind` when
+   * this runs; with `atomic: false` it is kept. Runs after `onReject` of the refused leg.
+   */
+  onHedgeBroken?(ctx: StrategyContext, broken: HedgeBrokenEvent): void;
   onEnd?(ctx: StrategyContext): void;
 }
 
@@ -116,8 +122,47 @@ export interface RejectEvent {
   readonly side: 'buy' | 'sell';
   /** Requested base qty (NaN when the order was given by notional). */
   readonly qty: number;
-  /** `venue-outage`: the venue was down (a scenario outage with `orders: refuse`, or `queue` at the end of the run). */
-  readonly reason: 'insufficient-cash' | 'insufficient-holdings' | 'insufficient-margin' | 'no-price' | 'reduce-only' | 'end-of-data' | 'venue-outage';
+  /**
+   * `post-only-would-cross`: a post-only limit order would have taken liquidity when it reached the
+   * book. `expired`: a limit order's good-till time passed (or the window ended) unfilled.
+   * `venue-outage`: the venue was down (a scenario outage with `orders: refuse`, or `queue` at the end of the run).
+   */
+  readonly reason: RejectReason;
+  readonly tag: string;
+}
+
+/** Why an order left the book without filling. */
+export type RejectReason =
+  | 'insufficient-cash'
+  | 'insufficient-holdings'
+  | 'insufficient-margin'
+  | 'no-price'
+  | 'reduce-only'
+  | 'end-of-data'
+  | 'post-only-would-cross'
+  | 'expired'
+  | 'venue-outage';
+
+/**
+ * A hedge whose second leg was refused after its first leg filled (see {@link Strategy.onHedgeBroken}).
+ * Reused: do not retain.
+ */
+export interface HedgeBrokenEvent {
+  readonly ts: UnixMs;
+  /** Order ids of the hedge's legs, as returned by `ctx.hedge` ([long, short]). */
+  readonly longOrderId: number;
+  readonly shortOrderId: number;
+  /** The leg that filled, its instrument and filled base qty. */
+  readonly filledOrderId: number;
+  readonly filled: Instrument;
+  readonly qty: number;
+  /** The leg that was refused, and why. */
+  readonly refusedOrderId: number;
+  readonly refused: Instrument;
+  readonly reason: RejectReason;
+  /** Id of the market order (tag `hedge-unwind`) that closed the filled leg; 0 when kept (`atomic: false`). */
+  readonly unwindOrderId: number;
+  /** The hedge's tag. */
   readonly tag: string;
 }
 
@@ -207,7 +252,24 @@ export interface TimerEvent {
   readonly tag: string;
 }
 
-/** Market orders: give exactly one of `qty` (base units) or `notional` (quote units). */
+/**
+ * How long a limit order rests: `'gtc'` (good till cancelled, or the end of the window) or until a
+ * time: it fills only on bars that close at or before `goodTillMs` and leaves the book (reason
+ * `expired`) at the first instant at or after it.
+ */
+export type TimeInForce = 'gtc' | { readonly goodTillMs: UnixMs };
+
+/**
+ * An order: give exactly one of `qty` (base units) or `notional` (quote units; converted at the
+ * reference price when the order reaches the book).
+ *
+ * `type: 'market'` (default) fills at the next bar's open (or the close, `fillAt: close`) plus
+ * slippage, taker fee. `type: 'limit'` with `price`: when it reaches the book (at that same
+ * reference price) a limit that crosses (buy ≥ reference) fills at once like a market order
+ * (taker) — or, `postOnly`, is refused (`post-only-would-cross`); otherwise it rests and fills at
+ * its own price, maker fee, no slippage, on a later bar that trades through it (the limit-fill
+ * model, docs/models-and-venues.md). Open orders are in `ctx.orders`; `ctx.cancel(id)` removes one.
+ */
 export interface OrderRequest {
   instrument: Instrument;
   side: 'buy' | 'sell';
@@ -217,15 +279,80 @@ export interface OrderRequest {
   tag?: string;
   /** Only reduce an existing position. */
   reduceOnly?: boolean;
+  /** `'market'` (default) or `'limit'` (needs `price`). */
+  type?: 'market' | 'limit';
+  /** Limit price, quote per base (limit orders only). */
+  price?: number;
+  /** Limit orders: refuse the order instead of taking liquidity when it would cross. Default false. */
+  postOnly?: boolean;
+  /** Limit orders: default `'gtc'`. */
+  timeInForce?: TimeInForce;
 }
 
-/** Two legs in one call: buy `long`, sell `short`, same base qty (or same notional at current prices). */
+/**
+ * Two legs in one call: buy `long`, sell `short`, same base qty (or the same notional at the long
+ * leg's fill price). The long leg fills first and the short leg copies its filled qty.
+ *
+ * Atomic by default: when the legs come to fill, both are checked first (price available, cash,
+ * margin: each leg against its account as it stands) and both are refused if either would be.
+ * If the second leg is still refused when it fills (the legs share an account, or fill at
+ * different instants), the first is unwound at once by a market order tagged `hedge-unwind` and
+ * `onHedgeBroken` runs. `atomic: false`: the legs are sent unchecked and a filled leg is kept.
+ */
 export interface HedgeRequest {
   long: Instrument;
   short: Instrument;
   qty?: number;
   notional?: number;
   tag?: string;
+  /** Default true (see above). */
+  atomic?: boolean;
+  /**
+   * Make one leg a maker order: `leg` (default `'short'`, the perp of a cash-and-carry) rests as a
+   * post-only limit `offsetBps` away from the latest close on the passive side (a sell above it, a
+   * buy below it); when it fills, the other leg goes as a market order for the same qty. Until then
+   * the hedge holds nothing. The maker leg is refused if it would cross (`post-only-would-cross`).
+   */
+  maker?: { leg?: 'long' | 'short'; offsetBps: number; timeInForce?: TimeInForce };
+}
+
+/** An order that has not filled yet, as `ctx.orders` shows it (a frozen copy). */
+export interface OrderInfo {
+  readonly id: number;
+  readonly instrument: Instrument;
+  readonly side: 'buy' | 'sell';
+  readonly type: 'market' | 'limit';
+  /** Base qty (NaN while sized by notional or, for a hedge's second leg, until the first fills). */
+  readonly qty: number;
+  /** Quote notional when given by notional (else NaN). */
+  readonly notional: number;
+  /** Limit price (NaN for market orders). */
+  readonly price: number;
+  readonly postOnly: boolean;
+  /** Good-till time (Infinity: good till cancelled; NaN for market orders). */
+  readonly goodTillMs: UnixMs;
+  readonly reduceOnly: boolean;
+  readonly tag: string;
+  /** When the strategy placed it. */
+  readonly placedTs: UnixMs;
+  /**
+   * `pending`: not yet at the book (a market order waiting for its fill price, a limit order
+   * before its first reference price, a hedge leg waiting for its partner); `open`: a limit order
+   * resting on the book.
+   */
+  readonly status: 'pending' | 'open';
+  /** For a hedge leg: the other leg's order id (else 0). */
+  readonly hedgeWith: number;
+}
+
+/** The strategy's orders that have not filled or left the book yet. Read-only. */
+export interface OrdersView {
+  /** Number of pending and open orders. */
+  readonly size: number;
+  /** Pending and open orders (of one instrument if given), oldest first; a frozen copy. */
+  list(instrument?: Instrument): readonly OrderInfo[];
+  /** One order by id, or null once it filled, was refused, expired or was cancelled. */
+  get(orderId: number): OrderInfo | null;
 }
 
 /** Move quote collateral between accounts (`spot` wallet or `perp` margin) on one or two venues. */
@@ -351,10 +478,17 @@ export interface StrategyContext {
   /** Seeded PRNG (seedrandom from the run seed) in [0, 1). */
   rng(): number;
   readonly log: Logger;
-  /** Submit a market order; returns its id. Fills at the next bar's open by default. */
+  /** Submit an order (market by default, or limit); returns its id. A market order fills at the next bar's open by default. */
   order(request: OrderRequest): number;
   /** Submit a paired hedge; returns the two order ids [long, short]. */
   hedge(request: HedgeRequest): [number, number];
+  /** The orders that have not filled yet (pending and resting limit orders). */
+  readonly orders: OrdersView;
+  /**
+   * Cancel an order that has not filled; returns false if there is none with that id (filled,
+   * refused or already cancelled). Cancelling either leg of a hedge cancels both while neither filled.
+   */
+  cancel(orderId: number): boolean;
   /**
    * Move quote cash between accounts; returns the amount moved now (0 when a scenario refuses it:
    * venue down or withdrawals frozen, or delays it: it arrives later, a warning says when).

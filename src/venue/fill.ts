@@ -21,6 +21,8 @@ export interface FillQuote {
   fee: number;
   /** Slippage cost vs the reference, quote units, ≥ 0. */
   slippage: number;
+  /** Taker (default, when absent) or maker (a resting limit order: src/venue/limit-fill.ts). */
+  liquidity?: 'maker' | 'taker';
 }
 
 /** The models a fill is priced with. */

@@ -12,6 +12,7 @@ import { scheduleFeeModel, type FeeModel } from './fee.js';
 import { slippageModel, type SlippageModel } from './slippage.js';
 import { tieredMarginModel, type MarginModel } from './margin.js';
 import { interestModel, type InterestModel } from './interest.js';
+import { limitFillModel, type LimitFillModel } from './limit-fill.js';
 import { knownVenues, venueProfile, VENUE_PROFILES } from './venues/index.js';
 import { checkAdlParams, venueAdlParams, type AdlModelParams } from './adl.js';
 
@@ -34,6 +35,8 @@ export interface ModelsConfig {
   liquidation?: Partial<ModelSpec>;
   /** Auto-deleveraging: `queue` (the only one); params override each venue's preset (src/venue/adl.ts). */
   adl?: Partial<ModelSpec>;
+  /** When resting limit orders fill (src/venue/limit-fill.ts). Default `trade-through`, penetrationBps 0. */
+  limitFill?: Partial<ModelSpec>;
 }
 
 /** The resolved models, as recorded in run.json. */
@@ -45,6 +48,8 @@ export interface ResolvedModels {
   interest: { name: string; params: unknown };
   /** Recorded when configured (`models.adl`) or when a scenario schedules ADL (else run ids stay as they were). */
   adl?: { name: string; params: unknown };
+  /** Recorded when configured (`models.limitFill`), so that run ids without limit orders stay as they were. */
+  limitFill?: { name: string; params: unknown };
 }
 
 /** The built models of a run. */
@@ -55,10 +60,11 @@ export interface RunModels {
   interest: InterestModel;
   /** ADL param overrides over the venue presets. */
   adl: Partial<AdlModelParams>;
+  limitFill: LimitFillModel;
   resolved: ResolvedModels;
 }
 
-const MODEL_KEYS = ['fee', 'slippage', 'margin', 'interest', 'liquidation', 'adl'] as const;
+const MODEL_KEYS = ['fee', 'slippage', 'margin', 'interest', 'liquidation', 'adl', 'limitFill'] as const;
 const LIQUIDATION_MODEL = 'fee-capped-at-margin';
 
 /** Check `models` is an object of known model entries, each `{ name?, params? }`. */
@@ -107,6 +113,9 @@ export function buildModels(models: ModelsConfig = {}, scheduledAdl = false): Ru
     const problem = checkAdlParams(venueAdlParams(venue, adl));
     if (problem) throw new UserError(`models.adl.params: ${problem}`);
   }
+  const limitFillName = models.limitFill?.name ?? 'trade-through';
+  if (limitFillName !== 'trade-through') throw new UserError(`unknown limit-fill model "${limitFillName}" (available: trade-through)`);
+  const limitFill = limitFillModel(limitFillName, models.limitFill?.params ?? {});
   const { liquidationFeeRate, tiers } = margin.params;
   return {
     fee,
@@ -114,6 +123,7 @@ export function buildModels(models: ModelsConfig = {}, scheduledAdl = false): Ru
     margin,
     interest,
     adl,
+    limitFill,
     resolved: {
       fee: { name: fee.name, params: fee.params },
       slippage: { name: slippage.name, params: slippage.params },
@@ -121,6 +131,7 @@ export function buildModels(models: ModelsConfig = {}, scheduledAdl = false): Ru
       liquidation: { name: LIQUIDATION_MODEL, params: { liquidationFeeRate, closeAt: 'liquidation-price', trigger: 'mark-bar-adverse-extreme', tiers: Object.keys(tiers) } },
       interest: { name: interest.name, params: interest.params },
       ...(models.adl || scheduledAdl ? { adl: { name: 'queue', params: { overrides: adl, binance: venueAdlParams('binance', adl), hyperliquid: venueAdlParams('hyperliquid', adl) } } } : {}),
+      ...(models.limitFill ? { limitFill: { name: limitFill.name, params: limitFill.params } } : {}),
     },
   };
 }

@@ -61,7 +61,7 @@ const params = { topN: 1, lookbackHours: 8, rebalanceHours: 8, minApr: 0.05, swi
 
 describe('carry-rotation on a hand-made market', () => {
   it('rotates into the best payer, holds while a switch would not clear switchApr, leaves an asset at minApr', () => {
-    const r = runScenario({ strategy: factory, params, venues: ['binance'], symbol: 'ETH/USDT,BTC/USDT', dataDir: market(), hours: 44 });
+    const r = runScenario({ strategy: factory, params, venues: ['binance'], symbol: 'ETH/USDT,BTC/USDT', dataDir: market(), hours: 44, markToMarketEnd: true }); // the rotation's own trades only
     const e1 = 100000 - 148.5 + 9.9;
     const n2 = e1 * 0.495;
     const e2 = e1 - 0.003 * n2 + 2 * n2 * 0.0003;
@@ -118,6 +118,7 @@ describe('carry-rotation on bundled data', () => {
       fromMs: Date.UTC(2023, 0, 1),
       toMs: Date.UTC(2026, 0, 1),
       dataDir: join(import.meta.dirname, '..', '..', 'data'),
+      markToMarketEnd: true, // pinned before close-at-end existed (closing adds 2 trades)
     });
     expect(r.portfolio.trades.length).toBe(122);
     expect(r.portfolio.liquidations.length).toBe(0);

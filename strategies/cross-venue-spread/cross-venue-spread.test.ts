@@ -221,7 +221,9 @@ describe('cross-venue-spread on bundled data, Oct 10–11 2025, Binance vs Hyper
     // Pinned headline numbers: the spread flipped often in the crash, so fees (4 taker fills per
     // round trip at 3× on each leg) swamp the funding collected; trading ≈ 0 because both legs use
     // the same (proxy) prices.
-    expect(pinned).toEqual({ trades: 14, funding: 33.75, fees: -973.86, trading: 0.13, total: -1145, liquidations: 0 });
+    // The spread still held at the window end is closed at the last closes (close-at-end: 2 more
+    // taker fills, fees −973.86 → −1112.08, trading +0.13 → 0; marked to market before: 14 trades, total −1145).
+    expect(pinned).toEqual({ trades: 16, funding: 33.75, fees: -1112.08, trading: 0, total: -1312.45, liquidations: 0 });
   });
 });
 
@@ -265,8 +267,13 @@ describe('cross-venue-spread on 8h bars at different phases (Binance 00/08/16, B
       toMs: Date.UTC(2024, 6, 1),
       dataDir: join(import.meta.dirname, '..', '..', 'data'),
     });
-    expect(r.portfolio.trades.length).toBe(32);
-    for (const t of r.portfolio.trades) expect((t.ts % (8 * MS_PER_HOUR)) / MS_PER_HOUR).toBe(t.venue === 'binance' ? 0 : 4);
+    // 32 trades, plus the two legs still open at the window end closed at their last closes (close-at-end).
+    expect(r.portfolio.trades.length).toBe(34);
+    expect(r.portfolio.trades.slice(32).map((t) => [t.tag, new Date(t.ts).toISOString()])).toEqual([
+      ['close-at-end', '2024-07-01T00:00:00.000Z'],
+      ['close-at-end', '2024-07-01T00:00:00.000Z'],
+    ]);
+    for (const t of r.portfolio.trades.slice(0, 32)) expect((t.ts % (8 * MS_PER_HOUR)) / MS_PER_HOUR).toBe(t.venue === 'binance' ? 0 : 4);
     // First entry: decided at 08:00 (Binance bar; Bybit's closed at 04:00), long Binance at its 08:00
     // open, short Bybit at its next open, 12:00.
     expect(r.portfolio.trades.slice(0, 2).map((t) => [new Date(t.ts).toISOString(), t.venue, t.side])).toEqual([

@@ -19,8 +19,8 @@ function market(prices: number[], rates: (k: number) => number, withMark = false
   return dir;
 }
 
-const run = (dir: string, n: number, params: Record<string, string | number | boolean>) =>
-  runBacktest({ strategy: factory, params, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + n * H, dataDir: dir });
+const run = (dir: string, n: number, params: Record<string, string | number | boolean>, markToMarketEnd = false) =>
+  runBacktest({ strategy: factory, params, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + n * H, dataDir: dir, markToMarketEnd });
 
 describe('delta-neutral', () => {
   test('sizes spot notional + perp margin to the capital (less the 1 % buffer) and collects funding', () => {
@@ -51,14 +51,15 @@ describe('delta-neutral', () => {
     // Exit once the trailing mean of 3 settlements (k = 4, 5, 6 → ts 32h..48h) is 1.1 %: at 48h; fills at 48h.
     // 3.3 % stays between the thresholds: no re-entry. Re-entry once the trailing mean is ≥ 5 %:
     // k = 14, 15 at 0.00003 and k = 16 at 0.0001 → (3.285 + 3.285 + 10.95) / 3 = 5.84 % at 128h.
-    expect(tags).toEqual(['1h enter buy', '1h enter sell', '48h exit sell', '48h exit buy', '128h enter buy', '128h enter sell']);
+    // The hedge still open at the window end (192h) is closed at the last close (close-at-end).
+    expect(tags).toEqual(['1h enter buy', '1h enter sell', '48h exit sell', '48h exit buy', '128h enter buy', '128h enter sell', '192h close-at-end sell', '192h close-at-end buy']);
   });
 
   test('topUp keeps the short alive in a rally; without it the perp leg is liquidated and the book unwound', () => {
     const n = 96;
     const prices = Array.from({ length: n }, (_, k) => 2000 * (1 + 0.9 * Math.min(1, k / 80)));
     const dir = market(prices, () => 0.0001, true);
-    const withTopUp = run(dir, n, { leverage: 3, topUp: true, topUpRatio: 0.3 });
+    const withTopUp = run(dir, n, { leverage: 3, topUp: true, topUpRatio: 0.3 }, true); // marked to market: the book is inspected at the end
     expect(withTopUp.portfolio.liquidations).toHaveLength(0);
     expect(withTopUp.portfolio.trades.some((t) => t.tag === 'topup')).toBe(true);
     const spotQty = withTopUp.portfolio.qty[0]!;

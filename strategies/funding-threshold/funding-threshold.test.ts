@@ -126,7 +126,9 @@ describe('funding-threshold on bundled data', () => {
       total: +r.pnl.total.toFixed(2),
       finalEquity: +r.finalEquity.toFixed(2),
     };
-    expect(pinned).toEqual({ trades: 6, funding: 28.65, fees: -292.15, total: -315.43, finalEquity: 99684.57 });
+    // The hedge open at the window end is closed at the last closes (close-at-end, 2 more fills; marked
+    // to market before: 6 trades, fees −292.15, total −315.43, final equity 99684.57).
+    expect(pinned).toEqual({ trades: 8, funding: 28.65, fees: -392.63, total: -427.24, finalEquity: 99572.76 });
     expect(Math.abs(r.finalEquity - 100_000 - r.pnl.total)).toBeLessThan(1e-6);
   });
 });

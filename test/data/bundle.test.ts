@@ -77,5 +77,5 @@ describe('bundled data', () => {
     const a = readCatalog(out).entries.map((e) => [e.path, e.sha256]);
     const b = readCatalog(DATA).entries.map((e) => [e.path, e.sha256]);
     expect(a).toEqual(b);
-  }, 600_000); // rebuilds every bundled series from ../shared: minutes on a loaded machine
+  }, 120_000);
 });

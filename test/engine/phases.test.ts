@@ -74,6 +74,7 @@ describe('two instruments at different bar phases (00/08/16 and 04/12/20 UTC)', 
     dataDir: dir,
     capital: 100_000,
     models: { slippage: { params: { bps: 0 } } },
+    markToMarketEnd: true, // the fills under test only (no closing trades at the end)
   });
 
   test('bars arrive at open + 8 h, time-ordered, and the window holds the bars closing in (from, to]', () => {

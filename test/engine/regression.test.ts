@@ -29,6 +29,8 @@ describe('bundled data regression (binance)', () => {
     expect(s.pnl.trading).toBeCloseTo(-5.4450780111938, 6);
     expect(s.metrics.maxDrawdown).toBeCloseTo(-0.0028891047917236623, 10);
     expect(s.metrics.liquidationCount).toBe(0);
+    // Flat at the window end (it exited on Feb 4): closing the book changes nothing here.
+    expect(r.endOfRun).toEqual({ mode: 'close', closed: 0, fees: 0, slippage: 0, failed: 0 });
   });
 
   test('delta-neutral ETH/USDT 1h, Feb 1 → 6 2025 (issue 11): 5 daily returns, midnight closes the day, APR over 120 h', () => {
@@ -65,10 +67,19 @@ describe('bundled data regression (binance)', () => {
     const s = buildSummary(r, 'reg');
     expect(r.samples.length).toBe(4320);
     expect(r.portfolio.fundings).toHaveLength(9);
-    expect(s.metrics.finalEquity).toBeCloseTo(99839.28741722918, 6);
+    // The hedge open at the window end is closed at the last 1m closes (close-at-end): 2 taker fills,
+    // fees 127.54 and slippage 17.00 more; trading −16.36 → +0.61 (the perp was valued at its mark,
+    // it closes at its last price). Marked to market (--mark-to-market-end) it stays 99839.28741722918.
+    expect(s.metrics.finalEquity).toBeCloseTo(99711.7186551285, 6);
+    expect(r.endOfRun).toMatchObject({ mode: 'close', closed: 2 });
+    expect(r.endOfRun.fees).toBeCloseTo(127.53824793145922, 8);
+    expect(s.pnl.fees).toBeCloseTo(-262.5196252401587, 8);
     expect(s.pnl.funding).toBeCloseTo(8.623854807459356, 8);
     expect(s.metrics.minLiquidationDistance).toBeCloseTo(0.08980617901095587, 10);
     expect(s.metrics.maxDrawdown).toBeCloseTo(-0.024569975475211225, 10);
+    const mtm = runBacktest({ strategy: deltaNeutral, params: { leverage: 10, entryApr: -0.5, exitApr: -1 }, venues: ['binance'], symbol: 'BTC/USDT', timeframe: '1m', fromMs: D(2025, 9, 10), toMs: D(2025, 9, 13), dataDir, markToMarketEnd: true });
+    expect(mtm.finalEquity).toBeCloseTo(99839.28741722918, 6);
+    expect(mtm.pnl.fees).toBeCloseTo(-134.98137730869942, 8);
   });
 });
 

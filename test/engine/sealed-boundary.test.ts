@@ -236,6 +236,7 @@ function probeFactory(found: Findings, stats: { hooks: Record<string, number> })
       const look = (hook: string, ctx: StrategyContext, ev?: unknown): void => {
         stats.hooks[hook] = (stats.hooks[hook] ?? 0) + 1;
         const now = ctx.now;
+        if (ctx.orders.list().some((o) => o.status === 'open')) stats.hooks['sawOpenOrder'] = (stats.hooks['sawOpenOrder'] ?? 0) + 1;
         hunt({ ctx, ...(ev === undefined ? {} : { event: ev }) }, now, [spot, perp], found);
         // Writes that the walk may not try (ctx.now is read through a getter on some shapes).
         try {
@@ -259,6 +260,8 @@ function probeFactory(found: Findings, stats: { hooks: Record<string, number> })
           look('onStart', ctx);
           ctx.transfer({ fromVenue: 'binance', fromAccount: 'spot', toVenue: 'binance', toAccount: 'perp', amount: 20_000 });
           ctx.setTimer(T0 + 5 * H + 30 * 60_000, 'half-past');
+          // A limit order far below the market rests all run: ctx.orders always holds an open order to hunt through.
+          ctx.order({ instrument: perp, side: 'buy', qty: 0.25, type: 'limit', price: 1000, tag: 'resting' });
         },
         onBar(ctx, bar) {
           look('onBar', ctx, bar);
@@ -338,6 +341,8 @@ describe('sealed strategy boundary: a probe that hunts', () => {
     expect(stats.hooks['onFill']).toBeGreaterThanOrEqual(3);
     expect(stats.hooks['onReject']).toBeGreaterThanOrEqual(1);
     expect(stats.hooks['onTimer']).toBe(1);
+    // ctx.orders (list(), get(id), size) was walked while it held the resting limit order
+    expect(stats.hooks['sawOpenOrder']).toBeGreaterThan(2 * N);
     expect(found.numbersSeen).toBeGreaterThan(10_000);
   });
 

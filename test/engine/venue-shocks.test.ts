@@ -66,7 +66,7 @@ function shortPerp(seen: Seen, opts: { qty?: number; leverage?: number; rehedge?
 
 const scenario = (shocks: unknown[]) => parseScenario('test.json', { name: 'test', shocks });
 const run = (strategy: StrategyFactory, extra: Partial<BacktestConfig> = {}) =>
-  runBacktest({ strategy, venues: ['binance'], symbol: 'BTC/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + 4 * H, capital: 10_000, dataDir: dir, ...extra });
+  runBacktest({ strategy, venues: ['binance'], symbol: 'BTC/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + 4 * H, capital: 10_000, dataDir: dir, markToMarketEnd: true, ...extra });
 const fresh = (): Seen => ({ adl: [], rejects: [], moved: [] });
 
 describe('scheduled ADL', () => {
@@ -176,7 +176,7 @@ describe('ADL triggered by a liquidation the bar never traded at', () => {
         },
       }),
     };
-    const r = runBacktest({ strategy: f, venues: ['binance'], symbol: 'BTC/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + 4 * H, capital: 10_000, dataDir: d, models: { adl: { params: { hitProbability: [1, 1, 1, 1, 1], minShare: 1, maxShare: 1 } } } });
+    const r = runBacktest({ strategy: f, venues: ['binance'], symbol: 'BTC/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + 4 * H, capital: 10_000, dataDir: d, markToMarketEnd: true, models: { adl: { params: { hitProbability: [1, 1, 1, 1, 1], minShare: 1, maxShare: 1 } } } });
     expect(r.portfolio.liquidations.map((l) => [l.ts, l.symbol])).toEqual([[T0 + 3 * H, 'ETH/USDT:USDT']]);
     expect(r.portfolio.liquidations[0]!.price).toBeGreaterThan(61); // the bar never traded there
     expect(r.portfolio.adl.map((a) => [a.ts, a.symbol, a.qty, a.cause])).toEqual([[T0 + 3 * H, PERP, -1, 'liquidation']]);

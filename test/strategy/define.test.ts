@@ -81,12 +81,12 @@ describe('defineStrategy', () => {
 
 describe('hooks', () => {
   it('every hook of the Strategy type is known', () => {
-    expect([...STRATEGY_HOOKS]).toEqual(['onStart', 'onBar', 'onFunding', 'onFill', 'onLiquidation', 'onAdl', 'onTimer', 'onReject', 'onEnd']);
+    expect([...STRATEGY_HOOKS]).toEqual(['onStart', 'onBar', 'onFunding', 'onFill', 'onLiquidation', 'onAdl', 'onTimer', 'onReject', 'onHedgeBroken', 'onEnd']);
   });
 
   it('a misspelled hook is an error naming it, the likely hook and the known ones', () => {
     expect(() => checkHooks({ onbar() {} }, 'strategy s')).toThrow(
-      new UserError('strategy s: unknown hook "onbar" (did you mean onBar?); the hooks are onStart, onBar, onFunding, onFill, onLiquidation, onAdl, onTimer, onReject, onEnd'),
+      new UserError('strategy s: unknown hook "onbar" (did you mean onBar?); the hooks are onStart, onBar, onFunding, onFill, onLiquidation, onAdl, onTimer, onReject, onHedgeBroken, onEnd'),
     );
     class S {
       onStart(): void {}

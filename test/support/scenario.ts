@@ -63,8 +63,11 @@ export function runScenario(opts: {
   symbol: string;
   dataDir: string;
   hours: number;
+  /** Leave the book open at the end (no close-at-end trades). */
+  markToMarketEnd?: boolean;
 }): BacktestResult {
   return runBacktest({
+    markToMarketEnd: opts.markToMarketEnd,
     strategy: opts.strategy,
     params: opts.params,
     venues: opts.venues,

@@ -124,22 +124,37 @@ function cards(run: RunData): string {
 }
 
 /**
- * A banner when the strategy never traded: every figure below is then the untouched capital, which
- * is easy to misread as a result. Says why where the run can: the strategy's entry threshold.
+ * What the page says above the numbers about orders and the end of the run: refused orders and
+ * broken hedges (a strategy that did not trade as it meant to, or ran one leg naked) and how the
+ * book was left at the window end. From summary.json `orders` / `endOfRun` (absent in older runs).
  */
-export function neverTradedText(run: RunData): string | null {
-  if (run.trades.ts.length > 0) return null;
-  const p = run.run.params ?? {};
-  const entry = Object.entries(p).filter(([k]) => /^(entry|min)(Apr|Spread|Funding)/i.test(k) || /threshold/i.test(k));
-  const why = entry.length
-    ? ` Its entry condition was never met: ${entry.map(([k, v]) => `${k} = ${String(v)}`).join(', ')} (signal below threshold for the whole window).`
-    : '';
-  return `The strategy never traded in this window (${run.run.fromIso ?? fmtTime(run.run.fromMs)} → ${run.run.toIso ?? fmtTime(run.run.toMs)}): no fills, equity stayed at the initial capital.${why}`;
+export function runNotices(run: RunData): { warn: string[]; info: string[] } {
+  const s = run.summary as unknown as Record<string, unknown>;
+  const o = s['orders'] as { rejected: number; rejectedByReason: Record<string, number>; hedgesRefused: number; hedgesBroken: number; hedgesUnwound: number; expired: number; makerFills: number } | undefined;
+  const e = s['endOfRun'] as { mode: string; closed: number; fees: number; slippage: number } | undefined;
+  const warn: string[] = [];
+  const info: string[] = [];
+  if (o && o.rejected > 0) {
+    const why = Object.entries(o.rejectedByReason).map(([k, n]) => `${k} ${n}`).join(', ');
+    warn.push(`${o.rejected} order(s) rejected (${why})${o.hedgesRefused ? `; ${o.hedgesRefused} hedge(s) refused whole by the check of both legs` : ''}.`);
+  }
+  if (o && o.hedgesBroken > 0) warn.push(`${o.hedgesBroken} hedge(s) broken (one leg refused after the other filled): ${o.hedgesUnwound} unwound (trades tagged hedge-unwind), ${o.hedgesBroken - o.hedgesUnwound} kept as a naked leg (atomic: false).`);
+  if (o && (o.expired > 0 || o.makerFills > 0)) info.push(`Limit orders: ${o.makerFills} maker fill(s), ${o.expired} expired.`);
+  if (e) {
+    info.push(
+      e.mode === 'close'
+        ? `Book closed at the window end: ${e.closed} open position(s) closed at their last close with slippage and taker fee (fees ${fmt(-e.fees, 'usd')}, slippage ${fmt(-e.slippage, 'usd')}; trades tagged close-at-end).`
+        : 'Book marked to market at the window end (--mark-to-market-end): open positions valued at the last prices, no exit costs.',
+    );
+  }
+  return { warn, info };
 }
 
-function neverTradedBanner(run: RunData): string {
-  const t = neverTradedText(run);
-  return t ? `<div class="warn" id="never-traded">${esc(t)}</div>` : '';
+function noticesHtml(run: RunData): string {
+  const { warn, info } = runNotices(run);
+  const w = warn.map((x) => `<p class="warn" style="border-left:4px solid #c0392b;padding:6px 10px;background:rgba(192,57,43,.08);font-weight:600">${esc(x)}</p>`);
+  const i = info.map((x) => `<p class="note">${esc(x)}</p>`);
+  return [...w, ...i].join('\n');
 }
 
 /** Build report.html (self-contained) for a run. */
@@ -160,8 +175,8 @@ export function buildReportHtml(run: RunData, t: ReportTables): string {
   const body = `
 <h1>perpcarry report: ${esc(run.run.runId)}</h1>
 <p class="sub">${esc(runTitle(run))}</p>
-${neverTradedBanner(run)}
 ${cards(run)}
+${noticesHtml(run)}
 <h2>Charts</h2>
 ${charts.map(chartDiv).join('\n')}
 <h2>Summary metrics</h2>
@@ -194,6 +209,9 @@ ${htmlTable(['Setting', 'Value'], paramRows(run), { id: 'config', cellClass: (_,
 export function buildReportMd(run: RunData, t: ReportTables): string {
   const lines: string[] = [];
   lines.push(`# perpcarry report: ${mdText(String(run.run.runId))}`, '', mdText(runTitle(run)), '');
+  const notes = runNotices(run);
+  for (const w of notes.warn) lines.push(`> **Warning:** ${mdText(w)}`, '');
+  for (const x of notes.info) lines.push(mdText(x), '');
   lines.push('## Summary metrics', '', mdTable(['Metric', 'Value', 'Definition'], metricRows(run), ['l', 'r', 'l']), '');
   lines.push('## PnL attribution', '', mdTable(['Source', 'PnL (quote)', '% of initial', 'Meaning'], pnlRows(run), ['l', 'r', 'r', 'l']), '');
   const fr = fundingSummaryRows(run);

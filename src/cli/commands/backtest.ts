@@ -31,6 +31,7 @@ const backtestCommand: CommandModule = {
           .option('benchmark-apr', { type: 'number', describe: 'Benchmark / risk-free rate as a simple APR fraction (0.05 = 5 %, e.g. a stablecoin lending rate): excess Sharpe, and a line in the report (default 0)' })
           .option('scenario', { type: 'string', array: true, describe: 'Stress scenario: a bundled name (see `perpcarry scenarios`) or a .json file (repeatable; applied in order)' })
           .option('allow-spot-borrow', { type: 'boolean', describe: 'Allow negative spot balances (margin loans, charged borrow interest)' })
+          .option('mark-to-market-end', { type: 'boolean', describe: 'Leave open positions at the window end marked to market (default: close them at the last close with slippage and taker fee, trades tagged close-at-end)' })
           .option('csv', { type: 'boolean', default: false, describe: 'Also write equity.csv (every sample; equity.arrow always has them at full precision)' })
           .option('report', { type: 'boolean', default: false, describe: 'Also write report.md + report.html (or run `perpcarry report <run-dir>` later)' })
           .option('html', { type: 'boolean', default: true, describe: 'With --report: write report.html too (--no-html: report.md only)' })
