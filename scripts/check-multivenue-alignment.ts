@@ -135,7 +135,10 @@ function main(): void {
         const b = ohlc8h(ref, r.labelMs + offsets[k]! * HOUR_MS);
         if (!b) continue;
         const e = Math.abs(r.open / b[0] - 1) + Math.abs(r.close / b[3] - 1);
-        if (e < bestE) (bestE = e), (bestK = k);
+        if (e < bestE) {
+          bestE = e;
+          bestK = k;
+        }
       }
       if (bestK < 0) continue;
       rowsWithRef++;
@@ -223,7 +226,10 @@ export function corr(x: number[], y: number[]): number {
   const n = x.length;
   if (n < 3) return NaN;
   let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) (mx += x[i]!), (my += y[i]!);
+  for (let i = 0; i < n; i++) {
+    mx += x[i]!;
+    my += y[i]!;
+  }
   mx /= n;
   my /= n;
   let sxy = 0, sxx = 0, syy = 0;

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/fs.js';
 import { UserError } from '../core/errors.js';
-import type { Metrics } from './metrics.js';
 import { displaySeries, PNL_COLORS } from './report/charts.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, unionAlign, type Aligned } from './report/downsample.js';
 import { METRIC_INFO, PNL_INFO, esc, fmt, fmtTime, htmlTable, mdTable, type Unit } from './report/format.js';
@@ -138,7 +137,7 @@ export function differingParams(runs: readonly RunData[]): { name: string; value
 /** Names of the stress scenarios a run was replayed under (run.json `scenarios`). */
 export function scenarioNames(run: RunData): string[] {
   const sc = run.run['scenarios'];
-  return Array.isArray(sc) ? sc.map((x) => String((x as { name?: unknown }).name ?? '?')) : [];
+  return Array.isArray(sc) ? sc.map((x) => nameOf(x)) : [];
 }
 
 /** One line of what a scenario cost: stressed − base. */
@@ -418,4 +417,10 @@ export async function compareRuns(dirs: readonly string[], opts: CompareOptions 
     throw e;
   }
   return { outDir, html: htmlPath, md: mdPath, terminal: terminalTable(c), comparison: c };
+}
+
+/** A scenario's name as recorded in run.json, or '?'. */
+function nameOf(x: unknown): string {
+  const name = (x as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : '?';
 }

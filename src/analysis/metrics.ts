@@ -324,7 +324,6 @@ export function drawdownPeriods(ts: Float64Array, equity: Float64Array, initialP
   const n = ts.length;
   if (n === 0) return out;
   let peak = equity[0]!;
-  let peakIdx = 0;
   let inDd = false;
   let troughIdx = 0;
   // When the decline started from the initial capital, it started at the window start.
@@ -350,7 +349,6 @@ export function drawdownPeriods(ts: Float64Array, equity: Float64Array, initialP
         inDd = false;
       }
       peak = e;
-      peakIdx = i;
       peakMs = ts[i]!;
     } else if (!inDd) {
       inDd = true;

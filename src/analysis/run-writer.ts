@@ -9,12 +9,12 @@
  * (one pass, one `writeSync` per column buffer, no copy), so a run never holds more than the
  * `equity` and `gross_exposure` columns in full (the metrics need them), whatever its length.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../core/errors.js';
-import { isoUtc, type UnixMs } from '../core/time.js';
+import { isoUtc } from '../core/time.js';
 import type { FundingGapIssue } from '../data/funding-gaps.js';
 import { Float64IpcFileWriter } from '../data/ipc-writer.js';
 import type { BacktestResult } from '../engine/backtest.js';

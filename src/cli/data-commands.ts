@@ -25,7 +25,7 @@ function checkKind(kind: string): SeriesKind {
 }
 
 /** Rows of a series with fromMs ≤ ts ≤ toMs (views, no copy). */
-function sliceRows<T extends SeriesColumns>(s: T, fromMs: number, toMs: number): SeriesColumns {
+function sliceRows(s: SeriesColumns, fromMs: number, toMs: number): SeriesColumns {
   let a = 0;
   while (a < s.ts.length && s.ts[a]! < fromMs) a++;
   let b = a;

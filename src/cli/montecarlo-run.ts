@@ -42,7 +42,9 @@ export async function montecarloCommandHandler(args: Record<string, unknown>): P
   const opts = monteCarloOptions(args);
   const { config: base } = await buildBacktestConfig(args);
   const warnings: string[] = [];
-  const config = { ...base, onLog: (level: 'info' | 'warn', ts: number, message: string) => void (level === 'warn' && warnings.length < 1000 && warnings.push(`${isoUtc(ts)} ${message}`)) };
+  const config = { ...base, onLog: (level: 'info' | 'warn', ts: number, message: string) => {
+    if (level === 'warn' && warnings.length < 1000) warnings.push(`${isoUtc(ts)} ${message}`);
+  } };
   const t0 = performance.now();
   let real: PathStats | null = null;
   let fanTs: Float64Array | null = null;

@@ -2,7 +2,7 @@
  * Validation of stored Arrow files and of the catalog: schema vs kind, catalog entry vs file
  * (sha256, rows, range), plus {@link validateSeries} on the contents.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { staleTemps } from '../core/fs.js';
 import { recordVerified } from './file-state.js';
 import { join, relative, resolve } from 'node:path';
@@ -69,7 +69,7 @@ export function validateArrowFile(path: string, entry?: CatalogEntry, opts: Vali
 /** Temp files/dirs of dead writers anywhere under the store. */
 function leftoverTemps(dir: string, out: string[] = []): string[] {
   out.push(...staleTemps(dir));
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir);
   } catch {

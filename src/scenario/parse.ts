@@ -115,7 +115,6 @@ function parseShock(file: string, raw: unknown, path: string): Shock {
   if (!Object.prototype.hasOwnProperty.call(SHOCK_FIELDS, type) || !fields) r.fail('type', `unknown shock type "${type}" (known: ${Object.keys(SHOCK_FIELDS).join(', ')})`);
   r.rejectUnknown(['type', ...fields.required, ...fields.optional]);
   for (const f of fields.required) if (!r.has(f)) r.fail(f, 'is required');
-  const positive = (x: number): string | null => (x > 0 ? null : 'must be > 0');
   const nonNegative = (x: number): string | null => (x >= 0 ? null : 'must be ≥ 0');
   switch (type) {
     case 'basis':

@@ -163,7 +163,7 @@ export function writeFixtureRun(parent: string, o: FixtureOptions): string {
   writeSeriesFile(join(dir, 'equity.arrow'), { ts, columns: cols }, names);
   if (o.csv !== false) {
     const csvLines = ['ts,' + names.join(',')];
-    for (let i = 0; i < n; i++) csvLines.push(ts[i] + ',' + names.map((c) => (Number.isNaN(cols[c]![i]!) ? '' : String(cols[c]![i]))).join(','));
+    for (let i = 0; i < n; i++) csvLines.push(`${ts[i]!},` + names.map((c) => (Number.isNaN(cols[c]![i]!) ? '' : String(cols[c]![i]))).join(','));
     writeFileSync(join(dir, 'equity.csv'), csvLines.join('\n') + '\n');
   }
   writeFileSync(join(dir, 'trades.csv'), trades.join('\n') + '\n');

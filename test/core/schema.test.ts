@@ -92,10 +92,10 @@ describe('schema parse', () => {
     expectTypeOf<Fee['tier']>().toEqualTypeOf<number>();
     expectTypeOf<Fee['bnb']>().toEqualTypeOf<boolean>();
     expectTypeOf<Fee['note']>().toEqualTypeOf<string | undefined>();
-    const o = oneOf(['x', 'y'], { default: 'y', help: 'h' });
-    expectTypeOf<Infer<typeof o>>().toEqualTypeOf<'x' | 'y'>();
-    const plain = { type: 'number', default: 1, help: 'plain object form' } as const;
-    expectTypeOf<Infer<typeof plain>>().toEqualTypeOf<number>();
+    const _o = oneOf(['x', 'y'], { default: 'y', help: 'h' });
+    expectTypeOf<Infer<typeof _o>>().toEqualTypeOf<'x' | 'y'>();
+    const _plain = { type: 'number', default: 1, help: 'plain object form' } as const;
+    expectTypeOf<Infer<typeof _plain>>().toEqualTypeOf<number>();
   });
 
   it('checkSchema reports malformed plain-object schemas with paths', () => {

@@ -11,7 +11,12 @@ const DATA = join(ROOT, 'data');
 function minOf(a: Float64Array): { v: number; i: number } {
   let v = Infinity;
   let i = -1;
-  for (let k = 0; k < a.length; k++) if (a[k]! < v) ((v = a[k]!), (i = k));
+  for (let k = 0; k < a.length; k++) {
+    if (a[k]! < v) {
+      v = a[k]!;
+      i = k;
+    }
+  }
   return { v, i };
 }
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { SeriesKind } from '../../src/core/ids.js';
 import { importFile, parseSeriesFile } from '../../src/data/import/index.js';
 import type { SeriesColumns } from '../../src/data/store.js';
 import { barPhaseMs, describeBarPhase, validateSeries, type ValidationReport } from '../../src/data/validate.js';

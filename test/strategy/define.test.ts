@@ -50,7 +50,7 @@ describe('defineStrategy', () => {
       },
     });
     // It is a plain factory too.
-    expectTypeOf(f).toMatchTypeOf<StrategyFactory>();
+    expectTypeOf(f).toExtend<StrategyFactory>();
     const r = runScenario({ strategy: f, params: { leverage: '3', side: 'long' }, venues: ['binance'], symbol: 'ETH/USDT', dataDir: market(), hours: 2 });
     expect(seen.p).toEqual({ leverage: 3, lookback: 3, side: 'long', topUp: true });
     expect(seen.legs!.spot).toMatchObject({ venue: 'binance', symbol: 'ETH/USDT', type: 'spot' });

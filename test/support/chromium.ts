@@ -42,7 +42,7 @@ export async function launchChromium(): Promise<Browser> {
   try {
     return await chromium.launch({ executablePath: path, args });
   } catch (e) {
-    throw new Error(`could not start Chromium at ${path} (set PERPCARRY_CHROMIUM, or apt-get install -y chromium): ${String(e)}`);
+    throw new Error(`could not start Chromium at ${path} (set PERPCARRY_CHROMIUM, or apt-get install -y chromium): ${String(e)}`, { cause: e });
   }
 }
 
@@ -128,7 +128,7 @@ export async function inspectPage(browser: Browser, htmlPath: string, screenshot
   await page.goto(pathToFileURL(htmlPath).href, { waitUntil: 'load' });
   await page.waitForFunction('window.__perpcarry !== undefined', undefined, { timeout: 20_000 });
   // In-page code as a string: this project compiles without the DOM lib.
-  const probe = (await page.evaluate(PROBE_JS)) as Omit<PageProbe, 'consoleErrors' | 'externalRequests'>;
+  const probe = await page.evaluate<Omit<PageProbe, 'consoleErrors' | 'externalRequests'>>(PROBE_JS);
   await page.screenshot({ path: screenshotPath, fullPage: true });
   await page.close();
   return { ...probe, consoleErrors, externalRequests };

@@ -135,7 +135,7 @@ export function runCharts(run: RunData, d: DisplaySeries = displaySeries(run)): 
 
   // 4. Funding rate (annualized, simple) per traded instrument with position overlaid
   const instruments = tradedInstruments(run);
-  const market = instruments.length ? loadMarketFunding(run) : { series: new Map(), skipped: [] as string[] };
+  const market: ReturnType<typeof loadMarketFunding> = instruments.length ? loadMarketFunding(run) : { series: new Map(), skipped: [] };
   instruments.forEach((key, k) => {
     const { venue, symbol } = splitKey(key);
     const fx: number[] = [];

@@ -26,7 +26,7 @@ export function roundForDisplay(v: number): number | null {
 export function minMaxDownsample(ts: Float64Array, series: readonly Float64Array[], buckets = DEFAULT_BUCKETS): Aligned {
   const n = ts.length;
   if (n <= 2 * buckets) {
-    return { x: Array.from(ts), ys: series.map((s) => Array.from(s, roundForDisplay)) };
+    return { x: Array.from(ts), ys: series.map((s) => Array.from(s, (v) => roundForDisplay(v))) };
   }
   const x: number[] = new Array(2 * buckets);
   const ys: (number | null)[][] = series.map(() => new Array<number | null>(2 * buckets));

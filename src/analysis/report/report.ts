@@ -18,8 +18,8 @@ const MAX_PARAM_CHARS = 160;
 function str(v: unknown): string {
   if (v === null || v === undefined) return '–';
   if (Array.isArray(v)) return v.map(str).join(', ');
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol') return JSON.stringify(v) ?? '–';
+  return String(v as string | number | boolean | bigint);
 }
 
 /** One-line description of the run: strategy, venues, symbol, window. */

@@ -300,7 +300,7 @@ function checkRunJsonFields(run: Record<string, unknown>, path: string): void {
 /** Normalize in-memory equity arrays to readSeriesFile's shape, every column cut to ts.length. */
 function equityFromArrays(e: EquityArrays): { ts: Float64Array; columns: Record<string, Float64Array> } {
   const n = e.ts.length;
-  const entries = e.columns instanceof Map ? [...e.columns] : Object.entries(e.columns as Record<string, Float64Array>);
+  const entries: [string, Float64Array][] = e.columns instanceof Map ? [...(e.columns as Map<string, Float64Array>)] : Object.entries(e.columns as Record<string, Float64Array>);
   const columns: Record<string, Float64Array> = {};
   for (const [k, v] of entries) columns[k] = v.length === n ? v : v.subarray(0, n);
   return { ts: e.ts, columns };

@@ -138,7 +138,7 @@ export async function openExchange(
   loose['parseJson'] = (s: unknown): unknown => {
     if (typeof s === 'string' && /^\s*[[{]/.test(s)) {
       try {
-        return JSON.parse(onJson(s));
+        return JSON.parse(onJson(s)) as unknown;
       } catch (e) {
         throw new MalformedResponseError(`${spec.id}: response body is not valid JSON (${(e as Error).message}; ${s.length} bytes)`);
       }

@@ -402,7 +402,6 @@ export function finishSeries(b: SeriesBuilder, opts: Omit<ParseOptions, 'file'>,
     const sorted = sortDedup(file, p.tsCol, ts, cols, lines, desc && snapped === 0);
     ts = sorted.ts;
     cols = sorted.cols;
-    lines = sorted.lines;
     dups = sorted.dups;
   }
   if (dups > 0) notes.push(`${dups} identical duplicate rows dropped`);

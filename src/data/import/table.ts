@@ -256,7 +256,7 @@ export async function parseParquet(file: string, bytes: Buffer): Promise<RawTabl
     process.off('unhandledRejection', onStray);
   }
   failure ??= stray[0];
-  if (failure !== undefined) throw new DataError(file, `cannot decode parquet data (${(failure as Error)?.message ?? String(failure)})`);
+  if (failure !== undefined) throw new DataError(file, `cannot decode parquet data (${failure instanceof Error ? failure.message : JSON.stringify(failure)})`);
   const columns = new Map<string, ArrayLike<unknown>>();
   for (const [k, v] of cols) columns.set(k, v);
   return { file, names, columns, rowCount, rowNumber: (r) => r + 1, notes: [] };

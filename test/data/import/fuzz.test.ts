@@ -95,13 +95,13 @@ async function attempt(text: string, ext: string, opts: Partial<ParseOptions>, d
     // Round trip: every parsed row is in the store with the same values.
     const p = r.parsed.series;
     for (let i = 0; i < p.ts.length; i++) {
-      const j = Array.prototype.indexOf.call(stored.ts, p.ts[i]!) as number;
+      const j = stored.ts.indexOf(p.ts[i]!);
       expect(j).toBeGreaterThanOrEqual(0);
       for (const c of Object.keys(p.columns)) expect(Object.is(stored.columns[c]![j], p.columns[c]![i]) || (Number.isNaN(stored.columns[c]![j]!) && Number.isNaN(p.columns[c]![i]!))).toBe(true);
     }
     return 'stored';
   } catch (e) {
-    if (!(e instanceof UserError)) throw new Error(`internal error on input ${JSON.stringify(text)}: ${(e as Error).stack}`);
+    if (!(e instanceof UserError)) throw new Error(`internal error on input ${JSON.stringify(text)}: ${String((e as Error).stack)}`, { cause: e });
     expect(snapshot(dataDir)).toEqual(before);
     return 'refused';
   } finally {

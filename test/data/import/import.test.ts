@@ -329,7 +329,7 @@ describe('bad input: clear errors, store untouched', () => {
     empty[9] = empty[9]!.split(',').map((c, i) => (i === 3 ? '' : c)).join(',');
     await expectDataError(parseSeriesFile({ file: put('d.csv', empty), kind: 'ohlcv', timeframe: '1h' }), 10, 'high', 'empty value');
     const ragged = [...src];
-    ragged[4] = ragged[4] + ',extra';
+    ragged[4] = `${ragged[4]!},extra`;
     await expectDataError(parseSeriesFile({ file: put('e.csv', ragged), kind: 'ohlcv', timeframe: '1h' }), 5, undefined, 'has 8 fields, expected 7');
     const conflict = [...src];
     conflict[3] = conflict[2]!.replace(/,[^,]+$/, ',1');

@@ -184,7 +184,7 @@ function bybit(path: string, p: Params, d: VenueData, plan: FaultPlan): Page | u
     const list = p['status'] === 'PreLaunch' ? [] : cat === 'linear' ? [bybitLinear] : cat === 'spot' ? [bybitSpot] : [];
     return { body: bybitEnvelope({ category: cat, list, nextPageCursor: '' }) };
   }
-  const cat = String(p['category'] ?? 'linear');
+  const cat = typeof p['category'] === 'string' ? p['category'] : 'linear';
   const kline = (rows: Candle[], withVolume: boolean, lo: number, hi: number): Page => {
     const sel = select(rows, lo, hi, n(p, 'limit') ?? 200, true, plan);
     const list = (plan.shuffle ? sel : [...sel].reverse()).map((c) =>
@@ -245,7 +245,7 @@ function okx(path: string, p: Params, d: VenueData, plan: FaultPlan): Page | und
       ),
     };
   };
-  const instId = String(p['instId'] ?? '');
+  const instId = typeof p['instId'] === 'string' ? p['instId'] : '';
   if (path === '/api/v5/market/candles' || path === '/api/v5/market/history-candles') return candles(instId === 'BTC-USDT' ? d.spot : d.perp, false);
   if (path === '/api/v5/market/mark-price-candles' || path === '/api/v5/market/history-mark-price-candles') return candles(d.mark, true);
   if (path === '/api/v5/market/index-candles' || path === '/api/v5/market/history-index-candles') return candles(d.index, true);
