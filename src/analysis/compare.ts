@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/fs.js';
 import { UserError } from '../core/errors.js';
+import type { Metrics } from './metrics.js';
 import { displaySeries, PNL_COLORS } from './report/charts.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, unionAlign, type Aligned } from './report/downsample.js';
 import { METRIC_INFO, PNL_INFO, esc, fmt, fmtTime, htmlTable, mdTable, type Unit } from './report/format.js';

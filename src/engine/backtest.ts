@@ -21,7 +21,7 @@ import type { PnlBreakdown } from '../portfolio/records.js';
 import { resolveStrategyParams } from '../strategy/params.js';
 import { checkHooks } from '../strategy/hooks.js';
 import { callStrategy, guardStrategy, originOf, StrategyError, type StrategyOrigin } from '../strategy/guard.js';
-import type { ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings, UniverseInput } from '../strategy/types.js';
+import type { InstrumentSpec, ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings, UniverseInput } from '../strategy/types.js';
 import { loadMarketData, makeInstruments, type MarketData } from './data.js';
 import { applyMarketShocks, type AppliedShock } from '../scenario/market-shocks.js';
 import { VenueConditions } from '../scenario/venue-conditions.js';

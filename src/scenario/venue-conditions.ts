@@ -18,7 +18,7 @@
  */
 import type { VenueId } from '../core/ids.js';
 import type { UnixMs } from '../core/time.js';
-import type { AdlShock, OutageShock, Scenario, TransferDelayShock } from './types.js';
+import type { AdlShock, OutageShock, Scenario, Shock, TransferDelayShock } from './types.js';
 
 /** What happens to a transfer requested now. */
 export type TransferVerdict =

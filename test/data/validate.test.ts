@@ -1,3 +1,4 @@
+import type { SeriesKind } from '../../src/core/ids.js';
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
