@@ -4,13 +4,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'sweeps/**', 'data/**', 'docs/api/**', 'bin/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'sweeps/**', 'data/**', 'docs/api/**', 'bin/**', 'test/support/*.mjs', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['examples/*.ts', 'test/support/*.mjs'] },
+        projectService: { allowDefaultProject: ['examples/*.ts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/fs.js';
 import { UserError } from '../core/errors.js';
-import type { Metrics } from './metrics.js';
 import { displaySeries, PNL_COLORS } from './report/charts.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, unionAlign, type Aligned } from './report/downsample.js';
 import { METRIC_INFO, PNL_INFO, esc, fmt, fmtTime, htmlTable, mdTable, type Unit } from './report/format.js';
@@ -82,7 +81,7 @@ export function buildComparison(dirs: readonly string[]): Comparison {
   const runs = dirs.map((d) => readRunDir(d));
   const rows: CompareRow[] = [];
   for (const k of METRIC_KEYS) {
-    const info = METRIC_INFO[k as keyof Metrics];
+    const info = METRIC_INFO[k];
     const values = runs.map((r) => r.summary.metrics[k]);
     rows.push({ key: k, label: info.label, help: info.help, unit: info.unit, better: info.better, values, best: bestIndices(values, info.better, sameAs(info.unit)) });
   }
@@ -221,10 +220,10 @@ export function headlines(c: Comparison): string[] {
   const fi = pick(funding, 1);
   // Funding PnL can be negative for every run (the book paid funding): say so rather than "earned".
   const fundingVerb = fi !== null && funding[fi]! <= 0 ? 'Best funding result (paid the least)' : 'Earned the most funding';
-  out.push(fi === null ? `Funding: equal in all runs (${fmt(funding[0]!, 'usd')}).` : `${fundingVerb}: ${c.names[fi]} (funding PnL ${list(funding, (v) => fmt(v, 'usd'))}).`);
+  out.push(fi === null ? `Funding: equal in all runs (${fmt(funding[0], 'usd')}).` : `${fundingVerb}: ${c.names[fi]} (funding PnL ${list(funding, (v) => fmt(v, 'usd'))}).`);
   const fees = c.runs.map((r) => r.summary.pnl.fees);
   const fe = pick(fees, -1);
-  out.push(fe === null ? `Fees: equal in all runs (${fmt(fees[0]!, 'usd')}).` : `Paid the most fees: ${c.names[fe]} (${list(fees, (v) => (v === null ? '–' : fmt(-v, 'usd')))} paid).`);
+  out.push(fe === null ? `Fees: equal in all runs (${fmt(fees[0], 'usd')}).` : `Paid the most fees: ${c.names[fe]} (${list(fees, (v) => (v === null ? '–' : fmt(-v, 'usd')))} paid).`);
   const liqs = c.runs.map((r) => r.summary.metrics.liquidationCount);
   const dist = c.runs.map((r) => r.summary.metrics.minLiquidationDistance);
   const li = pick(liqs, 1);
@@ -286,7 +285,7 @@ export function compareCharts(c: Comparison): ChartSpec[] {
   };
   const charts: ChartSpec[] = [
     new Set(initials).size > 1
-      ? overlay('equity', 'Equity / initial equity, overlaid', `Growth of 1 unit of capital: the runs started with different capital (${c.names.map((n, i) => `${n} ${fmt(initials[i]!, 'usd')}`).join(', ')}).`, 'equity', 'num', 'equity / initial', initials)
+      ? overlay('equity', 'Equity / initial equity, overlaid', `Growth of 1 unit of capital: the runs started with different capital (${c.names.map((n, i) => `${n} ${fmt(initials[i], 'usd')}`).join(', ')}).`, 'equity', 'num', 'equity / initial', initials)
       : overlay('equity', 'Equity, overlaid', 'Total equity of each run (quote).', 'equity', 'usd', 'equity (quote)'),
     overlay('drawdown', 'Drawdown, overlaid', 'Equity / running peak − 1.', 'drawdown', 'pct', 'drawdown'),
   ];

@@ -101,7 +101,7 @@ function readConfig(path: string): SavedRun {
   if (r['scenarios'] !== undefined && !(Array.isArray(r['scenarios']) && r['scenarios'].every((x) => isObj(x) && isObj((x as Record<string, unknown>)['doc'])))) {
     bad('scenarios', 'an array of {name, source, doc}');
   }
-  return r as SavedRun;
+  return r;
 }
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
@@ -185,7 +185,7 @@ export function coverageWarnings(market: MarketData): string[] {
 function progressBar(enabled: boolean): { update: (fraction: number) => void; done: () => void } {
   const t0 = performance.now();
   let shown = false;
-  const tty = enabled && process.stderr.isTTY === true;
+  const tty = enabled && process.stderr.isTTY;
   return {
     update(fraction) {
       if (!tty || performance.now() - t0 < 1000) return;
@@ -274,7 +274,7 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
     const name = (args['slippage'] as string | undefined) ?? models.slippage?.name ?? 'fixed';
     // fixed and volume share their params; switching to or from stress starts from its defaults.
     const sameFamily = (name === 'stress') === ((models.slippage?.name ?? 'fixed') === 'stress');
-    const prev = sameFamily ? ((models.slippage?.params ?? {}) as Record<string, unknown>) : {};
+    const prev = sameFamily ? ((models.slippage?.params ?? {})) : {};
     models.slippage = {
       name,
       // The fixed part is `bps` in fixed/volume, `baseBps` in stress.

@@ -132,7 +132,7 @@ export function parseOptionsFromArgs(file: string, a: MappingArgs): ParseOptions
   const cols = pairs(a.map, '--map');
   if (cols) opts.columns = cols;
   if (a.valueColumn) opts.valueColumn = a.valueColumn;
-  if (a.rateUnit) opts.rateUnit = a.rateUnit as 'decimal' | 'percent';
+  if (a.rateUnit) opts.rateUnit = a.rateUnit;
   if (a.order) opts.order = a.order as 'auto' | 'asc' | 'desc';
   if (a.intervalHours !== undefined) opts.intervalHours = a.intervalHours;
   if (a.tsShiftHours !== undefined) {

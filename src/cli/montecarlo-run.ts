@@ -49,7 +49,7 @@ export async function montecarloCommandHandler(args: Record<string, unknown>): P
   let real: PathStats | null = null;
   let fanTs: Float64Array | null = null;
   const paths: PathStats[] = [];
-  const tty = process.stderr.isTTY === true && args['json'] !== true;
+  const tty = process.stderr.isTTY && args['json'] !== true;
   const prep = runMonteCarlo(config, opts, (o) => {
     if (o.path < 0) {
       fanTs = fanTimes(o.ts, opts.fanPoints);
@@ -88,7 +88,7 @@ export async function montecarloCommandHandler(args: Record<string, unknown>): P
     process.stdout.write(JSON.stringify({ dir, summary: { ...summary, fan: undefined } }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
     return;
   }
-  const lines = [`${title}`, `  ${'statistic'.padEnd(24)}${['p5', 'p25', 'p50', 'p75', 'p95', 'real', 'real %ile'].map((h) => h.padStart(10)).join('')}`];
+  const lines = [title, `  ${'statistic'.padEnd(24)}${['p5', 'p25', 'p50', 'p75', 'p95', 'real', 'real %ile'].map((h) => h.padStart(10)).join('')}`];
   for (const m of MC_METRICS) {
     const d = summary.metrics[m];
     const f = (v: number): string => (m === 'longestUnderWaterHours' ? (Number.isFinite(v) ? v.toFixed(1) : 'n/a') : pct(v));

@@ -119,25 +119,25 @@ function clean<T extends object>(o: T): T {
 
 /** A number param: `number({ default: 2, min: 0.1, max: 20, unit: 'x', help: 'leverage' })`. */
 export function number<const O extends NumOpts>(opts: O): O & { readonly type: 'number' } {
-  return clean({ type: 'number', ...opts } as const) as O & { readonly type: 'number' };
+  return clean({ type: 'number', ...opts } as const);
 }
 /** An integer param. */
 export function integer<const O extends NumOpts>(opts: O): O & { readonly type: 'integer' } {
-  return clean({ type: 'integer', ...opts } as const) as O & { readonly type: 'integer' };
+  return clean({ type: 'integer', ...opts } as const);
 }
 /** A boolean param. */
 export function boolean<const O extends LeafOpts<boolean>>(opts: O): O & { readonly type: 'boolean' } {
-  return clean({ type: 'boolean', ...opts } as const) as O & { readonly type: 'boolean' };
+  return clean({ type: 'boolean', ...opts } as const);
 }
 /** A string param. */
 export function string<const O extends LeafOpts<string>>(opts: O): O & { readonly type: 'string' } {
-  return clean({ type: 'string', ...opts } as const) as O & { readonly type: 'string' };
+  return clean({ type: 'string', ...opts } as const);
 }
 /** One of `values`: `enumOf(['latest', 'mean'], { default: 'latest', help })` infers `'latest' | 'mean'`. */
 export function enumOf<const V extends string, const O extends LeafOpts<NoInfer<V>>>(values: readonly V[], opts: O): O & { readonly type: 'enum'; readonly values: readonly V[] } {
   if (values.length === 0) throw new Error('enumOf: give at least one value');
   if (opts.default !== undefined && !values.includes(opts.default)) throw new Error(`enumOf: default "${opts.default}" is not one of ${values.join(', ')}`);
-  return clean({ type: 'enum', values: Object.freeze([...values]), ...opts } as const) as O & { readonly type: 'enum'; readonly values: readonly V[] };
+  return clean({ type: 'enum', values: Object.freeze([...values]), ...opts } as const);
 }
 /** Alias of {@link enumOf}. */
 export const oneOf = enumOf;

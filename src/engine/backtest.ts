@@ -21,7 +21,7 @@ import type { PnlBreakdown } from '../portfolio/records.js';
 import { resolveStrategyParams } from '../strategy/params.js';
 import { checkHooks } from '../strategy/hooks.js';
 import { callStrategy, guardStrategy, originOf, StrategyError, type StrategyOrigin } from '../strategy/guard.js';
-import type { InstrumentSpec, ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings, UniverseInput } from '../strategy/types.js';
+import type { ParamValue, ParamValues, Strategy, StrategyFactory, StrategyRunSettings, UniverseInput } from '../strategy/types.js';
 import { loadMarketData, makeInstruments, type MarketData } from './data.js';
 import { applyMarketShocks, type AppliedShock } from '../scenario/market-shocks.js';
 import { VenueConditions } from '../scenario/venue-conditions.js';
@@ -255,7 +255,7 @@ export function resolveRun(config: BacktestConfig): ResolvedRun {
   if (!Array.isArray(specs) || specs.length === 0) throw new UserError(`strategy ${factory.name}: universe() returned no instruments`);
   let instruments: Instrument[];
   try {
-    instruments = makeInstruments(specs as InstrumentSpec[]);
+    instruments = makeInstruments(specs);
   } catch (e) {
     throw new UserError(`strategy ${factory.name}: universe(): ${(e as Error).message}`);
   }

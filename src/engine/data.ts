@@ -70,7 +70,7 @@ export function makeInstruments(specs: readonly { venue: VenueId; symbol: Symbol
     if (seen.has(key)) continue;
     seen.add(key);
     const p = parseSymbol(s.symbol);
-    out.push(Object.freeze({ id: out.length, venue: s.venue, symbol: s.symbol, type: p.isPerp ? 'perp' : 'spot', base: p.base, quote: p.quote }) as Instrument);
+    out.push(Object.freeze({ id: out.length, venue: s.venue, symbol: s.symbol, type: p.isPerp ? 'perp' : 'spot', base: p.base, quote: p.quote }));
   }
   return out;
 }

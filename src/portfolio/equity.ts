@@ -127,7 +127,7 @@ export class EquitySampler {
 
   /** Overwrite the last sample (after fills at the final instant). */
   resample(ts: UnixMs): void {
-    if (this.length === 0) return this.sample(ts);
+    if (this.length === 0) { this.sample(ts); return; }
     this.record(this.length - 1, ts);
   }
 

@@ -137,7 +137,7 @@ export class Portfolio {
     this.spotCash = new Float64Array(nv);
     this.perpFree = new Float64Array(nv);
     this.openPerps = new Int32Array(nv);
-    this.marginMode = opts.venues.map(() => 'cross' as MarginMode);
+    this.marginMode = opts.venues.map(() => 'cross');
     this.tables = [];
     const perpLists: number[][] = opts.venues.map(() => []);
     const spotLists: number[][] = opts.venues.map(() => []);

@@ -18,7 +18,7 @@
  */
 import type { VenueId } from '../core/ids.js';
 import type { UnixMs } from '../core/time.js';
-import type { AdlShock, OutageShock, Scenario, Shock, TransferDelayShock } from './types.js';
+import type { AdlShock, OutageShock, Scenario, TransferDelayShock } from './types.js';
 
 /** What happens to a transfer requested now. */
 export type TransferVerdict =
@@ -48,7 +48,7 @@ export class VenueConditions {
   constructor(scenarios: readonly Pick<Scenario, 'name' | 'shocks'>[]) {
     const adl: ScheduledAdl[] = [];
     for (const sc of scenarios) {
-      for (const s of sc.shocks as readonly Shock[]) {
+      for (const s of sc.shocks) {
         if (s.type === 'outage') this.#outages.push(s);
         else if (s.type === 'transfer-delay') this.#delays.push(s);
         else if (s.type === 'liquidity') this.#liquidity.push({ venues: s.venues, fromMs: s.fromMs, toMs: s.toMs, k: s.slippageMultiplier });

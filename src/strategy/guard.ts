@@ -133,5 +133,5 @@ export function guardStrategy(strategy: Strategy, origin: StrategyOrigin): Strat
       }
     };
   }
-  return out as Strategy;
+  return out;
 }

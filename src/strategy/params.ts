@@ -24,6 +24,7 @@ export function parseParamArgs(args: readonly string[]): Record<string, string> 
 /** One param value; a schema error is reported as a plain UserError with the same message. */
 function parseParam(spec: ParamSchema[string], raw: unknown, where: string): ParamValue {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- a leaf spec parses to one ParamValue; Infer of the spec union is wider
     return parse(spec, raw, where) as ParamValue;
   } catch (e) {
     if (e instanceof SchemaError) throw new UserError(e.message);

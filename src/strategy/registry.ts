@@ -87,7 +87,7 @@ export function validateFactory(mod: unknown, where: string): StrategyFactory {
   const m = mod as { default?: unknown };
   let f = (m && typeof m === 'object' && 'default' in m ? m.default : undefined) as (Partial<StrategyFactory> & { default?: unknown }) | undefined;
   // A .ts file outside an ESM package is loaded as CommonJS: the factory sits on `default.default`.
-  if (f && typeof f === 'object' && f.create === undefined && f.default && typeof f.default === 'object') f = f.default as Partial<StrategyFactory>;
+  if (f && typeof f === 'object' && f.create === undefined && f.default && typeof f.default === 'object') f = f.default;
   if (!f || typeof f !== 'object') throw new UserError(`${where}: no default export (expected \`export default { name, description, params, universe, create }\`)`);
   const problems: string[] = [];
   if (typeof f.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(f.name)) problems.push('name must be a kebab-case string');

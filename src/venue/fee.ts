@@ -7,7 +7,7 @@
 import type { VenueId } from '../core/ids.js';
 import { SchemaError, hasOwn, number, object, parse, record } from '../core/schema.js';
 import type { Instrument } from './instrument.js';
-import { VENUE_PROFILES, type FeeRates, type VenueFeeRates } from './venues/index.js';
+import { VENUE_PROFILES, type VenueFeeRates } from './venues/index.js';
 
 export type { FeeRates, VenueFeeRates } from './venues/index.js';
 

@@ -88,9 +88,9 @@ export function writeFixtureRun(parent: string, o: FixtureOptions): string {
   let liqPnl = 0;
   let realizedTrading = 0;
   let posPerp = -q;
-  let posSpot = q;
+  const posSpot = q;
   let entryPerp = P0;
-  let entrySpot = S0;
+  const entrySpot = S0;
   let tradeCount = 0;
   let traded = 0;
   const trade = (t: number, sym: string, side: string, qty: number, px: number, tag: string) => {
@@ -158,7 +158,7 @@ export function writeFixtureRun(parent: string, o: FixtureOptions): string {
     cols['liq_distance:binance:ETH/USDT:USDT']![i] = posPerp === 0 ? NaN : Math.abs(perp - liqPrice) / perp;
     cols['basis_bps:binance:ETH']![i] = (perp / spot - 1) * 1e4;
   }
-  drawdownSeries(cols['equity']!, cols['drawdown']!);
+  drawdownSeries(cols['equity']!, cols['drawdown']);
 
   writeSeriesFile(join(dir, 'equity.arrow'), { ts, columns: cols }, names);
   if (o.csv !== false) {

@@ -361,7 +361,7 @@ describe('user errors exit 1 with a message naming what is wrong (real CLI proce
     it(c.name, async () => {
       const { args, env } = c.setup();
       const r = await cli(args, env);
-      expect(r.stderr).not.toMatch(/internal error|Unhandled|    at /);
+      expect(r.stderr).not.toMatch(/internal error|Unhandled| {4}at /);
       // reindex lists what it skipped on stdout (and exits 1); errors go to stderr.
       expect(args[1] === 'reindex' ? r.stdout : r.stderr).toMatch(c.message);
       expect(r.code, r.stderr).toBe(1);

@@ -1,4 +1,3 @@
-import type { SeriesKind } from '../../src/core/ids.js';
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -210,7 +209,7 @@ describe('validateSeries on real excerpts', () => {
 describe('file and catalog validation', () => {
   it('flags a file whose bytes no longer match the catalog, and files missing from it', async () => {
     const dataDir = tmpDir();
-    const r = await importFile({ dataDir, venue: 'binance', symbol: 'ETH/USDT:USDT', kind: 'mark' as SeriesKind, timeframe: '1h', file: join(FIX, 'ETHUSDT_1h_mark_2025-02-02_roshan.csv') });
+    const r = await importFile({ dataDir, venue: 'binance', symbol: 'ETH/USDT:USDT', kind: 'mark', timeframe: '1h', file: join(FIX, 'ETHUSDT_1h_mark_2025-02-02_roshan.csv') });
     const abs = join(dataDir, r.entry.path);
     expect(validateStore(dataDir).map((x) => x.ok)).toEqual([true]);
     expect(validateArrowFile(abs, r.entry).issues).toEqual([]);

@@ -140,7 +140,7 @@ function hunt(roots: Record<string, unknown>, now: number, instruments: readonly
     }
   };
   const walk = (v: unknown, path: string, depth: number): void => {
-    if (typeof v === 'number') return number(v, path);
+    if (typeof v === 'number') { number(v, path); return; }
     if ((typeof v !== 'object' && typeof v !== 'function') || v === null) return;
     if (v === SENTINEL || visited.has(v) || BUILTIN_PROTOS.has(v) || depth > 12) return;
     visited.add(v);
@@ -213,9 +213,9 @@ function hunt(roots: Record<string, unknown>, now: number, instruments: readonly
       if (obj !== receiver) tryWrite(obj, key, `${p} (prototype)`);
     }
     const proto: unknown = Reflect.getPrototypeOf(obj);
-    if (proto && !BUILTIN_PROTOS.has(proto) && !visited.has(proto as object)) {
-      visited.add(proto as object);
-      walkProps(proto as object, receiver, `${path}.__proto__`, depth + 1);
+    if (proto && !BUILTIN_PROTOS.has(proto) && !visited.has(proto)) {
+      visited.add(proto);
+      walkProps(proto, receiver, `${path}.__proto__`, depth + 1);
     }
   };
   for (const [name, root] of Object.entries(roots)) walk(root, name, 0);

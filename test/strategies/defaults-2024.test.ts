@@ -61,7 +61,7 @@ describe('strategy defaults over 2024 (binance 1h)', () => {
   }
 
   test('carry-rotation BTC+ETH: never liquidated, earns the carry', () => {
-    const { s } = run(carryRotation, { symbol: 'BTC/USDT,ETH/USDT' as never });
+    const { s } = run(carryRotation, { symbol: 'BTC/USDT,ETH/USDT' });
     expect(s.metrics.liquidationCount).toBe(0);
     expect(s.metrics.totalReturn).toBeGreaterThan(0.05);
   }, 120_000);

@@ -66,7 +66,7 @@ describe('user strategies loaded from a path', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/^perpcarry: /);
     expect(r.stderr).toMatch(message);
-    expect(r.stderr).not.toMatch(/internal error|    at /);
+    expect(r.stderr).not.toMatch(/internal error| {4}at /);
     expect(r.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
   });

@@ -79,7 +79,7 @@ describe('stress slippage model', () => {
   test('real data (bundled Binance ETHUSDT perp, 1h): Feb 2–3 2025 costs more than three calm weeks', () => {
     const file = join(ROOT, 'data', 'binance', 'ETH-USDT-USDT', 'ohlcv-1h.arrow');
     const s = readSeriesFile(file, { fromMs: Date.parse('2024-11-01T00:00Z'), toMs: Date.parse('2025-02-28T00:00Z') });
-    const { high, low, close, volume } = s.columns as Record<string, Float64Array>;
+    const { high, low, close, volume } = s.columns;
     const m = stressSlippageModel();
     const t = tracker(m);
     // Cost of a 100k USDT market order decided after each hour closed, by UTC day.

@@ -28,7 +28,7 @@ export function minMaxDownsample(ts: Float64Array, series: readonly Float64Array
   if (n <= 2 * buckets) {
     return { x: Array.from(ts), ys: series.map((s) => Array.from(s, (v) => roundForDisplay(v))) };
   }
-  const x: number[] = new Array(2 * buckets);
+  const x = new Array<number>(2 * buckets);
   const ys: (number | null)[][] = series.map(() => new Array<number | null>(2 * buckets));
   for (let b = 0; b < buckets; b++) {
     const lo = Math.floor((b * n) / buckets);

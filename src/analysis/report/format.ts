@@ -113,7 +113,7 @@ export function htmlTable(
   opts: { id?: string; raw?: boolean; cellClass?: (row: number, col: number) => string | undefined; titles?: readonly (string | undefined)[] } = {},
 ): string {
   const e = (s: string) => (opts.raw ? s : esc(s));
-  const head = header.map((h, i) => `<th${opts.titles?.[i] ? ` title="${esc(opts.titles[i]!)}"` : ''}>${esc(h)}</th>`).join('');
+  const head = header.map((h, i) => `<th${opts.titles?.[i] ? ` title="${esc(opts.titles[i])}"` : ''}>${esc(h)}</th>`).join('');
   const body = rows
     .map((r, ri) => `<tr>${r.map((c, ci) => {
       const cls = opts.cellClass?.(ri, ci);

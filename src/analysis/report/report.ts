@@ -50,7 +50,7 @@ function pnlRows(run: RunData): string[][] {
 
 function monthlyRows(t: ReportTables): string[][] {
   return t.monthly.startMs.map((ms, i) => [
-    fmtMonth(ms), fmt(t.monthly.ret[i]!, 'pct'), ...PNL_COMPONENTS.map((c) => fmt(t.monthly.pnl[c][i]!, 'usd')), fmt(t.monthly.close[i]!, 'usd'),
+    fmtMonth(ms), fmt(t.monthly.ret[i], 'pct'), ...PNL_COMPONENTS.map((c) => fmt(t.monthly.pnl[c][i], 'usd')), fmt(t.monthly.close[i], 'usd'),
   ]);
 }
 const MONTHLY_HEADER = ['Month', 'Return', ...PNL_COMPONENTS.map((c) => PNL_INFO[c]!.label), 'End equity'];
@@ -64,14 +64,14 @@ const DD_HEADER = ['#', 'Start (peak)', 'Trough', 'Recovery', 'Depth', 'Duration
 
 function tradeRow(run: RunData, i: number): string[] {
   const t = run.trades;
-  return [fmtTime(t.ts[i]!), t.venue[i]!, t.symbol[i]!, t.side[i]!, fmt(t.qty[i]!, 'num'), fmt(t.price[i]!, 'num'), fmt(t.fee[i]!, 'num'), fmt(t.slippage[i]!, 'num'), t.liquidity[i]!, t.tag[i]!];
+  return [fmtTime(t.ts[i]!), t.venue[i]!, t.symbol[i]!, t.side[i]!, fmt(t.qty[i], 'num'), fmt(t.price[i], 'num'), fmt(t.fee[i], 'num'), fmt(t.slippage[i], 'num'), t.liquidity[i]!, t.tag[i]!];
 }
 const TRADE_HEADER = ['Time (UTC)', 'Venue', 'Symbol', 'Side', 'Qty', 'Price', 'Fee', 'Slippage', 'Liquidity', 'Tag'];
 
 function liquidationRows(run: RunData): string[][] {
   const l = run.liquidations;
   return Array.from(l.ts, (ts, i) => [
-    fmtTime(ts), l.venue[i]!, l.symbol[i]!, fmt(l.qty[i]!, 'num'), fmt(l.price[i]!, 'num'), fmt(l.markPrice[i]!, 'num'), fmt(l.fee[i]!, 'usd'), fmt(l.equityBefore[i]!, 'usd'), fmt(l.equityAfter[i]!, 'usd'),
+    fmtTime(ts), l.venue[i]!, l.symbol[i]!, fmt(l.qty[i], 'num'), fmt(l.price[i], 'num'), fmt(l.markPrice[i], 'num'), fmt(l.fee[i], 'usd'), fmt(l.equityBefore[i], 'usd'), fmt(l.equityAfter[i], 'usd'),
   ]);
 }
 const LIQ_HEADER = ['Time (UTC)', 'Venue', 'Symbol', 'Qty', 'Price', 'Mark', 'Fee', 'Equity before', 'Equity after'];

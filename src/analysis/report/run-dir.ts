@@ -208,11 +208,11 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   const sumObj = readJson(sumPath);
   checkVersion(sumObj, sumPath);
   requireFields(sumObj, ['runId', 'metrics', 'pnl'], sumPath);
-  requireFields(sumObj.metrics as Record<string, unknown>, REQUIRED_METRIC_KEYS as readonly string[], sumPath, 'metrics.');
+  requireFields(sumObj.metrics, REQUIRED_METRIC_KEYS, sumPath, 'metrics.');
   // Runs written before the `adl` line existed have none: it was 0 (no ADL was modelled).
   const pnlObj = sumObj.pnl as Record<string, unknown> | undefined;
   if (pnlObj && typeof pnlObj === 'object' && !('adl' in pnlObj)) pnlObj['adl'] = 0;
-  requireFields(sumObj.pnl as Record<string, unknown>, [...PNL_COMPONENTS, 'total'], sumPath, 'pnl.');
+  requireFields(sumObj.pnl, [...PNL_COMPONENTS, 'total'], sumPath, 'pnl.');
   for (const [group, keys] of [['metrics', METRIC_KEYS], ['pnl', [...PNL_COMPONENTS, 'total']]] as const) {
     const o = sumObj[group] as Record<string, unknown>;
     for (const k of keys) if (o[k] !== null && typeof o[k] !== 'number') throw new DataError(sumPath, `"${group}.${k}" must be a number or null, got ${JSON.stringify(o[k])}`);
@@ -327,7 +327,7 @@ export interface MarketFunding {
 export function loadMarketFunding(run: RunData): { series: Map<string, MarketFunding>; skipped: string[] } {
   const series = new Map<string, MarketFunding>();
   const skipped: string[] = [];
-  const dataDir = typeof run.run['dataDir'] === 'string' ? (run.run['dataDir'] as string) : (process.env['PERPCARRY_DATA_DIR'] ?? 'data');
+  const dataDir = typeof run.run['dataDir'] === 'string' ? (run.run['dataDir']) : (process.env['PERPCARRY_DATA_DIR'] ?? 'data');
   for (const d of run.run.data) {
     if (d.kind !== 'funding' || !d.venue || !d.symbol) continue;
     const path = join(dataDir, d.path);

@@ -56,7 +56,7 @@ export async function loadDanfo(): Promise<Danfo> {
       danfo = (await import(DANFO_CORE)) as Danfo;
     } catch {
       // a danfojs-node release with another layout: its main entry has the same classes
-      danfo = (await import('danfojs-node')) as unknown as Danfo;
+      danfo = await import('danfojs-node');
     }
   }
   return danfo;

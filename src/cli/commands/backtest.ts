@@ -38,7 +38,7 @@ const backtestCommand: CommandModule = {
           .option('progress', { type: 'boolean', default: true, describe: 'Progress bar on a TTY for runs over 1 s' }),
       async (args) => {
         const { backtestCommandHandler } = await import('../backtest-run.js');
-        await backtestCommandHandler(args as unknown as Record<string, unknown>);
+        await backtestCommandHandler(args);
       },
     );
   },

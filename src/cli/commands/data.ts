@@ -120,7 +120,7 @@ const dataCommand: CommandModule = {
               .example('$0 data inspect binance BTC/USDT ohlcv --timeframe 1h', ''),
           async (args) => {
             const { inspectCommand } = await import('../data-commands.js');
-            inspectCommand({ dataDir: args['data-dir'], venue: args.venue!, symbol: args.symbol!, kind: args.kind!, timeframe: args.timeframe, json: args.json, from: args.from, to: args.to });
+            inspectCommand({ dataDir: args['data-dir'], venue: args.venue, symbol: args.symbol, kind: args.kind, timeframe: args.timeframe, json: args.json, from: args.from, to: args.to });
           },
         )
         .command(
@@ -165,7 +165,7 @@ const dataCommand: CommandModule = {
               .example('$0 data import "Funding Rate History.csv" --venue binance --symbol BTC/USDT:USDT --kind funding --ts-column Time --timezone Europe/London --rate-unit percent --map rate="Funding Rate" --map interval_hours="Funding Interval"', 'Binance web export'),
           async (args) => {
             const { importCommand } = await import('../data-commands.js');
-            for (const file of [args.file!, ...((args.more as string[] | undefined) ?? [])]) {
+            for (const file of [args.file, ...((args.more) ?? [])]) {
               await importCommand({ ...mappingArgs(args), dataDir: args['data-dir'], file, venue: args.venue, symbol: args.symbol, json: args.json, dryRun: args['dry-run'], allowInvalid: args['allow-invalid'] });
             }
           },

@@ -38,7 +38,7 @@ const montecarloCommand: CommandModule = {
           .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' }),
       async (args) => {
         const { montecarloCommandHandler } = await import('../montecarlo-run.js');
-        await montecarloCommandHandler(args as unknown as Record<string, unknown>);
+        await montecarloCommandHandler(args);
       },
     );
   },

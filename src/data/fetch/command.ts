@@ -90,7 +90,7 @@ export async function fetchCommand(args: FetchCommandArgs): Promise<void> {
   if (args.retries !== undefined) retry['retries'] = args.retries;
   if (args.backoffMs !== undefined) retry['backoffMs'] = args.backoffMs;
   if (args.timeoutMs !== undefined) retry['timeoutMs'] = args.timeoutMs;
-  const tty = !args.json && process.stderr.isTTY === true;
+  const tty = !args.json && process.stderr.isTTY;
   let summary: FetchSummary;
   try {
     summary = await runFetch({

@@ -116,7 +116,7 @@ export async function openExchange(
   if (opts.rateLimitMs !== undefined) cfg['rateLimit'] = opts.rateLimitMs;
   const ex = new Cls(cfg);
   const options = ex.options as Loose;
-  options['fetchMarkets'] = { ...((options['fetchMarkets'] as Loose | undefined) ?? {}), types: spec.marketTypes(opts.withSpot) };
+  options['fetchMarkets'] = { ...((options['fetchMarkets']) ?? {}), types: spec.marketTypes(opts.withSpot) };
   options['adjustForTimeDifference'] = false;
   const urls = ex.urls as Loose;
   if (opts.apiBase) urls['api'] = overrideApiUrls(urls['api'], opts.apiBase, spec.id);
@@ -260,7 +260,7 @@ export async function withRetry<T>(
       const transient = (oe.isNetworkError(e) || e instanceof MalformedResponseError) && retryableStatus(status);
       if (!transient) {
         if (oe.isBadSymbol(e)) throw new UserError(`${what}: ${cause}`);
-        throw new FetchFailedError(`${what} failed${status !== undefined ? ` (HTTP ${status})` : ''}: ${cause}`, status, attempt + 1);
+        throw new FetchFailedError(`${what} failed${status !== undefined ? ` (HTTP ${String(status)})` : ''}: ${cause}`, status, attempt + 1);
       }
       if (attempt >= policy.retries) {
         const where = /https?:\/\/[^/\s]+/.exec(cause)?.[0] ?? oe.apiBase;
@@ -271,7 +271,7 @@ export async function withRetry<T>(
             attempt + 1,
           );
         }
-        throw new FetchFailedError(`${what} failed after ${attempt + 1} attempts${status !== undefined ? ` (last HTTP ${status})` : ''}: ${cause}`, status, attempt + 1);
+        throw new FetchFailedError(`${what} failed after ${attempt + 1} attempts${status !== undefined ? ` (last HTTP ${String(status)})` : ''}: ${cause}`, status, attempt + 1);
       }
       const delayMs = backoffDelayMs(policy, attempt, retryAfterMs(oe.last.retryAfter, Date.now()));
       oe.retriesUsed++;

@@ -221,7 +221,7 @@ export class CsvRecordReader implements CsvRecord {
   text(c: number): string {
     const s = this.starts[c]!;
     if (s < 0) return this.quoted[c]!;
-    return this.buf.toString('utf8', s, this.ends[c]!);
+    return this.buf.toString('utf8', s, this.ends[c]);
   }
 
   fastNumber(c: number): number {

@@ -201,7 +201,7 @@ async function parseCsvStream(opts: ParseOptions, requested: ImportFormat): Prom
   }
   reader.end();
   if (!builder) throw new DataError(file, 'empty file');
-  const b = builder as SeriesBuilder;
+  const b = builder;
   // Quirk notes first, as the in-memory parser lists them.
   const late = reader.notes.filter((n) => !b.plan.notes.includes(n));
   b.plan.notes.splice(reader.notes.length - late.length, 0, ...late);

@@ -145,7 +145,7 @@ export function planColumns(file: string, names: readonly string[], opts: Omit<P
     notes.push(`single-value source column "${single}": open = high = low = close = value${kind === 'ohlcv' ? ', volume null' : ''}`);
   } else {
     targets.forEach((t, i) => {
-      const idx = explicit[t] !== undefined ? requireColumn(file, names, explicit[t]!, `--map ${t}=${explicit[t]}`) : findColumn(names, ALIASES[t] ?? [t]);
+      const idx = explicit[t] !== undefined ? requireColumn(file, names, explicit[t], `--map ${t}=${explicit[t]}`) : findColumn(names, ALIASES[t] ?? [t]);
       if (idx < 0 && !nullable.has(t) && !(kind === 'funding' && t === 'interval_hours')) {
         throw new DataError(file, `no column for "${t}" (columns: ${names.join(', ')}); pass --map ${t}=<column>`, undefined, t);
       }
@@ -209,7 +209,7 @@ function numberCell(file: string, line: number, col: string, v: unknown, nullabl
 
 /** Parse an interval cell: 8, "8", "8h", "480m" → hours. */
 function intervalCell(file: string, line: number, col: string, v: unknown): number {
-  const s = String(v ?? '').trim().toLowerCase();
+  const s = cellText(v).trim().toLowerCase();
   const m = /^(\d+(\.\d+)?)\s*(h|hr|hours?|m|min)?$/.exec(s);
   if (!m) throw new DataError(file, `unparsable funding interval "${s.length > 60 ? `${s.slice(0, 60)}…` : s}"`, line, col);
   const x = Number(m[1]);
@@ -262,7 +262,7 @@ export class SeriesBuilder {
     const p = this.plan;
     this.rowsRead++;
     for (const [c, v] of p.where) {
-      if (String(cell(c) ?? '').trim() !== v) {
+      if (cellText(cell(c)).trim() !== v) {
         this.rowsWhere++;
         return;
       }
@@ -356,7 +356,7 @@ export function finishSeries(b: SeriesBuilder, opts: Omit<ParseOptions, 'file'>,
   const m = b.n;
   let ts: Float64Array = b.ts.subarray(0, m);
   let cols: Float64Array[] = b.cols.map((c) => c.subarray(0, m));
-  let lines: Float64Array = b.lines.subarray(0, m);
+  const lines: Float64Array = b.lines.subarray(0, m);
   if (p.shiftMs !== 0) notes.push(`timestamps shifted by ${p.shiftMs / MS_PER_HOUR} h after reading (tsShiftMs ${p.shiftMs})`);
   const declared = opts.order ?? 'auto';
   let asc = true;
@@ -548,4 +548,9 @@ export function inferIntervals(ts: Float64Array, iv: Float64Array, fixedHours: n
     iv[k] = h;
   }
   notes.push('interval_hours inferred from the spacing of consecutive settlements');
+}
+
+/** A parsed cell as text: strings as they are, numbers and booleans printed, null/undefined as '', anything else as JSON. */
+function cellText(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : v === null || v === undefined ? '' : JSON.stringify(v);
 }

@@ -159,7 +159,7 @@ export function parseCsv(file: string, text: string, opts: CsvOptions = {}): Raw
  * at `result.list` (Bybit v5), `data`, `list`, `rows`, or the only array-valued property.
  */
 function findRecords(doc: unknown): unknown[] | undefined {
-  if (Array.isArray(doc)) return doc;
+  if (Array.isArray(doc)) return doc as unknown[];
   if (doc && typeof doc === 'object') {
     const o = doc as Record<string, unknown>;
     const result = o['result'];

@@ -139,7 +139,7 @@ export function compileTsFormat(format: string): (text: string, tz: string) => T
     const v: Record<string, number> = { YYYY: 0, MM: 1, DD: 1, HH: 0, mm: 0, ss: 0, SSS: 0 };
     order.forEach((t, k) => (v[t] = Number(m[k + 1])));
     if (!validWall(v.YYYY!, v.MM!, v.DD!, v.HH!, v.mm!, v.ss!)) return { ok: false, reason: `invalid date/time "${text}"` };
-    return wallTimeToUtc(Date.UTC(v.YYYY!, v.MM! - 1, v.DD!, v.HH!, v.mm!, v.ss!, v.SSS!), tz);
+    return wallTimeToUtc(Date.UTC(v.YYYY!, v.MM! - 1, v.DD, v.HH, v.mm, v.ss, v.SSS), tz);
   };
 }
 

@@ -16,7 +16,7 @@ describe('fundingToSeries', () => {
       markPrice: string;
     }[];
     // the shape ccxt's binance.parseFundingRateHistory produces
-    const rows = raw.map((r) => ({ timestamp: r.fundingTime, fundingRate: Number(r.fundingRate), info: r as unknown as Record<string, unknown> }));
+    const rows = raw.map((r) => ({ timestamp: r.fundingTime, fundingRate: Number(r.fundingRate), info: r }));
     const s = fundingToSeries(rows, 'fixture');
     expect(raw[1]!.fundingTime).toBe(1759910400006); // 2025-10-08T08:00:00.006Z on the wire
     expect(s.ts[1]).toBe(1759910400000);

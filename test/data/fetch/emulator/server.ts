@@ -350,11 +350,11 @@ export async function startEmulator(faults: FaultPlan = {}): Promise<Emulator> {
       const plan = emu.faults;
       if (!market) {
         entry.n = ++dataCount;
-        const fault = plan.at?.[entry.n] ?? (plan.always500From !== undefined && entry.n >= plan.always500From ? ({ type: '500' } as Fault) : undefined);
+        const fault = plan.at?.[entry.n] ?? (plan.always500From !== undefined && entry.n >= plan.always500From ? ({ type: '500' }) : undefined);
         if (fault) {
           entry.fault = fault.type;
-          if (fault.type === '429') return send(429, 'Too Many Requests', { 'Retry-After': String(fault.retryAfterSec) });
-          if (fault.type === '500') return send(500, '<html><body>500 Internal Server Error</body></html>', { 'Content-Type': 'text/html' });
+          if (fault.type === '429') { send(429, 'Too Many Requests', { 'Retry-After': String(fault.retryAfterSec) }); return; }
+          if (fault.type === '500') { send(500, '<html><body>500 Internal Server Error</body></html>', { 'Content-Type': 'text/html' }); return; }
           if (fault.type === 'reset') {
             entry.status = 0;
             req.socket.destroy();
@@ -363,15 +363,15 @@ export async function startEmulator(faults: FaultPlan = {}): Promise<Emulator> {
           if (fault.type === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
         }
         const page = route(venue ?? '', path, params, plan);
-        if (!page) return send(404, JSON.stringify({ error: `emulator: no route ${venue} ${path}` }));
+        if (!page) { send(404, JSON.stringify({ error: `emulator: no route ${venue} ${path}` })); return; }
         const body = JSON.stringify(page.body);
-        if (fault?.type === 'truncate') return send(200, body.slice(0, Math.max(1, Math.floor(body.length / 2))));
+        if (fault?.type === 'truncate') { send(200, body.slice(0, Math.max(1, Math.floor(body.length / 2)))); return; }
         if (res.destroyed) return;
-        return send(200, body);
+        send(200, body); return;
       }
       const page = route(venue ?? '', path, params, plan);
-      if (!page) return send(404, JSON.stringify({ error: `emulator: no route ${venue} ${path}` }));
-      return send(200, JSON.stringify(page.body));
+      if (!page) { send(404, JSON.stringify({ error: `emulator: no route ${venue} ${path}` })); return; }
+      send(200, JSON.stringify(page.body));
     })().catch((e: unknown) => {
       if (!res.headersSent) {
         res.writeHead(500);
