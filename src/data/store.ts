@@ -137,6 +137,7 @@ export function decodeSeries(path: string, bytes: Uint8Array, window: ReadWindow
   const tsVec = table.getChild('ts');
   if (!tsVec) throw new DataError(path, 'no "ts" column', undefined, 'ts');
   const tsType: A.DataType = table.schema.fields.find((f) => f.name === 'ts')!.type as A.DataType;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- Arrow's DataType prints itself ("Int64", "Utf8")
   if (!(DataType.isInt(tsType) && tsType.bitWidth === 64 && tsType.isSigned)) throw new DataError(path, `"ts" must be int64, found ${tsType.toString()}`, undefined, 'ts');
   for (const field of table.schema.fields) {
     if (field.name === 'ts') continue;

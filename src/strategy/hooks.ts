@@ -14,8 +14,7 @@ export type StrategyHook = (typeof STRATEGY_HOOKS)[number];
 // A hook added to `Strategy` must be listed above, or a strategy defining it would be refused as
 // "unknown hook": this line stops compiling until it is.
 type Unlisted = Exclude<keyof Strategy, StrategyHook>;
-const everyHookListed: [Unlisted] extends [never] ? true : { unlistedHook: Unlisted } = true;
-void everyHookListed;
+const _everyHookListed: [Unlisted] extends [never] ? true : { unlistedHook: Unlisted } = true;
 
 const HOOK_SET: ReadonlySet<string> = new Set(STRATEGY_HOOKS);
 

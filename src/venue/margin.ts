@@ -81,7 +81,8 @@ export const DEFAULT_OTHER_TIERS: MarginTier[] = t([[0, 0.01], [100_000, 0.025],
 
 /** Build the tier table with deductions from floors and rates; validates monotonicity. */
 export function buildTierTable(tiers: readonly MarginTier[], what = 'tiers'): TierTable {
-  if (!Array.isArray(tiers as unknown)) throw new UserError(`${what}: expected an array of {floor, rate}, got ${JSON.stringify(tiers)}`);
+  const given: unknown = tiers; // run.json may hold anything here
+  if (!Array.isArray(given)) throw new UserError(`${what}: expected an array of {floor, rate}, got ${JSON.stringify(tiers)}`);
   if (tiers.length === 0) throw new UserError(`${what}: need at least one tier`);
   const n = tiers.length;
   const floors = new Float64Array(n);

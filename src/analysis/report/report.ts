@@ -19,7 +19,8 @@ function str(v: unknown): string {
   if (v === null || v === undefined) return '–';
   if (Array.isArray(v)) return v.map(str).join(', ');
   if (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol') return JSON.stringify(v) ?? '–';
-  return String(v as string | number | boolean | bigint);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives are left here
+  return String(v);
 }
 
 /** One-line description of the run: strategy, venues, symbol, window. */
