@@ -16,3 +16,5 @@ export { StrategyError } from './strategy/guard.js';
 export { parseInstant, isoUtc } from './core/time.js';
 export { DataError } from './core/errors.js';
 export { defaultDataDir } from './data/catalog.js';
+export { buildSummary, writeRunDir } from './analysis/run-writer.js';
+export type { RunSummary, WriteRunOptions } from './analysis/run-writer.js';

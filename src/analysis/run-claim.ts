@@ -43,8 +43,8 @@ export function runDirLockPath(outDir: string): string {
 export function claimRunDir(outDir: string): RunDirClaim {
   const parent = dirname(outDir);
   mkdirDurable(parent);
-  const releaseLock = acquireLock(runDirLockPath(outDir), `run directory ${outDir}`, { onWait: stderrWait });
   const tmp = join(parent, `.${basename(outDir)}.tmp-${process.pid}`);
+  let releaseLock = (): void => {};
   let done = false;
   const onSignal = (sig: NodeJS.Signals): void => {
     release();
@@ -60,11 +60,12 @@ export function claimRunDir(outDir: string): RunDirClaim {
     live.delete(tmp);
     releaseLock();
   };
+  // Listen before the lock and the temp dir exist: a signal that finds neither listener nor
+  // leftovers is harmless, one that finds leftovers without a listener would leave them.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    // Handlers first: a signal between creating the temp dir and installing them would kill the
-    // process by default and leave the lock and the temp dir behind (seen under heavy load).
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    releaseLock = acquireLock(runDirLockPath(outDir), `run directory ${outDir}`, { onWait: stderrWait });
     cleanStaleTemps(parent);
     rmSync(tmp, { recursive: true, force: true });
     live.add(tmp);

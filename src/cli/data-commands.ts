@@ -173,7 +173,7 @@ export async function importCommand(a: MappingArgs & { dataDir?: string; file: s
   }
   let res: ReturnType<typeof storeParsed>;
   try {
-    res = storeParsed(parsed, { ...opts, dataDir, venue: a.venue, symbol: a.symbol });
+    res = storeParsed(parsed, { ...opts, dataDir, venue: a.venue, symbol: a.symbol, validation: rep });
   } catch (e) {
     // A file where a directory goes, a read-only or full disk: the store's location is at fault.
     const code = (e as NodeJS.ErrnoException).code;

@@ -8,7 +8,7 @@ import type { SeriesKind, Symbol, VenueId } from '../core/ids.js';
 import { SERIES_KINDS, seriesRelPath } from '../core/ids.js';
 import { timeframeToMs, isoUtc } from '../core/time.js';
 import { KIND_COLUMNS } from './schema.js';
-import { barPhaseMs, describeBarPhase, validateSeries } from './validate.js';
+import { barPhaseMs, describeBarPhase, validateSeries, type ValidationReport } from './validate.js';
 import { encodeSeries, readSeriesFile, mergeSeries, type SeriesColumns, type SeriesMetadata } from './store.js';
 import { recordVerified } from './file-state.js';
 
@@ -189,6 +189,11 @@ export interface StoreSeriesOptions {
   merge?: boolean;
   /** Lock waiting options (default: wait up to 2 min, saying so on stderr). */
   lock?: LockOptions;
+  /**
+   * The caller's {@link validateSeries} report of `series` (the CLI validates before storing):
+   * reused when nothing is merged, so a 10M-row import does not validate twice.
+   */
+  validation?: ValidationReport;
 }
 
 /** Result of {@link storeSeries}. */
@@ -264,7 +269,7 @@ function storeSeriesLocked(series: SeriesColumns, opts: StoreSeriesOptions, rel:
   const bytes = encodeSeries(merged, cols, metadata);
   writeFileAtomic(abs, bytes);
   const entry = describeStoredFile(opts.dataDir, abs, merged, opts.venue, opts.symbol, opts.kind, opts.timeframe, provenance, bytes);
-  recordVerified(opts.dataDir, abs, entry.sha256, validateSeries(merged, opts.kind, opts.timeframe));
+  recordVerified(opts.dataDir, abs, entry.sha256, merged === series && opts.validation ? opts.validation : validateSeries(merged, opts.kind, opts.timeframe));
   updateCatalog(opts.dataDir, (fresh) => {
     fresh.entries = fresh.entries.filter((e) => e.path !== rel);
     fresh.entries.push(entry);

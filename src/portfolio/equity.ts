@@ -13,7 +13,7 @@
  */
 import type { UnixMs } from '../core/time.js';
 import type { Portfolio } from './portfolio.js';
-import { maintenanceMargin } from '../venue/margin.js';
+import { costAsPnl, drawdown, marginRatio, positionMaintenance, tradingPnl, unrealizedPnl } from './accounting.js';
 import { liquidationPrice } from '../venue/liquidation.js';
 
 /** Names of the fixed columns after `ts`, in file order. */
@@ -267,11 +267,11 @@ export class EquitySampler {
         }
         cFund = s.cum[0]!;
         cReal = s.cum[1]!;
-        cFees = 0 - s.cum[2]!;
-        cSlip = 0 - s.cum[3]!;
+        cFees = costAsPnl(s.cum[2]!);
+        cSlip = costAsPnl(s.cum[3]!);
         cInt = s.cum[4]!;
-        cLiq = 0 - s.cum[5]!;
-        cAdl = 0 - s.cum[6]!;
+        cLiq = costAsPnl(s.cum[5]!);
+        cAdl = costAsPnl(s.cum[6]!);
       }
       const qty = s.qty;
       for (let v = 0; v < nv; v++) {
@@ -289,9 +289,9 @@ export class EquitySampler {
         if (isPerp[i] === 1) {
           const mark = mkc[i]![r]!;
           const x = q * mark;
-          const u = q * (mark - s.entry[i]!);
+          const u = unrealizedPnl(q, mark, s.entry[i]!);
           upnl[v]! += u;
-          mm[v]! += maintenanceMargin(tables[i]!, Math.abs(x));
+          mm[v]! += positionMaintenance(tables[i]!, q, mark);
           inventory += u;
           g += Math.abs(x);
           nt += x;
@@ -309,16 +309,16 @@ export class EquitySampler {
         const c = FIXED_EQUITY_COLUMNS.length + 3 * v;
         out[c]![o] = se[v]!;
         out[c + 1]![o] = pe;
-        out[c + 2]![o] = s.isolated[v] === 1 ? this.isolatedRatio(s, v, r) : mm[v] === 0 ? 0 : pe > 0 ? mm[v]! / pe : Infinity;
+        out[c + 2]![o] = s.isolated[v] === 1 ? this.isolatedRatio(s, v, r) : marginRatio(mm[v]!, pe);
         equity += se[v]! + pe;
       }
       eq[o] = equity;
       if (equity > peak) peak = equity;
-      dd[o] = peak > 0 ? equity / peak - 1 : 0;
+      dd[o] = drawdown(equity, peak);
       gross[o] = g;
       net[o] = nt;
       pFund[o] = cFund;
-      pTrade[o] = cReal + inventory;
+      pTrade[o] = tradingPnl(cReal, inventory);
       pFees[o] = cFees;
       pSlip[o] = cSlip;
       pInt[o] = cInt;
@@ -394,8 +394,8 @@ export class EquitySampler {
       const q = s.qty[i]!;
       if (q === 0) continue;
       const mark = this.mk[i]![r]!;
-      const mb = s.isoMargin[i]! + q * (mark - s.entry[i]!);
-      const m = maintenanceMargin(this.portfolio.tables[i]!, Math.abs(q * mark));
+      const mb = s.isoMargin[i]! + unrealizedPnl(q, mark, s.entry[i]!);
+      const m = positionMaintenance(this.portfolio.tables[i]!, q, mark);
       const ratio = mb > 0 ? m / mb : Infinity;
       if (ratio > worst) worst = ratio;
     }
@@ -410,7 +410,7 @@ export class EquitySampler {
     for (const j of pf.perpIdsOf[v]!) {
       if (j === i || s.qty[j] === 0) continue;
       const mark = this.mk[j]![r]!;
-      backing += s.qty[j]! * (mark - s.entry[j]!) - maintenanceMargin(pf.tables[j]!, Math.abs(s.qty[j]! * mark));
+      backing += unrealizedPnl(s.qty[j]!, mark, s.entry[j]!) - positionMaintenance(pf.tables[j]!, s.qty[j]!, mark);
     }
     return liquidationPrice(pf.tables[i]!, s.qty[i]!, s.entry[i]!, backing);
   }

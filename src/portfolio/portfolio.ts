@@ -15,7 +15,8 @@ import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { FillQuote } from '../venue/fill.js';
 import type { InterestModel } from '../venue/interest.js';
-import { maintenanceMargin, type MarginModel, type TierTable } from '../venue/margin.js';
+import type { MarginModel, TierTable } from '../venue/margin.js';
+import { costAsPnl, marginRatio, positionMaintenance, tradingPnl, unrealizedPnl } from './accounting.js';
 import { isLiquidationTriggered, liquidationFee, liquidationPrice } from '../venue/liquidation.js';
 import { baseBorrowInterest, quoteInterest } from '../venue/interest.js';
 import { PriceStore } from './prices.js';
@@ -193,7 +194,7 @@ export class Portfolio {
   /** Unrealized PnL of perp `i` at the latest mark. */
   positionUpnl(i: number): number {
     const q = this.qty[i]!;
-    return q === 0 ? 0 : q * (this.markPx[i]! - this.entry[i]!);
+    return q === 0 ? 0 : unrealizedPnl(q, this.markPx[i]!, this.entry[i]!);
   }
 
   perpUnrealized(v: number): number {
@@ -202,14 +203,14 @@ export class Portfolio {
     for (let k = 0; k < ids.length; k++) {
       const i = ids[k]!;
       const q = this.qty[i]!;
-      if (q !== 0) u += q * (this.markPx[i]! - this.entry[i]!);
+      if (q !== 0) u += unrealizedPnl(q, this.markPx[i]!, this.entry[i]!);
     }
     return u;
   }
 
   positionMaintenance(i: number): number {
     const q = this.qty[i]!;
-    return q === 0 ? 0 : maintenanceMargin(this.tables[i]!, Math.abs(q) * this.markPx[i]!);
+    return positionMaintenance(this.tables[i]!, q, this.markPx[i]!);
   }
 
   perpMaintenance(v: number): number {
@@ -218,7 +219,7 @@ export class Portfolio {
     for (let k = 0; k < ids.length; k++) {
       const i = ids[k]!;
       const q = this.qty[i]!;
-      if (q !== 0) m += maintenanceMargin(this.tables[i]!, Math.abs(q) * this.markPx[i]!);
+      if (q !== 0) m += positionMaintenance(this.tables[i]!, q, this.markPx[i]!);
     }
     return m;
   }
@@ -254,10 +255,7 @@ export class Portfolio {
   marginRatio(v: number): number {
     if (this.marginMode[v] === 'cross') {
       if (this.openPerps[v] === 0) return 0;
-      const mm = this.perpMaintenance(v);
-      if (mm === 0) return 0;
-      const mb = this.perpFree[v]! + this.perpUnrealized(v);
-      return mb > 0 ? mm / mb : Infinity;
+      return marginRatio(this.perpMaintenance(v), this.perpFree[v]! + this.perpUnrealized(v));
     }
     let worst = 0;
     for (let i = 0; i < this.instruments.length; i++) {
@@ -292,39 +290,38 @@ export class Portfolio {
     return lp;
   }
 
-  /** PnL attribution so far (quote units; costs negative). */
-  pnl(): PnlBreakdown {
+  /** Value of every open position now: perps their unrealized PnL, spot holdings at the close. */
+  private inventoryValue(): number {
     let inventory = 0;
     for (let i = 0; i < this.instruments.length; i++) {
       const q = this.qty[i]!;
       if (q === 0) continue;
-      inventory += this.isPerp[i] ? q * (this.markPx[i]! - this.entry[i]!) : q * this.lastPx[i]!;
+      inventory += this.isPerp[i] ? unrealizedPnl(q, this.markPx[i]!, this.entry[i]!) : q * this.lastPx[i]!;
     }
-    const trading = this.cumRealized + inventory;
+    return inventory;
+  }
+
+  /** PnL attribution so far (quote units; costs negative). */
+  pnl(): PnlBreakdown {
+    const trading = tradingPnl(this.cumRealized, this.inventoryValue());
     const funding = this.cumFunding;
-    const fees = 0 - this.cumFees; // 0 − x, not −x: no −0 in the output
-    const slippage = 0 - this.cumSlippage;
+    const fees = costAsPnl(this.cumFees);
+    const slippage = costAsPnl(this.cumSlippage);
     const interest = this.cumInterest;
-    const liquidation = 0 - this.cumLiqFee;
-    const adl = 0 - this.cumAdl;
+    const liquidation = costAsPnl(this.cumLiqFee);
+    const adl = costAsPnl(this.cumAdl);
     return { funding, trading, fees, slippage, interest, liquidation, adl, total: funding + trading + fees + slippage + interest + liquidation + adl };
   }
 
   /** Cumulative attribution parts without allocating (for equity sampling). */
   cumulative(out: Float64Array): void {
-    let inventory = 0;
-    for (let i = 0; i < this.instruments.length; i++) {
-      const q = this.qty[i]!;
-      if (q === 0) continue;
-      inventory += this.isPerp[i] ? q * (this.markPx[i]! - this.entry[i]!) : q * this.lastPx[i]!;
-    }
     out[0] = this.cumFunding;
-    out[1] = this.cumRealized + inventory;
-    out[2] = 0 - this.cumFees;
-    out[3] = 0 - this.cumSlippage;
+    out[1] = tradingPnl(this.cumRealized, this.inventoryValue());
+    out[2] = costAsPnl(this.cumFees);
+    out[3] = costAsPnl(this.cumSlippage);
     out[4] = this.cumInterest;
-    out[5] = 0 - this.cumLiqFee;
-    out[6] = 0 - this.cumAdl;
+    out[5] = costAsPnl(this.cumLiqFee);
+    out[6] = costAsPnl(this.cumAdl);
   }
 
   // ---------------------------------------------------------------- configuration

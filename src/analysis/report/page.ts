@@ -40,6 +40,8 @@ export interface ChartSpec {
   scales: Record<string, { label: string; unit: AxisUnit; side: 'left' | 'right'; /** Fixed [min, max] (shared across small multiples). */ range?: [number, number] }>;
   /** Vertical lines at these times (UnixMs), e.g. liquidations. */
   markers?: { ts: number; label: string }[];
+  /** Lines break where consecutive points are further apart than this (missing data), ms. */
+  maxGapMs?: number;
   height?: number;
 }
 
@@ -117,13 +119,28 @@ const CLIENT_JS = String.raw`
       ctx.restore();
     }]}};
   }
+  // Break a line where consecutive points are further apart than maxGapSec (missing data), instead
+  // of drawing a diagonal over the hole; gaps are canvas-pixel ranges, as uPlot's own null gaps.
+  function timeGaps(maxGapSec){
+    return function(u, sidx, idx0, idx1, nullGaps){
+      var xs = u.data[0], ys = u.data[sidx], out = nullGaps.slice(), prev = -1;
+      for (var i = idx0; i <= idx1; i++) {
+        if (ys[i] == null) continue;
+        if (prev >= 0 && xs[i] - xs[prev] > maxGapSec)
+          out.push([Math.round(u.valToPos(xs[prev], 'x', true)) + 1, Math.round(u.valToPos(xs[i], 'x', true)) - 1]);
+        prev = i;
+      }
+      return out.sort(function(a, b){ return a[0] - b[0]; });
+    };
+  }
   function build(spec){
     var host = document.getElementById('chart-' + spec.id);
     var el = host.querySelector('.plot');
     var width = Math.max(320, el.clientWidth || host.clientWidth || 900);
     var scaleNames = Object.keys(spec.scales);
     var scales = { x: { time: true } };
-    var axes = [{ }];
+    // Time axis in UTC (the data and every table are UTC), whatever the browser's zone.
+    var axes = [{ label: 'time (UTC)', labelSize: 18 }];
     scaleNames.forEach(function(name){
       var s = spec.scales[name];
       scales[name] = s.range ? { auto: false, range: s.range } : { auto: true };
@@ -143,11 +160,12 @@ const CLIENT_JS = String.raw`
       if (s.fill) o.fill = s.fill;
       if (s.stepped) o.paths = uPlot.paths.stepped({ align: 1 });
       if (s.pointsOnly) { o.paths = function(){ return null; }; o.points = { show: true, size: s.pointSize || 9, stroke: s.color, fill: s.color }; }
-      else o.points = { show: false };
+      else { o.points = { show: false }; if (spec.maxGapMs) o.gaps = timeGaps(spec.maxGapMs / 1000); }
       series.push(o);
     });
     var d = [spec.x.map(function(t){ return t/1000; })].concat(spec.series.map(function(s){ return s.values; }));
     var opts = { width: width, height: spec.height || 300, scales: scales, axes: axes, series: series,
+      tzDate: function(ts){ return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); },
       cursor: { drag: { x: true, y: false } }, legend: { live: true }, plugins: [markerPlugin(spec.markers)] };
     var plot = new uPlot(opts, d, el);
     var pts = 0; spec.series.forEach(function(s){ s.values.forEach(function(v){ if (v != null) pts++; }); });
@@ -160,6 +178,19 @@ const CLIENT_JS = String.raw`
 })();
 `;
 
+/**
+ * The gap above which a chart's lines break: 5 × the median spacing of its x (robust to the
+ * min/max downsampling, which keeps spacing even), so a hole in the data shows as a hole.
+ */
+export function gapThresholdMs(x: readonly number[]): number | undefined {
+  if (x.length < 3) return undefined;
+  const dx = new Float64Array(x.length - 1);
+  for (let i = 1; i < x.length; i++) dx[i - 1] = x[i]! - x[i - 1]!;
+  dx.sort();
+  const med = dx[dx.length >> 1]!;
+  return med > 0 ? 5 * med : undefined;
+}
+
 /** HTML container for a chart (the renderer fills `.plot`). */
 export function chartDiv(spec: ChartSpec): string {
   return `<div class="chart" id="chart-${esc(spec.id)}"><h3>${esc(spec.title)}</h3>${spec.note ? `<p class="note">${esc(spec.note)}</p>` : ''}<div class="plot"></div></div>`;
@@ -168,6 +199,7 @@ export function chartDiv(spec: ChartSpec): string {
 /** A complete self-contained HTML document. `body` is trusted HTML built by the report code. */
 export function renderPage(title: string, body: string, charts: readonly ChartSpec[]): string {
   const u = uplotInline();
+  charts = charts.map((c) => (c.maxGapMs !== undefined ? c : { ...c, maxGapMs: gapThresholdMs(c.x) }));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title>

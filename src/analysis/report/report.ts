@@ -125,6 +125,25 @@ function cards(run: RunData): string {
 }
 
 /**
+ * A banner when the strategy never traded: every figure below is then the untouched capital, which
+ * is easy to misread as a result. Says why where the run can: the strategy's entry threshold.
+ */
+export function neverTradedText(run: RunData): string | null {
+  if (run.trades.ts.length > 0) return null;
+  const p = run.run.params ?? {};
+  const entry = Object.entries(p).filter(([k]) => /^(entry|min)(Apr|Spread|Funding)/i.test(k) || /threshold/i.test(k));
+  const why = entry.length
+    ? ` Its entry condition was never met: ${entry.map(([k, v]) => `${k} = ${String(v)}`).join(', ')} (signal below threshold for the whole window).`
+    : '';
+  return `The strategy never traded in this window (${run.run.fromIso ?? fmtTime(run.run.fromMs)} → ${run.run.toIso ?? fmtTime(run.run.toMs)}): no fills, equity stayed at the initial capital.${why}`;
+}
+
+function neverTradedBanner(run: RunData): string {
+  const t = neverTradedText(run);
+  return t ? `<div class="warn" id="never-traded">${esc(t)}</div>` : '';
+}
+
+/**
  * What the page says above the numbers about orders and the end of the run: refused orders and
  * broken hedges (a strategy that did not trade as it meant to, or ran one leg naked) and how the
  * book was left at the window end. From summary.json `orders` / `endOfRun` (absent in older runs).
@@ -176,6 +195,7 @@ export function buildReportHtml(run: RunData, t: ReportTables): string {
   const body = `
 <h1>perpcarry report: ${esc(run.run.runId)}</h1>
 <p class="sub">${esc(runTitle(run))}</p>
+${neverTradedBanner(run)}
 ${cards(run)}
 ${noticesHtml(run)}
 <h2>Charts</h2>

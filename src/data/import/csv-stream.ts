@@ -75,16 +75,35 @@ export class CsvRecordReader implements CsvRecord {
   /** Append a chunk and emit every record it completes. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.lastByte = chunk[chunk.length - 1]!;
-    if (this.len + chunk.length > this.buf.length) {
-      let size = this.buf.length;
-      while (size < this.len + chunk.length) size *= 2;
-      const next = Buffer.allocUnsafe(size);
-      this.buf.copy(next, 0, 0, this.len);
-      this.buf = next;
-    }
+    this.ensureRoom(chunk.length);
     this.buf.set(chunk, this.len);
-    this.len += chunk.length;
+    this.appended(chunk.length);
+  }
+
+  /**
+   * Read up to `max` bytes straight into the buffer with `read(buf, offset, length)` (e.g. a
+   * `readSync` on a file: no copy through a chunk) and emit the records completed. Returns the
+   * bytes read (0 at the end of input).
+   */
+  pushFrom(max: number, read: (buf: Buffer, offset: number, length: number) => number): number {
+    this.ensureRoom(max);
+    const n = read(this.buf, this.len, max);
+    if (n > 0) this.appended(n);
+    return n;
+  }
+
+  private ensureRoom(bytes: number): void {
+    if (this.len + bytes <= this.buf.length) return;
+    let size = this.buf.length;
+    while (size < this.len + bytes) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  private appended(bytes: number): void {
+    this.len += bytes;
+    this.lastByte = this.buf[this.len - 1]!;
     if (this.first && !this.stripBom(false)) return;
     this.drain(false);
   }

@@ -6,16 +6,16 @@
  * `importFile` parses and then stores. Parsing completes before anything is written, and the store
  * write is temp file + rename, so bad input or a kill mid-import leaves the store untouched.
  */
-import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { DataError, UserError } from '../../core/errors.js';
 import type { SeriesKind, Symbol, VenueId } from '../../core/ids.js';
 import { parseSymbol } from '../../core/ids.js';
 import { storeSeries, type Provenance, type StoreSeriesResult } from '../catalog.js';
 import type { SeriesColumns } from '../store.js';
+import type { ValidationReport } from '../validate.js';
 import { CsvRecordReader } from './csv-stream.js';
 import { SeriesBuilder, finishSeries, normColumnName, planColumns } from './series-builder.js';
-import { parseCsv, parseJsonTable, parseParquet, readFileChunks, readInputBytes, type RawTable } from './table.js';
+import { parseCsv, parseJsonTable, parseParquet, readFileInto, readInputBytes, type RawTable } from './table.js';
 import { inflateZipEntry, openZipEntry } from './zip.js';
 import type { TsUnit } from './timestamps.js';
 
@@ -183,9 +183,8 @@ async function parseCsvStream(opts: ParseOptions, requested: ImportFormat): Prom
     builder = new SeriesBuilder(planColumns(file, names, opts, format, reader.notes));
     if (!hasHeader) builder.addCsv(r);
   });
-  const onChunk = (chunk: Uint8Array): void => {
-    reader.push(chunk);
-    // One reservation from the bytes per row seen so far, instead of doubling through 2× the memory.
+  // One reservation from the bytes per row seen so far, instead of doubling through 2× the memory.
+  const estimate = (): void => {
     if (!estimated && builder && builder.rowsRead >= 1000 && totalBytes > 0) {
       estimated = true;
       builder.reserve(Math.ceil((totalBytes / Math.max(1, reader.bytesParsed)) * builder.rowsRead * 1.02) + 1024);
@@ -194,10 +193,15 @@ async function parseCsvStream(opts: ParseOptions, requested: ImportFormat): Prom
   if (extname(file).toLowerCase() === '.zip') {
     const entry = openZipEntry(file);
     totalBytes = entry.size;
-    await inflateZipEntry(file, entry, onChunk);
+    await inflateZipEntry(file, entry, (chunk) => {
+      reader.push(chunk);
+      estimate();
+    });
   } else {
-    totalBytes = existsSync(file) ? statSync(file).size : 0;
-    readFileChunks(file, CHUNK_BYTES, onChunk);
+    readFileInto(file, (read, sizeBytes) => {
+      totalBytes = sizeBytes;
+      while (reader.pushFrom(CHUNK_BYTES, read) > 0) estimate();
+    });
   }
   reader.end();
   if (!builder) throw new DataError(file, 'empty file');
@@ -224,6 +228,8 @@ export interface ImportOptions extends ParseOptions {
   updatedAt?: string;
   /** Record the file path as given instead of resolved (the bundle records repo-relative paths). */
   sourceLabel?: string;
+  /** A validation report of the parsed series already computed by the caller (see StoreSeriesOptions.validation). */
+  validation?: ValidationReport;
 }
 
 /** Result of an import: parse statistics plus the store result. */
@@ -265,6 +271,7 @@ export function storeParsed(parsed: ParsedSeries, opts: Omit<ImportOptions, 'kin
     kind: parsed.kind,
     timeframe: parsed.timeframe,
     provenance,
+    ...(opts.validation ? { validation: opts.validation } : {}),
   });
   return { ...res, parsed };
 }

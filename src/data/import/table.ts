@@ -27,21 +27,16 @@ export function readInputBytes(file: string): Buffer {
 }
 
 /**
- * Read a file in chunks of `chunkBytes`, handing each to `onChunk` (the buffer is reused: consume
- * it before returning). Returns the file size. A missing file or a directory is a DataError.
+ * Open `file` and hand `consume` a reader `(buf, offset, length) => bytesRead` over it (sequential,
+ * 0 at the end) and its size. Returns the file size. A missing file or a directory is a DataError.
  */
-export function readFileChunks(file: string, chunkBytes: number, onChunk: (chunk: Uint8Array) => void): number {
+export function readFileInto(file: string, consume: (read: (buf: Buffer, offset: number, length: number) => number, sizeBytes: number) => void): number {
   if (!existsSync(file)) throw new DataError(file, 'file not found');
   const st = statSync(file);
   if (st.isDirectory()) throw new DataError(file, 'is a directory, expected a file');
   const fd = openSync(file, 'r');
   try {
-    const buf = Buffer.allocUnsafe(chunkBytes);
-    for (;;) {
-      const n = readSync(fd, buf, 0, chunkBytes, null);
-      if (n <= 0) break;
-      onChunk(buf.subarray(0, n));
-    }
+    consume((buf, offset, length) => readSync(fd, buf, offset, length, null), st.size);
   } finally {
     closeSync(fd);
   }

@@ -117,6 +117,7 @@ describe('data fetch killed with SIGKILL', () => {
       'binance/BTC-USDT-USDT/ohlcv-1h.arrow',
       'catalog.json',
     ]);
+    // Eight CLI processes run from source through tsx: minutes on a loaded 2-core machine.
   }, 300_000);
 
   it('an unreachable exchange exits 3 with a clear message and creates nothing', async () => {
