@@ -363,11 +363,11 @@ export class OrderBook {
     let qty = this.#sizeOf(o, o.price);
     if (o.reduceOnly && this.#d.portfolio.isPerp[o.inst]) {
       qty = this.#reduceOnlyQty(o, qty);
-      if (qty === 0) return this.#reject(o, 'reduce-only');
+      if (qty === 0) { this.#reject(o, 'reduce-only'); return; }
     }
     const q = this.#makerQuote(this.#quote, o, qty);
     const why = this.#book(o, now, qty, q);
-    if (why) return this.#reject(o, why);
+    if (why) { this.#reject(o, why); return; }
     this.stats.makerFills++;
     this.#filled(o, qty, q);
   }
@@ -474,7 +474,7 @@ export class OrderBook {
     this.#remove(o);
     this.#count(reason);
     const h = o.hedge;
-    if (h && o === h.second && !Number.isNaN(h.firstFilledQty)) return this.#broken(h, reason);
+    if (h && o === h.second && !Number.isNaN(h.firstFilledQty)) { this.#broken(h, reason); return; }
     const partner = this.#dropPartner(o);
     this.#d.logRejected(o, reason);
     if (partner) {
