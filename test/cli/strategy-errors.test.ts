@@ -53,7 +53,7 @@ describe('strategy errors through the CLI', () => {
     const r = await cli(base(file, 'typo'));
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      'perpcarry: strategy typo: unknown hook "onbar" (did you mean onBar?); unknown hook "onFills" (did you mean onFill?); the hooks are onStart, onBar, onFunding, onFill, onLiquidation, onTimer, onReject, onEnd\n',
+      'perpcarry: strategy typo: unknown hook "onbar" (did you mean onBar?); unknown hook "onFills" (did you mean onFill?); the hooks are onStart, onBar, onFunding, onFill, onLiquidation, onAdl, onTimer, onReject, onHedgeBroken, onEnd\n',
     );
   });
 
@@ -61,7 +61,7 @@ describe('strategy errors through the CLI', () => {
     for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
       const r = await cli([...base('delta-neutral', 'p'), '--param', `${name}=1`]);
       expect(r.code).toBe(1);
-      expect(r.err).toBe(`perpcarry: strategy delta-neutral: unknown param "${name}" (known: leverage, entryApr, exitApr, lookback, rebalanceBand, topUp, topUpRatio, marginMode)\n`);
+      expect(r.err).toBe(`perpcarry: strategy delta-neutral: unknown param "${name}" (known: leverage, entryApr, exitApr, lookback, rebalanceBand, topUp, topUpRatio, minLiqDistance, marginMode)\n`);
     }
   });
 
