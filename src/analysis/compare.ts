@@ -12,7 +12,8 @@ import { displaySeries, PNL_COLORS } from './report/charts.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, unionAlign, type Aligned } from './report/downsample.js';
 import { METRIC_INFO, PNL_INFO, esc, fmt, fmtTime, htmlTable, mdTable, type Unit } from './report/format.js';
 import { PALETTE, chartDiv, renderPage, type ChartSpec, type SeriesSpec } from './report/page.js';
-import { METRIC_KEYS, PNL_COMPONENTS, columnsWithPrefix, readRunDir, type RunData } from './report/run-dir.js';
+import { columnsWithPrefix, readRunDir, type RunData } from './report/run-dir.js';
+import { METRIC_KEYS, PNL_COMPONENTS } from './run-format.js';
 import { runTitle } from './report/report.js';
 
 /** One row of the comparison table. */

@@ -1,7 +1,8 @@
 /**
- * Write a backtest's run directory (docs/run-format.md, format version 1): run.json, summary.json,
- * equity.arrow (every sample, full precision), trades.csv, funding.csv, positions.csv,
- * liquidations.csv, ledger.csv; equity.csv only when asked (`csv: true`, `--csv`). Everything is
+ * Write a backtest's run directory (docs/RUN_FORMAT.md; files and columns from run-format.ts):
+ * run.json, summary.json, equity.arrow (every sample, full precision), trades.csv, funding.csv,
+ * positions.csv, liquidations.csv, ledger.csv, adl.csv when ADL happened; equity.csv only when
+ * asked (`csv: true`, `--csv`). Everything is
  * written into a temp directory next to the target and renamed into place at the end, so a failed
  * or interrupted run leaves no half report.
  *
@@ -20,14 +21,12 @@ import { Float64IpcFileWriter } from '../data/ipc-writer.js';
 import type { BacktestResult } from '../engine/backtest.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
 import { claimRunDir } from './run-claim.js';
+import { CSV_FILES, EQUITY_ARROW_FORMAT, RUN_FILES, RUN_FORMAT_VERSION, csvColumnNames, type CsvName, type CsvRow } from './run-format.js';
 import { annualisationFlags, computeMetrics, nonFiniteMetricProblem, type Metrics, type MetricsInput } from './metrics.js';
-
-/** Version of the run directory format written here. */
-export const RUN_FORMAT_VERSION = 1;
 
 /** summary.json. */
 export interface RunSummary {
-  formatVersion: 1;
+  formatVersion: typeof RUN_FORMAT_VERSION;
   runId: string;
   strategy: string;
   venues: string[];
@@ -138,7 +137,7 @@ function summaryOf(
     throw new Error(`internal: PnL attribution total ${pnl.total} ≠ equity change ${change}`);
   }
   return {
-    formatVersion: 1,
+    formatVersion: RUN_FORMAT_VERSION,
     runId,
     strategy: c.strategy.name,
     venues: [...c.venues],
@@ -202,11 +201,16 @@ function csvText(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Rows → CSV text with a header. */
-function toCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+/** Rows → the text of CSV file `k` (run-format.ts): its header, then its columns in order. */
+function toCsv<K extends CsvName>(k: K, rows: readonly CsvRow<K>[]): string {
+  const header = csvColumnNames(k);
   const out: string[] = [header.join(',')];
-  for (const r of rows) out.push(r.map((v) => (typeof v === 'number' ? num(v) : csvText(v))).join(','));
+  for (const r of rows) out.push(header.map((c) => cell(r[c])).join(','));
   return out.join('\n') + '\n';
+}
+
+function cell(v: string | number): string {
+  return typeof v === 'number' ? num(v) : csvText(v);
 }
 
 /**
@@ -497,7 +501,7 @@ export function assertRunDirTarget(outDir: string): void {
     throw new UserError(`--out ${outDir}: exists and is not a directory; give a new or run directory (it is replaced as a whole)`);
   }
   const entries = readdirSync(outDir);
-  if (entries.length > 0 && !entries.includes('run.json')) {
+  if (entries.length > 0 && !entries.includes(RUN_FILES.run)) {
     throw new UserError(`--out ${outDir}: a non-empty directory that is not a run directory (no run.json); give a new or run directory (it is replaced as a whole)`);
   }
 }
@@ -518,56 +522,22 @@ function writeRunDirFiles(
     const eq = streamEquity(result, tmp, opts);
     bytes += eq.bytes;
     const summary = summaryOf(result, opts.runId, eq.metricsInput);
-    put('run.json', toJson(runJson));
-    put('summary.json', toJson(summary));
-    put(
-      'trades.csv',
-      toCsv(
-        ['ts', 'venue', 'symbol', 'side', 'qty', 'price', 'fee', 'slippage', 'liquidity', 'tag'],
-        pf.trades.map((t) => [t.ts, t.venue, t.symbol, t.side, t.qty, t.price, t.fee, t.slippage, t.liquidity, t.tag]),
-      ),
+    put(RUN_FILES.run, toJson(runJson));
+    put(RUN_FILES.summary, toJson(summary));
+    const csv = <K extends CsvName>(k: K, rows: readonly CsvRow<K>[]): void => put(CSV_FILES[k].file, toCsv(k, rows));
+    csv('trades', pf.trades);
+    csv('funding', pf.fundings);
+    csv(
+      'positions',
+      result.samples.positionChanges().map((p) => {
+        const ins = pf.instruments[p.instrument]!;
+        return { ...p, venue: ins.venue, symbol: ins.symbol, type: ins.type };
+      }),
     );
-    put(
-      'funding.csv',
-      toCsv(
-        ['ts', 'venue', 'symbol', 'qty', 'markPrice', 'rate', 'intervalHours', 'amount'],
-        pf.fundings.map((f) => [f.ts, f.venue, f.symbol, f.qty, f.markPrice, f.rate, f.intervalHours, f.amount]),
-      ),
-    );
-    put(
-      'positions.csv',
-      toCsv(
-        ['ts', 'venue', 'symbol', 'type', 'qty', 'entryPrice', 'price', 'notional', 'isolatedMargin', 'liquidationPrice'],
-        result.samples.positionChanges().map((p) => {
-          const ins = pf.instruments[p.instrument]!;
-          return [p.ts, ins.venue, ins.symbol, ins.type, p.qty, p.entryPrice, p.price, p.notional, p.isolatedMargin, p.liquidationPrice];
-        }),
-      ),
-    );
-    put(
-      'liquidations.csv',
-      toCsv(
-        ['ts', 'venue', 'symbol', 'qty', 'price', 'markPrice', 'fee', 'equityBefore', 'equityAfter'],
-        pf.liquidations.map((l) => [l.ts, l.venue, l.symbol, l.qty, l.price, l.markPrice, l.fee, l.equityBefore, l.equityAfter]),
-      ),
-    );
+    csv('liquidations', pf.liquidations);
     // Only runs that were auto-deleveraged have it (a scenario ADL event or a gap liquidation).
-    if (pf.adl.length > 0) {
-      put(
-        'adl.csv',
-        toCsv(
-          ['ts', 'venue', 'symbol', 'qty', 'share', 'price', 'markPrice', 'cost', 'score', 'light', 'cause'],
-          pf.adl.map((a) => [a.ts, a.venue, a.symbol, a.qty, a.share, a.price, a.markPrice, a.cost, a.score, a.light, a.cause]),
-        ),
-      );
-    }
-    put(
-      'ledger.csv',
-      toCsv(
-        ['seq', 'ts', 'venue', 'account', 'type', 'symbol', 'amount', 'balanceAfter', 'note'],
-        pf.ledger.map((e) => [e.seq, e.ts, e.venue, e.account, e.type, e.symbol, e.amount, e.balanceAfter, e.note]),
-      ),
-    );
+    if (pf.adl.length > 0) csv('adl', pf.adl);
+    csv('ledger', pf.ledger);
     for (const [name, text] of Object.entries(opts.extraFiles ?? {})) put(name, text);
     return { summary, bytes };
   } catch (e) {
@@ -596,8 +566,8 @@ function streamEquity(
   const gross = new Float64Array(n);
   const B = Math.min(EQUITY_BATCH_ROWS, Math.max(1, n));
   const scratch = names.map((_, c) => (c === iEq || c === iGross ? null : new Float64Array(B)));
-  const arrow = new Float64IpcFileWriter(join(dir, 'equity.arrow'), names, { 'perpcarry.runId': opts.runId, 'perpcarry.format': 'equity-v1' });
-  const csv = opts.csv ? new EquityCsvWriter(join(dir, 'equity.csv'), names) : null;
+  const arrow = new Float64IpcFileWriter(join(dir, RUN_FILES.equityArrow), names, { 'perpcarry.runId': opts.runId, 'perpcarry.format': EQUITY_ARROW_FORMAT });
+  const csv = opts.csv ? new EquityCsvWriter(join(dir, RUN_FILES.equityCsv), names) : null;
   try {
     const cur = sampler.cursor();
     for (let from = 0; from < n; from += B) {
@@ -617,7 +587,7 @@ function streamEquity(
     throw e;
   }
   let bytes = arrow.bytesWritten;
-  if (csv) bytes += statSync(join(dir, 'equity.csv')).size;
+  if (csv) bytes += statSync(join(dir, RUN_FILES.equityCsv)).size;
   return { bytes, metricsInput: { ts, equity, grossExposure: gross } };
 }
 

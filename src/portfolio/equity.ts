@@ -31,6 +31,25 @@ export const FIXED_EQUITY_COLUMNS = [
   'pnl_adl',
 ] as const;
 
+/**
+ * Names of the per-venue, per-perp and per-basis columns that follow the fixed ones
+ * (docs/RUN_FORMAT.md; src/analysis/run-format.ts lists them for the run directory's readers).
+ */
+export const EQUITY_COLUMN_NAMES = {
+  /** Spot account equity of a venue, quote. */
+  spotEquity: (venue: string): string => `equity_spot:${venue}`,
+  /** Perp margin balance incl. unrealized PnL of a venue, quote. */
+  perpEquity: (venue: string): string => `equity_perp:${venue}`,
+  /** Maintenance margin / margin balance of a venue's perp account (0 when flat). */
+  marginRatio: (venue: string): string => `margin_ratio:${venue}`,
+  /** Signed base qty of a perp. */
+  position: (venue: string, symbol: string): string => `pos:${venue}:${symbol}`,
+  /** |mark − liquidation price| / mark of a perp (NaN when flat). */
+  liqDistance: (venue: string, symbol: string): string => `liq_distance:${venue}:${symbol}`,
+  /** (perp close / spot close − 1) × 1e4 of a venue and base asset, bps. */
+  basisBps: (venue: string, base: string): string => `basis_bps:${venue}:${base}`,
+} as const;
+
 /** A copy of the portfolio state that the columns depend on. */
 interface Snapshot {
   qty: Float64Array;
@@ -353,13 +372,14 @@ export class EquitySampler {
     if (this.layoutCache) return this.layoutCache;
     const pf = this.portfolio;
     const names: string[] = [...FIXED_EQUITY_COLUMNS];
-    for (const v of pf.venues) names.push(`equity_spot:${v}`, `equity_perp:${v}`, `margin_ratio:${v}`);
+    const N = EQUITY_COLUMN_NAMES;
+    for (const v of pf.venues) names.push(N.spotEquity(v), N.perpEquity(v), N.marginRatio(v));
     const perpCol0 = names.length;
     const perpIds: number[] = [];
     for (const ins of pf.instruments) {
       if (ins.type !== 'perp') continue;
       perpIds.push(ins.id);
-      names.push(`pos:${ins.venue}:${ins.symbol}`, `liq_distance:${ins.venue}:${ins.symbol}`);
+      names.push(N.position(ins.venue, ins.symbol), N.liqDistance(ins.venue, ins.symbol));
     }
     const basisCol0 = names.length;
     const basisPairs: number[] = [];
@@ -368,7 +388,7 @@ export class EquitySampler {
       const s = pf.instruments.find((x) => x.type === 'spot' && x.venue === p.venue && x.base === p.base && x.quote === p.quote);
       if (s) {
         basisPairs.push(p.id, s.id);
-        names.push(`basis_bps:${p.venue}:${p.base}`);
+        names.push(N.basisBps(p.venue, p.base));
       }
     }
     const nv = pf.venues.length;

@@ -6,7 +6,8 @@ import { MS_PER_YEAR } from '../../core/time.js';
 import { annualizeFundingRate } from '../metrics.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, roundForDisplay, unionAlign, type Aligned } from './downsample.js';
 import { PALETTE, type ChartSpec, type SeriesSpec } from './page.js';
-import { PNL_COMPONENTS, columnsWithPrefix, loadMarketFunding, type RunData } from './run-dir.js';
+import { columnsWithPrefix, loadMarketFunding, type RunData } from './run-dir.js';
+import { PNL_COMPONENTS } from '../run-format.js';
 
 /** Attribution component colours, fixed so that runs compare at a glance. */
 export const PNL_COLORS: Record<string, string> = {

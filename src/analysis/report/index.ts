@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/fs.js';
 import { readRunDir, type EquityArrays } from './run-dir.js';
+import { RUN_FILES } from '../run-format.js';
 import { buildReportHtml, buildReportMd } from './report.js';
 import { buildTables } from './tables.js';
 
@@ -38,8 +39,8 @@ export async function writeReports(runDir: string, opts: WriteReportsOptions = {
   const tables = await buildTables(run);
   const md = buildReportMd(run, tables);
   const html = opts.html === false ? null : buildReportHtml(run, tables);
-  const mdPath = join(run.dir, 'report.md');
-  const htmlPath = join(run.dir, 'report.html');
+  const mdPath = join(run.dir, RUN_FILES.reportMd);
+  const htmlPath = join(run.dir, RUN_FILES.reportHtml);
   try {
     if (html !== null) writeFileAtomic(htmlPath, html);
     writeFileAtomic(mdPath, md);

@@ -5,7 +5,8 @@
 import { runCharts } from './charts.js';
 import { METRIC_INFO, PNL_INFO, esc, fmt, fmtMonth, fmtTime, htmlTable, mdTable, mdText } from './format.js';
 import { chartDiv, renderPage } from './page.js';
-import { METRIC_KEYS, PNL_COMPONENTS, type RunData } from './run-dir.js';
+import type { RunData } from './run-dir.js';
+import { METRIC_KEYS, PNL_COMPONENTS } from '../run-format.js';
 import type { ReportTables } from './tables.js';
 
 /** Most trade rows printed in report.html (the first and last half); trades.csv has them all. */

@@ -1,5 +1,6 @@
 /**
- * Read and validate a run directory (docs/RUN_FORMAT.md, format version 1) into typed arrays.
+ * Read and validate a run directory (docs/RUN_FORMAT.md; files and columns from run-format.ts)
+ * into typed arrays.
  * Everything `report` and `compare` show comes from here; nothing else in the run is consulted.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -8,39 +9,11 @@ import { DataError, UserError } from '../../core/errors.js';
 import { readSeriesFile } from '../../data/store.js';
 import { sha256Hex } from '../../data/catalog.js';
 import type { Metrics } from '../metrics.js';
+import {
+  CSV_FILES, EQUITY_LATER_COLUMNS, METRIC_KEYS, PNL_COMPONENTS, REQUIRED_EQUITY_COLUMNS, REQUIRED_METRIC_KEYS, REQUIRED_RUN_FILES, RUN_FILES, RUN_FORMAT_VERSION,
+  csvColumnNames, requiredCsvColumns, type ColumnKind, type CsvColumns, type CsvName, type PnlComponent,
+} from '../run-format.js';
 import { numCol, parseCsv, type CsvTable } from './csv.js';
-
-/** The run directory format version this reader understands. */
-export const RUN_FORMAT_VERSION = 1;
-
-/** Files a complete run directory must hold for `report`/`compare`. */
-export const REQUIRED_RUN_FILES = [
-  'run.json', 'summary.json', 'equity.arrow', 'trades.csv', 'funding.csv', 'positions.csv', 'liquidations.csv', 'ledger.csv',
-] as const;
-
-/** Columns of equity.arrow that must exist (per-venue/instrument columns are optional). */
-export const REQUIRED_EQUITY_COLUMNS = [
-  'equity', 'drawdown', 'gross_exposure', 'net_exposure',
-  'pnl_funding', 'pnl_trading', 'pnl_fees', 'pnl_slippage', 'pnl_interest', 'pnl_liquidation',
-] as const;
-
-/** PnL attribution components, in display order (summary.json `pnl` keys and `pnl_*` columns). */
-export const PNL_COMPONENTS = ['funding', 'trading', 'fees', 'slippage', 'interest', 'liquidation', 'adl'] as const;
-export type PnlComponent = (typeof PNL_COMPONENTS)[number];
-
-/** Keys of summary.json `metrics`, in display order. */
-export const METRIC_KEYS: readonly (keyof Metrics)[] = [
-  'initialEquity', 'finalEquity', 'totalReturn', 'apr', 'annualVol', 'sharpe', 'excessSharpe', 'sortino', 'calmar',
-  'maxDrawdown', 'maxDrawdownDurationHours', 'timeInMarket', 'turnover', 'tradeCount',
-  'liquidationCount', 'minLiquidationDistance', 'dailyReturnCount', 'benchmarkApr',
-];
-
-/** Metric keys a summary.json must hold (run directories written before the later keys stay readable). */
-export const REQUIRED_METRIC_KEYS: readonly (keyof Metrics)[] = [
-  'initialEquity', 'finalEquity', 'totalReturn', 'apr', 'annualVol', 'sharpe', 'sortino', 'calmar',
-  'maxDrawdown', 'maxDrawdownDurationHours', 'timeInMarket', 'turnover', 'tradeCount',
-  'liquidationCount', 'minLiquidationDistance',
-];
 
 /** One input data file recorded in run.json. */
 export interface RunDataRef {
@@ -82,43 +55,13 @@ export interface SummaryJson {
 }
 
 /** trades.csv as columns. */
-export interface TradesTable {
-  ts: Float64Array;
-  venue: string[];
-  symbol: string[];
-  side: string[];
-  qty: Float64Array;
-  price: Float64Array;
-  fee: Float64Array;
-  slippage: Float64Array;
-  liquidity: string[];
-  tag: string[];
-}
-
+export type TradesTable = CsvColumns<'trades'>;
 /** funding.csv as columns. */
-export interface FundingTable {
-  ts: Float64Array;
-  venue: string[];
-  symbol: string[];
-  qty: Float64Array;
-  markPrice: Float64Array;
-  rate: Float64Array;
-  intervalHours: Float64Array;
-  amount: Float64Array;
-}
-
+export type FundingTable = CsvColumns<'funding'>;
 /** liquidations.csv as columns. */
-export interface LiquidationsTable {
-  ts: Float64Array;
-  venue: string[];
-  symbol: string[];
-  qty: Float64Array;
-  price: Float64Array;
-  markPrice: Float64Array;
-  fee: Float64Array;
-  equityBefore: Float64Array;
-  equityAfter: Float64Array;
-}
+export type LiquidationsTable = CsvColumns<'liquidations'>;
+/** adl.csv as columns (no rows when the run was not auto-deleveraged and the file is absent). */
+export type AdlTable = CsvColumns<'adl'>;
 
 /** Everything in a run directory, validated. */
 export interface RunData {
@@ -131,6 +74,7 @@ export interface RunData {
   trades: TradesTable;
   funding: FundingTable;
   liquidations: LiquidationsTable;
+  adl: AdlTable;
 }
 
 function readJson(path: string): Record<string, unknown> {
@@ -159,12 +103,24 @@ function requireFields(obj: unknown, fields: readonly string[], path: string, wh
   if (missing.length) throw new DataError(path, `missing field(s) ${missing.map((m) => `"${where}${m}"`).join(', ')}`);
 }
 
-function readCsvFile(path: string, required: readonly string[]): CsvTable {
-  return parseCsv(readFileSync(path, 'utf8'), path, required);
-}
-
-function strCol(t: CsvTable, name: string): string[] {
-  return t.cols[name] ?? new Array<string>(t.rows).fill('');
+/**
+ * Read CSV file `k` of the run directory `dir` into typed columns (run-format.ts): numbers as
+ * Float64Array, text as string[]; a later-added column the file lacks reads as '' / NaN. A
+ * file that is optional in the format and absent reads as no rows.
+ */
+export function readCsvTable<K extends CsvName>(dir: string, k: K): CsvColumns<K> {
+  const f = CSV_FILES[k];
+  const path = join(dir, f.file);
+  const t: CsvTable = !f.always && !existsSync(path)
+    ? { header: [], rows: 0, cols: {} }
+    : parseCsv(readFileSync(path, 'utf8'), path, requiredCsvColumns(k));
+  const kinds: Readonly<Record<string, ColumnKind>> = f.columns;
+  const out: Record<string, Float64Array | string[]> = {};
+  for (const c of csvColumnNames(k)) {
+    if (kinds[c] === 'str') out[c] = t.cols[c] ?? new Array<string>(t.rows).fill('');
+    else out[c] = t.cols[c] ? numCol(t, c, path) : new Float64Array(t.rows).fill(NaN);
+  }
+  return out as CsvColumns<K>;
 }
 
 /**
@@ -196,7 +152,7 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
       `run directory ${dir} is incomplete: missing ${missing.join(', ')} (a complete run has ${REQUIRED_RUN_FILES.join(', ')}; re-run the backtest)`,
     );
 
-  const runPath = join(abs, 'run.json');
+  const runPath = join(abs, RUN_FILES.run);
   const runObj = readJson(runPath);
   checkVersion(runObj, runPath);
   requireFields(runObj, ['runId', 'fromMs', 'toMs', 'data'], runPath);
@@ -204,7 +160,7 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   checkRunJsonFields(runObj, runPath);
   const run = runObj as unknown as RunJson;
 
-  const sumPath = join(abs, 'summary.json');
+  const sumPath = join(abs, RUN_FILES.summary);
   const sumObj = readJson(sumPath);
   checkVersion(sumObj, sumPath);
   requireFields(sumObj, ['runId', 'metrics', 'pnl'], sumPath);
@@ -220,56 +176,20 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   const summary = sumObj as unknown as SummaryJson;
   if (summary.runId !== run.runId) throw new DataError(sumPath, `runId "${summary.runId}" differs from run.json runId "${run.runId}"`);
 
-  const eqPath = join(abs, 'equity.arrow');
+  const eqPath = join(abs, RUN_FILES.equityArrow);
   const eq = opts.equity ? equityFromArrays(opts.equity) : readSeriesFile(eqPath);
   const eqMissing = REQUIRED_EQUITY_COLUMNS.filter((c) => !eq.columns[c]);
   if (eqMissing.length) throw new DataError(eqPath, `missing column(s) ${eqMissing.map((c) => `"${c}"`).join(', ')}`);
   if (eq.ts.length === 0) throw new DataError(eqPath, 'no equity samples');
-  if (!eq.columns['pnl_adl']) eq.columns['pnl_adl'] = new Float64Array(eq.ts.length); // runs from before the adl line
+  // Runs from before a later column (the adl line) have none: it was 0.
+  for (const c of EQUITY_LATER_COLUMNS) eq.columns[c] ??= new Float64Array(eq.ts.length);
   for (let i = 1; i < eq.ts.length; i++)
     if (!(eq.ts[i]! > eq.ts[i - 1]!)) throw new DataError(eqPath, `ts not strictly increasing (${eq.ts[i - 1]} then ${eq.ts[i]})`, i + 1, 'ts');
 
-  const trPath = join(abs, 'trades.csv');
-  const tr = readCsvFile(trPath, ['ts', 'venue', 'symbol', 'side', 'qty', 'price', 'fee', 'slippage']);
-  const trades: TradesTable = {
-    ts: numCol(tr, 'ts', trPath),
-    venue: strCol(tr, 'venue'),
-    symbol: strCol(tr, 'symbol'),
-    side: strCol(tr, 'side'),
-    qty: numCol(tr, 'qty', trPath),
-    price: numCol(tr, 'price', trPath),
-    fee: numCol(tr, 'fee', trPath),
-    slippage: numCol(tr, 'slippage', trPath),
-    liquidity: strCol(tr, 'liquidity'),
-    tag: strCol(tr, 'tag'),
-  };
-
-  const fuPath = join(abs, 'funding.csv');
-  const fu = readCsvFile(fuPath, ['ts', 'venue', 'symbol', 'qty', 'markPrice', 'rate', 'intervalHours', 'amount']);
-  const funding: FundingTable = {
-    ts: numCol(fu, 'ts', fuPath),
-    venue: strCol(fu, 'venue'),
-    symbol: strCol(fu, 'symbol'),
-    qty: numCol(fu, 'qty', fuPath),
-    markPrice: numCol(fu, 'markPrice', fuPath),
-    rate: numCol(fu, 'rate', fuPath),
-    intervalHours: numCol(fu, 'intervalHours', fuPath),
-    amount: numCol(fu, 'amount', fuPath),
-  };
-
-  const lqPath = join(abs, 'liquidations.csv');
-  const lq = readCsvFile(lqPath, ['ts', 'venue', 'symbol', 'qty', 'price', 'markPrice', 'fee', 'equityBefore', 'equityAfter']);
-  const liquidations: LiquidationsTable = {
-    ts: numCol(lq, 'ts', lqPath),
-    venue: strCol(lq, 'venue'),
-    symbol: strCol(lq, 'symbol'),
-    qty: numCol(lq, 'qty', lqPath),
-    price: numCol(lq, 'price', lqPath),
-    markPrice: numCol(lq, 'markPrice', lqPath),
-    fee: numCol(lq, 'fee', lqPath),
-    equityBefore: numCol(lq, 'equityBefore', lqPath),
-    equityAfter: numCol(lq, 'equityAfter', lqPath),
-  };
+  const trades = readCsvTable(abs, 'trades');
+  const funding = readCsvTable(abs, 'funding');
+  const liquidations = readCsvTable(abs, 'liquidations');
+  const adl = readCsvTable(abs, 'adl');
 
   return {
     dir: abs,
@@ -279,6 +199,7 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
     trades,
     funding,
     liquidations,
+    adl,
   };
 }
 

@@ -9,7 +9,8 @@
  */
 import Module, { createRequire } from 'node:module';
 import { dayRows, drawdownPeriods, monthStartMs, type DrawdownPeriod } from '../metrics.js';
-import { PNL_COMPONENTS, type PnlComponent, type RunData } from './run-dir.js';
+import type { RunData } from './run-dir.js';
+import { PNL_COMPONENTS, type PnlComponent } from '../run-format.js';
 
 /**
  * danfojs-node's core (DataFrame, Series, groupby, describe; everything but file IO). The package
