@@ -16,6 +16,7 @@
 import { join } from 'node:path';
 import { mkdirDurable } from '../core/fs.js';
 import { writeFileAtomic } from '../core/fs.js';
+import { lastAtOrBefore } from '../core/search.js';
 import { isoUtc } from '../core/time.js';
 import { maxDrawdownStats, simpleApr } from './metrics.js';
 
@@ -62,21 +63,6 @@ export function timeUnderWater(ts: Float64Array, equity: Float64Array, initial: 
   return under / (ts[n - 1]! - ts[0]!);
 }
 
-/** Index of the last sample at or before `t` (0 if none). */
-function atOrBefore(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length - 1;
-  let ans = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (ts[mid]! <= t) {
-      ans = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return ans;
-}
-
 /** `points` fan times spread evenly over the real path's samples (first and last included). */
 export function fanTimes(ts: Float64Array, points: number): Float64Array {
   const n = ts.length;
@@ -94,7 +80,7 @@ export function pathStats(o: PathEquity, fanTs: Float64Array): PathStats {
   const finalReturn = last / o.initialEquity - 1;
   const dd = maxDrawdownStats(ts, equity, o.initialEquity);
   const fan = new Float64Array(fanTs.length);
-  for (let j = 0; j < fanTs.length; j++) fan[j] = n > 0 ? equity[atOrBefore(ts, fanTs[j]!)]! / o.initialEquity : 1;
+  for (let j = 0; j < fanTs.length; j++) fan[j] = n > 0 ? equity[Math.max(0, lastAtOrBefore(ts, fanTs[j]!))]! / o.initialEquity : 1;
   return {
     path: o.path,
     finalReturn,

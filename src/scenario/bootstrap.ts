@@ -22,6 +22,7 @@
  */
 import seedrandom from 'seedrandom';
 import { UserError } from '../core/errors.js';
+import { lastAtOrBefore } from '../core/search.js';
 import { MS_PER_DAY, type UnixMs } from '../core/time.js';
 import type { BarSeries, FundingSeries, MarketData } from '../engine/data.js';
 
@@ -132,21 +133,6 @@ function followAnchor(src: BarSeries, anchorSrc: BarSeries, anchorSyn: BarSeries
   return out;
 }
 
-/** Latest settlement row at or before `t` (−1 if none). */
-function rowAtOrBefore(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length - 1;
-  let ans = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (ts[mid]! <= t) {
-      ans = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return ans;
-}
-
 /** Step 4: funding rates carried with their source times; regime override on top. */
 function resampleFunding(f: FundingSeries, barTs: Float64Array, tfMs: number, idx: Int32Array, m: MarketData, regime: BootstrapRegime | null): FundingSeries {
   const out: FundingSeries = { ts: f.ts, rate: f.rate.slice(), intervalHours: f.intervalHours, markPrice: new Float64Array(f.ts.length).fill(NaN) };
@@ -155,10 +141,10 @@ function resampleFunding(f: FundingSeries, barTs: Float64Array, tfMs: number, id
   for (let r = 0; r < f.ts.length; r++) {
     const t = f.ts[r]!;
     if (t <= m.fromMs) continue; // history before the window stays real
-    const j = rowAtOrBefore(barTs, t - tfMs); // the bar closing at or before t
+    const j = lastAtOrBefore(barTs, t - tfMs); // the bar closing at or before t
     if (j < 0) continue;
     const srcClose = barTs[idx[j]!]! + tfMs;
-    const q = rowAtOrBefore(f.ts, srcClose);
+    const q = lastAtOrBefore(f.ts, srcClose);
     if (q >= 0) out.rate[r] = (f.rate[q]! * f.intervalHours[r]!) / f.intervalHours[q]!;
     if (regime && Number.isFinite(regime.fundingPer8h) && t >= r0 && t < r1) out.rate[r] = (regime.fundingPer8h * f.intervalHours[r]!) / 8;
   }
