@@ -105,6 +105,12 @@ export interface Metrics {
   benchmarkApr: number;
 }
 
+/** Every key of {@link Metrics}, in summary.json order (e.g. the names a sweep objective may take). */
+export const METRIC_NAMES: readonly (keyof Metrics)[] = Object.keys({
+  initialEquity: 0, finalEquity: 0, totalReturn: 0, apr: 0, annualVol: 0, sharpe: 0, excessSharpe: 0, sortino: 0, calmar: 0, maxDrawdown: 0,
+  maxDrawdownDurationHours: 0, timeInMarket: 0, turnover: 0, tradeCount: 0, liquidationCount: 0, minLiquidationDistance: 0, dailyReturnCount: 0, benchmarkApr: 0,
+} satisfies Record<keyof Metrics, 0>) as (keyof Metrics)[];
+
 /** Equity resampled to UTC day closes. */
 export interface DailyCloses {
   /** UTC midnight at the start of each day, UnixMs. Consecutive days (gaps filled). */

@@ -2,9 +2,7 @@
  * `perpcarry sweep` / `walk-forward` / `worker` option handling: flags over the spec file over
  * defaults, then the analysis layer does the work. Thin: parse, call, print.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { UserError } from '../core/errors.js';
 import { parseInstant, type UnixMs } from '../core/time.js';
 import { defaultDataDir } from '../data/catalog.js';
@@ -12,59 +10,9 @@ import { axisFromSpec, parseGridArg, parseRangeArgs, type GridAxis } from '../re
 import type { RunSpec } from '../research/run-spec.js';
 import { parseParamArgs } from '../strategy/params.js';
 import type { ParamSchema, ParamValue } from '../strategy/types.js';
-import type { Objective } from '../analysis/sweep/results.js';
 import type { PointPlan, SweepOptions } from '../analysis/sweep/run-sweep.js';
 import { resolveWindow } from './backtest-run.js';
-
-/** A sweep spec file (all fields optional; flags override). Documented in docs/sweeps.md. */
-export interface SweepSpecFile {
-  strategy?: string;
-  venues?: string[] | string;
-  symbol?: string;
-  window?: string;
-  from?: string;
-  to?: string;
-  timeframe?: string;
-  capital?: number;
-  fixed?: Record<string, ParamValue>;
-  params?: Record<string, unknown>;
-  random?: { n: number; seed?: number; vary?: string[]; ranges?: Record<string, { min: number; max: number }> };
-  objective?: string | Objective;
-  constraints?: string[];
-  keepTop?: number;
-  walkForward?: { train: string; test: string; step?: string };
-}
-
-const SPEC_KEYS = ['strategy', 'venues', 'symbol', 'window', 'from', 'to', 'timeframe', 'capital', 'fixed', 'params', 'random', 'objective', 'constraints', 'keepTop', 'walkForward'];
-
-/** Read a .json or .yaml sweep spec; unknown keys and wrong shapes name the file and field. */
-export function readSpecFile(path: string): SweepSpecFile {
-  const abs = resolve(path);
-  if (!existsSync(abs)) throw new UserError(`--spec ${abs}: file not found`);
-  let raw: unknown;
-  try {
-    const text = readFileSync(abs, 'utf8');
-    raw = /\.ya?ml$/i.test(abs) ? parseYaml(text) : JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`--spec ${abs}: cannot parse (${(e as Error).message})`);
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`--spec ${abs}: expected an object`);
-  for (const k of Object.keys(raw)) if (!SPEC_KEYS.includes(k)) throw new UserError(`--spec ${abs}: unknown field "${k}" (fields: ${SPEC_KEYS.join(', ')})`);
-  const s = raw as SweepSpecFile;
-  if (s.params !== undefined && (typeof s.params !== 'object' || Array.isArray(s.params))) throw new UserError(`--spec ${abs}: "params" must be an object of name: values`);
-  if (s.constraints !== undefined && !(Array.isArray(s.constraints) && s.constraints.every((c) => typeof c === 'string'))) throw new UserError(`--spec ${abs}: "constraints" must be a list of strings such as "exitApr < entryApr"`);
-  if (s.random !== undefined && typeof (s.random as { n?: unknown } | null)?.n !== 'number') throw new UserError(`--spec ${abs}: "random" must be {n, seed?, vary?, ranges?}`);
-  return s;
-}
-
-/** `metric[:max|min]`. */
-export function parseObjective(x: string | Objective | undefined): Objective {
-  if (x === undefined) return { metric: 'sharpe', direction: 'max' };
-  if (typeof x === 'object') return { metric: x.metric, direction: x.direction === 'min' ? 'min' : 'max' };
-  const [metric, dir] = x.split(':');
-  if (!metric || (dir !== undefined && dir !== 'max' && dir !== 'min')) throw new UserError(`--objective ${x}: expected metric[:max|min], e.g. sharpe:max`);
-  return { metric, direction: dir === 'min' ? 'min' : 'max' };
-}
+import { parseObjective, readSpecFile, type SweepSpecFile } from './sweep-spec.js';
 
 function windowOf(args: Record<string, unknown>, spec: SweepSpecFile): { fromMs: UnixMs; toMs: UnixMs; name: string | null } {
   const win = (args['window'] as string | undefined) ?? (args['from'] === undefined ? spec.window : undefined);
@@ -147,7 +95,7 @@ export function sweepOptionsOf(args: Record<string, unknown>): SweepOptions & { 
     base,
     dataDir,
     plan,
-    objective: parseObjective((args['objective'] as string | undefined) ?? spec.objective),
+    objective: typeof args['objective'] === 'string' ? parseObjective(args['objective']) : parseObjective(spec.objective, `--spec ${String(args['spec'])}: objective`),
     keepTop,
     jobs,
     ...(typeof args['queue'] === 'string' ? { queue: args['queue'] } : {}),

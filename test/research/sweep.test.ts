@@ -3,7 +3,7 @@
  * local thread pool equals in-process, a sweep killed with SIGKILL mid-way resumes to identical files.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { decodeResult } from '../../src/research/task.js';
@@ -123,17 +123,41 @@ describe('perpcarry sweep', () => {
     for (const [k, v] of a) expect(c.get(k)!.equals(v), k).toBe(true);
   }, 240_000);
 
-  test('bad input names the option: unknown param, out of bounds, bad objective', () => {
+  test('bad input names the option or spec field before anything runs: unknown param, out of bounds, bad objective, bad spec fields', () => {
     const r1 = cli(['sweep', ...base, '--grid', 'levrage=1,2', '--out', join(out, 'bad')]);
     expect(r1.code).toBe(1);
     expect(r1.err).toContain('--grid levrage=1,2: unknown param "levrage"');
     const r2 = cli(['sweep', ...base, '--grid', 'leverage=1,50', '--out', join(out, 'bad')]);
     expect(r2.code).toBe(1);
     expect(r2.err).toContain('leverage" = 50 is above its maximum 20');
-    const r3 = cli(['sweep', ...base, '--grid', 'leverage=1,2', '--objective', 'sharp', '--out', join(out, 'bad')]);
+    // Refused before the market is prepared or any point runs: no sweep directory appears.
+    const r3 = cli(['sweep', ...base, '--grid', 'leverage=1,2', '--objective', 'sharp', '--out', join(out, 'bad-objective')]);
     expect(r3.code).toBe(1);
-    expect(r3.err).toContain('--objective sharp: not a summary metric');
-  }, 120_000);
+    expect(r3.err).toContain('--objective sharp: not a summary metric (metrics: initialEquity, finalEquity, totalReturn, apr,');
+    expect(existsSync(join(out, 'bad-objective'))).toBe(false);
+    const wf = cli(['walk-forward', ...base, '--grid', 'leverage=1,2', '--train', '120d', '--test', '60d', '--objective', 'sharpe:maximum', '--out', join(out, 'bad-objective')]);
+    expect(wf.code).toBe(1);
+    expect(wf.err).toContain('--objective sharpe:maximum: expected metric[:max|min]');
+    // A spec file: every wrong field is named by its path.
+    const specCases: [string, string][] = [
+      ['random: { n: 5, sed: 3 }', '"random.sed" is not a field here (fields: n, seed, vary, ranges)'],
+      ['objective: { metric: sharpe, direction: up }', '"objective.direction" must be max or min (got "up")'],
+      ['objective: sharpe_ratio', 'objective sharpe_ratio: not a summary metric'],
+      ['keepTop: -1', '"keepTop" must be a non-negative integer (got -1)'],
+      ['fixed: { leverage: [1, 2] }', '"fixed.leverage" must be a number, string or boolean'],
+      ['walkForward: { train: 90d }', '"walkForward" needs train and test spans'],
+      ['scenario: [x]', '"scenario" is not a field here'],
+    ];
+    for (const [k, [yaml, msg]] of specCases.entries()) {
+      const file = join(out, `bad-spec-${k}.yaml`);
+      writeFileSync(file, `params:\n  leverage: [1, 2]\n${yaml}\n`);
+      const r = cli(['sweep', ...base, '--spec', file, '--out', join(out, 'bad-objective')]);
+      expect(r.code, yaml).toBe(1);
+      expect(r.err, yaml).toContain(`--spec ${file}`);
+      expect(r.err, yaml).toContain(msg);
+    }
+    expect(existsSync(join(out, 'bad-objective'))).toBe(false);
+  }, 240_000);
 
   test('walk-forward: each window picks its best training point and runs it on the next span; the stitched OOS return compounds the windows', () => {
     const r = cli(['walk-forward', ...base, '--grid', 'leverage=1,3', '--grid', 'entryApr=0.02,0.1', '--train', '120d', '--test', '60d', '--out', join(out, 'wf'), '--json']);

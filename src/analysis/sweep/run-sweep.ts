@@ -20,10 +20,11 @@ import { marketSpecOf, queueDispatcher } from '../../research/queue.js';
 import { configOf, loadStrategyOnce, type RunSpec } from '../../research/run-spec.js';
 import { decodeResult, encodeResult } from '../../research/task.js';
 import type { ParamSchema, ParamValue, ParamValues } from '../../strategy/types.js';
+import { METRIC_NAMES } from '../metrics.js';
 import { perpcarryVersion, writeRunDir } from '../run-writer.js';
 import { writeSweepHtml } from './html.js';
 import { identifyPoint, type PointPayload, type PointRow } from './point.js';
-import { metricNames, overfitting, rankRows, writeResults, type Objective, type Overfitting } from './results.js';
+import { overfitting, rankRows, writeResults, type Objective, type Overfitting } from './results.js';
 
 /** The sweep's task module (same file in every thread, process and machine). */
 export const SWEEP_TASK = 'sweep-point';
@@ -148,8 +149,15 @@ function readJournal(path: string): PointRow[] {
   return out;
 }
 
+/** Refuse an objective that is not a summary metric, before anything runs. */
+export function checkObjective(o: Objective): void {
+  if (!(METRIC_NAMES as readonly string[]).includes(o.metric)) throw new UserError(`--objective ${o.metric}: not a summary metric (metrics: ${METRIC_NAMES.join(', ')})`);
+  if (o.direction !== 'max' && o.direction !== 'min') throw new UserError(`--objective ${o.metric}:${String(o.direction)}: the direction must be max or min`);
+}
+
 /** Run a sweep (see the module comment). */
 export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
+  checkObjective(o.objective);
   const loaded = await loadStrategyOnce(o.strategy);
   const fixed = o.base.params;
   const pointParams = planPoints(loaded.factory.params, o.plan, fixed);
@@ -209,7 +217,6 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const runCpuMs = (cpu1.user + cpu1.system) / 1000;
   const tWrite0 = performance.now();
   const all = rows as PointRow[];
-  if (!metricNames(all[0]!).includes(o.objective.metric)) throw new UserError(`--objective ${o.objective.metric}: not a summary metric (metrics: ${metricNames(all[0]!).join(', ')})`);
   const ranked = rankRows(all, o.objective);
   const best = ranked[0];
   const odds = overfitting(all, best, o.pboGroups);

@@ -17,7 +17,7 @@ import { periodReturns, sharpe } from '../metrics.js';
 import { perpcarryVersion } from '../run-writer.js';
 import type { PointPayload, PointRow } from './point.js';
 import { objectiveOf, rankRows, type Objective } from './results.js';
-import { planPoints, SWEEP_TASK_MODULE, type SweepOptions } from './run-sweep.js';
+import { checkObjective, planPoints, SWEEP_TASK_MODULE, type SweepOptions } from './run-sweep.js';
 
 /** Options: a sweep's, plus the spans. */
 export interface WalkForwardOptions extends Pick<SweepOptions, 'strategy' | 'base' | 'dataDir' | 'plan' | 'objective' | 'jobs' | 'outRoot' | 'id' | 'onProgress'> {
@@ -56,6 +56,7 @@ const METRICS = ['totalReturn', 'apr', 'sharpe', 'maxDrawdown'] as const;
 
 /** Run a walk-forward analysis (see the module comment). */
 export async function runWalkForward(o: WalkForwardOptions): Promise<WalkForwardOutcome> {
+  checkObjective(o.objective);
   const loaded = await loadStrategyOnce(o.strategy);
   const points = planPoints(loaded.factory.params, o.plan, o.base.params);
   const windows = walkWindows(o.base.fromMs, o.base.toMs, o.trainMs, o.testMs, o.stepMs);
