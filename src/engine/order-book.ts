@@ -504,7 +504,7 @@ export class OrderBook {
       const ins = this.#d.instruments[first.inst]!;
       const unwind = this.#add({ instrument: ins, side: first.side === 'buy' ? 'sell' : 'buy', qty: h.firstFilledQty, tag: HEDGE_UNWIND_TAG, reduceOnly: ins.type === 'perp' }, null, false);
       unwindId = unwind.id;
-      if (this.#tryFill(unwind, now, false)) this.#remove(unwind);
+      this.#tryFill(unwind, now, false);
     }
     this.#d.logRejected(h.second, reason);
     this.#d.onRejected(h.second, reason);
@@ -579,6 +579,9 @@ export class OrderBook {
       this.#reject(o, why);
       return true;
     }
+    // Out of the book before the strategy hears of the fill: in `onFill`, `ctx.orders` no longer
+    // lists the order that filled (as for refusals, expiries and resting fills).
+    this.#remove(o);
     this.#filled(o, qty, quote);
     return true;
   }

@@ -345,7 +345,23 @@ export interface OrderInfo {
   readonly hedgeWith: number;
 }
 
-/** The strategy's orders that have not filled or left the book yet. Read-only. */
+/**
+ * The strategy's orders that have not filled or left the book yet. Read-only.
+ *
+ * When it changes (tested in test/engine/orders-view.test.ts): an order is listed from the moment
+ * `ctx.order`/`ctx.hedge` returns until it fills, is refused, expires or is cancelled, and it is
+ * gone BEFORE the hook that reports this runs (`onFill`, `onReject`). So "`ctx.orders.size === 0`
+ * in `onFill`/`onReject`" means "nothing of mine is left in flight", the test a strategy needs
+ * instead of a private set of pending ids. Details:
+ * - A hedge's second leg stays listed (`pending`, `hedgeWith` = the first leg, `qty` now the first
+ *   leg's filled qty) during the first leg's `onFill`, and leaves when it fills or is refused.
+ * - Both legs of an atomic hedge refused by the check of both legs leave together, before either
+ *   `onReject` (the partner's runs first): both hooks see neither leg, so make the "all settled"
+ *   step idempotent (e.g. guarded by the strategy's phase).
+ * - The `hedge-unwind` order of a broken atomic hedge is placed by the engine and usually fills at
+ *   once, before `onReject` of the refused leg and `onHedgeBroken`; it is listed while it waits
+ *   (its venue's next bar), like any order of the strategy.
+ */
 export interface OrdersView {
   /** Number of pending and open orders. */
   readonly size: number;

@@ -20,7 +20,7 @@ import { MS_PER_HOUR } from '../../src/core/time.js';
 import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
 import { hedgeMargin, hedgeNotional } from '../../src/strategy/sizing.js';
 import { spotPerpPerAsset, type SpotPerpInstruments } from '../../src/strategy/universe.js';
-import type { BarEvent, FillEvent, FundingEvent, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import type { BarEvent, FillEvent, FundingEvent, HedgeBrokenEvent, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
 import { perHourFundingRate } from '../cross-venue-spread/index.js';
 
 const HOURS_PER_YEAR = 8760;
@@ -73,13 +73,13 @@ type Phase = 'idle' | 'exiting' | 'entering';
 export class CarryRotation implements DefinedStrategy<CarryRotationRoles> {
   private assets: readonly SpotPerpInstruments[] = [];
   private phase: Phase = 'idle';
-  private readonly pending = new Set<number>();
   /** Assets to enter once the exits have filled. */
   private toEnter: number[] = [];
   private nextRebalanceMs = -Infinity;
   private rebalances = 0;
   private switches = 0;
   private resets = 0;
+  private brokenHedges = 0;
   private readonly fundingByAsset: number[] = [];
 
   constructor(private readonly p: CarryRotationParams) {}
@@ -137,18 +137,18 @@ export class CarryRotation implements DefinedStrategy<CarryRotationRoles> {
     // Spot left over from a broken leg or a liquidated perp is sold too.
     for (let i = 0; i < this.assets.length; i++) {
       const a = this.assets[i]!;
-      if (!held.includes(i) && ctx.portfolio.position(a.spot) > 0) this.track(ctx.order({ instrument: a.spot, side: 'sell', qty: ctx.portfolio.position(a.spot), tag: 'cleanup' }));
+      if (!held.includes(i) && ctx.portfolio.position(a.spot) > 0) ctx.order({ instrument: a.spot, side: 'sell', qty: ctx.portfolio.position(a.spot), tag: 'cleanup' });
     }
-    if (this.pending.size > 0) this.phase = 'exiting';
+    if (ctx.orders.size > 0) this.phase = 'exiting';
     else this.enter(ctx);
   }
 
   private exitAsset(ctx: StrategyContext, i: number, tag: string): void {
     const a = this.assets[i]!;
     const qty = -ctx.portfolio.position(a.perp);
-    if (qty > 0) this.track(...ctx.hedge({ long: a.perp, short: a.spot, qty, tag }));
+    if (qty > 0) ctx.hedge({ long: a.perp, short: a.spot, qty, tag });
     const spotLeft = ctx.portfolio.position(a.spot) - Math.max(qty, 0);
-    if (spotLeft > 0) this.track(ctx.order({ instrument: a.spot, side: 'sell', qty: spotLeft, tag }));
+    if (spotLeft > 0) ctx.order({ instrument: a.spot, side: 'sell', qty: spotLeft, tag });
   }
 
   /** Size the entries on the equity now, move their perp margin, send the hedges. */
@@ -170,46 +170,39 @@ export class CarryRotation implements DefinedStrategy<CarryRotationRoles> {
     if (notional > 0) {
       for (const i of entries) {
         const a = this.assets[i]!;
-        this.track(...ctx.hedge({ long: a.spot, short: a.perp, notional, tag: 'rotate-in' }));
+        ctx.hedge({ long: a.spot, short: a.perp, notional, tag: 'rotate-in' });
       }
     }
-    this.phase = this.pending.size > 0 ? 'entering' : 'idle';
+    this.phase = ctx.orders.size > 0 ? 'entering' : 'idle';
   }
 
   /**
-   * After the entries: an asset whose two legs differ (one leg refused) is closed rather than held
-   * unhedged; returns true if orders were sent.
+   * Runs in `onFill`/`onReject`: once none of its orders is left (`ctx.orders` no longer lists the
+   * one just reported), the exits are followed by the entries, and the entries by `idle`.
+   * Idempotent: nothing happens when idle.
    */
-  private repairBrokenHedges(ctx: StrategyContext): boolean {
-    for (const a of this.assets) {
-      const spot = ctx.portfolio.position(a.spot);
-      const perp = ctx.portfolio.position(a.perp);
-      if (Math.abs(spot + perp) <= 1e-9 * Math.max(Math.abs(spot), Math.abs(perp))) continue;
-      ctx.log.warn(`carry-rotation: ${a.spot.symbol} hedge has one leg only (spot ${spot}, perp ${perp}); closing it`);
-      if (perp !== 0) this.track(ctx.order({ instrument: a.perp, side: perp < 0 ? 'buy' : 'sell', qty: Math.abs(perp), reduceOnly: true, tag: 'broken-hedge' }));
-      if (spot > 0) this.track(ctx.order({ instrument: a.spot, side: 'sell', qty: spot, tag: 'broken-hedge' }));
-    }
-    return this.pending.size > 0;
-  }
-
-  private track(...ids: number[]): void {
-    for (const id of ids) this.pending.add(id);
-  }
-
-  private settled(ctx: StrategyContext, orderId: number): void {
-    if (!this.pending.delete(orderId) || this.pending.size > 0) return;
+  private settled(ctx: StrategyContext): void {
+    if (ctx.orders.size > 0 || this.phase === 'idle') return;
     if (this.phase === 'exiting') this.enter(ctx);
-    else if (this.phase === 'entering' && this.repairBrokenHedges(ctx)) this.phase = 'exiting';
     else this.phase = 'idle';
   }
 
-  onFill(ctx: StrategyContext, fill: FillEvent): void {
-    this.settled(ctx, fill.orderId);
+  onFill(ctx: StrategyContext, _fill: FillEvent): void {
+    this.settled(ctx);
   }
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
     ctx.log.warn(`carry-rotation: ${reject.tag} ${reject.side} ${reject.instrument.symbol} refused (${reject.reason})`);
-    this.settled(ctx, reject.orderId);
+    this.settled(ctx);
+  }
+
+  /**
+   * One leg of a rotation hedge was refused after the other filled: the engine's atomic hedge has
+   * already unwound the filled leg (tag `hedge-unwind`), so the asset is left flat, not one-legged.
+   */
+  onHedgeBroken(ctx: StrategyContext, broken: HedgeBrokenEvent): void {
+    this.brokenHedges++;
+    ctx.log.warn(`carry-rotation: ${broken.tag} hedge on ${broken.filled.symbol}/${broken.refused.symbol} broken (${broken.reason}); the filled leg was ${broken.unwindOrderId > 0 ? `unwound by order ${broken.unwindOrderId}` : 'kept'}`);
   }
 
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
@@ -224,7 +217,7 @@ export class CarryRotation implements DefinedStrategy<CarryRotationRoles> {
 
   onEnd(ctx: StrategyContext): void {
     const funding = this.assets.map((a, i) => `${a.perp.symbol} ${this.fundingByAsset[i]!.toFixed(2)}`).join(', ');
-    ctx.log.info(`carry-rotation: ${this.rebalances} rebalances, ${this.switches} switches, ${this.resets} margin resets; funding by asset: ${funding}`);
+    ctx.log.info(`carry-rotation: ${this.rebalances} rebalances, ${this.switches} switches, ${this.resets} margin resets, ${this.brokenHedges} broken hedges unwound; funding by asset: ${funding}`);
   }
 }
 

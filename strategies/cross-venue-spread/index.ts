@@ -10,7 +10,8 @@
  * Each leg sits in its own venue's perp margin account, and each can be liquidated on its own; with
  * `rebalanceMargin` on, collateral moves from the calmer account to the stressed one.
  */
-import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import type { BarEvent, FillEvent, FundingEvent, HedgeBrokenEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import { cancelAll } from '../../src/strategy/reactions.js';
 import type { Symbol, VenueId } from '../../src/core/ids.js';
 import { parseSymbol } from '../../src/core/ids.js';
 import { UserError } from '../../src/core/errors.js';
@@ -88,7 +89,8 @@ export function moveCash(ctx: StrategyContext, targets: readonly CashTarget[]): 
 /** Hours to wait after an entry that filled only one leg (so a refused leg is not retried every bar). */
 const BROKEN_HEDGE_WAIT_HOURS = 8;
 
-type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
+/** `delevering`: holding, with the orders that cut both legs by `deleverFraction` in flight. */
+type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'delevering';
 
 /** The param schema (bounds, defaults, units, help). */
 export const crossVenueSpreadParams = {
@@ -128,7 +130,6 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
   /** Whether the one-time warning about legs filling at different times was logged. */
   private warnedPhase = false;
   private phase: Phase = 'flat';
-  private readonly pending = new Set<number>();
   /** Index into `perps` of the long (low funding) and short (high funding) legs while in a position. */
   private longIx = -1;
   private shortIx = -1;
@@ -166,7 +167,7 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
     // current: after the second venue's bar when their bars share a phase, at each venue's bar when
     // they do not (bundled Binance 8h bars close at 00/08/16 UTC, Bybit/OKX ones at 04/12/20).
     const freshAfter = ctx.now - ctx.market.timeframeMs;
-    if (!(this.lastBarTs[0]! > freshAfter) || !(this.lastBarTs[1]! > freshAfter) || this.pending.size > 0) return;
+    if (!(this.lastBarTs[0]! > freshAfter) || !(this.lastBarTs[1]! > freshAfter) || ctx.orders.size > 0) return;
     if (this.lastBarTs[0] !== this.lastBarTs[1] && !this.warnedPhase) {
       this.warnedPhase = true;
       ctx.log.warn(`cross-venue-spread: the venues' bars close at different times (${this.perps[0]!.venue} at ${new Date(this.lastBarTs[0]!).toISOString().slice(11, 16)}, ${this.perps[1]!.venue} at ${new Date(this.lastBarTs[1]!).toISOString().slice(11, 16)} UTC): each leg fills at its own venue's next bar open, so the book is one-legged between the two fills (use bars of the same phase, e.g. 1h, to avoid it)`);
@@ -201,7 +202,7 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
     if (!(qty > 0)) return;
     this.longIx = longIx;
     this.shortIx = shortIx;
-    for (const id of ctx.hedge({ long: this.perps[longIx]!, short: this.perps[shortIx]!, qty, tag: 'entry' })) this.pending.add(id);
+    ctx.hedge({ long: this.perps[longIx]!, short: this.perps[shortIx]!, qty, tag: 'entry' });
     this.phase = 'entering';
     this.entries++;
   }
@@ -210,9 +211,9 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
     this.phase = 'exiting';
     for (const perp of this.perps) {
       const qty = ctx.portfolio.position(perp);
-      if (qty !== 0) this.pending.add(ctx.order({ instrument: perp, side: qty > 0 ? 'sell' : 'buy', qty: Math.abs(qty), reduceOnly: true, tag }));
+      if (qty !== 0) ctx.order({ instrument: perp, side: qty > 0 ? 'sell' : 'buy', qty: Math.abs(qty), reduceOnly: true, tag });
     }
-    if (this.pending.size === 0) this.flat(ctx);
+    if (ctx.orders.size === 0) this.flat(ctx);
   }
 
   private flat(ctx: StrategyContext): void {
@@ -242,23 +243,37 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
     if (!(this.p.deleverFraction > 0)) return;
     for (const perp of this.perps) {
       const q = ctx.portfolio.position(perp);
-      if (q !== 0) this.pending.add(ctx.order({ instrument: perp, side: q > 0 ? 'sell' : 'buy', qty: Math.abs(q) * this.p.deleverFraction, reduceOnly: true, tag: 'delever' }));
+      if (q !== 0) ctx.order({ instrument: perp, side: q > 0 ? 'sell' : 'buy', qty: Math.abs(q) * this.p.deleverFraction, reduceOnly: true, tag: 'delever' });
     }
+    if (ctx.orders.size > 0) this.phase = 'delevering';
     this.delevers++;
   }
 
-  onFill(ctx: StrategyContext, fill: FillEvent): void {
-    if (this.pending.delete(fill.orderId) && this.pending.size === 0) this.settle(ctx);
+  onFill(ctx: StrategyContext, _fill: FillEvent): void {
+    this.settle(ctx);
   }
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
-    if (!this.pending.delete(reject.orderId)) return;
-    ctx.log.warn(`cross-venue-spread: ${reject.side} ${reject.instrument.venue} ${reject.instrument.symbol} refused (${reject.reason})`);
-    if (this.pending.size === 0) this.settle(ctx);
+    ctx.log.warn(`cross-venue-spread: ${reject.tag} ${reject.side} ${reject.instrument.venue} ${reject.instrument.symbol} refused (${reject.reason})`);
+    this.settle(ctx);
   }
 
-  /** Once no order is pending, the phase follows the book: holding if a leg is open, else flat. */
+  /**
+   * A hedge leg was refused after the other filled: the engine has unwound the filled leg (atomic
+   * hedge, tag `hedge-unwind`); wait before trying again so a refused leg is not retried every bar.
+   */
+  onHedgeBroken(ctx: StrategyContext, broken: HedgeBrokenEvent): void {
+    ctx.log.warn(`cross-venue-spread: ${broken.tag} hedge broken (${broken.refused.venue} leg refused: ${broken.reason}); the ${broken.filled.venue} leg is unwound, waiting ${BROKEN_HEDGE_WAIT_HOURS} h`);
+    this.noEntryBeforeMs = ctx.now + BROKEN_HEDGE_WAIT_HOURS * MS_PER_HOUR;
+  }
+
+  /**
+   * Once none of its orders is left (`ctx.orders` no longer lists the one just reported) while
+   * entering, exiting or delevering, the phase follows the book: holding if a leg is open, else
+   * flat. Idempotent: nothing happens in the settled phases.
+   */
   private settle(ctx: StrategyContext): void {
+    if (ctx.orders.size > 0 || this.phase === 'flat' || this.phase === 'holding') return;
     const q0 = ctx.portfolio.position(this.perps[0]!);
     const q1 = ctx.portfolio.position(this.perps[1]!);
     if (this.phase === 'entering' && (q0 === 0) !== (q1 === 0)) {
@@ -280,7 +295,7 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
   onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {
     // One leg is gone; the other is now a naked directional position: close it.
     ctx.log.warn(`cross-venue-spread: ${liq.instrument.venue} leg liquidated at ${liq.price}; closing the other leg`);
-    this.pending.clear();
+    cancelAll(ctx);
     this.exit(ctx, 'liquidation-unwind');
   }
 

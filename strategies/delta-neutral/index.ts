@@ -57,7 +57,6 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
   private perp!: Instrument;
   private account!: PerpAccountView;
   private phase: Phase = 'flat';
-  private readonly pending = new Set<number>();
   private cachedCount = -1;
   private cachedApr = NaN;
   /** Counters for the log at the end. */
@@ -89,7 +88,7 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
   }
 
   onBar(ctx: StrategyContext, bar: BarEvent): void {
-    if (bar.instrument !== this.perp || this.pending.size > 0) return;
+    if (bar.instrument !== this.perp || ctx.orders.size > 0) return;
     const apr = this.signal(ctx);
     if (this.phase === 'flat') {
       if (apr >= this.p.entryApr) this.enter(ctx);
@@ -130,8 +129,7 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
     if (!(notional > 0)) return;
     const margin = (notional / L) * (1 + SIZE_BUFFER) + notional * 0.001;
     ctx.transfer({ fromVenue: venue, fromAccount: 'spot', toVenue: venue, toAccount: 'perp', amount: margin });
-    const [a, b] = ctx.hedge({ long: this.spot, short: this.perp, notional, tag: 'enter' });
-    this.pending.add(a).add(b);
+    ctx.hedge({ long: this.spot, short: this.perp, notional, tag: 'enter' });
     this.phase = 'entering';
     this.entries++;
   }
@@ -139,9 +137,9 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
   private exit(ctx: StrategyContext, tag: string): void {
     const s = ctx.portfolio.position(this.spot);
     const q = ctx.portfolio.position(this.perp);
-    if (s > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty: s, tag }));
-    if (q !== 0) this.pending.add(ctx.order({ instrument: this.perp, side: q < 0 ? 'buy' : 'sell', qty: Math.abs(q), reduceOnly: true, tag }));
-    this.phase = this.pending.size > 0 ? 'exiting' : 'flat';
+    if (s > 0) ctx.order({ instrument: this.spot, side: 'sell', qty: s, tag });
+    if (q !== 0) ctx.order({ instrument: this.perp, side: q < 0 ? 'buy' : 'sell', qty: Math.abs(q), reduceOnly: true, tag });
+    this.phase = ctx.orders.size > 0 ? 'exiting' : 'flat';
     if (this.phase === 'flat') this.consolidate(ctx);
   }
 
@@ -154,8 +152,8 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
     const x = ((s * price) / L - pa.marginBalance()) / (price * (1 + 1 / L));
     if (!(x > 0)) return;
     const qty = Math.min(x * (1 + SIZE_BUFFER), s);
-    this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty, tag: 'topup' }));
-    this.pending.add(ctx.order({ instrument: this.perp, side: 'buy', qty, reduceOnly: true, tag: 'topup' }));
+    ctx.order({ instrument: this.spot, side: 'sell', qty, tag: 'topup' });
+    ctx.order({ instrument: this.perp, side: 'buy', qty, reduceOnly: true, tag: 'topup' });
     this.phase = 'topping-up';
     this.topUps++;
   }
@@ -166,9 +164,13 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
     if (back > 1e-9) ctx.transfer({ fromVenue: venue, fromAccount: 'perp', toVenue: venue, toAccount: 'spot', amount: back });
   }
 
-  private settled(ctx: StrategyContext, orderId: number): void {
-    this.pending.delete(orderId);
-    if (this.pending.size > 0) return;
+  /**
+   * Runs in `onFill`/`onReject`: once none of the strategy's orders is left (`ctx.orders` no longer
+   * lists the one just reported), the phase follows the book. Idempotent: the settled phases
+   * (`flat`, `holding`) do nothing, as when both legs of a refused hedge are reported.
+   */
+  private settled(ctx: StrategyContext): void {
+    if (ctx.orders.size > 0) return;
     if (this.phase === 'entering' || this.phase === 'topping-up') {
       if (this.phase === 'topping-up') {
         const cash = ctx.portfolio.spotCash(this.spot.venue);
@@ -190,13 +192,13 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
     }
   }
 
-  onFill(ctx: StrategyContext, fill: FillEvent): void {
-    this.settled(ctx, fill.orderId);
+  onFill(ctx: StrategyContext, _fill: FillEvent): void {
+    this.settled(ctx);
   }
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
     ctx.log.warn(`delta-neutral: ${reject.tag} order ${reject.orderId} rejected (${reject.reason})`);
-    this.settled(ctx, reject.orderId);
+    this.settled(ctx);
   }
 
   onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {

@@ -14,6 +14,7 @@ import { singleSymbol, spotPerpOf, type SpotPerpInstruments } from '../../src/st
 import { MS_PER_HOUR } from '../../src/core/time.js';
 import { moveCash, perHourFundingRate, type CashTarget } from '../cross-venue-spread/index.js';
 import { hedgeMargin, hedgeNotional } from '../../src/strategy/sizing.js';
+import { cancelAll } from '../../src/strategy/reactions.js';
 
 const HOURS_PER_YEAR = 8760;
 
@@ -84,7 +85,6 @@ interface Leg {
 class EthenaStyle implements DefinedStrategy<EthenaRoles> {
   private legs: Leg[] = [];
   private phase: Phase = 'lending';
-  private readonly pending = new Set<number>();
   private entries = 0;
   private unwinds = 0;
   private rehedges = 0;
@@ -131,7 +131,7 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
       }
       if (!(l.lastBarTs > freshAfter)) all = false;
     }
-    if (!mine || !all || this.pending.size > 0) return;
+    if (!mine || !all || ctx.orders.size > 0) return;
     const apr = this.bookApr(ctx);
     if (this.phase === 'lending') {
       if (apr > this.p.entryApr) this.enter(ctx);
@@ -183,9 +183,9 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
     this.accrue(ctx);
     const notionals = this.moveToTargets(ctx, true);
     this.legs.forEach((l, i) => {
-      if (notionals[i]! > 0) for (const id of ctx.hedge({ long: l.spot, short: l.perp, notional: notionals[i]!, tag: 'hedge' })) this.pending.add(id);
+      if (notionals[i]! > 0) ctx.hedge({ long: l.spot, short: l.perp, notional: notionals[i]!, tag: 'hedge' });
     });
-    this.phase = this.pending.size > 0 ? 'entering' : 'hedged';
+    this.phase = ctx.orders.size > 0 ? 'entering' : 'hedged';
     this.entries++;
   }
 
@@ -196,12 +196,12 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
       const perpQty = -ctx.portfolio.position(l.perp);
       const spotQty = ctx.portfolio.position(l.spot);
       const both = Math.min(Math.max(perpQty, 0), Math.max(spotQty, 0));
-      if (both > 0) for (const id of ctx.hedge({ long: l.perp, short: l.spot, qty: both, tag: 'unwind' })) this.pending.add(id);
-      if (spotQty - both > 0) this.pending.add(ctx.order({ instrument: l.spot, side: 'sell', qty: spotQty - both, tag: 'unwind' }));
-      if (perpQty - both > 0) this.pending.add(ctx.order({ instrument: l.perp, side: 'buy', qty: perpQty - both, reduceOnly: true, tag: 'unwind' }));
+      if (both > 0) ctx.hedge({ long: l.perp, short: l.spot, qty: both, tag: 'unwind' });
+      if (spotQty - both > 0) ctx.order({ instrument: l.spot, side: 'sell', qty: spotQty - both, tag: 'unwind' });
+      if (perpQty - both > 0) ctx.order({ instrument: l.perp, side: 'buy', qty: perpQty - both, reduceOnly: true, tag: 'unwind' });
     }
     this.unwinds++;
-    if (this.pending.size === 0) this.toLending(ctx);
+    if (ctx.orders.size === 0) this.toLending(ctx);
   }
 
   private toLending(ctx: StrategyContext): void {
@@ -217,18 +217,22 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
     this.lastPhaseTs = ctx.now;
   }
 
-  onFill(ctx: StrategyContext, fill: FillEvent): void {
-    if (this.pending.delete(fill.orderId) && this.pending.size === 0) this.settle(ctx);
+  onFill(ctx: StrategyContext, _fill: FillEvent): void {
+    this.settle(ctx);
   }
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
-    if (!this.pending.delete(reject.orderId)) return;
-    ctx.log.warn(`ethena-style: ${reject.side} ${reject.instrument.venue} ${reject.instrument.symbol} refused (${reject.reason})`);
-    if (this.pending.size === 0) this.settle(ctx);
+    ctx.log.warn(`ethena-style: ${reject.tag} ${reject.side} ${reject.instrument.venue} ${reject.instrument.symbol} refused (${reject.reason})`);
+    this.settle(ctx);
   }
 
-  /** Once no order is pending, the phase follows the book: hedged if any perp is open, else lending. */
+  /**
+   * Once none of its orders is left (`ctx.orders` no longer lists the one just reported) while
+   * entering or exiting, the phase follows the book: hedged if any perp is open, else lending.
+   * Idempotent: nothing happens in the settled phases.
+   */
   private settle(ctx: StrategyContext): void {
+    if (ctx.orders.size > 0 || (this.phase !== 'entering' && this.phase !== 'exiting')) return;
     if (this.phase === 'entering') {
       // A venue where one leg filled and the other was refused: close the lone leg.
       for (const l of this.legs) {
@@ -236,10 +240,10 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
         const spotQty = ctx.portfolio.position(l.spot);
         if ((perpQty === 0) === (spotQty <= 0)) continue;
         ctx.log.warn(`ethena-style: ${l.venue} hedge filled one leg only; closing it`);
-        if (perpQty !== 0) this.pending.add(ctx.order({ instrument: l.perp, side: perpQty < 0 ? 'buy' : 'sell', qty: Math.abs(perpQty), reduceOnly: true, tag: 'broken-hedge' }));
-        if (spotQty > 0) this.pending.add(ctx.order({ instrument: l.spot, side: 'sell', qty: spotQty, tag: 'broken-hedge' }));
+        if (perpQty !== 0) ctx.order({ instrument: l.perp, side: perpQty < 0 ? 'buy' : 'sell', qty: Math.abs(perpQty), reduceOnly: true, tag: 'broken-hedge' });
+        if (spotQty > 0) ctx.order({ instrument: l.spot, side: 'sell', qty: spotQty, tag: 'broken-hedge' });
       }
-      if (this.pending.size > 0) return;
+      if (ctx.orders.size > 0) return;
     }
     if (this.legs.some((l) => ctx.portfolio.position(l.perp) !== 0)) this.phase = 'hedged';
     else this.toLending(ctx);
@@ -253,7 +257,7 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
     ctx.log.warn(`ethena-style: ${liq.instrument.venue} perp liquidated at ${liq.price}; unwinding the whole book to lending`);
     // Already unwinding (e.g. two venues liquidated at once): the pending orders cover it.
     if (this.phase === 'exiting') return;
-    this.pending.clear();
+    cancelAll(ctx);
     this.phase = 'hedged';
     this.unwind(ctx);
   }

@@ -12,6 +12,7 @@ import { enumOf, integer, number } from '../../src/core/schema.js';
 import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
 import { spotPerp, type SpotPerpInstruments } from '../../src/strategy/universe.js';
 import { prepareOneVenueHedge } from '../../src/strategy/sizing.js';
+import { cancelAll } from '../../src/strategy/reactions.js';
 import { MS_PER_HOUR } from '../../src/core/time.js';
 
 /** Simple APR of the latest settlement (rate × 8760 / intervalHours); NaN before the first one. */
@@ -27,7 +28,6 @@ class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
   private spot!: Instrument;
   private perp!: Instrument;
   private phase: Phase = 'flat';
-  private readonly pending = new Set<number>();
   /** When the current position was entered (first fill), ms. */
   private enteredAtMs = NaN;
   /** No new entry before this time (after an exit), ms. */
@@ -54,7 +54,7 @@ class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
 
   onBar(ctx: StrategyContext, bar: BarEvent): void {
     // Decide once per perp bar close; spot bars at the same instant add nothing.
-    if (bar.instrument.id !== this.perp.id || this.pending.size > 0) return;
+    if (bar.instrument.id !== this.perp.id || ctx.orders.size > 0) return;
     const apr = this.signalApr(ctx);
     if (this.phase === 'flat') {
       if (ctx.now >= this.cooldownUntilMs && apr > this.p.entryApr) this.enter(ctx);
@@ -73,8 +73,7 @@ class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
   private enter(ctx: StrategyContext): void {
     // spot notional + perp margin = capital (less a cash buffer for fees and slippage).
     const notional = prepareOneVenueHedge(ctx, this.perp, this.p.leverage, this.p.cashBuffer);
-    const ids = ctx.hedge({ long: this.spot, short: this.perp, notional, tag: 'entry' });
-    this.track(ids);
+    ctx.hedge({ long: this.spot, short: this.perp, notional, tag: 'entry' });
     this.phase = 'entering';
     this.entries++;
   }
@@ -82,14 +81,10 @@ class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
   private exit(ctx: StrategyContext, tag: string): void {
     const qty = Math.abs(ctx.portfolio.position(this.perp));
     this.phase = 'exiting';
-    if (qty > 0) this.track(ctx.hedge({ long: this.perp, short: this.spot, qty, tag }));
+    if (qty > 0) ctx.hedge({ long: this.perp, short: this.spot, qty, tag });
     const spotLeft = ctx.portfolio.position(this.spot) - qty;
-    if (spotLeft > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty: spotLeft, tag }));
-    if (this.pending.size === 0) this.flat(ctx);
-  }
-
-  private track(ids: readonly number[]): void {
-    for (const id of ids) this.pending.add(id);
+    if (spotLeft > 0) ctx.order({ instrument: this.spot, side: 'sell', qty: spotLeft, tag });
+    if (ctx.orders.size === 0) this.flat(ctx);
   }
 
   private flat(ctx: StrategyContext): void {
@@ -100,25 +95,29 @@ class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
 
   onFill(ctx: StrategyContext, fill: FillEvent): void {
     this.feesPaid += fill.fee + fill.slippage;
-    if (this.pending.delete(fill.orderId) && this.pending.size === 0) this.settle(ctx, fill.ts);
+    this.settle(ctx, fill.ts);
   }
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
-    if (!this.pending.delete(reject.orderId)) return;
     ctx.log.warn(`funding-threshold: ${reject.side} ${reject.instrument.symbol} refused (${reject.reason})`);
-    if (this.pending.size === 0) this.settle(ctx, reject.ts);
+    this.settle(ctx, reject.ts);
   }
 
-  /** Once no order is pending, the phase follows the book: holding if any leg is open, else flat. */
+  /**
+   * Once none of its orders is left (`ctx.orders` no longer lists the one just reported) while
+   * entering or exiting, the phase follows the book: holding if any leg is open, else flat.
+   * Idempotent: nothing happens in the settled phases.
+   */
   private settle(ctx: StrategyContext, ts: number): void {
+    if (ctx.orders.size > 0 || (this.phase !== 'entering' && this.phase !== 'exiting')) return;
     const perpQty = ctx.portfolio.position(this.perp);
     const spotQty = ctx.portfolio.position(this.spot);
     if (this.phase === 'entering' && (perpQty === 0) !== (spotQty <= 0)) {
       // One leg filled and the other was refused: close the lone leg rather than hold it unhedged.
       ctx.log.warn(`funding-threshold: hedge entry filled one leg only; closing it`);
       this.phase = 'exiting';
-      if (perpQty !== 0) this.pending.add(ctx.order({ instrument: this.perp, side: perpQty < 0 ? 'buy' : 'sell', qty: Math.abs(perpQty), reduceOnly: true, tag: 'broken-hedge' }));
-      if (spotQty > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty: spotQty, tag: 'broken-hedge' }));
+      if (perpQty !== 0) ctx.order({ instrument: this.perp, side: perpQty < 0 ? 'buy' : 'sell', qty: Math.abs(perpQty), reduceOnly: true, tag: 'broken-hedge' });
+      if (spotQty > 0) ctx.order({ instrument: this.spot, side: 'sell', qty: spotQty, tag: 'broken-hedge' });
       return;
     }
     const open = perpQty !== 0 || spotQty > 0;
@@ -134,10 +133,10 @@ class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
   onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {
     // The perp leg is gone: sell the spot leg rather than hold an unhedged long.
     ctx.log.warn(`funding-threshold: perp leg liquidated at ${liq.price}; closing the spot leg`);
-    this.pending.clear();
+    cancelAll(ctx);
     const spotQty = ctx.portfolio.position(this.spot);
     this.phase = 'exiting';
-    if (spotQty > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'sell', qty: spotQty, tag: 'liquidation-unwind' }));
+    if (spotQty > 0) ctx.order({ instrument: this.spot, side: 'sell', qty: spotQty, tag: 'liquidation-unwind' });
     else this.flat(ctx);
   }
 

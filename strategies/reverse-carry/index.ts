@@ -9,6 +9,7 @@ import { integer, number } from '../../src/core/schema.js';
 import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
 import { spotPerp, type SpotPerpInstruments } from '../../src/strategy/universe.js';
 import { prepareOneVenueHedge } from '../../src/strategy/sizing.js';
+import { cancelAll } from '../../src/strategy/reactions.js';
 
 
 type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
@@ -36,7 +37,6 @@ class ReverseCarry implements DefinedStrategy<SpotPerpInstruments> {
   private spot!: Instrument;
   private perp!: Instrument;
   private phase: Phase = 'flat';
-  private readonly pending = new Set<number>();
   private entries = 0;
   private fundingReceived = 0;
 
@@ -49,7 +49,7 @@ class ReverseCarry implements DefinedStrategy<SpotPerpInstruments> {
   }
 
   onBar(ctx: StrategyContext, bar: BarEvent): void {
-    if (bar.instrument.id !== this.perp.id || this.pending.size > 0) return;
+    if (bar.instrument.id !== this.perp.id || ctx.orders.size > 0) return;
     const apr = ctx.market.trailingFundingApr(this.perp, this.p.lookback);
     if (this.phase === 'flat' && apr < this.p.entryApr) this.enter(ctx);
     else if (this.phase === 'holding' && !(apr < this.p.exitApr)) this.exit(ctx, 'recovery-exit');
@@ -59,7 +59,7 @@ class ReverseCarry implements DefinedStrategy<SpotPerpInstruments> {
     // Perp margin = notional / L; what is left (plus the sale proceeds) stays in the spot wallet as
     // collateral for the borrowed coins: notional × (1 + 1/L) = capital, as for delta-neutral.
     const notional = prepareOneVenueHedge(ctx, this.perp, this.p.leverage, this.p.cashBuffer);
-    for (const id of ctx.hedge({ long: this.perp, short: this.spot, notional, tag: 'entry' })) this.pending.add(id);
+    ctx.hedge({ long: this.perp, short: this.spot, notional, tag: 'entry' });
     this.phase = 'entering';
     this.entries++;
   }
@@ -67,33 +67,37 @@ class ReverseCarry implements DefinedStrategy<SpotPerpInstruments> {
   private exit(ctx: StrategyContext, tag: string): void {
     const qty = ctx.portfolio.position(this.perp);
     this.phase = 'exiting';
-    if (qty > 0) for (const id of ctx.hedge({ long: this.spot, short: this.perp, qty, tag })) this.pending.add(id);
+    if (qty > 0) ctx.hedge({ long: this.spot, short: this.perp, qty, tag });
     // Repay any borrowed coins the hedge did not cover (e.g. after a liquidation of the perp leg).
     const shortLeft = -ctx.portfolio.position(this.spot) - Math.max(qty, 0);
-    if (shortLeft > 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'buy', qty: shortLeft, tag }));
-    if (this.pending.size === 0) this.phase = 'flat';
+    if (shortLeft > 0) ctx.order({ instrument: this.spot, side: 'buy', qty: shortLeft, tag });
+    if (ctx.orders.size === 0) this.phase = 'flat';
   }
 
-  onFill(ctx: StrategyContext, fill: FillEvent): void {
-    if (this.pending.delete(fill.orderId) && this.pending.size === 0) this.settle(ctx);
+  onFill(ctx: StrategyContext, _fill: FillEvent): void {
+    this.settle(ctx);
   }
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
-    if (!this.pending.delete(reject.orderId)) return;
     ctx.log.warn(`reverse-carry: ${reject.side} ${reject.instrument.symbol} refused (${reject.reason})`);
-    if (this.pending.size === 0) this.settle(ctx);
+    this.settle(ctx);
   }
 
-  /** Once no order is pending, the phase follows the book: holding if any leg is open, else flat. */
+  /**
+   * Once none of its orders is left (`ctx.orders` no longer lists the one just reported) while
+   * entering or exiting, the phase follows the book: holding if any leg is open, else flat.
+   * Idempotent: nothing happens in the settled phases.
+   */
   private settle(ctx: StrategyContext): void {
+    if (ctx.orders.size > 0 || (this.phase !== 'entering' && this.phase !== 'exiting')) return;
     const perpQty = ctx.portfolio.position(this.perp);
     const spotQty = ctx.portfolio.position(this.spot);
     if (this.phase === 'entering' && (perpQty === 0) !== (spotQty >= 0)) {
       // One leg filled and the other was refused: close the lone leg rather than hold it unhedged.
       ctx.log.warn(`reverse-carry: hedge entry filled one leg only; closing it`);
       this.phase = 'exiting';
-      if (perpQty !== 0) this.pending.add(ctx.order({ instrument: this.perp, side: perpQty > 0 ? 'sell' : 'buy', qty: Math.abs(perpQty), reduceOnly: true, tag: 'broken-hedge' }));
-      if (spotQty < 0) this.pending.add(ctx.order({ instrument: this.spot, side: 'buy', qty: -spotQty, tag: 'broken-hedge' }));
+      if (perpQty !== 0) ctx.order({ instrument: this.perp, side: perpQty > 0 ? 'sell' : 'buy', qty: Math.abs(perpQty), reduceOnly: true, tag: 'broken-hedge' });
+      if (spotQty < 0) ctx.order({ instrument: this.spot, side: 'buy', qty: -spotQty, tag: 'broken-hedge' });
       return;
     }
     const open = perpQty !== 0 || spotQty !== 0;
@@ -106,7 +110,7 @@ class ReverseCarry implements DefinedStrategy<SpotPerpInstruments> {
 
   onLiquidation(ctx: StrategyContext, liq: LiquidationEvent): void {
     ctx.log.warn(`reverse-carry: perp leg liquidated at ${liq.price}; buying back the borrowed spot`);
-    this.pending.clear();
+    cancelAll(ctx);
     this.exit(ctx, 'liquidation-unwind');
   }
 
