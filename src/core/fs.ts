@@ -51,15 +51,16 @@ export function tempPathFor(path: string): string {
  * Write a file atomically and durably: `write(fd)` fills `.name.<pid>.<n>.tmp` in the same
  * directory, then fsync file, rename over `path`, fsync the directory. A crash at any point leaves
  * either the old file or the new one, never half of either; a kill leaves at most the temp file,
- * which {@link cleanStaleTemps} removes once its pid is dead.
+ * which {@link cleanStaleTemps} removes once its pid is dead. Returns what `write` returned.
  */
-export function writeFileAtomicWith(path: string, write: (fd: number) => void): void {
+export function writeFileAtomicWith<T = void>(path: string, write: (fd: number) => T): T {
   const dir = dirname(path);
   mkdirDurable(dir);
   const tmp = tempPathFor(path);
   const fd = openSync(tmp, 'w');
+  let result: T;
   try {
-    write(fd);
+    result = write(fd);
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
@@ -74,6 +75,7 @@ export function writeFileAtomicWith(path: string, write: (fd: number) => void): 
     throw e;
   }
   fsyncDir(dir);
+  return result;
 }
 
 /** {@link writeFileAtomicWith} for data already in memory. */

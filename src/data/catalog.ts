@@ -9,7 +9,7 @@ import { SERIES_KINDS, seriesRelPath } from '../core/ids.js';
 import { timeframeToMs, isoUtc } from '../core/time.js';
 import { KIND_COLUMNS } from './schema.js';
 import { barPhaseMs, describeBarPhase, validateSeries, type ValidationReport } from './validate.js';
-import { encodeSeries, readSeriesFile, mergeSeries, type SeriesColumns, type SeriesMetadata } from './store.js';
+import { readSeriesFile, mergeSeries, writeSeriesFile, type SeriesColumns, type SeriesMetadata, type WrittenFile } from './store.js';
 import { recordVerified } from './file-state.js';
 
 /** Where a series came from. Stored both in the catalog and in the Arrow schema metadata. */
@@ -149,8 +149,13 @@ export function findEntry(catalog: Catalog, venue: VenueId, symbol: Symbol, kind
   return catalog.entries.find((e) => e.path === rel);
 }
 
+/** sha256 of `bytes`, lower-case hex. */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+function writtenFileOf(bytes: Uint8Array): WrittenFile {
+  return { bytes: bytes.byteLength, sha256: sha256Hex(bytes) };
 }
 
 /**
@@ -266,9 +271,8 @@ function storeSeriesLocked(series: SeriesColumns, opts: StoreSeriesOptions, rel:
     'perpcarry.provenance': JSON.stringify(provenance),
   };
   if (opts.timeframe) metadata['perpcarry.timeframe'] = opts.timeframe;
-  const bytes = encodeSeries(merged, cols, metadata);
-  writeFileAtomic(abs, bytes);
-  const entry = describeStoredFile(opts.dataDir, abs, merged, opts.venue, opts.symbol, opts.kind, opts.timeframe, provenance, bytes);
+  const written = writeSeriesFile(abs, merged, cols, metadata);
+  const entry = describeStoredFile(opts.dataDir, abs, merged, opts.venue, opts.symbol, opts.kind, opts.timeframe, provenance, written);
   recordVerified(opts.dataDir, abs, entry.sha256, merged === series && opts.validation ? opts.validation : validateSeries(merged, opts.kind, opts.timeframe));
   updateCatalog(opts.dataDir, (fresh) => {
     fresh.entries = fresh.entries.filter((e) => e.path !== rel);
@@ -289,7 +293,7 @@ function checkStoredIdentity(abs: string, meta: SeriesMetadata, opts: StoreSerie
   if (diffs.length) throw new DataError(abs, `the stored file is not the series its path names (${diffs.join('; ')}); refusing to merge into it. Move it away or run \`perpcarry data reindex\``);
 }
 
-/** Build the catalog entry of a file already written. */
+/** Build the catalog entry of a file already written (`written`: its size and sha256 as written; else the file is read and hashed). */
 export function describeStoredFile(
   dataDir: string,
   absPath: string,
@@ -299,9 +303,9 @@ export function describeStoredFile(
   kind: SeriesKind,
   timeframe: string | undefined,
   provenance: Provenance,
-  written?: Uint8Array,
+  written?: WrittenFile,
 ): CatalogEntry {
-  const bytes = written ?? readFileSync(absPath);
+  const file = written ?? writtenFileOf(readFileSync(absPath));
   const n = series.ts.length;
   const firstTs = n > 0 ? series.ts[0]! : NaN;
   const lastTs = n > 0 ? series.ts[n - 1]! : NaN;
@@ -316,8 +320,8 @@ export function describeStoredFile(
     lastIso: n > 0 ? isoUtc(lastTs) : '',
     rows: n,
     gaps: countGaps(series, kind, timeframe),
-    sha256: sha256Hex(bytes),
-    bytes: bytes.byteLength,
+    sha256: file.sha256,
+    bytes: file.bytes,
     provenance,
   };
   if (timeframe) entry.timeframe = timeframe;

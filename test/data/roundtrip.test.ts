@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -8,7 +9,7 @@ import { encodeSeries, readSeriesFile, writeSeriesFile } from '../../src/data/st
 import { ROOT, tmpDir } from '../support/paths.js';
 
 describe('Arrow round trip', () => {
-  it('property: any ts (safe integers) and float64 values survive write → read bit for bit (NaN as null)', () => {
+  it('property: any ts (safe integers) and float64 values survive write → read bit for bit (NaN as null); the streamed file is encodeSeries\' bytes, its sha256 and size reported', () => {
     const dir = tmpDir();
     let k = 0;
     fc.assert(
@@ -19,7 +20,11 @@ describe('Arrow round trip', () => {
           const a = Float64Array.from(rows, (r) => r[1]);
           const b = Float64Array.from(rows, (r) => r[2]);
           const p = join(dir, `p${k++}.arrow`);
-          writeSeriesFile(p, { ts, columns: { a, b } }, ['a', 'b']);
+          const written = writeSeriesFile(p, { ts, columns: { a, b } }, ['a', 'b'], { 'perpcarry.kind': 'x' });
+          // The streamed file is the bytes encodeSeries builds in memory, and its sha256/size are those bytes'.
+          const bytes = readFileSync(p);
+          if (!bytes.equals(encodeSeries({ ts, columns: { a, b } }, ['a', 'b'], { 'perpcarry.kind': 'x' }))) return false;
+          if (written.bytes !== bytes.length || written.sha256 !== createHash('sha256').update(bytes).digest('hex')) return false;
           const s = readSeriesFile(p);
           const same = (x: Float64Array, y: Float64Array) => x.length === y.length && x.every((v, i) => Object.is(v, y[i]) || (Number.isNaN(v) && Number.isNaN(y[i]!)));
           return same(s.ts, ts) && same(s.columns['a']!, a) && same(s.columns['b']!, b);

@@ -7,6 +7,7 @@
  * an optional trailing newline, blank lines skipped; same rules as {@link parseCsv} in table.ts.
  */
 import { DataError } from '../../core/errors.js';
+import { parseEpochDigits, parsePlainDecimal } from './decimal.js';
 
 /** One record: fields `0 … count-1` of the reader's current buffer. Valid only during the callback. */
 export interface CsvRecord {
@@ -17,17 +18,28 @@ export interface CsvRecord {
   /** Field `c` as a string (unquoted; quoted fields decoded once). */
   text(c: number): string;
   /**
-   * Field `c` as a number when it is a plain decimal the fast path reads exactly (optional sign,
-   * ≤ 15 significant digits, ≤ 22 decimals, no exponent, no spaces); NaN otherwise (call
-   * {@link text} and parse it the slow way).
+   * Field `c` as a number when it is a plain decimal read exactly from the bytes (see
+   * {@link parsePlainDecimal}); NaN otherwise (call {@link text} and parse it the slow way).
    */
   fastNumber(c: number): number;
-  /** Field `c` as an unsigned integer of ≤ 15 digits, or −1 if it is anything else. */
-  fastUint(c: number): number;
+  /** Field `c` as epoch digits read exactly from the bytes (see {@link parseEpochDigits}), or −1. */
+  epochDigits(c: number): number;
 }
 
-/** Exact powers of ten (10^0 … 10^22 are exact doubles). */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/**
+ * A bulk reader of the plain records that make up nearly all of a big file (see
+ * plain-rows.ts): it consumes whole records it can take as they are and stops at the first one
+ * it cannot, which the general reader then parses and hands to `onRecord`.
+ */
+export interface PlainRecordPath {
+  /**
+   * Consume complete records from `buf[start, end)`, the first at 1-based `line`; return the
+   * offset after the last record consumed (`start` if none) and set {@link rows}.
+   */
+  read(buf: Uint8Array, start: number, end: number, line: number): number;
+  /** Records consumed by the last {@link read}. */
+  readonly rows: number;
+}
 
 const QUOTE = 34;
 const LF = 10;
@@ -43,7 +55,8 @@ const MAX_RECORD_BYTES = 64 << 20;
 export class CsvRecordReader implements CsvRecord {
   private buf: Buffer;
   private len = 0;
-  private readonly delim: number;
+  /** The field separator's byte. */
+  readonly delimiter: number;
   private readonly file: string;
   private readonly onRecord: (r: CsvRecord) => void;
   private starts = new Int32Array(64);
@@ -59,11 +72,13 @@ export class CsvRecordReader implements CsvRecord {
   line = 1;
   /** Notes on quirks (BOM stripped, no trailing newline). */
   readonly notes: string[] = [];
+  /** Takes the plain records before the general parser sees them; set from `onRecord` (after the header). */
+  plainPath: PlainRecordPath | null = null;
 
   constructor(file: string, onRecord: (r: CsvRecord) => void, delimiter = ',', initialBytes = 8 << 20) {
     this.file = file;
     this.onRecord = onRecord;
-    this.delim = delimiter.charCodeAt(0);
+    this.delimiter = delimiter.charCodeAt(0);
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
@@ -135,6 +150,12 @@ export class CsvRecordReader implements CsvRecord {
     const n = this.len;
     let p = 0;
     while (p < n) {
+      const plain = this.plainPath;
+      if (plain !== null) {
+        p = plain.read(buf, p, n, this.line);
+        this.line += plain.rows;
+        if (p >= n) break;
+      }
       const next = this.parseRecord(buf, p, n, final);
       if (next < 0) break; // incomplete: wait for more bytes
       p = next;
@@ -153,7 +174,7 @@ export class CsvRecordReader implements CsvRecord {
    * buffer ends first and more input may follow.
    */
   private parseRecord(buf: Buffer, p0: number, n: number, final: boolean): number {
-    const delim = this.delim;
+    const delim = this.delimiter;
     let p = p0;
     let nf = 0;
     let nl = 0; // line breaks inside quoted fields
@@ -244,49 +265,12 @@ export class CsvRecordReader implements CsvRecord {
   }
 
   fastNumber(c: number): number {
-    let p = this.starts[c]!;
-    const e = this.ends[c]!;
-    if (p < 0 || p >= e) return NaN;
-    const buf = this.buf;
-    let neg = false;
-    let ch = buf[p]!;
-    if (ch === 45 /* - */ || ch === 43 /* + */) {
-      neg = ch === 45;
-      p++;
-    }
-    let m = 0;
-    let digits = 0;
-    let sig = 0;
-    let frac = 0;
-    let dot = false;
-    for (; p < e; p++) {
-      ch = buf[p]!;
-      const d = ch - 48;
-      if (d >= 0 && d <= 9) {
-        digits++;
-        if (m !== 0 || d !== 0) sig++;
-        m = m * 10 + d;
-        if (dot) frac++;
-      } else if (ch === 46 /* . */ && !dot) dot = true;
-      else return NaN;
-    }
-    // m < 10^15 < 2^53 and 10^frac exact: one correctly rounded division (Clinger's fast path).
-    if (digits === 0 || sig > 15 || frac > 22) return NaN;
-    const v = frac === 0 ? m : m / POW10[frac]!;
-    return neg ? -v : v;
+    const s = this.starts[c]!;
+    return s < 0 ? NaN : parsePlainDecimal(this.buf, s, this.ends[c]!);
   }
 
-  fastUint(c: number): number {
-    let p = this.starts[c]!;
-    const e = this.ends[c]!;
-    if (p < 0 || p >= e || e - p > 15) return -1;
-    const buf = this.buf;
-    let m = 0;
-    for (; p < e; p++) {
-      const d = buf[p]! - 48;
-      if (d < 0 || d > 9) return -1;
-      m = m * 10 + d;
-    }
-    return m;
+  epochDigits(c: number): number {
+    const s = this.starts[c]!;
+    return s < 0 ? -1 : parseEpochDigits(this.buf, s, this.ends[c]!);
   }
 }

@@ -13,27 +13,20 @@ import { parseSymbol } from '../../core/ids.js';
 import { storeSeries, type Provenance, type StoreSeriesResult } from '../catalog.js';
 import type { SeriesColumns } from '../store.js';
 import type { ValidationReport } from '../validate.js';
-import { CsvRecordReader } from './csv-stream.js';
-import { SeriesBuilder, finishSeries, normColumnName, planColumns } from './series-builder.js';
-import { parseCsv, parseJsonTable, parseParquet, readFileInto, readInputBytes, type RawTable } from './table.js';
+import { BINANCE_FUNDING_COLUMNS, BINANCE_KLINE_COLUMNS, parseCsvStream } from './csv-series.js';
+import { SeriesBuilder, finishSeries, planColumns } from './series-builder.js';
+import { parseCsv, parseJsonTable, parseParquet, readInputBytes, type RawTable } from './table.js';
 import { inflateZipEntry, openZipEntry } from './zip.js';
 import type { TsUnit } from './timestamps.js';
 
 export { parseCsv, parseJsonTable, parseParquet, tableFromRecords, type RawTable } from './table.js';
 export { parseTimestampCell, wallTimeToUtc, zoneOffsetMs, type TsUnit } from './timestamps.js';
 export { inferIntervals, percentToDecimal } from './series-builder.js';
+export { BINANCE_FUNDING_COLUMNS, BINANCE_KLINE_COLUMNS, CsvSeriesStream } from './csv-series.js';
 
 /** Input formats. `binance-klines` / `binance-funding` are data.binance.vision CSV presets. */
 export type ImportFormat = 'csv' | 'json' | 'parquet' | 'binance-klines' | 'binance-funding';
 export const IMPORT_FORMATS: readonly ImportFormat[] = ['csv', 'json', 'parquet', 'binance-klines', 'binance-funding'];
-
-/** Column names of a data.binance.vision kline CSV (12 columns; header optional). */
-export const BINANCE_KLINE_COLUMNS = [
-  'open_time', 'open', 'high', 'low', 'close', 'volume', 'close_time', 'quote_volume', 'count',
-  'taker_buy_volume', 'taker_buy_quote_volume', 'ignore',
-];
-/** Column names of a data.binance.vision fundingRate CSV. */
-export const BINANCE_FUNDING_COLUMNS = ['calc_time', 'funding_interval_hours', 'last_funding_rate'];
 
 /** How to read a source file into one series. Everything but file/kind is optional. */
 export interface ParseOptions {
@@ -100,14 +93,6 @@ export interface ParsedSeries {
   mapping: Record<string, string>;
 }
 
-/** Detect the Binance presets from a header. */
-function detectPreset(names: readonly string[]): ImportFormat | undefined {
-  const n = names.map(normColumnName);
-  if (n.length === 12 && (n[0] === 'opentime' || n[0] === 'col1') && (n[6] === 'closetime' || n[0] === 'col1')) return 'binance-klines';
-  if (n.join(',') === 'calctime,fundingintervalhours,lastfundingrate') return 'binance-funding';
-  return undefined;
-}
-
 function formatFromExtension(file: string): ImportFormat {
   const ext = extname(file).toLowerCase();
   if (ext === '.json') return 'json';
@@ -156,63 +141,6 @@ export function parseSeriesTable(table: RawTable, opts: Omit<ParseOptions, 'file
   for (let r = 0; r < table.rowCount; r++) b.addRaw((c) => cols[c]![r], table.rowNumber(r));
   return finishSeries(b, opts, format);
 }
-
-/** Input chunk size of the CSV stream. */
-const CHUNK_BYTES = 4 << 20;
-
-/** Stream a CSV file (or zipped CSV) through the record reader into a {@link SeriesBuilder}. */
-async function parseCsvStream(opts: ParseOptions, requested: ImportFormat): Promise<ParsedSeries> {
-  const file = opts.file;
-  let format = requested;
-  let builder: SeriesBuilder | undefined;
-  let totalBytes = 0;
-  let estimated = false;
-  const reader = new CsvRecordReader(file, (r) => {
-    if (builder) {
-      builder.addCsv(r);
-      return;
-    }
-    // The first record decides the header and, from it, the preset and the column plan.
-    const first = Array.from({ length: r.count }, (_, c) => r.text(c));
-    const header = format === 'csv' ? opts.header ?? 'auto' : 'auto';
-    const hasHeader = header === 'auto' ? first.some((c) => c.trim() !== '' && !NUMERIC_CELL.test(c)) : header;
-    let names: string[] = hasHeader ? first.map((c) => c.trim()) : first.map((_, k) => `col${k + 1}`);
-    if (format === 'csv' && !opts.columns && !opts.tsColumn) format = detectPreset(names) ?? 'csv';
-    if (format === 'binance-klines') names = BINANCE_KLINE_COLUMNS;
-    else if (format === 'binance-funding' && requested === 'binance-funding') names = BINANCE_FUNDING_COLUMNS;
-    builder = new SeriesBuilder(planColumns(file, names, opts, format, reader.notes));
-    if (!hasHeader) builder.addCsv(r);
-  });
-  // One reservation from the bytes per row seen so far, instead of doubling through 2× the memory.
-  const estimate = (): void => {
-    if (!estimated && builder && builder.rowsRead >= 1000 && totalBytes > 0) {
-      estimated = true;
-      builder.reserve(Math.ceil((totalBytes / Math.max(1, reader.bytesParsed)) * builder.rowsRead * 1.02) + 1024);
-    }
-  };
-  if (extname(file).toLowerCase() === '.zip') {
-    const entry = openZipEntry(file);
-    totalBytes = entry.size;
-    await inflateZipEntry(file, entry, (chunk) => {
-      reader.push(chunk);
-      estimate();
-    });
-  } else {
-    readFileInto(file, (read, sizeBytes) => {
-      totalBytes = sizeBytes;
-      while (reader.pushFrom(CHUNK_BYTES, read) > 0) estimate();
-    });
-  }
-  reader.end();
-  if (!builder) throw new DataError(file, 'empty file');
-  const b = builder;
-  // Quirk notes first, as the in-memory parser lists them.
-  const late = reader.notes.filter((n) => !b.plan.notes.includes(n));
-  b.plan.notes.splice(reader.notes.length - late.length, 0, ...late);
-  return finishSeries(b, opts, format);
-}
-
-const NUMERIC_CELL = /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
 
 /** Options for {@link importFile}: parsing plus where to store. */
 export interface ImportOptions extends ParseOptions {

@@ -11,7 +11,7 @@ import { MS_PER_HOUR, timeframeToMs } from '../../core/time.js';
 import { KIND_COLUMNS, NULLABLE_COLUMNS, kindHasTimeframe } from '../schema.js';
 import { barPhaseMs, describeBarPhase } from '../validate.js';
 import type { CsvRecord } from './csv-stream.js';
-import { checkTimeZone, compileTsFormat, epochToMs, parseTimestampCell, type TsParse, type TsUnit } from './timestamps.js';
+import { checkTimeZone, compileTsFormat, epochDigitsToMs, parseTimestampCell, type TsParse, type TsUnit } from './timestamps.js';
 import type { ImportFormat, ParseOptions, ParsedSeries } from './index.js';
 
 const TS_CANDIDATES = ['timestamp', 'ts', 'time', 'open_time', 'opentime', 'fundingtime', 'fundingratetimestamp', 'settlement_ts', 'settlementts', 'calc_time', 'calctime', 'date', 'datetime', 't'];
@@ -33,13 +33,11 @@ export function normColumnName(name: string): string {
   return name.toLowerCase().replace(/\(.*?\)/g, '').replace(/[^a-z0-9]/g, '');
 }
 
-/** How a target column's cells are read. */
-const enum CellKind {
-  Number = 0,
-  Nullable = 1,
-  Percent = 2,
-  Interval = 3,
-}
+/**
+ * How a target column's cells are read: a required number, a number or empty (null ⇒ NaN), a rate
+ * given in percent, or a funding interval (`8`, `8h`, `480m`).
+ */
+export type CellKind = 'number' | 'nullable' | 'percent' | 'interval';
 
 /** Which source column feeds what, decided from the column names before any row is read. */
 export interface ColumnPlan {
@@ -53,7 +51,7 @@ export interface ColumnPlan {
   /** Per target: source column index (−1: none, filled with NaN), its name and how to read it. */
   srcIdx: Int32Array;
   srcName: (string | undefined)[];
-  cellKind: CellKind[];
+  cellKind: readonly CellKind[];
   /** Single-value source feeding open = high = low = close (−1 if none). */
   singleIdx: number;
   /** Row filter: column index → required trimmed text. */
@@ -135,7 +133,7 @@ export function planColumns(file: string, names: readonly string[], opts: Omit<P
   const srcIdx = new Int32Array(targets.length).fill(-1);
   const srcName: (string | undefined)[] = targets.map(() => undefined);
   const percent = opts.rateUnit === 'percent';
-  const cellKind = targets.map((t) => (t === 'interval_hours' ? CellKind.Interval : t === 'rate' && percent ? CellKind.Percent : nullable.has(t) ? CellKind.Nullable : CellKind.Number));
+  const cellKind = targets.map((t): CellKind => (t === 'interval_hours' ? 'interval' : t === 'rate' && percent ? 'percent' : nullable.has(t) ? 'nullable' : 'number'));
   let singleIdx = -1;
   if (opts.valueColumn) {
     if (kind === 'funding' || kind === 'open_interest') throw new UserError(`--value-column applies to bar kinds (ohlcv, mark, index), not ${kind}`);
@@ -252,7 +250,8 @@ export class SeriesBuilder {
     this.cap = rows;
   }
 
-  private slot(): number {
+  /** Index of the next row, making room for it (doubling) when full. */
+  nextRow(): number {
     if (this.n === this.cap) this.reserve(Math.max(1024, this.cap * 2));
     return this.n;
   }
@@ -267,7 +266,7 @@ export class SeriesBuilder {
         return;
       }
     }
-    const k = this.slot();
+    const k = this.nextRow();
     const t = parseTimestampCell(cell(p.tsIdx), p.tsUnit, p.tz, p.tsFormat);
     if (!t.ok) throw new DataError(p.file, t.reason, line, p.tsCol);
     this.ts[k] = t.ts + p.shiftMs;
@@ -289,12 +288,11 @@ export class SeriesBuilder {
         return;
       }
     }
-    const k = this.slot();
-    let ts: number;
-    // Epoch-ms digits (the common case) skip the string; anything else takes the general path.
-    const u = p.fastTs ? r.fastUint(p.tsIdx) : -1;
-    if (u >= 0 && u < 1e14) ts = epochToMs(u, p.tsUnit);
-    else {
+    const k = this.nextRow();
+    // Epoch digits (the common case) skip the string; anything else takes the general path.
+    const u = p.fastTs ? r.epochDigits(p.tsIdx) : -1;
+    let ts = u >= 0 ? epochDigitsToMs(u, p.tsUnit) : NaN;
+    if (Number.isNaN(ts)) {
       const t = parseTimestampCell(r.text(p.tsIdx), p.tsUnit, p.tz, p.tsFormat);
       if (!t.ok) throw new DataError(p.file, t.reason, r.line, p.tsCol);
       ts = t.ts;
@@ -314,7 +312,7 @@ export class SeriesBuilder {
           continue;
         }
         const ck = p.cellKind[i]!;
-        let v = ck <= CellKind.Nullable ? r.fastNumber(c) : NaN;
+        let v = ck === 'number' || ck === 'nullable' ? r.fastNumber(c) : NaN;
         if (Number.isNaN(v)) v = this.slowCell(i, r.text(c), line);
         cols[i]![k] = v;
       }
@@ -339,8 +337,8 @@ export class SeriesBuilder {
     const p = this.plan;
     const ck = p.cellKind[i]!;
     const name = p.srcName[i]!;
-    if (ck === CellKind.Interval) return intervalCell(p.file, line, name, v);
-    return numberCell(p.file, line, name, v, ck === CellKind.Nullable, ck === CellKind.Percent);
+    if (ck === 'interval') return intervalCell(p.file, line, name, v);
+    return numberCell(p.file, line, name, v, ck === 'nullable', ck === 'percent');
   }
 
   private putSingle(k: number, v: number): void {

@@ -175,7 +175,7 @@ export function parseTimestampCell(
   format?: (text: string, tz: string) => TsParse,
 ): TsParse {
   const p = parseTimestampRaw(v, unit, tz, format);
-  if (p.ok && !(p.ts >= MIN_TS_MS && p.ts < MAX_TS_MS)) {
+  if (p.ok && !inTsRange(p.ts)) {
     return { ok: false, reason: `timestamp ${String(v)} is outside years 0001-9999 as ${unit === 'auto' ? 'read' : unit} (wrong --ts-unit?)` };
   }
   return p;
@@ -184,6 +184,21 @@ export function parseTimestampCell(
 /** Instants an ISO-8601 string with a 4-digit year can name: 0001-01-01 to 9999-12-31. */
 const MIN_TS_MS = -62_135_596_800_000;
 const MAX_TS_MS = 253_402_300_800_000;
+
+/** Whether UnixMs `ts` lies in the years 0001–9999 that an imported timestamp may name. */
+function inTsRange(ts: number): boolean {
+  return ts >= MIN_TS_MS && ts < MAX_TS_MS;
+}
+
+/**
+ * UnixMs of an epoch number `v` read from plain digits (unit `auto` or `ms`, no format), or NaN
+ * when it is outside years 0001–9999: the same instant {@link parseTimestampCell} gives for the
+ * digits' text, whose error the caller then reports through that function.
+ */
+export function epochDigitsToMs(v: number, unit: TsUnit): number {
+  const ms = epochToMs(v, unit);
+  return inTsRange(ms) ? ms : NaN;
+}
 
 function parseTimestampRaw(
   v: unknown,
