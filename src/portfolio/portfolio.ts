@@ -21,7 +21,7 @@ import { isLiquidationTriggered, liquidationFee, liquidationPrice } from '../ven
 import { baseBorrowInterest, quoteInterest } from '../venue/interest.js';
 import { PriceStore } from './prices.js';
 import { fundingPayment } from '../venue/funding.js';
-import type { AccountKind, AdlRecord, FundingRecord, LedgerEntry, LedgerType, LiquidationRecord, PnlBreakdown, TradeRecord } from './records.js';
+import type { AccountKind, AdlRecord, FillKind, FundingRecord, LedgerEntry, LedgerType, LiquidationRecord, PnlBreakdown, TradeRecord } from './records.js';
 
 /** Margin mode of a venue's perp account. */
 export type MarginMode = 'cross' | 'isolated';
@@ -415,7 +415,7 @@ export class Portfolio {
     this.cumRealized -= signed * quote.refPrice;
     this.post(ts, v, 'spot', 'trade_cash', ins.symbol, -signed * quote.refPrice, `${side} ${qty}${tag ? ` [${tag}]` : ''}`);
     this.chargeCosts(ts, v, 'spot', ins.symbol, quote, tag);
-    this.record(ts, ins, side, qty, quote, tag);
+    this.record(ts, ins, side, qty, quote, tag, 0, 'order');
     return null;
   }
 
@@ -454,8 +454,9 @@ export class Portfolio {
   /**
    * Book a perp fill of `qty` (> 0). Increases must pass the initial margin check (cross: margin
    * balance after costs ≥ Σ notional / leverage; isolated: free cash ≥ added margin + costs).
+   * `kind`: what made the fill, carried to the trade record (an ADL close books through here).
    */
-  perpTrade(ts: UnixMs, i: number, side: 'buy' | 'sell', qty: number, quote: FillQuote, tag: string, reduceOnly = false): RejectReason | null {
+  perpTrade(ts: UnixMs, i: number, side: 'buy' | 'sell', qty: number, quote: FillQuote, tag: string, reduceOnly = false, kind: FillKind = 'order'): RejectReason | null {
     const v = this.venueOf[i]!;
     const ins = this.instruments[i]!;
     const p = quote.refPrice;
@@ -505,7 +506,7 @@ export class Portfolio {
       this.post(ts, v, 'perp', 'realized_pnl', ins.symbol, realized, `${side} ${qty} closes ${closing}${tag ? ` [${tag}]` : ''}`);
     }
     this.chargeCosts(ts, v, 'perp', ins.symbol, quote, tag);
-    this.record(ts, ins, side, Math.abs(dq), quote, tag);
+    this.record(ts, ins, side, Math.abs(dq), quote, tag, realized, kind);
     this.version++;
     return null;
   }
@@ -532,9 +533,12 @@ export class Portfolio {
     }
   }
 
-  private record(ts: UnixMs, ins: Instrument, side: 'buy' | 'sell', qty: number, quote: FillQuote, tag: string): void {
+  private record(ts: UnixMs, ins: Instrument, side: 'buy' | 'sell', qty: number, quote: FillQuote, tag: string, realizedPnl: number, kind: FillKind): void {
     this.tradedNotional += qty * quote.price;
-    this.trades.push({ ts, venue: ins.venue, symbol: ins.symbol, side, qty, price: quote.price, fee: quote.fee, slippage: quote.slippage, liquidity: quote.liquidity ?? 'taker', tag });
+    this.trades.push({
+      ts, venue: ins.venue, symbol: ins.symbol, side, qty, price: quote.price, fee: quote.fee, slippage: quote.slippage, liquidity: quote.liquidity ?? 'taker', tag,
+      refPrice: quote.refPrice, realizedPnl, kind, ledgerSeq: this.seq,
+    });
   }
 
   // ---------------------------------------------------------------- funding, liquidation, interest
@@ -612,7 +616,10 @@ export class Portfolio {
     this.post(ts, v, 'perp', 'liquidation_fee', ins.symbol, -fee);
     const side = q > 0 ? 'sell' : 'buy';
     this.tradedNotional += Math.abs(q) * price;
-    this.trades.push({ ts, venue: ins.venue, symbol: ins.symbol, side, qty: Math.abs(q), price, fee, slippage: 0, liquidity: 'taker', tag: 'liquidation' });
+    this.trades.push({
+      ts, venue: ins.venue, symbol: ins.symbol, side, qty: Math.abs(q), price, fee, slippage: 0, liquidity: 'taker', tag: 'liquidation',
+      refPrice: price, realizedPnl: realized, kind: 'liquidation', ledgerSeq: this.seq,
+    });
     this.version++;
     this.liquidations.push({ ts, venue: ins.venue, symbol: ins.symbol, qty: q, price, markPrice: markExtreme, fee, equityBefore, equityAfter: this.equity() });
   }
@@ -629,7 +636,7 @@ export class Portfolio {
     const qty = Math.min(closeQty, Math.abs(q0));
     const side = q0 > 0 ? 'sell' : 'buy';
     const quote: FillQuote = { refPrice: mark, price, fee: 0, slippage: 0 };
-    if (this.perpTrade(ts, i, side, qty, quote, 'adl', true) !== null) return null;
+    if (this.perpTrade(ts, i, side, qty, quote, 'adl', true, 'adl') !== null) return null;
     const v = this.venueOf[i]!;
     const ins = this.instruments[i]!;
     const cost = qty * Math.abs(price - mark);
@@ -660,18 +667,25 @@ export class Portfolio {
     const p = this.interest.params;
     const at = hour * MS_PER_HOUR;
     for (let v = 0; v < this.venues.length; v++) {
-      let amount = 0;
-      amount += quoteInterest(p, this.spotCash[v]!, hours);
+      // Balances first, then bookings: the base loans are valued on the cash held over the hours.
+      const cash = quoteInterest(p, this.spotCash[v]!, hours);
       const spotIds = this.spotIdsOf[v]!;
       for (let k = 0; k < spotIds.length; k++) {
         const i = spotIds[k]!;
-        if (this.qty[i]! < 0) amount += baseBorrowInterest(p, this.qty[i]!, this.lastPx[i]!, hours);
+        if (this.qty[i]! < 0) this.bookInterest(at, v, this.instruments[i]!.symbol, baseBorrowInterest(p, this.qty[i]!, this.lastPx[i]!, hours), hours);
       }
-      if (amount !== 0 && Number.isFinite(amount)) {
-        this.spotCash[v]! += amount;
-        this.cumInterest += amount;
-        this.post(at, v, 'spot', 'interest', '', amount, `${hours}h`);
-      }
+      this.bookInterest(at, v, '', cash, hours);
     }
+  }
+
+  /**
+   * One interest flow into venue `v`'s spot wallet: a base loan's under its spot symbol (the leg
+   * that owes it), the quote balance's under '' (an account-level flow).
+   */
+  private bookInterest(at: UnixMs, v: number, symbol: string, amount: number, hours: number): void {
+    if (amount === 0 || !Number.isFinite(amount)) return;
+    this.spotCash[v]! += amount;
+    this.cumInterest += amount;
+    this.post(at, v, 'spot', 'interest', symbol, amount, `${hours}h`);
   }
 }

@@ -38,18 +38,36 @@ export interface LedgerEntry {
   note: string;
 }
 
-/** One fill (liquidations appear with tag `liquidation`). Fee and slippage are positive costs. */
+/** What made a fill: an order (strategy, hedge unwind, close at the end), a liquidation or an ADL close. */
+export type FillKind = 'order' | 'liquidation' | 'adl';
+
+/**
+ * One fill (liquidations appear with tag `liquidation`). Fee and slippage are positive costs; a
+ * liquidation's `fee` is the venue's liquidation fee (attribution line `liquidation`, not `fees`).
+ */
 export interface TradeRecord {
   ts: UnixMs;
   venue: VenueId;
   symbol: Symbol;
   side: 'buy' | 'sell';
   qty: number;
+  /** Fill price incl. slippage (an ADL close: the ADL price). */
   price: number;
   fee: number;
   slippage: number;
   liquidity: 'maker' | 'taker';
   tag: string;
+  /** Price the fill is booked at, before slippage (an ADL close: the mark); trading PnL uses it. */
+  refPrice: number;
+  /** Perp: realized PnL booked by this fill (its closing part), quote units; spot: 0. */
+  realizedPnl: number;
+  kind: FillKind;
+  /**
+   * Ledger position of the fill: every ledger entry with `seq` < ledgerSeq was booked before this
+   * record (the fill's own realized PnL and costs included), the others after. Orders the fills
+   * among funding and interest flows at one timestamp (src/analysis/round-trips.ts).
+   */
+  ledgerSeq: number;
 }
 
 /** One funding settlement applied to a nonzero position; amount = −qty × markPrice × rate. */
