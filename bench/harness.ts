@@ -138,6 +138,26 @@ export function spread(xs: readonly number[], digits = 0): string {
   return `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 }
 
+/**
+ * The argv of the benched `perpcarry backtest` run: delta-neutral on Binance BTC/USDT 1m (the
+ * bench stores' instruments) over [fromMs, toMs), default outputs into `out`, `--json` summary.
+ */
+export function backtestArgv(dataDir: string, fromMs: number, toMs: number, out: string): string[] {
+  return [
+    join(ROOT, 'bin', 'perpcarry.mjs'),
+    'backtest',
+    '--strategy', 'delta-neutral',
+    '--venue', 'binance',
+    '--symbol', 'BTC/USDT',
+    '--timeframe', '1m',
+    '--from', new Date(fromMs).toISOString(),
+    '--to', new Date(toMs).toISOString(),
+    '--data-dir', dataDir,
+    '--out', out,
+    '--json',
+  ];
+}
+
 /** A python3 with numpy, or null. */
 export function pythonWithNumpy(): string | null {
   const r = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { yearStore, rawArrays } from '../fixtures.js';
-import { BENCH_DIR, ROOT, interleave, measureProcess, median, pythonWithNumpy, reps, spread, type BenchSection, type ProcessMeasure } from '../harness.js';
+import { BENCH_DIR, ROOT, backtestArgv, interleave, measureProcess, median, pythonWithNumpy, reps, spread, type BenchSection, type ProcessMeasure } from '../harness.js';
 
 /** What `perpcarry backtest --json` prints (the fields used here). */
 interface CliJson {
@@ -24,19 +24,7 @@ const section: BenchSection = {
     const store = await yearStore((s) => report.note(s));
     const raw = rawArrays(store);
     const out = join(BENCH_DIR, 'run');
-    const cliArgs = [
-      join(ROOT, 'bin', 'perpcarry.mjs'),
-      'backtest',
-      '--strategy', 'delta-neutral',
-      '--venue', 'binance',
-      '--symbol', 'BTC/USDT',
-      '--timeframe', '1m',
-      '--from', new Date(store.fromMs).toISOString(),
-      '--to', new Date(store.toMs).toISOString(),
-      '--data-dir', store.dataDir,
-      '--out', out,
-      '--json',
-    ];
+    const cliArgs = backtestArgv(store.dataDir, store.fromMs, store.toMs, out);
     const python = pythonWithNumpy();
     const nbCmd = python ?? process.execPath;
     const nbArgs = python ? [join(ROOT, 'bench', 'notebook.py'), raw.dir, join(BENCH_DIR, 'notebook-equity.npy')] : [join(ROOT, 'dist', 'bench', 'notebook.js'), raw.dir, join(BENCH_DIR, 'notebook-equity.f64')];

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { tiledStore } from '../fixtures.js';
-import { BENCH_DIR, ROOT, measureProcess, median, reps, spread, type BenchSection, type ProcessMeasure } from '../harness.js';
+import { BENCH_DIR, ROOT, backtestArgv, measureProcess, median, reps, spread, type BenchSection, type ProcessMeasure } from '../harness.js';
 
 const YEARS = [1, 5, 10] as const;
 
@@ -17,23 +17,7 @@ const section: BenchSection = {
   async run(report) {
     const store = await tiledStore(10, (s) => report.note(s));
     const run = (years: number): ProcessMeasure & { events: number; eventsPerSec: number; bytes: number } => {
-      const m = measureProcess(
-        process.execPath,
-        [
-          join(ROOT, 'bin', 'perpcarry.mjs'),
-          'backtest',
-          '--strategy', 'delta-neutral',
-          '--venue', 'binance',
-          '--symbol', 'BTC/USDT',
-          '--timeframe', '1m',
-          '--from', new Date(store.fromMs).toISOString(),
-          '--to', new Date(store.fromMs + years * store.tileMs).toISOString(),
-          '--data-dir', store.dataDir,
-          '--out', join(BENCH_DIR, `run-tiled-${years}y`),
-          '--json',
-        ],
-        { cwd: ROOT },
-      );
+      const m = measureProcess(process.execPath, backtestArgv(store.dataDir, store.fromMs, store.fromMs + years * store.tileMs, join(BENCH_DIR, `run-tiled-${years}y`)), { cwd: ROOT });
       const timing = (JSON.parse(m.stdout) as { timing: { events: number; eventsPerSec: number; bytesWritten?: number } }).timing;
       return { ...m, events: timing.events, eventsPerSec: timing.eventsPerSec, bytes: timing.bytesWritten ?? NaN };
     };

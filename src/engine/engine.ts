@@ -65,6 +65,7 @@ import { OrderBook, type EndOfRun, type OrderStats, type PendingOrder } from './
 import { TimerQueue, type Timer } from './timers.js';
 import { createContext, type Clock } from './context.js';
 import { buildEventSources, K_FUNDING, K_MARK, K_OHLCV, type EventSources } from './sources.js';
+import { InstantWalk } from '../replay/instants.js';
 import {
   FillEventSlot,
   FundingEventSlot,
@@ -147,9 +148,10 @@ export class Engine {
   private readonly opts: EngineOptions;
   private readonly venues: VenueId[];
   private readonly src: EventSources;
-  private readonly ts: Float64Array;
-  private readonly srcOf: Uint16Array;
-  private readonly rowOf: Uint32Array;
+  /** The run's walk over the sources' instants (per source, the rows delivered at the current one). */
+  private readonly walk: InstantWalk;
+  /** Sources before this position of the walk's order are bar sources; from it on, funding. */
+  private readonly barSources: number;
   private readonly N: number;
   private readonly mergeMs: number;
   private readonly prices: PriceStore;
@@ -173,9 +175,7 @@ export class Engine {
   private readonly observedBar: BarOHLCV = { open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
   private readonly brokenEv: HedgeBrokenEventSlot;
   private endOfRun: EndOfRun = { mode: 'close', closed: 0, fees: 0, slippage: 0, failed: 0 };
-  /** Bounds of the current instant's bar group in the stream, and whether it held an OHLCV bar. */
-  private groupStart = 0;
-  private groupEnd = 0;
+  /** Whether the current instant delivered an OHLCV bar. */
   private sawBar = false;
   private nextProgress = PROGRESS_STEP;
   private readonly conditions: VenueConditions | null;
@@ -200,10 +200,9 @@ export class Engine {
     for (const ins of instruments) if (!this.venues.includes(ins.venue)) this.venues.push(ins.venue);
     for (const ins of instruments) this.byKey.set(`${ins.venue}|${ins.symbol}`, ins);
     this.src = buildEventSources(market);
-    this.ts = this.src.stream.ts;
-    this.srcOf = this.src.stream.src;
-    this.rowOf = this.src.stream.row;
-    this.N = this.src.stream.length;
+    this.walk = new InstantWalk(this.src.merge);
+    this.barSources = this.src.kind.filter((k) => k !== K_FUNDING).length;
+    this.N = this.src.events;
     this.mergeMs = performance.now() - tMerge0;
 
     this.prices = new PriceStore(ni);
@@ -212,7 +211,9 @@ export class Engine {
     this.hasMark = Uint8Array.from(market.mark, (m) => (m ? 1 : 0));
     this.portfolio = new Portfolio({ instruments, venues: this.venues, margin: opts.margin, interest: opts.interest, allowSpotBorrow: opts.allowSpotBorrow ?? false, prices: this.prices });
     // One spare slot: a final sample when cash moves after the last bar close (see finish()).
-    this.samples = new EquitySampler(this.portfolio, this.src.sampleInstants + 1);
+    // The sampler reads closes and marks from the bars the price store is fed from (absorb below).
+    const markBars = instruments.map((ins, i) => (ins.type !== 'perp' ? null : (market.mark[i] ?? market.bars[i]!)));
+    this.samples = new EquitySampler(this.portfolio, this.src.sampleInstants + 1, { close: market.bars, mark: markBars, offsetMs: market.timeframeMs });
     this.clock = { now: market.fromMs };
     const slippage = opts.slippage.forRun?.({ instrumentCount: ni, timeframeMs: market.timeframeMs }) ?? opts.slippage;
     const observe = slippage.observeBar;
@@ -269,12 +270,12 @@ export class Engine {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     this.start();
-    let k = 0;
+    const walk = this.walk;
     try {
-      while (k < this.N) k = this.instant(k);
+      for (let t = walk.advance(); t !== Infinity; t = walk.advance()) this.instant(t);
     } catch (e) {
       // Say when it happened; the stack says where (strategy code or engine).
-      if (e instanceof Error) e.message = `at ${isoUtc(this.clock.now)} (event ${k} of ${this.N}): ${e.message}`;
+      if (e instanceof Error) e.message = `at ${isoUtc(this.clock.now)} (event ${walk.delivered} of ${this.N}): ${e.message}`;
       throw e;
     }
     this.finish();
@@ -293,68 +294,63 @@ export class Engine {
   }
 
   /**
-   * Process one instant: every event at the time of event `k0`; returns the index of the next
-   * instant's first event. The same-timestamp rule of the module comment, step by step.
+   * Process one instant: every event the walk delivered at `t`. The same-timestamp rule of the
+   * module comment, step by step.
    */
-  private instant(k0: number): number {
-    const t = this.ts[k0]!;
+  private instant(t: UnixMs): void {
     this.fireTimersBefore(t);
     this.clock.now = t;
     if (this.inFlight.length) this.arriveTransfers(t);
     const liqBefore = this.portfolio.liquidations.length;
-    let k = this.absorbBarsAndCheckLiquidations(t, k0);
+    this.absorbBarsAndCheckLiquidations(t);
     this.accrueInterest(t);
     this.notifyLiquidations(liqBefore);
     this.deleverage(t);
     this.fillRestingOrders(t);
-    k = this.settleFunding(t, k);
+    this.settleFunding(t);
     this.deliverBars();
     this.fireTimersAt(t);
     this.processOrders(t);
     this.sampleEquity(t);
-    this.reportProgress(k);
-    return k;
+    this.reportProgress(this.walk.delivered);
   }
 
   /**
    * Step 1: absorb the bars ending at t (mark → OHLCV → index): prices and the market cursor
    * move, each perp is checked for liquidation on its mark bar's adverse extreme.
    */
-  private absorbBarsAndCheckLiquidations(t: UnixMs, k0: number): number {
-    const { ts, srcOf, rowOf, N, prices, cursor, hasMark, portfolio } = this;
+  private absorbBarsAndCheckLiquidations(t: UnixMs): void {
+    const { prices, cursor, hasMark, portfolio } = this;
+    const { order, first, next } = this.walk;
     const { kind: srcKind, inst: srcInst, bars: srcBars } = this.src;
     const isPerp = portfolio.isPerp;
     const qty = portfolio.qty;
     let sawBar = false;
-    let k = k0;
-    for (; k < N && ts[k] === t; k++) {
-      const s = srcOf[k]!;
+    for (let p = 0; p < this.barSources; p++) {
+      const s = order[p]!;
       const kind = srcKind[s]!;
-      if (kind === K_FUNDING) break;
-      const r = rowOf[k]!;
       const i = srcInst[s]!;
       const b = srcBars[s]!;
-      if (kind === K_OHLCV) {
-        sawBar = true;
-        cursor.bar[i] = r;
-        prices.setClose(i, b.close[r]!);
-        if (hasMark[i] === 0 && isPerp[i]) {
+      for (let r = first[s]!; r < next[s]!; r++) {
+        if (kind === K_OHLCV) {
+          sawBar = true;
+          cursor.bar[i] = r;
+          prices.setClose(i, b.close[r]!);
+          if (hasMark[i] === 0 && isPerp[i]) {
+            prices.setMark(i, b.close[r]!);
+            if (qty[i] !== 0 && portfolio.checkLiquidation(t, i, b.high[r]!, b.low[r]!)) this.checkAdlTrigger(i, b.high[r]!, b.low[r]!);
+          }
+          if (this.observeBar !== null) this.feedSlippage(i, b, r);
+        } else if (kind === K_MARK) {
+          cursor.mark[i] = r;
           prices.setMark(i, b.close[r]!);
           if (qty[i] !== 0 && portfolio.checkLiquidation(t, i, b.high[r]!, b.low[r]!)) this.checkAdlTrigger(i, b.high[r]!, b.low[r]!);
+        } else {
+          cursor.index[i] = r;
         }
-        if (this.observeBar !== null) this.feedSlippage(i, b, r);
-      } else if (kind === K_MARK) {
-        cursor.mark[i] = r;
-        prices.setMark(i, b.close[r]!);
-        if (qty[i] !== 0 && portfolio.checkLiquidation(t, i, b.high[r]!, b.low[r]!)) this.checkAdlTrigger(i, b.high[r]!, b.low[r]!);
-      } else {
-        cursor.index[i] = r;
       }
     }
-    this.groupStart = k0;
-    this.groupEnd = k;
     this.sawBar = sawBar;
-    return k;
   }
 
   /** A slippage model with market state sees every closed OHLCV bar. */
@@ -400,8 +396,9 @@ export class Engine {
    * if given) with the venue's model and closes a share of each ranked one; `onAdl` per close.
    */
   private deleverage(t: UnixMs): void {
-    const sched = this.conditions?.adl ?? [];
-    while (this.nextAdl < sched.length && sched[this.nextAdl]!.shock.atMs <= t) {
+    // No `?? []` here: that allocated an array at every instant of a run without scenarios.
+    const sched = this.conditions?.adl;
+    while (sched !== undefined && this.nextAdl < sched.length && sched[this.nextAdl]!.shock.atMs <= t) {
       const a = sched[this.nextAdl++]!;
       this.runAdlEvent(t, a.shock.venue, a.shock.asset, a.shock.share, `scenario:${a.scenario}`);
     }
@@ -502,37 +499,44 @@ export class Engine {
   }
 
   /** Step 3: funding settlements at t, on the positions held over them; `onFunding`. */
-  private settleFunding(t: UnixMs, k0: number): number {
-    const { ts, srcOf, rowOf, N, cursor, portfolio } = this;
+  private settleFunding(t: UnixMs): void {
+    const { order, first, next } = this.walk;
+    for (let p = this.barSources; p < order.length; p++) {
+      const s = order[p]!;
+      for (let r = first[s]!; r < next[s]!; r++) this.settleOne(t, s, r);
+    }
+  }
+
+  /** One settlement: row `r` (within the window) of funding source `s`. */
+  private settleOne(t: UnixMs, s: number, row: number): void {
+    const { cursor, portfolio } = this;
     const { inst: srcInst, funding: srcFund, fundingStart } = this.src;
     const onFunding = this.strategy.onFunding;
-    let k = k0;
-    for (; k < N && ts[k] === t; k++) {
-      const s = srcOf[k]!;
-      const i = srcInst[s]!;
-      const f = srcFund[s]!;
-      const r = rowOf[k]! + fundingStart[i]!;
-      cursor.fundingCount[i] = r + 1;
-      const mp = fundingMarkPrice({ rowMarkPrice: f.markPrice[r]!, latestMark: this.prices.mark[i]! });
-      const q = portfolio.qty[i]!;
-      const amount = q === 0 || !(mp > 0) ? 0 : portfolio.applyFunding(t, i, f.rate[r]!, f.intervalHours[r]!, mp);
-      if (onFunding) onFunding.call(this.strategy, this.ctx, setFundingEvent(this.fundEv, this.market.instruments[i]!, t, f.rate[r]!, f.intervalHours[r]!, mp, q, amount));
-    }
-    return k;
+    const i = srcInst[s]!;
+    const f = srcFund[s]!;
+    const r = row + fundingStart[i]!;
+    cursor.fundingCount[i] = r + 1;
+    const mp = fundingMarkPrice({ rowMarkPrice: f.markPrice[r]!, latestMark: this.prices.mark[i]! });
+    const q = portfolio.qty[i]!;
+    const amount = q === 0 || !(mp > 0) ? 0 : portfolio.applyFunding(t, i, f.rate[r]!, f.intervalHours[r]!, mp);
+    if (onFunding) onFunding.call(this.strategy, this.ctx, setFundingEvent(this.fundEv, this.market.instruments[i]!, t, f.rate[r]!, f.intervalHours[r]!, mp, q, amount));
   }
 
   /** Step 4: `onBar` for each OHLCV bar of this instant, in stream order. */
   private deliverBars(): void {
     const onBar = this.strategy.onBar;
     if (!onBar || !this.sawBar) return;
-    const { srcOf, rowOf, barEv, ctx, strategy } = this;
+    const { barEv, ctx, strategy } = this;
+    const { order, first, next } = this.walk;
     const { kind: srcKind, inst: srcInst, bars: srcBars } = this.src;
     const instruments = this.market.instruments;
-    for (let e = this.groupStart; e < this.groupEnd; e++) {
-      const s = srcOf[e]!;
+    for (let p = 0; p < this.barSources; p++) {
+      const s = order[p]!;
       if (srcKind[s] !== K_OHLCV) continue;
-      moveBarCursor(barEv, instruments[srcInst[s]!]!, srcBars[s]!, rowOf[e]!);
-      onBar.call(strategy, ctx, barEv);
+      for (let r = first[s]!; r < next[s]!; r++) {
+        moveBarCursor(barEv, instruments[srcInst[s]!]!, srcBars[s]!, r);
+        onBar.call(strategy, ctx, barEv);
+      }
     }
   }
 

@@ -1,9 +1,11 @@
 /**
- * The event sources of a run and their merge into one stream: per instrument its mark, OHLCV and
- * index bars (delivered at open + timeframe) and its funding settlements inside the window. The
- * source kind is the same-timestamp priority: mark → OHLCV → index → funding.
+ * The event sources of a run, walked instant by instant ({@link InstantWalk}): per instrument its
+ * mark, OHLCV and index bars (delivered at open + timeframe) and its funding settlements inside the
+ * window. The source kind is the same-timestamp priority: mark → OHLCV → index → funding; sources
+ * are listed in that order, so source index order is the merge order.
  */
-import { mergeSources, type MergeSource, type MergedStream } from '../replay/merge.js';
+import type { MergeSource } from '../replay/merge.js';
+import { InstantWalk } from '../replay/instants.js';
 import type { BarSeries, FundingSeries, MarketData } from './data.js';
 
 /** Source kinds; the numeric value is the same-timestamp priority. */
@@ -12,9 +14,12 @@ export const K_OHLCV = 1;
 export const K_INDEX = 2;
 export const K_FUNDING = 3;
 
-/** The merged stream plus, per source, its kind, instrument and columns. */
+/** The merge inputs plus, per source, its kind, instrument and columns. */
 export interface EventSources {
-  stream: MergedStream;
+  /** Delivery times per source, in merge order (a run walks them with a fresh {@link InstantWalk}). */
+  merge: readonly MergeSource[];
+  /** Events in the window (all sources). */
+  events: number;
   kind: Uint8Array;
   inst: Int32Array;
   bars: (BarSeries | null)[];
@@ -26,14 +31,14 @@ export interface EventSources {
 }
 
 /**
- * Merged sources of frozen markets (a prepared market: src/engine/backtest.ts preparedFrom). The
- * merge depends only on the market, and a frozen market's columns are never written, so every run
- * on it (a sweep's points, Monte Carlo re-runs) reuses one merge: ~1.6M events on the BTC 1m year.
- * The engine only reads an EventSources.
+ * Sources of frozen markets (a prepared market: src/engine/backtest.ts preparedFrom). They depend
+ * only on the market, and a frozen market's columns are never written, so every run on it (a
+ * sweep's points, Monte Carlo re-runs) reuses them and their sample count. The engine only reads
+ * an EventSources.
  */
 const merged = new WeakMap<MarketData, EventSources>();
 
-/** Build and merge the sources of `market` (reads it, never writes it); cached for a frozen market. */
+/** Build the sources of `market` (reads it, never writes it); cached for a frozen market. */
 export function buildEventSources(market: MarketData): EventSources {
   if (!Object.isFrozen(market)) return mergeMarket(market);
   let s = merged.get(market);
@@ -80,21 +85,17 @@ function mergeMarket(market: MarketData): EventSources {
     bars.push(null);
     funding.push(f);
   }
-  const stream = mergeSources(sources);
   const kinds = Uint8Array.from(kind);
-  return { stream, kind: kinds, inst: Int32Array.from(inst), bars, funding, fundingStart, sampleInstants: countSampleInstants(stream, kinds) };
+  // Constructing the walk checks every source is sorted.
+  const events = new InstantWalk(sources).total;
+  return { merge: sources, events, kind: kinds, inst: Int32Array.from(inst), bars, funding, fundingStart, sampleInstants: countSampleInstants(sources.filter((_, s) => kinds[s] === K_OHLCV)) };
 }
 
-function countSampleInstants(stream: MergedStream, kind: Uint8Array): number {
-  const ts = stream.ts;
-  const src = stream.src;
+/** Distinct delivery times of the OHLCV sources: one OHLCV series has one per bar. */
+function countSampleInstants(ohlcv: readonly MergeSource[]): number {
+  if (ohlcv.length === 1) return ohlcv[0]!.deliverTs.length;
+  const walk = new InstantWalk(ohlcv);
   let n = 0;
-  let lastT = NaN;
-  for (let k = 0; k < ts.length; k++) {
-    if (kind[src[k]!] === K_OHLCV && ts[k] !== lastT) {
-      n++;
-      lastT = ts[k]!;
-    }
-  }
+  while (walk.advance() !== Infinity) n++;
   return n;
 }

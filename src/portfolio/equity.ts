@@ -2,14 +2,15 @@
  * Equity sampling: one row per instant with a bar of the finest series. Columns follow
  * docs/RUN_FORMAT.md `equity.arrow`.
  *
- * In the replay loop a sample records only what moves every bar: the time, each instrument's
- * latest close and mark, and the index of the portfolio state snapshot in force (a snapshot of
- * positions, cash and cumulative attribution is copied only when the portfolio changed, i.e. at
- * trades, settlements, transfers and interest postings). The columns (equity, drawdown = equity /
- * running peak − 1 with the peak starting at the initial capital, exposures,
- * PnL attribution, per-account equity, margin ratio, liquidation distance, basis) are computed
- * from these in one pass afterwards, with the same formulas the portfolio uses. This keeps the
- * per-bar cost to a handful of stores.
+ * In the replay loop a sample records only its time; a snapshot of positions, cash and cumulative
+ * attribution is copied when the portfolio changed (trades, settlements, transfers, interest
+ * postings), with the row it starts at. Prices are not copied per sample: the columns read each
+ * instrument's latest close and mark at the sample's time from the same bars the engine's price
+ * store was fed from. The columns (equity, drawdown = equity / running peak − 1 with the peak
+ * starting at the initial capital, exposures, PnL attribution, per-account equity, margin ratio,
+ * liquidation distance, basis) are computed in one pass afterwards, with the same formulas the
+ * portfolio uses. A sample costs one store (two when the portfolio changed): on the 1m year this
+ * keeps ~15 MB of per-sample prices and snapshot indexes out of memory.
  */
 import type { UnixMs } from '../core/time.js';
 import type { Portfolio } from './portfolio.js';
@@ -65,12 +66,6 @@ interface Snapshot {
   cum: Float64Array; // funding, realized, fees, slippage, interest, liqFee, adl
 }
 
-/** Where a streamed {@link EquitySampler.fillColumns} pass is: next row, running equity peak. */
-export interface EquityCursor {
-  nextRow: number;
-  peak: number;
-}
-
 /** One row of positions.csv: a position as it stands after a change (see {@link EquitySampler.positionChanges}). */
 export interface PositionChange {
   ts: UnixMs;
@@ -90,7 +85,7 @@ export interface PositionChange {
   liquidationPrice: number;
 }
 
-/** Column positions and scratch arrays of one sampler's fill. */
+/** Column positions of one sampler's fill. */
 interface Layout {
   names: string[];
   /** Index of the first `pos:` column; each perp has `pos:` then `liq_distance:`. */
@@ -99,36 +94,144 @@ interface Layout {
   basisCol0: number;
   /** (perp id, spot id) pairs, flattened. */
   basisPairs: Int32Array;
-  se: Float64Array;
-  upnl: Float64Array;
-  mm: Float64Array;
-  wallet: Float64Array;
-  /** Instrument ids with a nonzero position in the current snapshot. */
-  open: Int32Array;
 }
 
+/**
+ * The bars a price comes from: open times and closes (a bar's close is known from its open time
+ * plus {@link SamplerPrices.offsetMs}). Structurally the engine's `BarSeries`.
+ */
+export interface ClosingBars {
+  ts: Float64Array;
+  close: Float64Array;
+}
+
+/**
+ * Where the sampler reads each instrument's latest close and mark at a sample time: the same bars
+ * the engine's price store was fed from, so the columns need no per-sample copy of the prices.
+ */
+export interface SamplerPrices {
+  /** Per instrument id: its OHLCV bars (the latest close), or null (price NaN). */
+  close: readonly (ClosingBars | null)[];
+  /** Per instrument id: the bars of its mark (mark series, else the perp's own bars); null for spot. */
+  mark: readonly (ClosingBars | null)[];
+  /** Delivery delay of a bar after its open time (the timeframe), ms. */
+  offsetMs: number;
+}
+
+/**
+ * Latest close and mark per instrument at a time, walking forward: `row` of each series is the
+ * last bar delivered at or before the time reached (−1 before the first). Rows only move forward,
+ * so a pass over the samples in order costs one step per bar.
+ */
+class PriceWalk {
+  /** Latest close / mark per instrument at the time reached (NaN before the first bar). */
+  readonly px: Float64Array;
+  readonly mk: Float64Array;
+  /** Per series (closes 0..n−1, marks n..2n−1): its bars, the last row delivered, the next row's delivery time. */
+  private readonly bars: (ClosingBars | null)[];
+  private readonly row: Int32Array;
+  private readonly nextAt: Float64Array;
+  private readonly offsetMs: number;
+  constructor(src: SamplerPrices) {
+    const n = src.close.length;
+    this.px = new Float64Array(n).fill(NaN);
+    this.mk = new Float64Array(n).fill(NaN);
+    this.bars = [...src.close, ...src.mark];
+    this.row = new Int32Array(2 * n).fill(-1);
+    this.offsetMs = src.offsetMs;
+    this.nextAt = Float64Array.from(this.bars, (b) => (b && b.ts.length > 0 ? b.ts[0]! + src.offsetMs : Infinity));
+  }
+
+  /** Move to time `t` (non-decreasing from call to call). */
+  advance(t: UnixMs): void {
+    const nextAt = this.nextAt;
+    // One comparison per series and sample; stepping happens once per bar.
+    for (let j = 0; j < nextAt.length; j++) if (nextAt[j]! <= t) this.step(j, t);
+  }
+
+  /** Series `j`: move its row over the bars delivered by `t` and publish the last one's close. */
+  private step(j: number, t: UnixMs): void {
+    const b = this.bars[j]!;
+    const ts = b.ts;
+    const off = this.offsetMs;
+    let r = this.row[j]! + 1;
+    while (r + 1 < ts.length && ts[r + 1]! + off <= t) r++;
+    this.row[j] = r;
+    this.nextAt[j] = r + 1 < ts.length ? ts[r + 1]! + off : Infinity;
+    const n = this.px.length;
+    if (j < n) this.px[j] = b.close[r]!;
+    else this.mk[j - n] = b.close[r]!;
+  }
+}
+
+/**
+ * Where a streamed {@link EquitySampler.fillColumns} pass is: the next row and the running equity
+ * peak (public), and the state the rows in between carry over — the snapshot in force with what
+ * it fixes (open positions, perp wallets, cumulative attribution), the price walk, and per-row
+ * scratch per venue.
+ */
+export class EquityCursor {
+  nextRow = 0;
+  peak: number;
+  /** @internal Snapshot in force (−1 before the first row) and the row where the next one starts. */
+  snapK = -1;
+  snapNextRow = 0;
+  /** @internal Instrument ids with a nonzero position in the snapshot in force. */
+  readonly open: Int32Array;
+  nOpen = 0;
+  /** @internal Per venue: perp wallet of the snapshot; spot equity, uPnL, maintenance of the row. */
+  readonly wallet: Float64Array;
+  readonly se: Float64Array;
+  readonly upnl: Float64Array;
+  readonly mm: Float64Array;
+  /** @internal Cumulative attribution of the snapshot, as PnL (costs negated). */
+  readonly cum = new Float64Array(7);
+  /** @internal The row's gross and net exposure and inventory value. */
+  gross = 0;
+  net = 0;
+  inventory = 0;
+  /** @internal Latest prices at the row. */
+  readonly prices: PriceWalk;
+
+  /** @internal Use {@link EquitySampler.cursor}. */
+  constructor(peak: number, instruments: number, venues: number, prices: SamplerPrices) {
+    this.peak = peak;
+    this.open = new Int32Array(instruments);
+    this.wallet = new Float64Array(venues);
+    this.se = new Float64Array(venues);
+    this.upnl = new Float64Array(venues);
+    this.mm = new Float64Array(venues);
+    this.prices = new PriceWalk(prices);
+  }
+}
+
+/**
+ * The equity samples of a run: per sample its time and the portfolio snapshot in force; the
+ * columns are computed from them afterwards (see the module doc).
+ */
 export class EquitySampler {
   readonly capacity: number;
   length = 0;
+  /** Sample times (valid up to `length`). */
   readonly ts: Float64Array;
   private readonly portfolio: Portfolio;
-  /** Latest close per instrument at each sample. */
-  private readonly px: Float64Array[];
-  /** Latest mark per instrument at each sample (perps; spot: unused). */
-  private readonly mk: Float64Array[];
-  private readonly snapIdx: Int32Array;
+  private readonly prices: SamplerPrices;
+  /** Snapshots, and the first sample row of each: snapshot k is in force from `snapRow[k]` on. */
   private readonly snaps: Snapshot[] = [];
+  private readonly snapRow: number[] = [];
   private snapVersion = -1;
   private materialized: Map<string, Float64Array> | null = null;
 
-  constructor(portfolio: Portfolio, capacity: number) {
+  /**
+   * @param capacity most samples the run can take. The time column is allocated, not filled: its
+   *   pages are touched only as samples are written (a fresh page costs ~19 µs on this VM).
+   * @param prices the bars the engine feeds its price store from.
+   */
+  constructor(portfolio: Portfolio, capacity: number, prices: SamplerPrices) {
     this.portfolio = portfolio;
     this.capacity = capacity;
-    // Filled up front: touching the pages here keeps page faults out of the replay loop.
-    this.ts = new Float64Array(capacity).fill(NaN);
-    this.px = portfolio.instruments.map(() => new Float64Array(capacity).fill(NaN));
-    this.mk = portfolio.instruments.map((ins) => (ins.type === 'perp' ? new Float64Array(capacity).fill(NaN) : new Float64Array(0)));
-    this.snapIdx = new Int32Array(capacity).fill(-1);
+    this.prices = prices;
+    this.ts = new Float64Array(capacity);
   }
 
   /** Record the portfolio's state at `ts`. */
@@ -151,24 +254,17 @@ export class EquitySampler {
   }
 
   private record(n: number, ts: UnixMs): void {
-    const pf = this.portfolio;
     this.ts[n] = ts;
-    const lastPx = pf.lastPx;
-    const markPx = pf.markPx;
-    const px = this.px;
-    for (let i = 0; i < px.length; i++) {
-      px[i]![n] = lastPx[i]!;
-      if (pf.isPerp[i] === 1) this.mk[i]![n] = markPx[i]!;
+    if (this.portfolio.stateVersion !== this.snapVersion) {
+      this.snapshot();
+      this.snapRow.push(n);
     }
-    if (pf.stateVersion !== this.snapVersion) this.snapshot();
-    this.snapIdx[n] = this.snaps.length - 1;
     this.materialized = null;
   }
 
   private snapshot(): void {
     const pf = this.portfolio;
     const ni = pf.instruments.length;
-    const nv = pf.venues.length;
     const liq = new Float64Array(ni).fill(NaN);
     const liqPerSample = new Uint8Array(ni);
     const isolated = Uint8Array.from(pf.marginMode, (m) => (m === 'isolated' ? 1 : 0));
@@ -193,7 +289,7 @@ export class EquitySampler {
       cum: Float64Array.of(pf.cumFunding, pf.cumRealized, pf.cumFees, pf.cumSlippage, pf.cumInterest, pf.cumLiqFee, pf.cumAdl),
     });
     this.snapVersion = pf.stateVersion;
-    if (nv === 0) throw new Error('no venues');
+    if (pf.venues.length === 0) throw new Error('no venues');
   }
 
   /** Every column after `ts`, in file order, computed from the recorded samples (held in memory). */
@@ -221,7 +317,7 @@ export class EquitySampler {
     // The running peak starts at the initial capital (equity before any trade), so costs booked
     // before the first sample (entry fees, slippage) count as drawdown. Same rule as
     // `maxDrawdown` in src/analysis/metrics.ts.
-    return { nextRow: 0, peak: d > 0 ? d : -Infinity };
+    return new EquityCursor(d > 0 ? d : -Infinity, this.portfolio.instruments.length, this.portfolio.venues.length, this.prices);
   }
 
   /**
@@ -229,145 +325,166 @@ export class EquitySampler {
    * {@link columnNames} order, row r at `out[c][r − from]`). Ranges must be consecutive for one
    * cursor (the drawdown's running peak carries over): this lets a writer stream the columns out
    * in batches instead of holding all of them. Same values as {@link columns}, bit for bit.
+   * Per row: prices at its time, the snapshot in force, the open positions valued, then the
+   * account, total, perp and basis columns.
    */
   fillColumns(from: number, to: number, out: readonly Float64Array[], cur: EquityCursor): void {
+    const L = this.checkFill(from, to, out, cur);
+    for (let r = from; r < to; r++) {
+      const o = r - from;
+      cur.prices.advance(this.ts[r]!);
+      if (r >= cur.snapNextRow) this.enterSnapshot(cur, r);
+      const s = this.snaps[cur.snapK]!;
+      this.valuePositions(s, cur);
+      const equity = this.writeAccounts(s, cur, out, o);
+      this.writeTotals(cur, out, o, equity);
+      this.writePerps(L, s, cur, out, o);
+      this.writeBasis(L, cur, out, o);
+    }
+    cur.nextRow = to;
+  }
+
+  private checkFill(from: number, to: number, out: readonly Float64Array[], cur: EquityCursor): Layout {
     if (from !== cur.nextRow) throw new Error(`EquitySampler.fillColumns: rows must be consecutive (expected ${cur.nextRow}, got ${from})`);
     if (to > this.length || to < from) throw new Error(`EquitySampler.fillColumns: bad range [${from}, ${to}) of ${this.length}`);
     const L = this.layout();
     if (out.length !== L.names.length) throw new Error(`EquitySampler.fillColumns: ${out.length} output columns, expected ${L.names.length}`);
+    return L;
+  }
+
+  /**
+   * Row `r` starts a new snapshot (a trade, settlement, transfer or interest posting): what does
+   * not depend on prices — open positions, perp wallets, cumulative attribution.
+   */
+  private enterSnapshot(cur: EquityCursor, r: number): void {
+    const rows = this.snapRow;
+    let k = cur.snapK;
+    // A resample may have replaced a snapshot at the same row: the last one starting at r holds.
+    while (k + 1 < rows.length && rows[k + 1]! <= r) k++;
+    cur.snapK = k;
+    cur.snapNextRow = k + 1 < rows.length ? rows[k + 1]! : Infinity;
+    const s = this.snaps[k]!;
     const pf = this.portfolio;
-    const nv = pf.venues.length;
-    const venueOf = pf.venueOf;
-    const isPerp = pf.isPerp;
-    const tables = pf.tables;
-    const px = this.px;
-    const mkc = this.mk;
-    const se = L.se;
-    const upnl = L.upnl;
-    const mm = L.mm;
-    const wallet = L.wallet;
-    const open = L.open;
-    const eq = out[0]!;
-    const dd = out[1]!;
-    const gross = out[2]!;
-    const net = out[3]!;
-    const pFund = out[4]!;
-    const pTrade = out[5]!;
-    const pFees = out[6]!;
-    const pSlip = out[7]!;
-    const pInt = out[8]!;
-    const pLiq = out[9]!;
-    const pAdl = out[10]!;
-    let peak = cur.peak;
-    let snapK = -1;
-    let s: Snapshot = this.snaps[0]!;
     let nOpen = 0;
-    let cFund = 0;
-    let cReal = 0;
-    let cFees = 0;
-    let cSlip = 0;
-    let cInt = 0;
-    let cLiq = 0;
-    let cAdl = 0;
-    for (let r = from; r < to; r++) {
-      const o = r - from;
-      const k = this.snapIdx[r]!;
-      if (k !== snapK) {
-        // Per snapshot (a trade, settlement, transfer or interest posting): what does not depend
-        // on prices. Same operations in the same order as the per-row formulas below.
-        snapK = k;
-        s = this.snaps[k]!;
-        nOpen = 0;
-        for (let i = 0; i < s.qty.length; i++) if (s.qty[i] !== 0) open[nOpen++] = i;
-        for (let v = 0; v < nv; v++) {
-          let w = s.perpFree[v]!;
-          if (s.isolated[v] === 1) for (const i of pf.perpIdsOf[v]!) w += s.isoMargin[i]!;
-          wallet[v] = w;
-        }
-        cFund = s.cum[0]!;
-        cReal = s.cum[1]!;
-        cFees = costAsPnl(s.cum[2]!);
-        cSlip = costAsPnl(s.cum[3]!);
-        cInt = s.cum[4]!;
-        cLiq = costAsPnl(s.cum[5]!);
-        cAdl = costAsPnl(s.cum[6]!);
-      }
-      const qty = s.qty;
-      for (let v = 0; v < nv; v++) {
-        se[v] = s.spotCash[v]!;
-        upnl[v] = 0;
-        mm[v] = 0;
-      }
-      let g = 0;
-      let nt = 0;
-      let inventory = 0;
-      for (let j = 0; j < nOpen; j++) {
-        const i = open[j]!;
-        const q = qty[i]!;
-        const v = venueOf[i]!;
-        if (isPerp[i] === 1) {
-          const mark = mkc[i]![r]!;
-          const x = q * mark;
-          const u = unrealizedPnl(q, mark, s.entry[i]!);
-          upnl[v]! += u;
-          mm[v]! += positionMaintenance(tables[i]!, q, mark);
-          inventory += u;
-          g += Math.abs(x);
-          nt += x;
-        } else {
-          const x = q * px[i]![r]!;
-          se[v]! += x;
-          inventory += x;
-          g += Math.abs(x);
-          nt += x;
-        }
-      }
-      let equity = 0;
-      for (let v = 0; v < nv; v++) {
-        const pe = wallet[v]! + upnl[v]!;
-        const c = FIXED_EQUITY_COLUMNS.length + 3 * v;
-        out[c]![o] = se[v]!;
-        out[c + 1]![o] = pe;
-        out[c + 2]![o] = s.isolated[v] === 1 ? this.isolatedRatio(s, v, r) : marginRatio(mm[v]!, pe);
-        equity += se[v]! + pe;
-      }
-      eq[o] = equity;
-      if (equity > peak) peak = equity;
-      dd[o] = drawdown(equity, peak);
-      gross[o] = g;
-      net[o] = nt;
-      pFund[o] = cFund;
-      pTrade[o] = tradingPnl(cReal, inventory);
-      pFees[o] = cFees;
-      pSlip[o] = cSlip;
-      pInt[o] = cInt;
-      pLiq[o] = cLiq;
-      pAdl[o] = cAdl;
-      const perpIds = L.perpIds;
-      for (let p = 0; p < perpIds.length; p++) {
-        const i = perpIds[p]!;
-        const q = qty[i]!;
-        const c = L.perpCol0 + 2 * p;
-        out[c]![o] = q;
-        if (q === 0) out[c + 1]![o] = NaN;
-        else {
-          const mark = mkc[i]![r]!;
-          const lp = s.liqPerSample[i] === 1 ? this.crossLiqPrice(s, i, r) : s.liq[i]!;
-          out[c + 1]![o] = Math.abs(mark - lp) / mark;
-        }
-      }
-      const bp = L.basisPairs;
-      for (let b = 0; b < bp.length; b += 2) {
-        out[L.basisCol0 + (b >> 1)]![o] = (px[bp[b]!]![r]! / px[bp[b + 1]!]![r]! - 1) * 1e4;
+    for (let i = 0; i < s.qty.length; i++) if (s.qty[i] !== 0) cur.open[nOpen++] = i;
+    cur.nOpen = nOpen;
+    for (let v = 0; v < pf.venues.length; v++) {
+      let w = s.perpFree[v]!;
+      if (s.isolated[v] === 1) for (const i of pf.perpIdsOf[v]!) w += s.isoMargin[i]!;
+      cur.wallet[v] = w;
+    }
+    const c = cur.cum;
+    c[0] = s.cum[0]!;
+    c[1] = s.cum[1]!;
+    c[2] = costAsPnl(s.cum[2]!);
+    c[3] = costAsPnl(s.cum[3]!);
+    c[4] = s.cum[4]!;
+    c[5] = costAsPnl(s.cum[5]!);
+    c[6] = costAsPnl(s.cum[6]!);
+  }
+
+  /** The open positions at the row's prices: per venue spot equity, uPnL and maintenance; exposures. */
+  private valuePositions(s: Snapshot, cur: EquityCursor): void {
+    const pf = this.portfolio;
+    const { venueOf, isPerp, tables } = pf;
+    const { se, upnl, mm, open } = cur;
+    const { px, mk } = cur.prices;
+    for (let v = 0; v < se.length; v++) {
+      se[v] = s.spotCash[v]!;
+      upnl[v] = 0;
+      mm[v] = 0;
+    }
+    let g = 0;
+    let nt = 0;
+    let inventory = 0;
+    for (let j = 0; j < cur.nOpen; j++) {
+      const i = open[j]!;
+      const q = s.qty[i]!;
+      const v = venueOf[i]!;
+      if (isPerp[i] === 1) {
+        const mark = mk[i]!;
+        const x = q * mark;
+        const u = unrealizedPnl(q, mark, s.entry[i]!);
+        upnl[v]! += u;
+        mm[v]! += positionMaintenance(tables[i]!, q, mark);
+        inventory += u;
+        g += Math.abs(x);
+        nt += x;
+      } else {
+        const x = q * px[i]!;
+        se[v]! += x;
+        inventory += x;
+        g += Math.abs(x);
+        nt += x;
       }
     }
-    cur.peak = peak;
-    cur.nextRow = to;
+    cur.gross = g;
+    cur.net = nt;
+    cur.inventory = inventory;
+  }
+
+  /** Per venue: spot equity, perp equity, margin ratio. Returns the total equity. */
+  private writeAccounts(s: Snapshot, cur: EquityCursor, out: readonly Float64Array[], o: number): number {
+    const { se, upnl, mm, wallet } = cur;
+    let equity = 0;
+    for (let v = 0; v < se.length; v++) {
+      const pe = wallet[v]! + upnl[v]!;
+      const c = FIXED_EQUITY_COLUMNS.length + 3 * v;
+      out[c]![o] = se[v]!;
+      out[c + 1]![o] = pe;
+      out[c + 2]![o] = s.isolated[v] === 1 ? this.isolatedRatio(s, v, cur.prices.mk) : marginRatio(mm[v]!, pe);
+      equity += se[v]! + pe;
+    }
+    return equity;
+  }
+
+  /** Equity, drawdown (running peak carried in the cursor), exposures, attribution. */
+  private writeTotals(cur: EquityCursor, out: readonly Float64Array[], o: number, equity: number): void {
+    const c = cur.cum;
+    out[0]![o] = equity;
+    if (equity > cur.peak) cur.peak = equity;
+    out[1]![o] = drawdown(equity, cur.peak);
+    out[2]![o] = cur.gross;
+    out[3]![o] = cur.net;
+    out[4]![o] = c[0]!;
+    out[5]![o] = tradingPnl(c[1]!, cur.inventory);
+    out[6]![o] = c[2]!;
+    out[7]![o] = c[3]!;
+    out[8]![o] = c[4]!;
+    out[9]![o] = c[5]!;
+    out[10]![o] = c[6]!;
+  }
+
+  /** Per perp: position and distance of the mark to the liquidation price. */
+  private writePerps(L: Layout, s: Snapshot, cur: EquityCursor, out: readonly Float64Array[], o: number): void {
+    const perpIds = L.perpIds;
+    const mk = cur.prices.mk;
+    for (let p = 0; p < perpIds.length; p++) {
+      const i = perpIds[p]!;
+      const q = s.qty[i]!;
+      const c = L.perpCol0 + 2 * p;
+      out[c]![o] = q;
+      if (q === 0) out[c + 1]![o] = NaN;
+      else {
+        const mark = mk[i]!;
+        const lp = s.liqPerSample[i] === 1 ? this.crossLiqPrice(s, i, mk) : s.liq[i]!;
+        out[c + 1]![o] = Math.abs(mark - lp) / mark;
+      }
+    }
+  }
+
+  /** Per (perp, spot) pair: basis in bps of the closes. */
+  private writeBasis(L: Layout, cur: EquityCursor, out: readonly Float64Array[], o: number): void {
+    const bp = L.basisPairs;
+    const px = cur.prices.px;
+    for (let b = 0; b < bp.length; b += 2) {
+      out[L.basisCol0 + (b >> 1)]![o] = (px[bp[b]!]! / px[bp[b + 1]!]! - 1) * 1e4;
+    }
   }
 
   private layoutCache: Layout | null = null;
 
-  /** Column names and the index maps and scratch arrays the fill uses. */
+  /** Column names and the index maps the fill uses. */
   private layout(): Layout {
     if (this.layoutCache) return this.layoutCache;
     const pf = this.portfolio;
@@ -391,29 +508,17 @@ export class EquitySampler {
         names.push(N.basisBps(p.venue, p.base));
       }
     }
-    const nv = pf.venues.length;
-    this.layoutCache = {
-      names,
-      perpCol0,
-      perpIds: Int32Array.from(perpIds),
-      basisCol0,
-      basisPairs: Int32Array.from(basisPairs),
-      se: new Float64Array(nv),
-      upnl: new Float64Array(nv),
-      mm: new Float64Array(nv),
-      wallet: new Float64Array(nv),
-      open: new Int32Array(pf.instruments.length),
-    };
+    this.layoutCache = { names, perpCol0, perpIds: Int32Array.from(perpIds), basisCol0, basisPairs: Int32Array.from(basisPairs) };
     return this.layoutCache;
   }
 
   /** Isolated account: the worst position's maintenance / (isolated margin + uPnL). */
-  private isolatedRatio(s: Snapshot, v: number, r: number): number {
+  private isolatedRatio(s: Snapshot, v: number, mk: Float64Array): number {
     let worst = 0;
     for (const i of this.portfolio.perpIdsOf[v]!) {
       const q = s.qty[i]!;
       if (q === 0) continue;
-      const mark = this.mk[i]![r]!;
+      const mark = mk[i]!;
       const mb = s.isoMargin[i]! + unrealizedPnl(q, mark, s.entry[i]!);
       const m = positionMaintenance(this.portfolio.tables[i]!, q, mark);
       const ratio = mb > 0 ? m / mb : Infinity;
@@ -422,14 +527,14 @@ export class EquitySampler {
     return worst;
   }
 
-  /** Cross account with several positions: the others are held at this sample's marks. */
-  private crossLiqPrice(s: Snapshot, i: number, r: number): number {
+  /** Cross account with several positions: the others are held at this sample's marks `mk`. */
+  private crossLiqPrice(s: Snapshot, i: number, mk: Float64Array): number {
     const pf = this.portfolio;
     const v = pf.venueOf[i]!;
     let backing = s.perpFree[v]!;
     for (const j of pf.perpIdsOf[v]!) {
       if (j === i || s.qty[j] === 0) continue;
-      const mark = this.mk[j]![r]!;
+      const mark = mk[j]!;
       backing += unrealizedPnl(s.qty[j]!, mark, s.entry[j]!) - positionMaintenance(pf.tables[j]!, s.qty[j]!, mark);
     }
     return liquidationPrice(pf.tables[i]!, s.qty[i]!, s.entry[i]!, backing);
@@ -445,12 +550,13 @@ export class EquitySampler {
   positionChanges(): PositionChange[] {
     const out: PositionChange[] = [];
     const pf = this.portfolio;
+    const walk = new PriceWalk(this.prices);
     let prev: Snapshot | null = null;
-    let prevK = -1;
-    for (let r = 0; r < this.length; r++) {
-      const k = this.snapIdx[r]!;
-      if (k === prevK) continue;
-      prevK = k;
+    for (let k = 0; k < this.snaps.length; k++) {
+      const r = this.snapRow[k]!;
+      // Replaced by a resample at the same row: never in force.
+      if (k + 1 < this.snaps.length && this.snapRow[k + 1] === r) continue;
+      walk.advance(this.ts[r]!);
       const s = this.snaps[k]!;
       for (let i = 0; i < s.qty.length; i++) {
         const q = s.qty[i]!;
@@ -459,8 +565,8 @@ export class EquitySampler {
         const q0 = prev ? prev.qty[i]! : 0;
         const e0 = prev && perp && q0 !== 0 ? prev.entry[i]! : NaN;
         if (q === q0 && Object.is(entry, e0)) continue;
-        const price = perp ? this.mk[i]![r]! : this.px[i]![r]!;
-        const liq = !perp || q === 0 ? NaN : s.liqPerSample[i] === 1 ? this.crossLiqPrice(s, i, r) : s.liq[i]!;
+        const price = perp ? walk.mk[i]! : walk.px[i]!;
+        const liq = !perp || q === 0 ? NaN : s.liqPerSample[i] === 1 ? this.crossLiqPrice(s, i, walk.mk) : s.liq[i]!;
         out.push({ ts: this.ts[r]!, instrument: i, qty: q, entryPrice: entry, price, notional: q * price, isolatedMargin: perp ? s.isoMargin[i]! : NaN, liquidationPrice: liq });
       }
       prev = s;
