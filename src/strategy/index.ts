@@ -10,6 +10,8 @@ export type { Infer, InferFields } from '../core/schema.js';
 export { singleSymbol, singleVenue, spotPerp, spotPerpOf, spotPerpPerAsset, spotAndPerpOnOneVenue } from './universe.js';
 export type { SpotPerpInstruments, SpotPerpRoles } from './universe.js';
 export { hedgeMargin, hedgeNotional, prepareOneVenueHedge, PERP_COST_HEADROOM } from './sizing.js';
+export { ADL_REHEDGE_TAG, ADL_RESPONSES, ADL_UNWIND_TAG, adlResponseParam, cancelAll, respondToAdl, unwindAfterRefusedRehedge } from './reactions.js';
+export type { AdlResponse } from './reactions.js';
 export { STRATEGY_HOOKS } from './hooks.js';
 export type { StrategyHook } from './hooks.js';
 export { perpOf, spotOf, parseSymbol } from '../core/ids.js';
@@ -18,16 +20,20 @@ export { MS_PER_DAY, MS_PER_HOUR } from '../core/time.js';
 export type { UnixMs } from '../core/time.js';
 export { UserError } from '../core/errors.js';
 export type {
+  AdlEvent,
   BarEvent,
   FillEvent,
   FundingEvent,
+  HedgeBrokenEvent,
   HedgeRequest,
   Instrument,
   InstrumentSpec,
   LiquidationEvent,
   Logger,
   MarketView,
+  OrderInfo,
   OrderRequest,
+  OrdersView,
   ParamSchema,
   ParamSpec,
   ParamValue,
@@ -35,6 +41,7 @@ export type {
   PerpAccountView,
   PortfolioView,
   RejectEvent,
+  RejectReason,
   Strategy,
   StrategyContext,
   StrategyFactory,

@@ -20,7 +20,8 @@ import { MS_PER_HOUR } from '../../src/core/time.js';
 import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
 import { hedgeMargin, hedgeNotional } from '../../src/strategy/sizing.js';
 import { spotPerpPerAsset, type SpotPerpInstruments } from '../../src/strategy/universe.js';
-import type { BarEvent, FillEvent, FundingEvent, HedgeBrokenEvent, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import type { AdlEvent, BarEvent, FillEvent, FundingEvent, HedgeBrokenEvent, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import { adlResponseParam, respondToAdl, unwindAfterRefusedRehedge } from '../../src/strategy/reactions.js';
 import { perHourFundingRate } from '../cross-venue-spread/index.js';
 
 const HOURS_PER_YEAR = 8760;
@@ -35,6 +36,7 @@ export const carryRotationParams = {
   leverage: number({ default: 2, min: 1, max: 20, unit: 'x', help: 'Perp leg leverage: perp margin = notional / leverage' }),
   minLiqDistance: number({ default: 0.2, min: 0, max: 1, unit: 'fraction of mark', help: 'Unwind and re-enter the book when a short perp is this close to its liquidation price (0 = never)' }),
   cashBuffer: number({ default: 0.01, min: 0, max: 0.5, unit: 'fraction', help: 'Fraction of each slot held back from the notional for fees, slippage and the move to the fill price' }),
+  adlResponse: adlResponseParam,
 };
 
 /** Validated params of the carry-rotation strategy. */
@@ -68,7 +70,8 @@ export function chooseTargets(aprs: readonly number[], held: readonly number[], 
   return keep.sort((a, b) => a - b);
 }
 
-type Phase = 'idle' | 'exiting' | 'entering';
+/** `adjusting`: the answer to an auto-deleveraging (re-hedge or unwind) is in flight. */
+type Phase = 'idle' | 'exiting' | 'entering' | 'adjusting';
 
 export class CarryRotation implements DefinedStrategy<CarryRotationRoles> {
   private assets: readonly SpotPerpInstruments[] = [];
@@ -80,6 +83,7 @@ export class CarryRotation implements DefinedStrategy<CarryRotationRoles> {
   private switches = 0;
   private resets = 0;
   private brokenHedges = 0;
+  private adls = 0;
   private readonly fundingByAsset: number[] = [];
 
   constructor(private readonly p: CarryRotationParams) {}
@@ -193,6 +197,8 @@ export class CarryRotation implements DefinedStrategy<CarryRotationRoles> {
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
     ctx.log.warn(`carry-rotation: ${reject.tag} ${reject.side} ${reject.instrument.symbol} refused (${reject.reason})`);
+    const asset = this.assets.find((a) => a.perp === reject.instrument);
+    if (asset && unwindAfterRefusedRehedge(ctx, reject, asset.spot) > 0) ctx.log.warn(`carry-rotation: re-hedge after ADL refused on ${asset.perp.symbol}; selling the naked spot instead`);
     this.settled(ctx);
   }
 
@@ -203,6 +209,22 @@ export class CarryRotation implements DefinedStrategy<CarryRotationRoles> {
   onHedgeBroken(ctx: StrategyContext, broken: HedgeBrokenEvent): void {
     this.brokenHedges++;
     ctx.log.warn(`carry-rotation: ${broken.tag} hedge on ${broken.filled.symbol}/${broken.refused.symbol} broken (${broken.reason}); the filled leg was ${broken.unwindOrderId > 0 ? `unwound by order ${broken.unwindOrderId}` : 'kept'}`);
+  }
+
+  /**
+   * The venue deleveraged part of one asset's short: its spot leg is long by that qty. Between
+   * rebalances (idle, nothing in flight), `adlResponse` re-opens the short (`rehedge`) or sells that
+   * much spot (`unwind`) at this instant's fill; `ignore` (or a rebalance in flight) leaves the
+   * naked qty until the asset is next rotated out or reset.
+   */
+  onAdl(ctx: StrategyContext, adl: AdlEvent): void {
+    const asset = this.assets.find((a) => a.perp === adl.instrument);
+    if (!asset) return;
+    this.adls++;
+    const atRest = this.phase === 'idle' && ctx.orders.size === 0;
+    const sent = atRest ? respondToAdl(ctx, adl, this.p.adlResponse, asset.spot) : 0;
+    if (sent > 0) this.phase = 'adjusting';
+    ctx.log.warn(`carry-rotation: ${Math.abs(adl.qty)} of the ${asset.perp.symbol} short auto-deleveraged at ${adl.price}; ${sent > 0 ? `${this.p.adlResponse} (order ${sent})` : 'no reaction'}`);
   }
 
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
@@ -217,7 +239,7 @@ export class CarryRotation implements DefinedStrategy<CarryRotationRoles> {
 
   onEnd(ctx: StrategyContext): void {
     const funding = this.assets.map((a, i) => `${a.perp.symbol} ${this.fundingByAsset[i]!.toFixed(2)}`).join(', ');
-    ctx.log.info(`carry-rotation: ${this.rebalances} rebalances, ${this.switches} switches, ${this.resets} margin resets, ${this.brokenHedges} broken hedges unwound; funding by asset: ${funding}`);
+    ctx.log.info(`carry-rotation: ${this.rebalances} rebalances, ${this.switches} switches, ${this.resets} margin resets, ${this.brokenHedges} broken hedges unwound, ${this.adls} auto-deleveragings; funding by asset: ${funding}`);
   }
 }
 

@@ -10,8 +10,8 @@
  * Each leg sits in its own venue's perp margin account, and each can be liquidated on its own; with
  * `rebalanceMargin` on, collateral moves from the calmer account to the stressed one.
  */
-import type { BarEvent, FillEvent, FundingEvent, HedgeBrokenEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
-import { cancelAll } from '../../src/strategy/reactions.js';
+import type { AdlEvent, BarEvent, FillEvent, FundingEvent, HedgeBrokenEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import { adlResponseParam, cancelAll, respondToAdl, unwindAfterRefusedRehedge } from '../../src/strategy/reactions.js';
 import type { Symbol, VenueId } from '../../src/core/ids.js';
 import { parseSymbol } from '../../src/core/ids.js';
 import { UserError } from '../../src/core/errors.js';
@@ -89,8 +89,11 @@ export function moveCash(ctx: StrategyContext, targets: readonly CashTarget[]): 
 /** Hours to wait after an entry that filled only one leg (so a refused leg is not retried every bar). */
 const BROKEN_HEDGE_WAIT_HOURS = 8;
 
-/** `delevering`: holding, with the orders that cut both legs by `deleverFraction` in flight. */
-type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'delevering';
+/**
+ * `delevering`: holding, with the orders that cut both legs by `deleverFraction` in flight;
+ * `adjusting`: holding, with the answer to an auto-deleveraging (re-hedge or unwind) in flight.
+ */
+type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'delevering' | 'adjusting';
 
 /** The param schema (bounds, defaults, units, help). */
 export const crossVenueSpreadParams = {
@@ -114,6 +117,7 @@ export const crossVenueSpreadParams = {
     unit: 'fraction',
     help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price',
   }),
+  adlResponse: adlResponseParam,
 };
 
 /** Validated params of the cross-venue-spread strategy. */
@@ -138,6 +142,7 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
   private noEntryBeforeMs = -Infinity;
   private rebalances = 0;
   private delevers = 0;
+  private adls = 0;
   private readonly fundingByVenue = new Map<VenueId, number>();
 
   constructor(private readonly p: CrossVenueSpreadParams) {}
@@ -255,6 +260,8 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
     ctx.log.warn(`cross-venue-spread: ${reject.tag} ${reject.side} ${reject.instrument.venue} ${reject.instrument.symbol} refused (${reject.reason})`);
+    const other = this.otherLeg(reject.instrument);
+    if (other && unwindAfterRefusedRehedge(ctx, reject, other) > 0) ctx.log.warn(`cross-venue-spread: re-hedge after ADL refused on ${reject.instrument.venue}; closing as much of the ${other.venue} leg instead`);
     this.settle(ctx);
   }
 
@@ -287,6 +294,28 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
     else this.flat(ctx);
   }
 
+  /** The perp of the other venue than `ins`'s (null if `ins` is not one of the legs). */
+  private otherLeg(ins: Instrument): Instrument | null {
+    const i = this.perps.indexOf(ins);
+    return i < 0 ? null : this.perps[1 - i]!;
+  }
+
+  /**
+   * A venue deleveraged part of one leg (the profitable one: the short after a fall, the long after
+   * a rally): the other venue's leg is naked by that qty. With the book at rest, `adlResponse`
+   * re-opens it (`rehedge`) or closes as much of the other leg (`unwind`) at this instant's fill;
+   * `ignore`, or orders in flight, hold the naked qty until the spread exits.
+   */
+  onAdl(ctx: StrategyContext, adl: AdlEvent): void {
+    const other = this.otherLeg(adl.instrument);
+    if (!other) return;
+    this.adls++;
+    const atRest = this.phase === 'holding' && ctx.orders.size === 0;
+    const sent = atRest ? respondToAdl(ctx, adl, this.p.adlResponse, other) : 0;
+    if (sent > 0) this.phase = 'adjusting';
+    ctx.log.warn(`cross-venue-spread: ${Math.abs(adl.qty)} of the ${adl.instrument.venue} leg auto-deleveraged at ${adl.price}; ${sent > 0 ? `${this.p.adlResponse} (order ${sent})` : 'no reaction'}`);
+  }
+
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
     const v = funding.instrument.venue;
     this.fundingByVenue.set(v, (this.fundingByVenue.get(v) ?? 0) + funding.amount);
@@ -301,7 +330,7 @@ class CrossVenueSpread implements DefinedStrategy<CrossVenueRoles> {
 
   onEnd(ctx: StrategyContext): void {
     const parts = [...this.fundingByVenue].map(([v, x]) => `${v} ${x.toFixed(2)}`).join(', ');
-    ctx.log.info(`cross-venue-spread: ${this.entries} entries, ${this.rebalances} margin transfers, ${this.delevers} de-levers, funding by venue: ${parts}`);
+    ctx.log.info(`cross-venue-spread: ${this.entries} entries, ${this.rebalances} margin transfers, ${this.delevers} de-levers, ${this.adls} auto-deleveragings, funding by venue: ${parts}`);
   }
 }
 

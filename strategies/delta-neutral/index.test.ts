@@ -99,6 +99,6 @@ describe('delta-neutral', () => {
     expect(go({ marginMode: 'portfolio' })).toThrow('param "marginMode": "portfolio" is not one of cross, isolated');
     expect(go({ topUp: 'maybe' })).toThrow('param "topUp": "maybe" is not a boolean');
     expect(go({ leverage: '0x10' })).toThrow('param "leverage": "0x10" is not a number');
-    expect(go({ exitapr: '0' })).toThrow('unknown param "exitapr" (known: leverage, entryApr, exitApr, lookback, rebalanceBand, topUp, topUpRatio, minLiqDistance, marginMode)');
+    expect(go({ exitapr: '0' })).toThrow('unknown param "exitapr" (known: leverage, entryApr, exitApr, lookback, rebalanceBand, topUp, topUpRatio, minLiqDistance, marginMode, adlResponse)');
   });
 });

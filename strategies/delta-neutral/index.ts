@@ -13,13 +13,16 @@
  * notional / leverage; without it a rally can liquidate the short while the gains sit in spot.
  * The margin ratio alone fired about 1 % from the liquidation price, and hourly bars jump past
  * that: the default book was liquidated twice on BTC in 2024 (Mar 4, Nov 21) and once on ETH. If the hedge drifts by more than `rebalanceBand` (e.g. after a liquidation) the book is
- * unwound and re-entered when the signal allows.
+ * unwound and re-entered when the signal allows. When the venue auto-deleverages part of the
+ * short, `adlResponse` sells as much spot (`unwind`, default) or re-opens the short (`rehedge`)
+ * at the same instant (src/strategy/reactions.ts).
  */
 import { UserError } from '../../src/core/errors.js';
 import { boolean, enumOf, integer, number } from '../../src/core/schema.js';
 import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
 import { spotPerp, type SpotPerpInstruments } from '../../src/strategy/universe.js';
-import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, PerpAccountView, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import type { AdlEvent, BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, PerpAccountView, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import { adlResponseParam, respondToAdl, unwindAfterRefusedRehedge } from '../../src/strategy/reactions.js';
 
 /** The param schema (bounds, defaults, units, help). */
 export const deltaNeutralParams = {
@@ -32,12 +35,14 @@ export const deltaNeutralParams = {
   topUpRatio: number({ default: 0.5, min: 0.01, max: 0.99, help: 'margin ratio (maintenance / margin balance; 1 = liquidation) that triggers a top-up' }),
   minLiqDistance: number({ default: 0.15, min: 0, max: 1, unit: 'fraction of mark', help: 'top up when the short is this close to its liquidation price, |liq − mark| / mark (capped at 1 / (2 × leverage); 0 = off)' }),
   marginMode: enumOf(['cross', 'isolated'], { default: 'cross', help: 'perp account margin mode' }),
+  adlResponse: adlResponseParam,
 };
 
 /** Typed params of the strategy. */
 export type DeltaNeutralParams = ParamsOf<typeof deltaNeutralParams>;
 
-type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'topping-up';
+/** `adjusting`: the answer to an auto-deleveraging (re-hedge or unwind) is in flight. */
+type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'topping-up' | 'adjusting';
 
 /**
  * Checks across params (each param's own bounds are in the schema): the exit threshold must be
@@ -63,6 +68,7 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
   private entries = 0;
   private topUps = 0;
   private rebalances = 0;
+  private adls = 0;
 
   constructor(private readonly p: DeltaNeutralParams) {
     const problems = paramProblems(p);
@@ -171,7 +177,7 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
    */
   private settled(ctx: StrategyContext): void {
     if (ctx.orders.size > 0) return;
-    if (this.phase === 'entering' || this.phase === 'topping-up') {
+    if (this.phase === 'entering' || this.phase === 'topping-up' || this.phase === 'adjusting') {
       if (this.phase === 'topping-up') {
         const cash = ctx.portfolio.spotCash(this.spot.venue);
         if (cash > 0) {
@@ -198,6 +204,7 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
     ctx.log.warn(`delta-neutral: ${reject.tag} order ${reject.orderId} rejected (${reject.reason})`);
+    if (unwindAfterRefusedRehedge(ctx, reject, this.spot) > 0) ctx.log.warn('delta-neutral: re-hedge after ADL refused; selling the naked spot instead');
     this.settled(ctx);
   }
 
@@ -205,12 +212,26 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
     ctx.log.warn(`delta-neutral: perp leg liquidated (${liq.qty} at ${liq.price}); the spot leg is now unhedged`);
   }
 
+  /**
+   * The venue deleveraged part of the short: the spot leg is long by that qty. With the book at
+   * rest, `adlResponse` re-opens the short (`rehedge`) or sells that much spot (`unwind`) at this
+   * instant's fill; `ignore`, or orders already in flight, leave it to the rebalance band.
+   */
+  onAdl(ctx: StrategyContext, adl: AdlEvent): void {
+    if (adl.instrument !== this.perp) return;
+    this.adls++;
+    const atRest = this.phase === 'holding' && ctx.orders.size === 0;
+    const sent = atRest ? respondToAdl(ctx, adl, this.p.adlResponse, this.spot) : 0;
+    if (sent > 0) this.phase = 'adjusting';
+    ctx.log.warn(`delta-neutral: ${Math.abs(adl.qty)} of the short auto-deleveraged at ${adl.price}; ${sent > 0 ? `${this.p.adlResponse} (order ${sent})` : 'no reaction (the rebalance band decides)'}`);
+  }
+
   onFunding(_ctx: StrategyContext, _funding: FundingEvent): void {
     // Nothing to do: the signal is read from the market view (cached per settlement count).
   }
 
   onEnd(ctx: StrategyContext): void {
-    ctx.log.info(`delta-neutral: ${this.entries} entries, ${this.topUps} top-ups, ${this.rebalances} rebalances`);
+    ctx.log.info(`delta-neutral: ${this.entries} entries, ${this.topUps} top-ups, ${this.rebalances} rebalances, ${this.adls} auto-deleveragings`);
   }
 }
 

@@ -5,7 +5,7 @@
  * pure lending, and it is put back on when funding recovers. The run's PnL attribution separates what
  * came from funding (`pnl.funding`) from what came from lending (`pnl.interest`).
  */
-import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import type { AdlEvent, BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
 import type { VenueId } from '../../src/core/ids.js';
 import { UserError } from '../../src/core/errors.js';
 import { enumOf, number, string } from '../../src/core/schema.js';
@@ -14,7 +14,7 @@ import { singleSymbol, spotPerpOf, type SpotPerpInstruments } from '../../src/st
 import { MS_PER_HOUR } from '../../src/core/time.js';
 import { moveCash, perHourFundingRate, type CashTarget } from '../cross-venue-spread/index.js';
 import { hedgeMargin, hedgeNotional } from '../../src/strategy/sizing.js';
-import { cancelAll } from '../../src/strategy/reactions.js';
+import { adlResponseParam, cancelAll, respondToAdl, unwindAfterRefusedRehedge } from '../../src/strategy/reactions.js';
 
 const HOURS_PER_YEAR = 8760;
 
@@ -45,7 +45,8 @@ export function parseWeights(text: string, venues: readonly VenueId[]): number[]
   return raw.map((w) => w / sum);
 }
 
-type Phase = 'lending' | 'entering' | 'hedged' | 'exiting';
+/** `adjusting`: hedged, with the answer to an auto-deleveraging (re-hedge or unwind) in flight. */
+type Phase = 'lending' | 'entering' | 'hedged' | 'exiting' | 'adjusting';
 
 /** The param schema (bounds, defaults, units, help). */
 export const ethenaStyleParams = {
@@ -64,6 +65,7 @@ export const ethenaStyleParams = {
     unit: 'fraction',
     help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price',
   }),
+  adlResponse: adlResponseParam,
 };
 
 /** Validated params of the ethena-style strategy. */
@@ -88,6 +90,7 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
   private entries = 0;
   private unwinds = 0;
   private rehedges = 0;
+  private adls = 0;
   private fundingReceived = 0;
   private hedgedHours = 0;
   private lendingHours = 0;
@@ -212,7 +215,7 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
   /** Book hours spent hedged vs lending since the last phase change. */
   private accrue(ctx: StrategyContext): void {
     const h = (ctx.now - this.lastPhaseTs) / MS_PER_HOUR;
-    if (this.phase === 'hedged' || this.phase === 'exiting') this.hedgedHours += h;
+    if (this.phase === 'hedged' || this.phase === 'exiting' || this.phase === 'adjusting') this.hedgedHours += h;
     else this.lendingHours += h;
     this.lastPhaseTs = ctx.now;
   }
@@ -223,16 +226,18 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
     ctx.log.warn(`ethena-style: ${reject.tag} ${reject.side} ${reject.instrument.venue} ${reject.instrument.symbol} refused (${reject.reason})`);
+    const leg = this.legs.find((l) => l.perp === reject.instrument);
+    if (leg && unwindAfterRefusedRehedge(ctx, reject, leg.spot) > 0) ctx.log.warn(`ethena-style: re-hedge after ADL refused on ${leg.venue}; selling the naked spot instead`);
     this.settle(ctx);
   }
 
   /**
    * Once none of its orders is left (`ctx.orders` no longer lists the one just reported) while
-   * entering or exiting, the phase follows the book: hedged if any perp is open, else lending.
-   * Idempotent: nothing happens in the settled phases.
+   * entering, exiting or adjusting, the phase follows the book: hedged if any perp is open, else
+   * lending. Idempotent: nothing happens in the settled phases.
    */
   private settle(ctx: StrategyContext): void {
-    if (ctx.orders.size > 0 || (this.phase !== 'entering' && this.phase !== 'exiting')) return;
+    if (ctx.orders.size > 0 || this.phase === 'lending' || this.phase === 'hedged') return;
     if (this.phase === 'entering') {
       // A venue where one leg filled and the other was refused: close the lone leg.
       for (const l of this.legs) {
@@ -247,6 +252,21 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
     }
     if (this.legs.some((l) => ctx.portfolio.position(l.perp) !== 0)) this.phase = 'hedged';
     else this.toLending(ctx);
+  }
+
+  /**
+   * A venue deleveraged part of a short perp: that venue's spot leg is long by that qty. With the
+   * book at rest, `adlResponse` re-opens the short (`rehedge`) or sells that much spot (`unwind`)
+   * at this instant's fill; `ignore`, or orders in flight, leave the naked qty until the next unwind.
+   */
+  onAdl(ctx: StrategyContext, adl: AdlEvent): void {
+    const leg = this.legs.find((l) => l.perp === adl.instrument);
+    if (!leg) return;
+    this.adls++;
+    const atRest = this.phase === 'hedged' && ctx.orders.size === 0;
+    const sent = atRest ? respondToAdl(ctx, adl, this.p.adlResponse, leg.spot) : 0;
+    if (sent > 0) this.phase = 'adjusting';
+    ctx.log.warn(`ethena-style: ${Math.abs(adl.qty)} of the ${leg.venue} short auto-deleveraged at ${adl.price}; ${sent > 0 ? `${this.p.adlResponse} (order ${sent})` : 'no reaction'}`);
   }
 
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
@@ -265,7 +285,7 @@ class EthenaStyle implements DefinedStrategy<EthenaRoles> {
   onEnd(ctx: StrategyContext): void {
     this.accrue(ctx);
     ctx.log.info(
-      `ethena-style: ${this.entries} hedges, ${this.unwinds} unwinds (${this.rehedges} to re-size near liquidation), ${this.hedgedHours.toFixed(0)} h hedged / ${this.lendingHours.toFixed(0)} h lending; ` +
+      `ethena-style: ${this.entries} hedges, ${this.unwinds} unwinds (${this.rehedges} to re-size near liquidation), ${this.hedgedHours.toFixed(0)} h hedged / ${this.lendingHours.toFixed(0)} h lending, ${this.adls} auto-deleveragings; ` +
         `funding ${this.fundingReceived.toFixed(2)} (lending interest: pnl.interest in summary.json)`,
     );
   }

@@ -51,7 +51,7 @@ describe('backtest CLI', () => {
     expect(Number(first[1]![5])).toBeCloseTo(Number(trades[1]![5]) + Number(trades[1]![7]) / Number(trades[1]![4]), 9);
     expect(Number(first[1]![5])).toBeCloseTo(3150, 9);
     const run = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8'));
-    expect(run.params).toEqual({ leverage: 2, entryApr: 0.05, exitApr: 0, lookback: 9, rebalanceBand: 0.05, topUp: true, topUpRatio: 0.5, minLiqDistance: 0.15, marginMode: 'cross' });
+    expect(run.params).toEqual({ leverage: 2, entryApr: 0.05, exitApr: 0, lookback: 9, rebalanceBand: 0.05, topUp: true, topUpRatio: 0.5, minLiqDistance: 0.15, marginMode: 'cross', adlResponse: 'unwind' });
     expect(run.window).toBe('2025-02-03');
     expect(run.data.length).toBe(4);
     expect(run.data[0].sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -61,7 +61,7 @@ describe('strategy errors through the CLI', () => {
     for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
       const r = await cli([...base('delta-neutral', 'p'), '--param', `${name}=1`]);
       expect(r.code).toBe(1);
-      expect(r.err).toBe(`perpcarry: strategy delta-neutral: unknown param "${name}" (known: leverage, entryApr, exitApr, lookback, rebalanceBand, topUp, topUpRatio, minLiqDistance, marginMode)\n`);
+      expect(r.err).toBe(`perpcarry: strategy delta-neutral: unknown param "${name}" (known: leverage, entryApr, exitApr, lookback, rebalanceBand, topUp, topUpRatio, minLiqDistance, marginMode, adlResponse)\n`);
     }
   });
 

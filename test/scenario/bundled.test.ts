@@ -26,13 +26,16 @@ describe('bundled scenarios', () => {
     }
   }, 120_000);
 
-  test('oct-2025-adl: half the delta-neutral short deleveraged at the bar high; ethena-style (unwound then) untouched', async () => {
+  test('oct-2025-adl: half the delta-neutral short deleveraged at the bar high, the naked spot sold at ×10 slippage; ethena-style (unwound then) untouched', async () => {
     const [b, x] = await pair('delta-neutral', eth1h('2025-10-08', '2025-10-13'), 'oct-2025-adl');
     expect(b.pnl.adl).toBe(0);
     expect(x.portfolio.adl).toHaveLength(1);
     expect(x.portfolio.adl[0]!.share).toBe(0.5);
     expect(x.pnl.adl).toBeCloseTo(-385.6, 1);
-    expect(x.pnl.slippage).toBeLessThan(3 * b.pnl.slippage); // ×10 during the cascade
+    // adlResponse=unwind sells the 7.38 naked ETH at ×10 slippage during the cascade: −24.25 → −47.88
+    // (the whole book, unwound by the rebalance band with adlResponse=ignore: −100.58).
+    expect(x.pnl.slippage).toBeLessThan(1.5 * b.pnl.slippage);
+    expect(x.portfolio.trades.filter((t) => t.tag === 'adl-unwind').map((t) => [t.ts, t.qty])).toEqual([[Date.UTC(2025, 9, 10, 22), x.portfolio.adl[0]!.qty * -1]]);
     expect(x.finalEquity).toBeLessThan(b.finalEquity - 200);
     const [eb, ex] = await pair('ethena-style', eth1h('2025-10-08', '2025-10-13'), 'oct-2025-adl');
     expect(ex.portfolio.adl).toHaveLength(0);
