@@ -142,6 +142,13 @@ function int64BufferToFloat64(values: BigInt64Array, out: Float64Array, outOffse
   for (let i = 0; i < n; i++) out[outOffset + i] = words[2 * i + 1]! * 4294967296 + (words[2 * i]! >>> 0);
 }
 
+/** `a[index[j]]` for `j < count`: the rows of a column picked, in order, by an index (a sort, a dedup). */
+export function gatherRows(a: Float64Array, index: ArrayLike<number>, count: number = index.length): Float64Array {
+  const out = new Float64Array(count);
+  for (let j = 0; j < count; j++) out[j] = a[index[j]!]!;
+  return out;
+}
+
 /** First index i with ts[i] >= t (ts sorted ascending). */
 export function lowerBound(ts: Float64Array, t: number): number {
   let lo = 0;
@@ -343,12 +350,7 @@ export function sortDedupSeries(s: SeriesColumns, columnOrder: readonly string[]
     if (r + 1 < order.length && s.ts[order[r + 1]!] === s.ts[cur]) continue; // a later duplicate wins
     keep.push(cur);
   }
-  const ts = new Float64Array(keep.length);
   const columns: Record<string, Float64Array> = {};
-  for (const c of columnOrder) columns[c] = new Float64Array(keep.length);
-  for (let r = 0; r < keep.length; r++) {
-    ts[r] = s.ts[keep[r]!]!;
-    for (const c of columnOrder) columns[c]![r] = s.columns[c]![keep[r]!]!;
-  }
-  return { series: { ts, columns }, duplicates: n - keep.length };
+  for (const c of columnOrder) columns[c] = gatherRows(s.columns[c]!, keep);
+  return { series: { ts: gatherRows(s.ts, keep), columns }, duplicates: n - keep.length };
 }

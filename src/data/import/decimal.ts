@@ -32,6 +32,8 @@ const PLUS = 43;
 export class ByteNumberReader {
   /** Offset of the first byte after the number last read (where reading stopped). */
   end = 0;
+  /** The digits read so far as an integer (exact while < 2^53). */
+  private m = 0;
 
   /**
    * A plain decimal starting at `start`: optional sign, digits with at most one `.`, at least one
@@ -49,25 +51,18 @@ export class ByteNumberReader {
         p++;
       }
     }
-    let m = 0;
+    this.m = 0;
     const intStart = p;
-    for (; p < limit; p++) {
-      const d = bytes[p]! - ZERO;
-      if (d < 0 || d > 9) break;
-      m = m * 10 + d;
-    }
+    p = this.digits(bytes, p, limit);
     let digits = p - intStart;
     let decimals = 0;
     if (p < limit && bytes[p] === DOT) {
       const fracStart = ++p;
-      for (; p < limit; p++) {
-        const d = bytes[p]! - ZERO;
-        if (d < 0 || d > 9) break;
-        m = m * 10 + d;
-      }
+      p = this.digits(bytes, p, limit);
       decimals = p - fracStart;
       digits += decimals;
     }
+    const m = this.m;
     this.end = p;
     if (digits === 0 || !(m < TWO_POW_53) || decimals > MAX_DECIMALS) return NaN;
     const v = decimals === 0 ? m : m / POW10[decimals]!;
@@ -80,16 +75,24 @@ export class ByteNumberReader {
    * is not exact. Epoch ms (13 digits) and µs (16, data.binance.vision's 2025+ spot files) fit.
    */
   epochDigits(bytes: Uint8Array, start: number, limit: number): number {
-    let m = 0;
-    let p = start;
-    for (; p < limit; p++) {
-      const d = bytes[p]! - ZERO;
+    this.m = 0;
+    const p = this.digits(bytes, start, limit);
+    this.end = p;
+    const digits = p - start;
+    return digits === 0 || digits > 16 || !(this.m < TWO_POW_53) ? -1 : this.m;
+  }
+
+  /** Append the ASCII digits from `p` on to {@link m} (m·10 + d each); returns where they stop. */
+  private digits(bytes: Uint8Array, p: number, limit: number): number {
+    let m = this.m;
+    let q = p;
+    for (; q < limit; q++) {
+      const d = bytes[q]! - ZERO;
       if (d < 0 || d > 9) break;
       m = m * 10 + d;
     }
-    this.end = p;
-    const digits = p - start;
-    return digits === 0 || digits > 16 || !(m < TWO_POW_53) ? -1 : m;
+    this.m = m;
+    return q;
   }
 }
 

@@ -14,14 +14,16 @@ import { storeSeries, type Provenance, type StoreSeriesResult } from '../catalog
 import type { SeriesColumns } from '../store.js';
 import type { ValidationReport } from '../validate.js';
 import { BINANCE_FUNDING_COLUMNS, BINANCE_KLINE_COLUMNS, parseCsvStream } from './csv-series.js';
-import { SeriesBuilder, finishSeries, planColumns } from './series-builder.js';
+import { finishSeries } from './finish-series.js';
+import { SeriesBuilder, planColumns } from './series-builder.js';
 import { parseCsv, parseJsonTable, parseParquet, readInputBytes, type RawTable } from './table.js';
 import { inflateZipEntry, openZipEntry } from './zip.js';
 import type { TsUnit } from './timestamps.js';
 
 export { parseCsv, parseJsonTable, parseParquet, tableFromRecords, type RawTable } from './table.js';
 export { parseTimestampCell, wallTimeToUtc, zoneOffsetMs, type TsUnit } from './timestamps.js';
-export { inferIntervals, percentToDecimal } from './series-builder.js';
+export { inferIntervals } from './finish-series.js';
+export { percentToDecimal } from './series-builder.js';
 export { BINANCE_FUNDING_COLUMNS, BINANCE_KLINE_COLUMNS, CsvSeriesStream } from './csv-series.js';
 
 /** Input formats. `binance-klines` / `binance-funding` are data.binance.vision CSV presets. */

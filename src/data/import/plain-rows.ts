@@ -128,7 +128,7 @@ export class PlainRowReader implements PlainRecordPath {
       cols[i]![k] = v;
     }
     b.ts[k] = this.values[b.plan.tsIdx]! + this.shiftMs;
-    b.lines[k] = line;
+    b.lines.push(line);
     b.n = k + 1;
     b.rowsRead++;
     return true;

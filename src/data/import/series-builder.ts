@@ -3,16 +3,15 @@
  * 1. {@link planColumns}: which source column feeds `ts` and each target column (from the names alone);
  * 2. {@link SeriesBuilder}: rows are typed one at a time into growing Float64Arrays (no row objects,
  *    no per-cell strings on the CSV fast path), so a 10M-row file costs ~8 bytes per cell;
- * 3. {@link finishSeries}: order, snapping, bar phase, sort, duplicates, window, funding intervals.
+ * 3. finishSeries (finish-series.ts): order, snapping, bar phase, sort, duplicates, window, funding intervals.
  */
 import { DataError, UserError } from '../../core/errors.js';
 import type { SeriesKind } from '../../core/ids.js';
-import { MS_PER_HOUR, timeframeToMs } from '../../core/time.js';
+import { timeframeToMs } from '../../core/time.js';
 import { KIND_COLUMNS, NULLABLE_COLUMNS, kindHasTimeframe } from '../schema.js';
-import { barPhaseMs, describeBarPhase } from '../validate.js';
 import type { CsvRecord } from './csv-stream.js';
 import { checkTimeZone, compileTsFormat, epochDigitsToMs, parseTimestampCell, type TsParse, type TsUnit } from './timestamps.js';
-import type { ImportFormat, ParseOptions, ParsedSeries } from './index.js';
+import type { ImportFormat, ParseOptions } from './index.js';
 
 const TS_CANDIDATES = ['timestamp', 'ts', 'time', 'open_time', 'opentime', 'fundingtime', 'fundingratetimestamp', 'settlement_ts', 'settlementts', 'calc_time', 'calctime', 'date', 'datetime', 't'];
 const ALIASES: Record<string, string[]> = {
@@ -216,6 +215,43 @@ function intervalCell(file: string, line: number, col: string, v: unknown): numb
   return h;
 }
 
+/**
+ * The source line (1-based row) of each kept row, for error messages, stored as runs: a run
+ * starts only where a row's line is not the previous row's + 1 (after the header, a blank line,
+ * a quoted line break, a filtered row). A plain CSV is one run, so 10M rows do not cost 80 MB of
+ * line numbers that only an error message would read.
+ */
+export class RowLines {
+  /** Per run: its first row and that row's line. */
+  private readonly runRow: number[] = [];
+  private readonly runLine: number[] = [];
+  private rows = 0;
+  private lastLine = NaN;
+
+  /** Record the line of the next row. */
+  push(line: number): void {
+    if (line !== this.lastLine + 1) {
+      this.runRow.push(this.rows);
+      this.runLine.push(line);
+    }
+    this.lastLine = line;
+    this.rows++;
+  }
+
+  /** Line of row `row` (0-based, < rows pushed). */
+  at(row: number): number {
+    const starts = this.runRow;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid]! <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.runLine[lo]! + (row - starts[lo]!);
+  }
+}
+
 /** Rows typed so far: `ts`, one Float64Array per target and each row's source line. */
 export class SeriesBuilder {
   readonly plan: ColumnPlan;
@@ -224,7 +260,7 @@ export class SeriesBuilder {
   ts: Float64Array = new Float64Array(0);
   cols: Float64Array[];
   /** 1-based source row (line or element) of each kept row, for error messages. */
-  lines: Float64Array = new Float64Array(0);
+  readonly lines = new RowLines();
   /** Data rows seen (before filters). */
   rowsRead = 0;
   /** Rows dropped by `where`. */
@@ -245,7 +281,6 @@ export class SeriesBuilder {
       return b;
     };
     this.ts = grow(this.ts);
-    this.lines = grow(this.lines);
     this.cols = this.cols.map(grow);
     this.cap = rows;
   }
@@ -271,7 +306,7 @@ export class SeriesBuilder {
     if (!t.ok) throw new DataError(p.file, t.reason, line, p.tsCol);
     this.ts[k] = t.ts + p.shiftMs;
     this.fillValues(k, (c) => cell(c), line);
-    this.lines[k] = line;
+    this.lines.push(line);
     this.n = k + 1;
   }
 
@@ -317,7 +352,7 @@ export class SeriesBuilder {
         cols[i]![k] = v;
       }
     }
-    this.lines[k] = line;
+    this.lines.push(line);
     this.n = k + 1;
   }
 
@@ -344,208 +379,6 @@ export class SeriesBuilder {
   private putSingle(k: number, v: number): void {
     this.plan.targets.forEach((t, i) => (this.cols[i]![k] = t === 'volume' ? NaN : v));
   }
-}
-
-/** Order, snap, check phase, sort, drop identical duplicates, window, intervals. */
-export function finishSeries(b: SeriesBuilder, opts: Omit<ParseOptions, 'file'>, format: ImportFormat): ParsedSeries {
-  const p = b.plan;
-  const file = p.file;
-  const notes = p.notes;
-  const m = b.n;
-  let ts: Float64Array = b.ts.subarray(0, m);
-  let cols: Float64Array[] = b.cols.map((c) => c.subarray(0, m));
-  const lines: Float64Array = b.lines.subarray(0, m);
-  if (p.shiftMs !== 0) notes.push(`timestamps shifted by ${p.shiftMs / MS_PER_HOUR} h after reading (tsShiftMs ${p.shiftMs})`);
-  const declared = opts.order ?? 'auto';
-  let asc = true;
-  let desc = true;
-  for (let k = 1; k < m; k++) {
-    if (!(ts[k]! > ts[k - 1]!)) asc = false;
-    if (!(ts[k]! < ts[k - 1]!)) desc = false;
-  }
-  if (declared === 'asc' && !asc) {
-    const k = firstBreak(ts, (a, c) => c > a);
-    throw new DataError(file, `rows are not in strictly increasing time order as declared by --order asc`, lines[k], p.tsCol);
-  }
-  if (declared === 'desc' && !desc) {
-    const k = firstBreak(ts, (a, c) => c < a);
-    throw new DataError(file, `rows are not in strictly decreasing time order as declared by --order desc`, lines[k], p.tsCol);
-  }
-  if (m > 1 && desc && !asc) notes.push('rows were newest-first; reversed');
-  let snapped = 0;
-  let maxJitterMs = 0;
-  if (p.kind === 'funding') {
-    const grid = opts.snapMs ?? MS_PER_HOUR;
-    const tol = opts.snapToleranceMs ?? 300_000;
-    if (grid > 0) {
-      for (let k = 0; k < m; k++) {
-        const g = Math.round(ts[k]! / grid) * grid;
-        const d = Math.abs(ts[k]! - g);
-        if (d > tol) throw new DataError(file, `settlement time ${new Date(ts[k]!).toISOString()} is ${d} ms from the ${grid / 60000}-minute grid (tolerance ${tol} ms)`, lines[k], p.tsCol);
-        if (d > 0) {
-          snapped++;
-          if (d > maxJitterMs) maxJitterMs = d;
-          ts[k] = g;
-        }
-      }
-      if (snapped > 0) notes.push(`${snapped} settlement times snapped to the ${grid / 60000}-minute grid (max jitter ${maxJitterMs} ms)`);
-    }
-  } else if (opts.timeframe && m > 0) {
-    checkBarPhase(file, opts.timeframe, ts, lines, p.tsCol, notes);
-  }
-  // Snapping can make a strictly increasing series equal at neighbours: re-check.
-  if (asc) for (let k = 1; k < m && asc; k++) if (!(ts[k]! > ts[k - 1]!)) asc = false;
-  let dups = 0;
-  if (!asc) {
-    const sorted = sortDedup(file, p.tsCol, ts, cols, lines, desc && snapped === 0);
-    ts = sorted.ts;
-    cols = sorted.cols;
-    dups = sorted.dups;
-  }
-  if (dups > 0) notes.push(`${dups} identical duplicate rows dropped`);
-  // Window filter on the sorted series: a contiguous range.
-  const from = opts.fromMs ?? -Infinity;
-  const to = opts.toMs ?? Infinity;
-  const lo = lowerBound(ts, from);
-  const hi = lowerBound(ts, to);
-  const outTs = ts.subarray(lo, hi);
-  const outCols: Record<string, Float64Array> = {};
-  p.targets.forEach((t, i) => (outCols[t] = cols[i]!.subarray(lo, hi)));
-  const rowsFiltered = b.rowsWhere + (ts.length - (hi - lo));
-  if (p.kind === 'funding') inferIntervals(outTs, outCols['interval_hours']!, opts.intervalHours, p.intervalFromColumn, notes);
-  return {
-    series: { ts: outTs, columns: outCols },
-    kind: p.kind,
-    timeframe: kindHasTimeframe(p.kind) ? opts.timeframe : undefined,
-    format,
-    rowsRead: b.rowsRead,
-    rowsFiltered,
-    duplicatesDropped: dups,
-    snapped,
-    maxJitterMs,
-    notes,
-    mapping: p.mapping,
-  };
-}
-
-/**
- * Bars may open off the UTC grid (Bybit/OKX 8h bars at 04/12/20 UTC), but every bar of one series
- * opens at the same phase: a change means mis-read times (local time taken as UTC).
- */
-function checkBarPhase(file: string, timeframe: string, ts: Float64Array, lines: Float64Array, tsCol: string, notes: string[]): void {
-  const m = ts.length;
-  const tf = timeframeToMs(timeframe);
-  let first = 0;
-  for (let k = 1; k < m; k++) if (ts[k]! < ts[first]!) first = k;
-  const phase = barPhaseMs(ts[first]!, tf);
-  for (let k = 0; k < m; k++) {
-    const ph = barPhaseMs(ts[k]!, tf);
-    if (ph !== phase) {
-      throw new DataError(
-        file,
-        `bar time ${new Date(ts[k]!).toISOString()} is off the phase of the series: ${describeBarPhase(timeframe, ph)}, but the first bar ` +
-          `(${new Date(ts[first]!).toISOString()}, row ${lines[first]}) says ${describeBarPhase(timeframe, phase)}; a series of ` +
-          `${timeframe} bars keeps one phase (local times read as UTC? see --timezone)`,
-        lines[k],
-        tsCol,
-      );
-    }
-  }
-  if (phase !== 0) notes.push(describeBarPhase(timeframe, phase));
-}
-
-/**
- * Stable sort by ts (reversal for a strictly decreasing series), dropping identical duplicates;
- * duplicates with different values are an error naming both rows.
- */
-function sortDedup(
-  file: string,
-  tsCol: string,
-  ts: Float64Array,
-  cols: Float64Array[],
-  lines: Float64Array,
-  strictlyDesc: boolean,
-): { ts: Float64Array; cols: Float64Array[]; lines: Float64Array; dups: number } {
-  const m = ts.length;
-  const idx = new Uint32Array(m);
-  for (let k = 0; k < m; k++) idx[k] = strictlyDesc ? m - 1 - k : k;
-  if (!strictlyDesc) idx.sort((a, b) => ts[a]! - ts[b]! || a - b);
-  const keep = new Uint32Array(m);
-  let n = 0;
-  let dups = 0;
-  for (let j = 0; j < m; j++) {
-    const k = idx[j]!;
-    if (n > 0) {
-      const prev = keep[n - 1]!;
-      if (ts[prev] === ts[k]) {
-        const same = cols.every((c) => c[prev] === c[k] || (Number.isNaN(c[prev]!) && Number.isNaN(c[k]!)));
-        if (!same) throw new DataError(file, `two rows for ${new Date(ts[k]!).toISOString()} with different values (rows ${lines[prev]} and ${lines[k]})`, lines[k], tsCol);
-        dups++;
-        continue;
-      }
-    }
-    keep[n++] = k;
-  }
-  const gather = (a: Float64Array): Float64Array => {
-    const out = new Float64Array(n);
-    for (let j = 0; j < n; j++) out[j] = a[keep[j]!]!;
-    return out;
-  };
-  return { ts: gather(ts), cols: cols.map(gather), lines: gather(lines), dups };
-}
-
-function lowerBound(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function firstBreak(ts: Float64Array, ok: (a: number, b: number) => boolean): number {
-  for (let k = 1; k < ts.length; k++) if (!ok(ts[k - 1]!, ts[k]!)) return k;
-  return 0;
-}
-
-/**
- * Fill `interval_hours` when the file has no interval column: a fixed `--interval-hours`, else the
- * spacing to the previous settlement, except across a gap (a step longer than the steps on both
- * sides and a multiple of the next one) where the next step is used. A single row with nothing to infer from is an error.
- */
-export function inferIntervals(ts: Float64Array, iv: Float64Array, fixedHours: number | undefined, fromColumn: boolean, notes: string[]): void {
-  if (fromColumn) return;
-  const n = ts.length;
-  if (fixedHours !== undefined) {
-    iv.fill(fixedHours);
-    notes.push(`interval_hours = ${fixedHours} (given)`);
-    return;
-  }
-  if (n < 2) {
-    if (n === 1) throw new UserError('cannot infer the funding interval from a single settlement; pass --interval-hours');
-    return;
-  }
-  const step = (k: number) => (ts[k]! - ts[k - 1]!) / MS_PER_HOUR;
-  for (let k = 0; k < n; k++) {
-    const prev = k > 0 ? step(k) : undefined;
-    const next = k + 1 < n ? step(k + 1) : undefined;
-    const before = k > 1 ? step(k - 1) : undefined;
-    let h: number;
-    if (prev === undefined) h = next!;
-    else if (
-      next !== undefined &&
-      prev > next &&
-      (before === undefined || prev > before) &&
-      Math.abs(prev / next - Math.round(prev / next)) < 1e-9
-    ) {
-      // A step longer than both neighbours and a multiple of the next one: missing settlements.
-      h = next;
-    } else h = prev;
-    iv[k] = h;
-  }
-  notes.push('interval_hours inferred from the spacing of consecutive settlements');
 }
 
 /** A parsed cell as text: strings as they are, numbers and booleans printed, null/undefined as '', anything else as JSON. */

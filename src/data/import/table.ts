@@ -67,67 +67,18 @@ export function parseCsv(file: string, text: string, opts: CsvOptions = {}): Raw
     notes.push('UTF-8 BOM stripped');
   }
   if (src.length > 0 && !src.endsWith('\n')) notes.push('no trailing newline (last line kept)');
-  const delim = opts.delimiter ?? ',';
-  const delimCode = delim.charCodeAt(0);
+  const cursor = new TextRecordCursor(file, src, (opts.delimiter ?? ',').charCodeAt(0));
   // Fields go straight into per-column arrays (no per-record arrays: 1M-row files stay cheap on GC).
   let cols: string[][] = [];
   const lines: number[] = [];
   let width = -1;
   let first: string[] | undefined;
-  let line = 1;
-  let i = 0;
-  const n = src.length;
-  const rec: string[] = [];
-  while (i < n) {
-    rec.length = 0;
-    const startLine = line;
-    for (;;) {
-      let field: string;
-      if (src.charCodeAt(i) === 34 /* " */) {
-        let j = i + 1;
-        let out = '';
-        for (;;) {
-          const q = src.indexOf('"', j);
-          if (q < 0) throw new DataError(file, 'unterminated quoted field', startLine);
-          out += src.slice(j, q);
-          if (src.charCodeAt(q + 1) === 34) {
-            out += '"';
-            j = q + 2;
-          } else {
-            j = q + 1;
-            break;
-          }
-        }
-        for (let k = i; k < j; k++) if (src.charCodeAt(k) === 10) line++;
-        field = out;
-        i = j;
-      } else {
-        let j = i;
-        while (j < n) {
-          const c = src.charCodeAt(j);
-          if (c === delimCode || c === 10 || c === 13) break;
-          j++;
-        }
-        field = src.slice(i, j);
-        i = j;
-      }
-      rec.push(field);
-      if (i < n && src.charCodeAt(i) === delimCode) {
-        i++;
-        continue;
-      }
-      break;
-    }
-    if (i < n && src.charCodeAt(i) === 13) i++;
-    if (i < n && src.charCodeAt(i) === 10) i++;
-    else if (i < n) throw new DataError(file, `unexpected character after a quoted field`, startLine);
-    line++;
+  while (cursor.next()) {
+    const rec = cursor.fields;
     if (rec.length === 1 && rec[0]!.trim() === '') continue; // blank line
     if (width < 0) {
       // first record decides the header
-      let hasHeader: boolean;
-      if (opts.header === 'auto' || opts.header === undefined) hasHeader = rec.some((c) => c.trim() !== '' && !NUMERIC_CELL.test(c));
-      else hasHeader = opts.header;
+      const hasHeader = opts.header === 'auto' || opts.header === undefined ? rec.some((c) => c.trim() !== '' && !NUMERIC_CELL.test(c)) : opts.header;
       if (hasHeader) first = rec.map((c) => c.trim());
       width = (opts.names ?? first ?? rec).length;
       cols = Array.from({ length: width }, () => [] as string[]);
@@ -135,18 +86,93 @@ export function parseCsv(file: string, text: string, opts: CsvOptions = {}): Raw
     }
     if (rec.length !== width) {
       const nm = opts.names ?? first ?? [];
-      throw new DataError(file, `has ${rec.length} fields, expected ${width}${nm.length ? ` (${nm.join(',')})` : ''}`, startLine);
+      throw new DataError(file, `has ${rec.length} fields, expected ${width}${nm.length ? ` (${nm.join(',')})` : ''}`, cursor.startLine);
     }
     for (let c = 0; c < width; c++) cols[c]!.push(rec[c]!);
-    lines.push(startLine);
+    lines.push(cursor.startLine);
   }
   if (width < 0) throw new DataError(file, 'empty file');
   const names = opts.names ?? first ?? cols.map((_, k) => `col${k + 1}`);
-  const body = { length: lines.length };
-  const bodyLines = lines;
   const columns = new Map<string, ArrayLike<unknown>>();
   names.forEach((nm, k) => columns.set(nm, cols[k]!));
-  return { file, names, columns, rowCount: body.length, rowNumber: (r) => bodyLines[r]!, notes };
+  return { file, names, columns, rowCount: lines.length, rowNumber: (r) => lines[r]!, notes };
+}
+
+/** Walks the records of CSV text one at a time: {@link next}, then {@link fields} and {@link startLine}. */
+class TextRecordCursor {
+  /** Fields of the current record (reused between records). */
+  readonly fields: string[] = [];
+  /** 1-based line where the current record starts. */
+  startLine = 1;
+  private line = 1;
+  private i = 0;
+  private readonly file: string;
+  private readonly src: string;
+  private readonly delim: number;
+
+  constructor(file: string, src: string, delim: number) {
+    this.file = file;
+    this.src = src;
+    this.delim = delim;
+  }
+
+  /** Read the next record; false at the end of the text. */
+  next(): boolean {
+    const src = this.src;
+    const n = src.length;
+    if (this.i >= n) return false;
+    this.fields.length = 0;
+    this.startLine = this.line;
+    for (;;) {
+      this.fields.push(src.charCodeAt(this.i) === 34 /* " */ ? this.quotedField() : this.plainField());
+      if (this.i < n && src.charCodeAt(this.i) === this.delim) {
+        this.i++;
+        continue;
+      }
+      break;
+    }
+    if (this.i < n && src.charCodeAt(this.i) === 13) this.i++;
+    if (this.i < n && src.charCodeAt(this.i) === 10) this.i++;
+    else if (this.i < n) throw new DataError(this.file, `unexpected character after a quoted field`, this.startLine);
+    this.line++;
+    return true;
+  }
+
+  private quotedField(): string {
+    const src = this.src;
+    const start = this.i;
+    let j = start + 1;
+    let out = '';
+    for (;;) {
+      const q = src.indexOf('"', j);
+      if (q < 0) throw new DataError(this.file, 'unterminated quoted field', this.startLine);
+      out += src.slice(j, q);
+      if (src.charCodeAt(q + 1) === 34) {
+        out += '"';
+        j = q + 2;
+      } else {
+        j = q + 1;
+        break;
+      }
+    }
+    for (let k = start; k < j; k++) if (src.charCodeAt(k) === 10) this.line++;
+    this.i = j;
+    return out;
+  }
+
+  private plainField(): string {
+    const src = this.src;
+    const n = src.length;
+    const start = this.i;
+    let j = start;
+    while (j < n) {
+      const c = src.charCodeAt(j);
+      if (c === this.delim || c === 10 || c === 13) break;
+      j++;
+    }
+    this.i = j;
+    return src.slice(start, j);
+  }
 }
 
 /**
