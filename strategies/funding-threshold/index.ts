@@ -7,12 +7,12 @@
  * always expressed as a simple APR (rate × 8760 / intervalHours) so that 8h, 4h and 1h intervals
  * compare on one scale.
  */
-import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import type { AdlEvent, BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
 import { enumOf, integer, number } from '../../src/core/schema.js';
 import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
 import { spotPerp, type SpotPerpInstruments } from '../../src/strategy/universe.js';
 import { prepareOneVenueHedge } from '../../src/strategy/sizing.js';
-import { cancelAll } from '../../src/strategy/reactions.js';
+import { adlResponseParam, cancelAll, respondToAdl, unwindAfterRefusedRehedge } from '../../src/strategy/reactions.js';
 import { MS_PER_HOUR } from '../../src/core/time.js';
 
 /** Simple APR of the latest settlement (rate × 8760 / intervalHours); NaN before the first one. */
@@ -22,7 +22,8 @@ export function latestFundingApr(ctx: StrategyContext, perp: Instrument): number
 }
 
 
-type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
+/** `adjusting`: holding, with the answer to an auto-deleveraging (re-hedge or unwind) in flight. */
+type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'adjusting';
 
 class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
   private spot!: Instrument;
@@ -100,16 +101,17 @@ class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
     ctx.log.warn(`funding-threshold: ${reject.side} ${reject.instrument.symbol} refused (${reject.reason})`);
+    if (reject.instrument === this.perp && unwindAfterRefusedRehedge(ctx, reject, this.spot) > 0) ctx.log.warn('funding-threshold: re-hedge after ADL refused; selling the naked spot instead');
     this.settle(ctx, reject.ts);
   }
 
   /**
    * Once none of its orders is left (`ctx.orders` no longer lists the one just reported) while
-   * entering or exiting, the phase follows the book: holding if any leg is open, else flat.
-   * Idempotent: nothing happens in the settled phases.
+   * entering, exiting or adjusting, the phase follows the book: holding if any leg is open, else
+   * flat. Idempotent: nothing happens in the settled phases.
    */
   private settle(ctx: StrategyContext, ts: number): void {
-    if (ctx.orders.size > 0 || (this.phase !== 'entering' && this.phase !== 'exiting')) return;
+    if (ctx.orders.size > 0 || this.phase === 'flat' || this.phase === 'holding') return;
     const perpQty = ctx.portfolio.position(this.perp);
     const spotQty = ctx.portfolio.position(this.spot);
     if (this.phase === 'entering' && (perpQty === 0) !== (spotQty <= 0)) {
@@ -124,6 +126,18 @@ class FundingThreshold implements DefinedStrategy<SpotPerpInstruments> {
     if (open && this.phase === 'entering') this.enteredAtMs = ts;
     if (open) this.phase = 'holding';
     else this.flat(ctx);
+  }
+
+  /**
+   * The venue deleveraged part of the perp leg: the spot leg is long by that qty. With the book at rest, `adlResponse`
+   * sells as much spot (`unwind`) or re-opens the short (`rehedge`) at the same instant; `ignore` (or orders in flight) holds the naked qty until the exit.
+   */
+  onAdl(ctx: StrategyContext, adl: AdlEvent): void {
+    if (adl.instrument !== this.perp) return;
+    const atRest = this.phase === 'holding' && ctx.orders.size === 0;
+    const sent = atRest ? respondToAdl(ctx, adl, this.p.adlResponse, this.spot) : 0;
+    if (sent > 0) this.phase = 'adjusting';
+    ctx.log.warn(`funding-threshold: ${Math.abs(adl.qty)} of the perp leg auto-deleveraged at ${adl.price}; ${sent > 0 ? `${this.p.adlResponse} (order ${sent})` : 'no reaction'}`);
   }
 
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {
@@ -164,6 +178,7 @@ export const fundingThresholdParams = {
     unit: 'fraction',
     help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price',
   }),
+  adlResponse: adlResponseParam,
 };
 
 /** Validated params of {@link FundingThreshold}. */

@@ -4,15 +4,16 @@
  * exit when funding recovers. The position earns |funding| on the perp leg and pays borrow interest
  * on the spot leg, which the engine's interest model accrues in the ledger.
  */
-import type { BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
+import type { AdlEvent, BarEvent, FillEvent, FundingEvent, Instrument, LiquidationEvent, RejectEvent, StrategyContext } from '../../src/strategy/types.js';
 import { integer, number } from '../../src/core/schema.js';
 import { defineStrategy, type DefinedStrategy, type ParamsOf } from '../../src/strategy/define.js';
 import { spotPerp, type SpotPerpInstruments } from '../../src/strategy/universe.js';
 import { prepareOneVenueHedge } from '../../src/strategy/sizing.js';
-import { cancelAll } from '../../src/strategy/reactions.js';
+import { adlResponseParam, cancelAll, respondToAdl, unwindAfterRefusedRehedge } from '../../src/strategy/reactions.js';
 
 
-type Phase = 'flat' | 'entering' | 'holding' | 'exiting';
+/** `adjusting`: holding, with the answer to an auto-deleveraging (re-hedge or unwind) in flight. */
+type Phase = 'flat' | 'entering' | 'holding' | 'exiting' | 'adjusting';
 
 /** The param schema (bounds, defaults, units, help). */
 export const reverseCarryParams = {
@@ -28,6 +29,7 @@ export const reverseCarryParams = {
     unit: 'fraction',
     help: 'Fraction of capital held back from the notional; the perp margin gets this much extra headroom for fees, slippage and the move to the fill price',
   }),
+  adlResponse: adlResponseParam,
 };
 
 /** Validated params of the reverse-carry strategy. */
@@ -80,16 +82,17 @@ class ReverseCarry implements DefinedStrategy<SpotPerpInstruments> {
 
   onReject(ctx: StrategyContext, reject: RejectEvent): void {
     ctx.log.warn(`reverse-carry: ${reject.side} ${reject.instrument.symbol} refused (${reject.reason})`);
+    if (reject.instrument === this.perp && unwindAfterRefusedRehedge(ctx, reject, this.spot) > 0) ctx.log.warn('reverse-carry: re-hedge after ADL refused; buying back the naked borrowed spot instead');
     this.settle(ctx);
   }
 
   /**
    * Once none of its orders is left (`ctx.orders` no longer lists the one just reported) while
-   * entering or exiting, the phase follows the book: holding if any leg is open, else flat.
-   * Idempotent: nothing happens in the settled phases.
+   * entering, exiting or adjusting, the phase follows the book: holding if any leg is open, else
+   * flat. Idempotent: nothing happens in the settled phases.
    */
   private settle(ctx: StrategyContext): void {
-    if (ctx.orders.size > 0 || (this.phase !== 'entering' && this.phase !== 'exiting')) return;
+    if (ctx.orders.size > 0 || this.phase === 'flat' || this.phase === 'holding') return;
     const perpQty = ctx.portfolio.position(this.perp);
     const spotQty = ctx.portfolio.position(this.spot);
     if (this.phase === 'entering' && (perpQty === 0) !== (spotQty >= 0)) {
@@ -102,6 +105,18 @@ class ReverseCarry implements DefinedStrategy<SpotPerpInstruments> {
     }
     const open = perpQty !== 0 || spotQty !== 0;
     this.phase = open ? 'holding' : 'flat';
+  }
+
+  /**
+   * The venue deleveraged part of the perp leg: a long perp is deleveraged after a rally, and the borrowed spot is short by that qty. With the book at rest, `adlResponse`
+   * buys back as much spot (`unwind`) or re-opens the long (`rehedge`) at the same instant; `ignore` (or orders in flight) holds the naked qty until the exit.
+   */
+  onAdl(ctx: StrategyContext, adl: AdlEvent): void {
+    if (adl.instrument !== this.perp) return;
+    const atRest = this.phase === 'holding' && ctx.orders.size === 0;
+    const sent = atRest ? respondToAdl(ctx, adl, this.p.adlResponse, this.spot) : 0;
+    if (sent > 0) this.phase = 'adjusting';
+    ctx.log.warn(`reverse-carry: ${Math.abs(adl.qty)} of the perp leg auto-deleveraged at ${adl.price}; ${sent > 0 ? `${this.p.adlResponse} (order ${sent})` : 'no reaction'}`);
   }
 
   onFunding(_ctx: StrategyContext, funding: FundingEvent): void {

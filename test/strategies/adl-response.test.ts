@@ -21,6 +21,8 @@ import deltaNeutral from '../../strategies/delta-neutral/index.js';
 import ethenaStyle from '../../strategies/ethena-style/index.js';
 import crossVenueSpread from '../../strategies/cross-venue-spread/index.js';
 import carryRotation from '../../strategies/carry-rotation/index.js';
+import fundingThreshold from '../../strategies/funding-threshold/index.js';
+import reverseCarry from '../../strategies/reverse-carry/index.js';
 import { tempDataDir, writeBars, writeFunding } from '../support/series.js';
 
 const H = 3_600_000;
@@ -39,11 +41,11 @@ const BARS = [
 const ANSWER_PRICE = 1850 * (1 - 1e-4);
 
 /** Spot and perp bars on each venue; funding settled 8 h before T0 at `rates[venue]` per 8 h. */
-function market(rates: Record<string, number>): string {
+function market(rates: Record<string, number>, bars = BARS): string {
   const dir = tempDataDir('perpcarry-adl-response-');
   for (const [venue, rate] of Object.entries(rates)) {
-    writeBars(dir, venue, SPOT, 'ohlcv', '1h', H, T0, BARS);
-    writeBars(dir, venue, PERP, 'ohlcv', '1h', H, T0, BARS);
+    writeBars(dir, venue, SPOT, 'ohlcv', '1h', H, T0, bars);
+    writeBars(dir, venue, PERP, 'ohlcv', '1h', H, T0, bars);
     writeFunding(dir, venue, PERP, [[T0 - 8 * H, rate, 8]]);
   }
   return dir;
@@ -164,6 +166,38 @@ describe('the other hedged built-ins', () => {
     expect(t[1]![3]).toBeCloseTo(-adl.qty, 12);
     expect(t[1]![5]).toBeCloseTo(-adl.qty * ANSWER_PRICE * 0.001, 9);
     expect(Math.abs(position(r, 'binance', SPOT, T0 + 4 * H) + position(r, 'binance', PERP, T0 + 4 * H))).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('funding-threshold and reverse-carry', () => {
+  test('funding-threshold, unwind: the naked spot is sold at 1849.815, delta flat', () => {
+    const r = run(fundingThreshold, {});
+    const adl = r.portfolio.adl[0]!;
+    const t = tradesFrom(r, T0 + 2 * H);
+    expect(t.map((x) => x.slice(0, 3))).toEqual([['adl', `binance ${PERP}`, 'buy'], ['adl-unwind', `binance ${SPOT}`, 'sell']]);
+    expect(t[1]![3]).toBeCloseTo(-adl.qty, 12);
+    expect(t[1]![4]).toBeCloseTo(ANSWER_PRICE, 9);
+    expect(Math.abs(position(r, 'binance', SPOT, T0 + 4 * H) + position(r, 'binance', PERP, T0 + 4 * H))).toBeLessThan(TOLERANCE);
+  });
+
+  test('reverse-carry (long perp, borrowed spot), after a rally: the long is deleveraged at the bar low 2000, the borrowed spot bought back at 2150.215', () => {
+    // Funding −0.03 %/8 h: enter long perp / short spot at T0 + 1 h; k1 rallies to 2150, the long is in profit.
+    const rally = [
+      [2000, 2000, 2000, 2000],
+      [2000, 2200, 2000, 2150],
+      [2150, 2160, 2140, 2150],
+      [2150, 2160, 2140, 2150],
+    ];
+    const r = run(reverseCarry, {}, { dataDir: market({ binance: -0.0003 }, rally) });
+    const adl = r.portfolio.adl[0]!;
+    expect(adl.qty).toBeGreaterThan(0);
+    expect([adl.price, adl.markPrice]).toEqual([2000, 2150]); // a long is closed at the bar low (never better than the mark)
+    const t = tradesFrom(r, T0 + 2 * H);
+    expect(t.map((x) => x.slice(0, 3))).toEqual([['adl', `binance ${PERP}`, 'sell'], ['adl-unwind', `binance ${SPOT}`, 'buy']]);
+    expect(t[1]![3]).toBeCloseTo(adl.qty, 12);
+    expect(t[1]![4]).toBeCloseTo(2150 * (1 + 1e-4), 9);
+    expect(Math.abs(position(r, 'binance', SPOT, T0 + 4 * H) + position(r, 'binance', PERP, T0 + 4 * H))).toBeLessThan(TOLERANCE);
+    expect(position(r, 'binance', SPOT, T0 + 4 * H)).toBeLessThan(0);
   });
 });
 
