@@ -14,6 +14,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, sta
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canonicalJson } from '../core/canonical-json.js';
 import { UserError } from '../core/errors.js';
 import { isoUtc } from '../core/time.js';
 import type { FundingGapIssue } from '../data/funding-gaps.js';
@@ -626,17 +627,8 @@ export function runIdentity(result: RunIdentitySource): Record<string, unknown> 
 /** What a run's identity reads: a result, or a prepared backtest before it runs (a sweep skips done points by it). */
 export type RunIdentitySource = Pick<BacktestResult, 'config' | 'params' | 'capital' | 'seed' | 'fillAt' | 'allowSpotBorrow' | 'models'>;
 
-/** JSON with object keys sorted at every level (NaN/±Infinity as null): one text per value. */
-export function canonicalJson(x: unknown): string {
-  return JSON.stringify(x, (_k, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) return null;
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
-    }
-    return v;
-  });
-}
+/** See src/core/canonical-json.ts (re-exported: the config hash is defined on it). */
+export { canonicalJson };
 
 /** First 8 hex digits of the sha256 of the canonical JSON of {@link runIdentity}. */
 export function configHash(result: RunIdentitySource): string {

@@ -6,8 +6,9 @@
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { isoUtc } from '../core/time.js';
-import { runMonteCarlo, type MonteCarloMethod, type MonteCarloOptions } from '../research/montecarlo.js';
-import { fanTimes, MC_METRICS, pathStats, summarizeMonteCarlo, writeMonteCarloDir, type PathStats } from '../analysis/montecarlo.js';
+import type { MonteCarloMethod, MonteCarloOptions } from '../research/montecarlo.js';
+import { MC_METRICS, summarizeMonteCarlo, writeMonteCarloDir } from '../analysis/montecarlo.js';
+import type { MonteCarloDispatch } from '../analysis/montecarlo-paths.js';
 import type { BootstrapRegime } from '../scenario/bootstrap.js';
 import { buildBacktestConfig } from './backtest-run.js';
 
@@ -35,33 +36,38 @@ export function monteCarloOptions(args: Record<string, unknown>): MonteCarloOpti
   };
 }
 
+/** Where the paths run: `--jobs N` threads, or `--queue redis://…` (with `--batch`) for `perpcarry worker`s. */
+function dispatchOptions(args: Record<string, unknown>): MonteCarloDispatch {
+  const jobs = (args['jobs'] as number | undefined) ?? 1;
+  if (!(Number.isInteger(jobs) && jobs >= 1)) throw new UserError(`--jobs must be a positive integer (got ${jobs})`);
+  const batch = (args['batch'] as number | undefined) ?? 1;
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new UserError(`--batch must be a positive integer (got ${batch})`);
+  if (args['queue'] !== undefined && typeof args['queue'] !== 'string') throw new UserError('--queue needs a URL: redis://host:port');
+  return { jobs, batch, ...(typeof args['queue'] === 'string' ? { queue: args['queue'] } : {}) };
+}
+
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(2)}%` : 'n/a');
 
 /** Handler of `perpcarry montecarlo`. */
 export async function montecarloCommandHandler(args: Record<string, unknown>): Promise<void> {
   const opts = monteCarloOptions(args);
+  const how = dispatchOptions(args);
   const { config: base } = await buildBacktestConfig(args);
   const warnings: string[] = [];
   const config = { ...base, onLog: (level: 'info' | 'warn', ts: number, message: string) => {
     if (level === 'warn' && warnings.length < 1000) warnings.push(`${isoUtc(ts)} ${message}`);
   } };
   const t0 = performance.now();
-  let real: PathStats | null = null;
-  let fanTs: Float64Array | null = null;
-  const paths: PathStats[] = [];
   const tty = process.stderr.isTTY && args['json'] !== true;
-  const prep = runMonteCarlo(config, opts, (o) => {
-    if (o.path < 0) {
-      fanTs = fanTimes(o.ts, opts.fanPoints);
-      real = pathStats(o, fanTs);
-      warnings.length = 0; // path warnings repeat per path; keep the real run's only
-      return;
-    }
-    paths.push(pathStats(o, fanTs!));
-    if (tty) process.stderr.write(`\r  paths ${paths.length}/${opts.paths}`);
+  const { runMonteCarloPaths } = await import('../analysis/montecarlo-paths.js');
+  const { prep, real, fanTs, paths } = await runMonteCarloPaths(config, opts, {
+    ...how,
+    onProgress: (done, total) => {
+      if (tty) process.stderr.write(`\r  paths ${done}/${total}`);
+    },
   });
   if (tty) process.stderr.write('\r' + ' '.repeat(30) + '\r');
-  const summary = summarizeMonteCarlo(real!, paths, fanTs!);
+  const summary = summarizeMonteCarlo(real, paths, fanTs);
   const c = prep.config;
   const runInfo = {
     strategy: { name: c.strategy.name, source: c.strategySource ?? c.strategy.name },
@@ -81,7 +87,7 @@ export async function montecarloCommandHandler(args: Record<string, unknown>): P
   const id = `montecarlo-${c.strategy.name}-${c.symbol.replace(/[/:]/g, '-')}-seed${opts.seed}-n${opts.paths}`.replace(/[^A-Za-z0-9._+-]/g, '_');
   const dir = resolve((args['out'] as string | undefined) ?? join('reports', id));
   const title = `Monte Carlo: ${c.strategy.name} ${c.venues.join(',')} ${c.symbol}, ${runInfo.from.slice(0, 10)} → ${runInfo.to.slice(0, 10)}, ${opts.method}, seed ${opts.seed}`;
-  writeMonteCarloDir(dir, title, runInfo, real!, paths, summary);
+  writeMonteCarloDir(dir, title, runInfo, real, paths, summary);
   const ms = performance.now() - t0;
   for (const w of warnings.slice(0, 10)) process.stderr.write(`warning: ${w}\n`);
   if (args['json'] === true) {

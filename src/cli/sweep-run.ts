@@ -2,12 +2,13 @@
  * `perpcarry sweep` / `walk-forward` / `worker` option handling: flags over the spec file over
  * defaults, then the analysis layer does the work. Thin: parse, call, print.
  */
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { parseInstant, type UnixMs } from '../core/time.js';
 import { defaultDataDir } from '../data/catalog.js';
 import { axisFromSpec, parseGridArg, parseRangeArgs, type GridAxis } from '../research/grid.js';
-import type { RunSpec } from '../research/run-spec.js';
+import { scenarioDocs, type RunSpec } from '../research/run-spec.js';
+import { resolveScenario } from '../scenario/bundled.js';
 import { parseParamArgs } from '../strategy/params.js';
 import type { ParamSchema, ParamValue } from '../strategy/types.js';
 import type { PointPlan, SweepOptions } from '../analysis/sweep/run-sweep.js';
@@ -29,6 +30,17 @@ function windowOf(args: Record<string, unknown>, spec: SweepSpecFile): { fromMs:
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+}
+
+/**
+ * `--scenario` (repeatable; replaces the spec's list) or the spec's `scenarios` (files relative to
+ * the spec's folder), loaded and validated now, carried as documents in every point's run spec.
+ */
+function scenarioField(args: Record<string, unknown>, spec: SweepSpecFile): Pick<RunSpec, 'scenarios'> {
+  const flags = Array.isArray(args['scenario']) ? (args['scenario'] as string[]) : [];
+  const specDir = typeof args['spec'] === 'string' ? dirname(resolve(args['spec'])) : '.';
+  const names = flags.length > 0 ? flags : (spec.scenarios ?? []).map((x) => (/[/\\]|\.json$/.test(x) && !isAbsolute(x) ? join(specDir, x) : x));
+  return names.length > 0 ? { scenarios: scenarioDocs(names.map((x) => resolveScenario(x))) } : {};
 }
 
 /** Sweep options from flags and spec (no strategy loaded yet: axes are parsed against its schema later). */
@@ -87,6 +99,7 @@ export function sweepOptionsOf(args: Record<string, unknown>): SweepOptions & { 
     allowSpotBorrow: (args['allow-spot-borrow'] as boolean | undefined) ?? false,
     acceptDataErrors: (args['accept-data-errors'] as boolean | undefined) ?? false,
     fundingHistoryDays: 30,
+    ...scenarioField(args, spec),
   };
   const isModulePath = /[/\\]|\.([cm]?[jt]s)$/.test(strategy);
   return {

@@ -29,9 +29,11 @@ export interface SweepSpecFile {
   constraints?: string[];
   keepTop?: number;
   walkForward?: { train: string; test: string; step?: string };
+  /** Stress scenarios: bundled names or .json files (relative to the spec file's folder). */
+  scenarios?: string[];
 }
 
-const SPEC_KEYS = ['strategy', 'venues', 'symbol', 'window', 'from', 'to', 'timeframe', 'capital', 'fixed', 'params', 'random', 'objective', 'constraints', 'keepTop', 'walkForward'];
+const SPEC_KEYS = ['strategy', 'venues', 'symbol', 'window', 'from', 'to', 'timeframe', 'capital', 'fixed', 'params', 'random', 'objective', 'constraints', 'keepTop', 'walkForward', 'scenarios'];
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -104,6 +106,7 @@ function checkSpec(c: SpecChecker, s: Obj): void {
   }
   if (s['params'] !== undefined && !isObj(s['params'])) c.fail('params', 'must be an object of name: values');
   c.strings(s, 'constraints', '"exitApr < entryApr"');
+  c.strings(s, 'scenarios', '[eth-discount-feb-2025, ./my-shock.json]');
   if (s['random'] !== undefined) checkRandom(c, s['random']);
   if (s['walkForward'] !== undefined) checkWalkForward(c, s['walkForward']);
   if (s['objective'] !== undefined) checkObjectiveField(c, s['objective']);

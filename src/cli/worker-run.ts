@@ -1,4 +1,4 @@
-/** `perpcarry worker` handler: serve queue tasks until SIGINT/SIGTERM. */
+/** `perpcarry worker` handler: serve queue tasks (sweep points, Monte Carlo paths) until SIGINT/SIGTERM. */
 import { resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { defaultDataDir } from '../data/catalog.js';
@@ -12,8 +12,9 @@ export async function workerCommandHandler(args: Record<string, unknown>): Promi
   const dataDir = resolve((args['data-dir'] as string | undefined) ?? defaultDataDir());
   const { serveQueue } = await import('../research/queue.js');
   const { SWEEP_TASK, SWEEP_TASK_MODULE } = await import('../analysis/sweep/run-sweep.js');
+  const { MC_TASK, MC_TASK_MODULE } = await import('../analysis/montecarlo-task.js');
   const log = (m: string): void => void process.stdout.write(`${new Date().toISOString()} ${m}\n`);
-  const w = await serveQueue({ url: args['queue'] as string, dataDir, threads: jobs, tasks: { [SWEEP_TASK]: SWEEP_TASK_MODULE }, lockMs, onLog: log });
+  const w = await serveQueue({ url: args['queue'] as string, dataDir, threads: jobs, tasks: { [SWEEP_TASK]: SWEEP_TASK_MODULE, [MC_TASK]: MC_TASK_MODULE }, lockMs, onLog: log });
   log(`worker ready: ${args['queue'] as string}, ${jobs} thread(s), data ${dataDir}`);
   await new Promise<void>((done) => {
     const stop = (): void => {

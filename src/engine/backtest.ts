@@ -26,6 +26,7 @@ import { loadMarketData, makeInstruments, type MarketData } from './data.js';
 import { applyMarketShocks, type AppliedShock } from '../scenario/market-shocks.js';
 import { VenueConditions } from '../scenario/venue-conditions.js';
 import type { Scenario } from '../scenario/types.js';
+import { scenarioSha256 } from '../scenario/hash.js';
 import { findFundingGaps, fundingGapIssue, type FundingGapIssue } from '../data/funding-gaps.js';
 import { runEngine, type EngineOptions, type EngineResult } from './engine.js';
 
@@ -300,6 +301,19 @@ export interface PreparedMarket {
   readonly fundingHistoryDays: number;
   /** Wall time of loading and verifying, ms. */
   readonly loadMs: number;
+  /**
+   * Scenarios whose market shocks are already in `market`, in order ({@link shockMarket}); empty
+   * for a market as loaded. Runs of configs with exactly these scenarios reuse the shocked columns.
+   */
+  readonly shocked: readonly ShockRecord[];
+}
+
+/** A scenario applied to a prepared market: its name, content hash and what its market shocks changed. */
+export interface ShockRecord {
+  readonly scenario: string;
+  /** {@link scenarioSha256} of the scenario's document. */
+  readonly sha256: string;
+  readonly applied: readonly AppliedShock[];
 }
 
 /** The market request a config implies (its universe resolved by {@link resolveRun}). */
@@ -344,10 +358,34 @@ export function prepareMarket(req: MarketRequest): PreparedMarket {
   return preparedFrom(market, req.fundingHistoryDays ?? 30, performance.now() - t0);
 }
 
-/** Wrap loaded (or rebuilt, e.g. shared) market data as a frozen {@link PreparedMarket}. */
-export function preparedFrom(market: MarketData, fundingHistoryDays: number, loadMs = 0): PreparedMarket {
+/**
+ * Wrap loaded (or rebuilt, e.g. shared) market data as a frozen {@link PreparedMarket}. With
+ * `shocked` scenarios the key also covers their content hashes, in order.
+ */
+export function preparedFrom(market: MarketData, fundingHistoryDays: number, loadMs = 0, shocked: readonly ShockRecord[] = []): PreparedMarket {
   for (const part of [market.bars, market.mark, market.index, market.funding, market.files, market.problems, market.instruments]) Object.freeze(part);
-  return Object.freeze({ market: Object.freeze(market), key: marketKey(market, fundingHistoryDays), fundingHistoryDays, loadMs });
+  const base = marketKey(market, fundingHistoryDays);
+  const key = shocked.length === 0 ? base : createHash('sha256').update(`${base}|scenarios:${shocked.map((r) => r.sha256).join(',')}`).digest('hex');
+  return Object.freeze({ market: Object.freeze(market), key, fundingHistoryDays, loadMs, shocked: Object.freeze([...shocked]) });
+}
+
+/**
+ * The market of `prepared` with the market shocks of `scenarios` applied once, in order, to copies
+ * of the columns they touch (the prepared market is never written): every run of a sweep or Monte
+ * Carlo batch under these scenarios shares it, and its key names them. Warnings go to `onLog`.
+ */
+export function shockMarket(prepared: PreparedMarket, scenarios: readonly Scenario[], onLog?: BacktestConfig['onLog']): PreparedMarket {
+  if (scenarios.length === 0) return prepared;
+  if (prepared.shocked.length > 0) throw new Error('shockMarket: the market is already shocked');
+  let market = prepared.market;
+  const shocked: ShockRecord[] = [];
+  for (const sc of scenarios) {
+    const r = applyMarketShocks(market, sc.shocks);
+    market = r.market;
+    shocked.push({ scenario: sc.name, sha256: scenarioSha256(sc), applied: r.applied });
+    for (const w of r.warnings) onLog?.('warn', market.fromMs, `scenario ${sc.name}: ${w}`);
+  }
+  return preparedFrom({ ...market }, prepared.fundingHistoryDays, prepared.loadMs, shocked);
 }
 
 /** Throws unless a prepared market is the one a config needs (same instruments, timeframe, window). */
@@ -405,6 +443,29 @@ function fundingGapIssues(market: MarketData, config: BacktestConfig): FundingGa
 }
 
 /**
+ * The market a config replays on `prepared`: its scenarios' market shocks applied to copies, or,
+ * when `prepared` was shocked with exactly these scenarios ({@link shockMarket}), its own columns.
+ */
+function replayedMarket(prepared: PreparedMarket, config: BacktestConfig): { replayed: MarketData; scenarioEffects: BacktestResult['scenarioEffects'] } {
+  const scenarios = config.scenarios ?? [];
+  if (prepared.shocked.length > 0) {
+    const want = scenarios.map((sc) => `${sc.name} ${scenarioSha256(sc)}`).join(', ');
+    const have = prepared.shocked.map((r) => `${r.scenario} ${r.sha256}`).join(', ');
+    if (want !== have) throw new UserError(`the prepared market is shocked by scenarios [${have}], the config asks [${want || 'none'}]`);
+    return { replayed: prepared.market, scenarioEffects: prepared.shocked.map((r) => ({ scenario: r.scenario, applied: [...r.applied] })) };
+  }
+  const scenarioEffects: BacktestResult['scenarioEffects'] = [];
+  let replayed: MarketData = prepared.market;
+  for (const sc of scenarios) {
+    const shocked = applyMarketShocks(replayed, sc.shocks);
+    replayed = shocked.market;
+    scenarioEffects.push({ scenario: sc.name, applied: shocked.applied });
+    for (const w of shocked.warnings) config.onLog?.('warn', config.fromMs, `scenario ${sc.name}: ${w}`);
+  }
+  return { replayed, scenarioEffects };
+}
+
+/**
  * Bind a config to an already prepared market (no data read; `config.dataDir` is only recorded).
  * Scenario shocks are applied to a copy; the prepared market is never written.
  */
@@ -412,14 +473,7 @@ export function prepareOn(prepared: PreparedMarket, config: BacktestConfig, reso
   const run = resolved ?? resolveRun(config);
   checkPreparedFits(prepared, config, run);
   const market = prepared.market;
-  const scenarioEffects: BacktestResult['scenarioEffects'] = [];
-  let replayed: MarketData = market;
-  for (const sc of config.scenarios ?? []) {
-    const shocked = applyMarketShocks(replayed, sc.shocks);
-    replayed = shocked.market;
-    scenarioEffects.push({ scenario: sc.name, applied: shocked.applied });
-    for (const w of shocked.warnings) config.onLog?.('warn', config.fromMs, `scenario ${sc.name}: ${w}`);
-  }
+  const { replayed, scenarioEffects } = replayedMarket(prepared, config);
   if (market.problems.length > 0 && !config.acceptDataErrors) {
     throw new UserError(
       `the data has problems; fix them (see \`perpcarry data validate\`) or pass --accept-data-errors:\n  ${market.problems.slice(0, 10).join('\n  ')}${market.problems.length > 10 ? `\n  … and more` : ''}`,

@@ -37,7 +37,7 @@ export function inProcessDispatcher<P, R>(prepared: PreparedMarket, taskModule: 
 
 /** Tasks run on `threads` worker threads sharing the market's columns (SharedArrayBuffer). */
 export function poolDispatcher<P, R>(prepared: PreparedMarket | SharedMarket, taskModule: string, threads: number): Dispatcher<P, R> {
-  const shared = 'market' in prepared && 'fundingHistoryDays' in prepared && !('loadMs' in prepared) ? (prepared) : shareMarket(prepared);
+  const shared = 'loadMs' in prepared ? shareMarket(prepared) : prepared;
   const pool = new RunPool<P, R>({ threads, taskModule });
   return { parallel: threads, run: (payload) => pool.run(shared, payload), close: () => pool.close() };
 }

@@ -8,9 +8,11 @@
  *
  * A path's outcome is reduced right away to what the distribution needs (metrics inputs and the
  * equity at fixed sample indices for the fan chart), so N paths do not hold N equity curves.
+ * src/analysis/montecarlo-paths.ts runs the paths as tasks on the sweep's dispatchers (this
+ * process, a thread pool, or BullMQ workers).
  */
 import { UserError } from '../core/errors.js';
-import { prepareBacktest, runPrepared, type BacktestConfig, type BacktestResult, type PreparedBacktest } from '../engine/backtest.js';
+import { runPrepared, type BacktestResult, type PreparedBacktest } from '../engine/backtest.js';
 import { bootstrapPath, type BootstrapRegime } from '../scenario/bootstrap.js';
 
 /** Path generators: `block-bootstrap` (stationary, mean block `blockHours`) or `iid-bootstrap` (block = 1 bar). */
@@ -91,16 +93,4 @@ export function runMonteCarloPath(prep: PreparedBacktest, opts: MonteCarloOption
   const blockHours = opts.method === 'iid-bootstrap' ? prep.market.timeframeMs / 3_600_000 : opts.blockHours;
   const { market } = bootstrapPath(prep.market, { blockHours, regime: opts.regime }, opts.seed, p);
   return outcome(p, runPrepared(prep, market, { seed: pathSeed(opts.seed, p), onProgress: undefined, onSample: undefined }));
-}
-
-/**
- * Prepare once, run the real path and paths 0 … N−1 in order (in this process), handing each
- * outcome to `onPath` as it completes.
- */
-export function runMonteCarlo(config: BacktestConfig, opts: MonteCarloOptions, onPath: (o: PathOutcome) => void): PreparedBacktest {
-  checkMonteCarloOptions(opts);
-  const prep = prepareBacktest(config);
-  onPath(runRealPath(prep));
-  for (let p = 0; p < opts.paths; p++) onPath(runMonteCarloPath(prep, opts, p));
-  return prep;
 }

@@ -14,7 +14,11 @@ import { hostname } from 'node:os';
 import { relative } from 'node:path';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { UserError } from '../core/errors.js';
-import { prepareMarket, type MarketRequest, type PreparedMarket } from '../engine/backtest.js';
+import { prepareMarket, shockMarket, type MarketRequest, type PreparedMarket } from '../engine/backtest.js';
+import { resolveScenario } from '../scenario/bundled.js';
+import { scenarioSha256 } from '../scenario/hash.js';
+import { parseScenario } from '../scenario/parse.js';
+import type { Scenario } from '../scenario/types.js';
 import { poolDispatcher, type Dispatcher } from './dispatch.js';
 import { shareMarket } from './shared-market.js';
 import { decodeResult, encodeResult } from './task.js';
@@ -34,11 +38,23 @@ export interface MarketFile {
   timeframe: string | null;
 }
 
-/** A prepared market described for another machine: the request (no data dir) and its data. */
+/** A scenario a market is shocked with, as a worker must find (bundled) or rebuild (file) it. */
+export interface MarketScenario {
+  name: string;
+  /** `bundled:<name>` (the worker uses its own bundled copy) or the producer's file path (the document travels). */
+  source: string;
+  /** {@link scenarioSha256} of the document. */
+  sha256: string;
+  doc: unknown;
+}
+
+/** A prepared market described for another machine: the request (no data dir), its data and scenarios. */
 export interface MarketSpec {
   key: string;
   request: Omit<MarketRequest, 'dataDir'>;
   files: MarketFile[];
+  /** Scenarios whose market shocks the market carries, in order (empty: as loaded). */
+  scenarios: MarketScenario[];
 }
 
 /** One queue job. */
@@ -72,9 +88,14 @@ export function parseRedisUrl(url: string): ConnectionOptions {
   };
 }
 
-/** The {@link MarketSpec} of a prepared market (file paths relative to its data directory). */
-export function marketSpecOf(p: PreparedMarket, dataDir: string): MarketSpec {
+/**
+ * The {@link MarketSpec} of a prepared market (file paths relative to its data directory);
+ * `scenarios` are those it was shocked with ({@link shockMarket}), in order.
+ */
+export function marketSpecOf(p: PreparedMarket, dataDir: string, scenarios: readonly Scenario[] = []): MarketSpec {
   const m = p.market;
+  const sc = scenarios.map((x) => ({ name: x.name, source: x.source, sha256: scenarioSha256(x), doc: x.doc }));
+  if (sc.map((x) => x.sha256).join(',') !== p.shocked.map((r) => r.sha256).join(',')) throw new Error('marketSpecOf: the scenarios are not those the market was shocked with');
   return {
     key: p.key,
     request: {
@@ -85,7 +106,25 @@ export function marketSpecOf(p: PreparedMarket, dataDir: string): MarketSpec {
       fundingHistoryDays: p.fundingHistoryDays,
     },
     files: m.files.map((f) => ({ path: relative(dataDir, f.path), sha256: f.sha256, rows: f.rows, venue: f.venue, symbol: f.symbol, kind: f.kind, timeframe: f.timeframe })),
+    scenarios: sc,
   };
+}
+
+/**
+ * The scenario a worker applies for `want`: its own bundled copy for `bundled:<name>`, else the
+ * document sent. Either must hash to the producer's sha256; a difference is pushed to `problems`.
+ */
+function workerScenario(want: MarketScenario, problems: string[]): Scenario | null {
+  let have: Scenario;
+  try {
+    have = want.source.startsWith('bundled:') ? resolveScenario(want.source.slice('bundled:'.length)) : { ...parseScenario(want.source, want.doc), source: want.source };
+  } catch (e) {
+    problems.push(`scenario ${want.name} (${want.source}): ${(e as Error).message}`);
+    return null;
+  }
+  const sha = scenarioSha256(have);
+  if (sha !== want.sha256) problems.push(`scenario ${want.name} (${want.source}): sha256 ${sha} here, ${want.sha256} in the sweep`);
+  return have;
 }
 
 /**
@@ -105,9 +144,12 @@ export function prepareSpec(spec: MarketSpec, dataDir: string): PreparedMarket {
     }
   }
   for (const have of here.files) if (!spec.files.some((w) => id(w) === id(have))) problems.push(`${have.path}: used here but not by the sweep`);
-  if (problems.length === 0 && p.key !== spec.key) problems.push(`market key ${p.key} here, ${spec.key} in the sweep`);
   if (problems.length > 0) throw new UserError(`the data in ${dataDir} differs from the sweep's:\n  ${problems.join('\n  ')}`);
-  return p;
+  const scenarios = spec.scenarios.map((x) => workerScenario(x, problems));
+  if (problems.length > 0) throw new UserError(`the scenarios here differ from the sweep's (refusing the job rather than running other shocks):\n  ${problems.join('\n  ')}`);
+  const shocked = shockMarket(p, scenarios.filter((x): x is Scenario => x !== null));
+  if (shocked.key !== spec.key) throw new UserError(`the data in ${dataDir} differs from the sweep's: market key ${shocked.key} here, ${spec.key} in the sweep`);
+  return shocked;
 }
 
 /** Options of {@link queueDispatcher}. */

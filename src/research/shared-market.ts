@@ -4,7 +4,7 @@
  * SharedArrayBuffer passes a handle to the memory, O(1). The columns are copied into shared memory
  * once per process (the loaders return views over file buffers); runs never write them.
  */
-import { preparedFrom, type PreparedMarket } from '../engine/backtest.js';
+import { preparedFrom, type PreparedMarket, type ShockRecord } from '../engine/backtest.js';
 import type { BarSeries, FundingSeries, MarketData } from '../engine/data.js';
 
 /** A {@link PreparedMarket}'s content as a structured-cloneable object with shared columns. */
@@ -13,6 +13,8 @@ export interface SharedMarket {
   key: string;
   fundingHistoryDays: number;
   market: MarketData;
+  /** {@link PreparedMarket.shocked}: scenarios already applied to these columns. */
+  shocked: ShockRecord[];
 }
 
 function shared(a: Float64Array): Float64Array {
@@ -46,7 +48,7 @@ export function shareMarket(p: PreparedMarket): SharedMarket {
     files: m.files.map((f) => ({ ...f })),
     problems: [...m.problems],
   };
-  return { key: p.key, fundingHistoryDays: p.fundingHistoryDays, market };
+  return { key: p.key, fundingHistoryDays: p.fundingHistoryDays, market, shocked: p.shocked.map((r) => ({ ...r, applied: [...r.applied] })) };
 }
 
 /**
@@ -56,7 +58,7 @@ export function shareMarket(p: PreparedMarket): SharedMarket {
 export function openShared(s: SharedMarket): PreparedMarket {
   const m = s.market;
   const market: MarketData = { ...m, instruments: m.instruments.map((i) => Object.freeze({ ...i })) };
-  const p = preparedFrom(market, s.fundingHistoryDays);
+  const p = preparedFrom(market, s.fundingHistoryDays, 0, s.shocked);
   if (p.key !== s.key) throw new Error(`shared market: key ${p.key} of the received content ≠ ${s.key}`);
   return p;
 }

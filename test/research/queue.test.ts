@@ -4,12 +4,13 @@
  * byte-identical to a local run. A worker whose data differs refuses the job and the sweep fails
  * naming the file.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { killAll, startRedis, startWorker as startQueueWorker, type TestRedis, type TestWorker } from '../support/redis.js';
 import { tempDataDir } from '../support/series.js';
+import { spawnAsync, type Ran } from '../support/spawn.js';
 import { filesOf, writeSweepMarket } from '../support/sweep-market.js';
 
 const root = process.cwd();
@@ -17,81 +18,28 @@ const bin = join(root, 'bin', 'perpcarry.mjs');
 const data = tempDataDir('perpcarry-queue-data-');
 const other = tempDataDir('perpcarry-queue-other-');
 const out = tempDataDir('perpcarry-queue-out-');
-const redisBin = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find(existsSync) ?? 'redis-server';
-let redis: ChildProcess | undefined;
+let redis: TestRedis | undefined;
 let url = '';
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const base = (dataDir: string): string[] => ['--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'BTC/USDT', '--from', '2024-01-01', '--to', '2024-12-31', '--data-dir', dataDir, '--no-progress'];
 const grid = ['--grid', 'leverage=1,2,3', '--grid', 'entryApr=0.02:0.1:0.04', '--grid', 'lookback=3,9'];
 
-/** A worker process; `lines` collects its stdout lines. */
-function startWorker(dataDir: string): { proc: ChildProcess; lines: string[]; ready: Promise<void> } {
-  const proc = spawn(process.execPath, [bin, 'worker', '--queue', url, '--data-dir', dataDir, '--lock-ms', '2000'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  const lines: string[] = [];
-  let buf = '';
-  let onReady: () => void = () => undefined;
-  const ready = new Promise<void>((r) => (onReady = r));
-  proc.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    for (const l of parts) {
-      lines.push(l);
-      if (l.includes('worker ready')) onReady();
-    }
-  });
-  proc.stderr.on('data', (d: Buffer) => lines.push(`stderr: ${d.toString()}`));
-  return { proc, lines, ready };
-}
+const startWorker = (dataDir: string): TestWorker => startQueueWorker(url, dataDir, children);
 
-function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { cwd: root });
-    let o = '';
-    let e = '';
-    p.stdout.on('data', (d: Buffer) => (o += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (e += d.toString()));
-    p.on('exit', (code) => resolve({ code: code ?? -1, out: o, err: e }));
-  });
-}
+const runCli = (args: string[]): Promise<Ran> => spawnAsync(process.execPath, [bin, ...args], { cwd: root });
 
 beforeAll(async () => {
   if (!existsSync(join(root, 'dist', 'src', 'cli', 'commands', 'worker.js'))) throw new Error('dist/ is missing: run `npx tsc -p .` (npm test does)');
   writeSweepMarket(data, 366);
   writeSweepMarket(other, 366, 25);
-  const port = await freePort();
-  redis = spawn(redisBin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('redis-server did not start')), 15_000);
-    redis!.stdout!.on('data', (d: Buffer) => {
-      if (/Ready to accept connections/i.test(d.toString())) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    redis!.on('error', (e) => reject(new Error(`redis-server: ${e.message} (install it: apt-get install redis-server)`)));
-  });
-  url = `redis://127.0.0.1:${port}`;
+  redis = await startRedis();
+  url = redis.url;
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  if (redis && redis.exitCode === null) {
-    redis.kill('SIGTERM');
-    await new Promise((r) => redis!.once('exit', r));
-  }
+  killAll(children);
+  await redis?.stop();
 });
 
 describe('sweep --queue on BullMQ with perpcarry workers', () => {

@@ -147,6 +147,7 @@ describe('perpcarry sweep', () => {
       ['fixed: { leverage: [1, 2] }', '"fixed.leverage" must be a number, string or boolean'],
       ['walkForward: { train: 90d }', '"walkForward" needs train and test spans'],
       ['scenario: [x]', '"scenario" is not a field here'],
+      ['scenarios: no-such-scenario', '"scenarios" must be a list of strings'],
     ];
     for (const [k, [yaml, msg]] of specCases.entries()) {
       const file = join(out, `bad-spec-${k}.yaml`);
@@ -157,6 +158,42 @@ describe('perpcarry sweep', () => {
       expect(r.err, yaml).toContain(msg);
     }
     expect(existsSync(join(out, 'bad-objective'))).toBe(false);
+  }, 240_000);
+
+  test('--scenario: a row under a scenario equals the single backtest with it; recorded in sweep.json, part of the config hash and the market key', () => {
+    const scenario = join(out, 'funding-flip.json');
+    writeFileSync(scenario, JSON.stringify({ name: 'test-funding-flip', shocks: [{ type: 'funding', venue: 'binance', asset: 'BTC', from: '2024-03-01', to: '2024-06-01', ratePer8h: -0.0005 }] }));
+    const pts = ['--grid', 'leverage=1,2', '--grid', 'entryApr=0.02', '--keep-top', '1'];
+    const plain = cli(['sweep', ...base, ...pts, '--out', join(out, 'sc-plain'), '--json']);
+    const shocked = cli(['sweep', ...base, ...pts, '--scenario', scenario, '--out', join(out, 'sc'), '--json']);
+    expect([plain.code, shocked.code]).toEqual([0, 0]);
+    const rowsOf = (d: string): PointRow[] => readFileSync(join(sweepDir(d), 'rows.jsonl'), 'utf8').trim().split('\n').map((l) => decodeResult<PointRow>(l));
+    const p = rowsOf(join(out, 'sc-plain'));
+    const q = rowsOf(join(out, 'sc'));
+    const single = join(out, 'sc-single');
+    const b = cli(['backtest', ...base.filter((a) => a !== '--no-progress'), '--param', 'leverage=2', '--param', 'entryApr=0.02', '--scenario', scenario, '--out', single]);
+    expect(b.code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(single, 'summary.json'), 'utf8')) as { metrics: unknown; pnl: { funding: number }; runId: string };
+    const norm = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+    expect(norm(q[1]!.metrics)).toEqual(summary.metrics);
+    expect(norm(q[1]!.pnl)).toEqual(summary.pnl);
+    expect(q[1]!.runId).toBe(summary.runId);
+    // The scenario mattered: three months of −0.05 %/8h funding cost the carry book, and the ids differ.
+    expect(q[1]!.pnl.funding).toBeLessThan(p[1]!.pnl.funding);
+    expect(q[1]!.configHash).not.toBe(p[1]!.configHash);
+    const sj = (d: string): { base: { scenarios?: { name: string; doc: unknown }[] }; market: { key: string; scenarios: { scenario: string; sha256: string }[] } } => JSON.parse(readFileSync(join(sweepDir(d), 'sweep.json'), 'utf8')) as never;
+    const a = sj(join(out, 'sc-plain'));
+    const c = sj(join(out, 'sc'));
+    expect(a.base.scenarios).toBeUndefined();
+    expect(c.base.scenarios!.map((x) => x.name)).toEqual(['test-funding-flip']);
+    expect(c.market.scenarios.map((x) => x.scenario)).toEqual(['test-funding-flip']);
+    expect(c.market.scenarios[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(c.market.key).not.toBe(a.market.key);
+    // A missing scenario is refused before anything runs.
+    const bad = cli(['sweep', ...base, ...pts, '--scenario', 'no-such-scenario', '--out', join(out, 'sc-bad')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('--scenario "no-such-scenario": not a file nor a bundled scenario');
+    expect(existsSync(join(out, 'sc-bad'))).toBe(false);
   }, 240_000);
 
   test('walk-forward: each window picks its best training point and runs it on the next span; the stitched OOS return compounds the windows', () => {

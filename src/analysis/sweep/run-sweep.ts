@@ -13,7 +13,8 @@ import { join, relative } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { mkdirDurable, writeFileAtomic } from '../../core/fs.js';
 import { isoUtc } from '../../core/time.js';
-import { marketRequestOf, prepareMarket, prepareOn, resolveRun, runPrepared, type PreparedMarket } from '../../engine/backtest.js';
+import { marketRequestOf, prepareMarket, prepareOn, resolveRun, runPrepared, shockMarket, type PreparedMarket } from '../../engine/backtest.js';
+import type { Scenario } from '../../scenario/types.js';
 import { inProcessDispatcher, poolDispatcher, type Dispatcher } from '../../research/dispatch.js';
 import { expandGrid, sampleRandom, randomAxes, type GridAxis } from '../../research/grid.js';
 import { marketSpecOf, queueDispatcher } from '../../research/queue.js';
@@ -166,7 +167,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const first = await configOf(specs[0]!, o.dataDir);
   const resolved = resolveRun(first);
   const t0 = performance.now();
-  const prepared: PreparedMarket = prepareMarket(marketRequestOf(first, resolved));
+  const scenarios = first.scenarios ?? [];
+  const prepared: PreparedMarket = shockMarket(prepareMarket(marketRequestOf(first, resolved)), scenarios, (_l, _t, m) => o.onLog?.(m));
   const prepareMs = performance.now() - t0;
   const payloads: PointPayload[] = specs.map((run, point) => ({ point, run, dataDir: o.dataDir }));
   const ids: { configHash: string; runId: string }[] = [];
@@ -196,7 +198,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const tRun0 = performance.now();
   const cpu0 = process.cpuUsage();
   if (todo.length > 0) {
-    const dispatcher = await makeDispatcher(o, prepared);
+    const dispatcher = await makeDispatcher(o, prepared, scenarios);
     let done = skipped;
     try {
       await Promise.all(
@@ -237,7 +239,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     objective: o.objective,
     keepTop: o.keepTop,
     points: all.length,
-    market: { key: prepared.key, data: prepared.market.files.map((f) => ({ ...f, path: relative(o.dataDir, f.path) })) },
+    market: { key: prepared.key, data: prepared.market.files.map((f) => ({ ...f, path: relative(o.dataDir, f.path) })), scenarios: prepared.shocked },
     best: best ? { point: best.point, runId: best.runId, configHash: best.configHash, params: best.params, objective: (best.metrics as unknown as Record<string, number>)[o.objective.metric] } : null,
     overfitting: odds,
     keptRuns: kept,
@@ -257,8 +259,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   };
 }
 
-async function makeDispatcher(o: SweepOptions, prepared: PreparedMarket): Promise<Dispatcher<PointPayload, PointRow>> {
-  if (o.queue) return queueDispatcher<PointPayload, PointRow>({ url: o.queue, task: SWEEP_TASK, market: marketSpecOf(prepared, o.dataDir), batch: o.batch ?? 1, onLog: o.onLog });
+async function makeDispatcher(o: SweepOptions, prepared: PreparedMarket, scenarios: readonly Scenario[]): Promise<Dispatcher<PointPayload, PointRow>> {
+  if (o.queue) return queueDispatcher<PointPayload, PointRow>({ url: o.queue, task: SWEEP_TASK, market: marketSpecOf(prepared, o.dataDir, scenarios), batch: o.batch ?? 1, onLog: o.onLog });
   if (o.jobs <= 1) return inProcessDispatcher(prepared, SWEEP_TASK_MODULE);
   return poolDispatcher(prepared, SWEEP_TASK_MODULE, o.jobs);
 }

@@ -4,11 +4,12 @@
  * and the out-of-sample daily equity stitched across the test spans (each span compounds from
  * where the previous one ended). Writes walk-forward.json, walk-forward.csv and walk-forward.html.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { mkdirDurable, writeFileAtomic } from '../../core/fs.js';
 import { isoUtc } from '../../core/time.js';
-import { marketRequestOf, prepareMarket, resolveRun } from '../../engine/backtest.js';
+import { marketRequestOf, prepareMarket, resolveRun, shockMarket } from '../../engine/backtest.js';
 import { inProcessDispatcher, poolDispatcher } from '../../research/dispatch.js';
 import { configOf, loadStrategyOnce, type RunSpec } from '../../research/run-spec.js';
 import { walkWindows, type WalkWindow } from '../../research/windows.js';
@@ -17,6 +18,7 @@ import { periodReturns, sharpe } from '../metrics.js';
 import { perpcarryVersion } from '../run-writer.js';
 import type { PointPayload, PointRow } from './point.js';
 import { objectiveOf, rankRows, type Objective } from './results.js';
+import { scenarioSha256 } from '../../scenario/hash.js';
 import { checkObjective, planPoints, SWEEP_TASK_MODULE, type SweepOptions } from './run-sweep.js';
 
 /** Options: a sweep's, plus the spans. */
@@ -43,7 +45,7 @@ export interface WalkForwardOutcome {
 
 async function runAll(o: WalkForwardOptions, specs: RunSpec[]): Promise<PointRow[]> {
   const first = await configOf(specs[0]!, o.dataDir);
-  const prepared = prepareMarket(marketRequestOf(first, resolveRun(first)));
+  const prepared = shockMarket(prepareMarket(marketRequestOf(first, resolveRun(first))), first.scenarios ?? []);
   const d = o.jobs > 1 ? poolDispatcher<PointPayload, PointRow>(prepared, SWEEP_TASK_MODULE, o.jobs) : inProcessDispatcher<PointPayload, PointRow>(prepared, SWEEP_TASK_MODULE);
   try {
     return await Promise.all(specs.map((run, point) => d.run({ point, run, dataDir: o.dataDir })));
@@ -89,11 +91,17 @@ export async function runWalkForward(o: WalkForwardOptions): Promise<WalkForward
   }
   const daily = periodReturns(Float64Array.from(equity), o.base.capital);
   const stitched = { dayMs, equity, totalReturn: level / o.base.capital - 1, sharpe: sharpe(daily) };
-  const id = o.id ?? `${loaded.factory.name}-${o.base.symbol.replace(/[/:]/g, '-')}-wf-${(o.trainMs / 86_400_000).toFixed(0)}d-${(o.testMs / 86_400_000).toFixed(0)}d-${(o.stepMs / 86_400_000).toFixed(0)}d`;
+  const id = o.id ?? `${loaded.factory.name}-${o.base.symbol.replace(/[/:]/g, '-')}-wf-${(o.trainMs / 86_400_000).toFixed(0)}d-${(o.testMs / 86_400_000).toFixed(0)}d-${(o.stepMs / 86_400_000).toFixed(0)}d${scenarioSuffix(o.base.scenarios)}`;
   const dir = join(o.outRoot, id);
   mkdirDurable(dir);
   writeOutputs(dir, id, o, out, stitched);
   return { dir, windows: out, stitched };
+}
+
+/** `-sc<hash>` for runs under scenarios (so a stressed walk-forward does not overwrite the plain one), else empty. */
+function scenarioSuffix(docs: RunSpec['scenarios']): string {
+  if (!docs || docs.length === 0) return '';
+  return `-sc${createHash('sha256').update(docs.map((d) => scenarioSha256(d)).join(',')).digest('hex').slice(0, 8)}`;
 }
 
 function writeOutputs(dir: string, id: string, o: WalkForwardOptions, windows: WindowOutcome[], stitched: WalkForwardOutcome['stitched']): void {

@@ -34,6 +34,9 @@ const montecarloCommand: CommandModule = {
           .option('slippage-bps', { type: 'number', describe: 'Fixed slippage part, bps' })
           .option('scenario', { type: 'string', array: true, describe: 'Stress scenario applied to the real market before paths are drawn (repeatable)' })
           .option('allow-spot-borrow', { type: 'boolean', describe: 'Allow negative spot balances' })
+          .option('jobs', { type: 'number', describe: 'Worker threads for the paths (default 1: in this process)' })
+          .option('queue', { type: 'string', describe: 'redis://host:port: enqueue the paths on BullMQ for `perpcarry worker`s' })
+          .option('batch', { type: 'number', describe: 'With --queue: paths per job (default 1)' })
           .option('out', { type: 'string', describe: 'Output directory (default reports/montecarlo-<strategy>-<symbol>-seed<S>-n<N>)' })
           .option('json', { type: 'boolean', default: false, describe: 'Print the summary as JSON' }),
       async (args) => {

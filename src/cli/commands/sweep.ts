@@ -25,6 +25,7 @@ export function sweepOptions(y: Argv): Argv {
     .option('data-dir', { type: 'string', describe: 'Data directory (default ./data or $PERPCARRY_DATA_DIR)' })
     .option('accept-data-errors', { type: 'boolean', describe: 'Run even if the data fails validation' })
     .option('allow-spot-borrow', { type: 'boolean', describe: 'Allow negative spot balances' })
+    .option('scenario', { type: 'string', array: true, describe: 'Stress scenario applied to every point (repeatable): a bundled name (see `perpcarry scenarios`) or a .json file' })
     .option('jobs', { type: 'number', describe: 'Worker threads (default 1: in this process)' })
     .option('out', { type: 'string', describe: 'Output root (default ./sweeps): writes <out>/<id>/' })
     .option('id', { type: 'string', describe: 'Sweep id (default <strategy>-<symbol>-<hash of the points>)' })

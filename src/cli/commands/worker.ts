@@ -1,12 +1,12 @@
 import type { Argv } from 'yargs';
 import type { CommandModule } from '../main.js';
 
-/** `perpcarry worker`: serve sweep points (and other tasks) from a BullMQ queue. */
+/** `perpcarry worker`: serve sweep points and Monte Carlo paths from a BullMQ queue. */
 const workerCommand: CommandModule = {
   register(cli: Argv): Argv {
     return cli.command(
       'worker',
-      'Take tasks (sweep points) from a BullMQ queue on Redis and run them on this machine\'s data',
+      'Take tasks (sweep points, Monte Carlo paths) from a BullMQ queue on Redis and run them on this machine\'s data',
       (y) =>
         y
           .option('queue', { type: 'string', demandOption: true, describe: 'redis://host:port' })
