@@ -42,8 +42,22 @@ export const CSV_FILES = {
     laterColumns: [],
     always: true,
   },
+  /**
+   * Round trips (src/analysis/round-trips.ts): one row per position episode per leg, then one
+   * `account` row per venue with flows no leg owns; the rows sum to summary.json `pnl`.
+   */
   positions: {
     file: 'positions.csv',
+    columns: {
+      venue: 'str', symbol: 'str', type: 'str', side: 'str', openTs: 'num', openIso: 'str', closeTs: 'num', closeIso: 'str', qty: 'num', entryPrice: 'num', exitPrice: 'num',
+      holdingHours: 'num', funding: 'num', trading: 'num', fees: 'num', slippage: 'num', interest: 'num', liquidation: 'num', adl: 'num', net: 'num', exitReason: 'str', fills: 'num',
+    },
+    laterColumns: [],
+    always: true,
+  },
+  /** Position snapshots at each change (positions.csv before the round trips). */
+  positionChanges: {
+    file: 'position-changes.csv',
     columns: {
       ts: 'num', venue: 'str', symbol: 'str', type: 'str', qty: 'num', entryPrice: 'num', price: 'num', notional: 'num', isolatedMargin: 'num', liquidationPrice: 'num',
     },
@@ -131,6 +145,7 @@ export const RUN_FILES = {
   trades: CSV_FILES.trades.file,
   funding: CSV_FILES.funding.file,
   positions: CSV_FILES.positions.file,
+  positionChanges: CSV_FILES.positionChanges.file,
   liquidations: CSV_FILES.liquidations.file,
   adl: CSV_FILES.adl.file,
   ledger: CSV_FILES.ledger.file,
@@ -148,6 +163,7 @@ export const REQUIRED_RUN_FILES = [
 export const OPTIONAL_RUN_FILES: Readonly<Record<string, string>> = {
   [RUN_FILES.equityCsv]: 'backtest --csv',
   [RUN_FILES.adl]: 'only when the run was auto-deleveraged',
+  [RUN_FILES.positionChanges]: 'written by every backtest; older run directories have these rows in positions.csv',
   [RUN_FILES.log]: 'written by the backtest command',
   [RUN_FILES.reportMd]: 'backtest --report or perpcarry report',
   [RUN_FILES.reportHtml]: 'backtest --report or perpcarry report (not with --no-html)',

@@ -1,7 +1,7 @@
 /**
  * Write a backtest's run directory (docs/RUN_FORMAT.md; files and columns from run-format.ts):
  * run.json, summary.json, equity.arrow (every sample, full precision), trades.csv, funding.csv,
- * positions.csv, liquidations.csv, ledger.csv, adl.csv when ADL happened; equity.csv only when
+ * positions.csv (round trips), position-changes.csv, liquidations.csv, ledger.csv, adl.csv when ADL happened; equity.csv only when
  * asked (`csv: true`, `--csv`). Everything is
  * written into a temp directory next to the target and renamed into place at the end, so a failed
  * or interrupted run leaves no half report.
@@ -23,6 +23,7 @@ import type { BacktestResult } from '../engine/backtest.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
 import { claimRunDir } from './run-claim.js';
 import { CSV_FILES, EQUITY_ARROW_FORMAT, RUN_FILES, RUN_FORMAT_VERSION, csvColumnNames, type CsvName, type CsvRow } from './run-format.js';
+import { ROUND_TRIP_PARTS, roundTripsOf, roundTripStats, roundTripTotals, sumParts, type RoundTrips, type RoundTripStats } from './round-trips.js';
 import { annualisationFlags, computeMetrics, nonFiniteMetricProblem, type Metrics, type MetricsInput } from './metrics.js';
 
 /** summary.json. */
@@ -60,6 +61,13 @@ export interface RunSummary {
    * `fees` and `slippage`); `mark-to-market` — left open, valued at the last prices.
    */
   endOfRun: { mode: 'close' | 'mark-to-market'; closed: number; fees: number; slippage: number };
+  /**
+   * Aggregates of the round trips in positions.csv (src/analysis/round-trips.ts): episodes
+   * (closed, open at the end), win rate (share of closed episodes with net PnL > 0), mean holding
+   * hours of closed episodes, funding, costs (fees + slippage + interest, positive) and
+   * funding / costs (null without costs), net (= pnl.total).
+   */
+  roundTrips: RoundTripStats;
 }
 
 /** Timing figures (wall clock): they go to run.json and stdout, never to summary.json. */
@@ -114,6 +122,7 @@ function summaryOf(
   result: BacktestResult,
   runId: string,
   eq: EquityArrays,
+  roundTrips: RoundTrips = roundTripsOf(result.portfolio, result.config.toMs),
 ): RunSummary {
   const { ts } = eq;
   const c = result.config;
@@ -137,6 +146,7 @@ function summaryOf(
   if (ts.length > 0 && Math.abs(pnl.total - change) > 1e-9 * Math.max(1, Math.abs(metrics.initialEquity))) {
     throw new Error(`internal: PnL attribution total ${pnl.total} ≠ equity change ${change}`);
   }
+  assertRoundTripsAddUp(roundTrips, pnl, metrics.initialEquity);
   return {
     formatVersion: RUN_FORMAT_VERSION,
     runId,
@@ -151,7 +161,31 @@ function summaryOf(
     dataIssues: result.dataIssues ?? [],
     orders: ordersSummary(result),
     endOfRun: { mode: result.endOfRun.mode, closed: result.endOfRun.closed, fees: result.endOfRun.fees, slippage: result.endOfRun.slippage },
+    roundTrips: roundTripStats(roundTrips.rows, roundTrips.account),
   };
+}
+
+/** The round-trip rows plus account lines must give the attribution, part by part (the check the attribution itself gets). */
+function assertRoundTripsAddUp(rt: RoundTrips, pnl: PnlBreakdown, initialEquity: number): void {
+  const tot = roundTripTotals(rt);
+  for (const k of ROUND_TRIP_PARTS) {
+    if (Math.abs(tot[k] - pnl[k]) > 1e-9 * Math.max(1, Math.abs(pnl[k]), Math.abs(initialEquity))) {
+      throw new Error(`internal: round trips sum to ${k} ${tot[k]}, the attribution says ${pnl[k]}`);
+    }
+  }
+}
+
+/** positions.csv rows: the round trips, then the account lines. */
+function positionRows(rt: RoundTrips): CsvRow<'positions'>[] {
+  const iso = (ts: number): string => (Number.isNaN(ts) ? '' : isoUtc(ts));
+  const rows: CsvRow<'positions'>[] = rt.rows.map((r) => ({ ...r, openIso: iso(r.openTs), closeIso: iso(r.closeTs) }));
+  for (const a of rt.account) {
+    rows.push({
+      ...a, symbol: '', type: 'account', side: '', openTs: NaN, openIso: '', closeTs: NaN, closeIso: '', qty: NaN, entryPrice: NaN, exitPrice: NaN,
+      holdingHours: NaN, net: sumParts(a), exitReason: '', fills: 0,
+    });
+  }
+  return rows;
 }
 
 /** The order figures of summary.json (reasons in a fixed order, so the file is byte-stable). */
@@ -522,14 +556,16 @@ function writeRunDirFiles(
     };
     const eq = streamEquity(result, tmp, opts);
     bytes += eq.bytes;
-    const summary = summaryOf(result, opts.runId, eq.metricsInput);
+    const roundTrips = roundTripsOf(pf, result.config.toMs);
+    const summary = summaryOf(result, opts.runId, eq.metricsInput, roundTrips);
     put(RUN_FILES.run, toJson(runJson));
     put(RUN_FILES.summary, toJson(summary));
     const csv = <K extends CsvName>(k: K, rows: readonly CsvRow<K>[]): void => put(CSV_FILES[k].file, toCsv(k, rows));
     csv('trades', pf.trades);
     csv('funding', pf.fundings);
+    csv('positions', positionRows(roundTrips));
     csv(
-      'positions',
+      'positionChanges',
       result.samples.positionChanges().map((p) => {
         const ins = pf.instruments[p.instrument]!;
         return { ...p, venue: ins.venue, symbol: ins.symbol, type: ins.type };

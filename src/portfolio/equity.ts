@@ -66,7 +66,7 @@ interface Snapshot {
   cum: Float64Array; // funding, realized, fees, slippage, interest, liqFee, adl
 }
 
-/** One row of positions.csv: a position as it stands after a change (see {@link EquitySampler.positionChanges}). */
+/** One row of position-changes.csv: a position as it stands after a change (see {@link EquitySampler.positionChanges}). */
 export interface PositionChange {
   ts: UnixMs;
   /** Instrument id (index into the portfolio's instruments). */
@@ -542,7 +542,7 @@ export class EquitySampler {
 
   /**
    * Every change of a position (qty or perp entry price) as seen at the equity samples, in time
-   * then instrument order: positions.csv. `ts` is the first sample showing the new position
+   * then instrument order: position-changes.csv. `ts` is the first sample showing the new position
    * (the fill's instant when it filled at a bar; fills between bars show at the next sample).
    * `price` is the close (spot) or mark (perp) at that sample; `liquidationPrice` is NaN for
    * spot and flat positions.

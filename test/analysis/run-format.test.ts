@@ -11,7 +11,7 @@ import {
 } from '../../src/analysis/run-format.js';
 import { ROOT } from '../support/paths.js';
 
-const FILE_NAME = /^[a-z]+\.(json|csv|arrow|log|md|html)$/;
+const FILE_NAME = /^[a-z][a-z-]*\.(json|csv|arrow|log|md|html)$/;
 const DOC = readFileSync(join(ROOT, 'docs', 'RUN_FORMAT.md'), 'utf8');
 
 /** The `| file | content |` table: first cell → content cell. */

@@ -36,11 +36,11 @@ describe('backtest CLI', () => {
     expect(r.out).toMatch(/speed +225 events in [\d.]+ ms \([\d.]+ [kM] events\/s\)/);
     const files = readdirSync(runA).sort();
     // The default outputs: no equity.csv (--csv), no report (--report; the summary says how).
-    expect(files).toEqual(['equity.arrow', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'positions.csv', 'run.json', 'run.log', 'summary.json', 'trades.csv']);
+    expect(files).toEqual(['equity.arrow', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'position-changes.csv', 'positions.csv', 'run.json', 'run.log', 'summary.json', 'trades.csv']);
     expect(r.out).toContain(`npx perpcarry report ${runA}`);
-    // positions.csv: the entry (spot long, perp short in equal qty) and the exit, hand-checkable
+    // position-changes.csv: the entry (spot long, perp short in equal qty) and the exit, hand-checkable
     // against trades.csv.
-    const pos = readFileSync(join(runA, 'positions.csv'), 'utf8').trim().split('\n');
+    const pos = readFileSync(join(runA, 'position-changes.csv'), 'utf8').trim().split('\n');
     expect(pos[0]).toBe('ts,venue,symbol,type,qty,entryPrice,price,notional,isolatedMargin,liquidationPrice');
     const trades = readFileSync(join(runA, 'trades.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     const first = pos.slice(1, 3).map((l) => l.split(','));
@@ -50,6 +50,21 @@ describe('backtest CLI', () => {
     // The perp's entry is its fill's reference price (the slippage is booked apart): 3149.685 sold + 0.315 slippage.
     expect(Number(first[1]![5])).toBeCloseTo(Number(trades[1]![5]) + Number(trades[1]![7]) / Number(trades[1]![4]), 9);
     expect(Number(first[1]![5])).toBeCloseTo(3150, 9);
+    // positions.csv: the round trips, one per leg, entered at the fills' reference prices and
+    // closed by the strategy's exit (tag exit); the rows sum to the attribution.
+    const rt = readFileSync(join(runA, 'positions.csv'), 'utf8').trim().split('\n');
+    const rtHeader = rt[0]!.split(',');
+    expect(rt[0]).toBe('venue,symbol,type,side,openTs,openIso,closeTs,closeIso,qty,entryPrice,exitPrice,holdingHours,funding,trading,fees,slippage,interest,liquidation,adl,net,exitReason,fills');
+    const rtRows = rt.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, k) => [rtHeader[k]!, v])));
+    expect(rtRows.map((x) => [x['symbol'], x['type'], x['side'], x['exitReason']])).toEqual([['ETH/USDT', 'spot', 'long', 'exit'], ['ETH/USDT:USDT', 'perp', 'short', 'exit']]);
+    expect(Number(rtRows[1]!['entryPrice'])).toBeCloseTo(3150, 9);
+    expect(Number(rtRows[0]!['qty'])).toBe(Number(trades[0]![4]));
+    const pnl = JSON.parse(readFileSync(join(runA, 'summary.json'), 'utf8')).pnl as Record<string, number>;
+    for (const k of ['funding', 'trading', 'fees', 'slippage', 'interest', 'liquidation', 'adl', 'net'] as const) {
+      const sum = rtRows.reduce((a, x) => a + Number(x[k]), 0);
+      expect(sum, k).toBeCloseTo(k === 'net' ? pnl['total']! : pnl[k]!, 9);
+    }
+    expect(pnl['funding']).toBeCloseTo(-19.65, 2);
     const run = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8'));
     expect(run.params).toEqual({ leverage: 2, entryApr: 0.05, exitApr: 0, lookback: 9, rebalanceBand: 0.05, topUp: true, topUpRatio: 0.5, minLiqDistance: 0.15, marginMode: 'cross', adlResponse: 'unwind' });
     expect(run.window).toBe('2025-02-03');
@@ -76,7 +91,10 @@ describe('backtest CLI', () => {
     const runC = join(out, 'c');
     const r = cli(['backtest', '--config', join(runA, 'run.json'), '--out', runC, '--csv', '--report', '--no-html']);
     expect(r.code, r.err).toBe(0);
-    expect(readdirSync(runC).sort()).toEqual(['equity.arrow', 'equity.csv', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'positions.csv', 'report.md', 'run.json', 'run.log', 'summary.json', 'trades.csv']);
+    expect(readdirSync(runC).sort()).toEqual(['equity.arrow', 'equity.csv', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'position-changes.csv', 'positions.csv', 'report.md', 'run.json', 'run.log', 'summary.json', 'trades.csv']);
+    const md = readFileSync(join(runC, 'report.md'), 'utf8');
+    expect(md).toContain('## Round trips');
+    expect(md).toMatch(/\| delta-neutral \(all legs\) \| 2 \| 2 \| 0 \|/);
     const lines = readFileSync(join(runC, 'equity.csv'), 'utf8').trim().split('\n');
     const eq = readSeriesFile(join(runC, 'equity.arrow'));
     expect(lines[0]).toBe(['ts', ...Object.keys(eq.columns)].join(','));

@@ -51,7 +51,7 @@ describe('run directory claims (real processes)', () => {
       expect(summary.metrics.initialEquity).toBe(run.capital);
       expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain(run.runId);
       expect(readdirSync(out).sort()).toEqual(
-        ['equity.arrow', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'positions.csv', 'report.html', 'report.md', 'run.json', 'run.log', 'summary.json', 'trades.csv'],
+        ['equity.arrow', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'position-changes.csv', 'positions.csv', 'report.html', 'report.md', 'run.json', 'run.log', 'summary.json', 'trades.csv'],
       );
       expect(leftovers(work)).toEqual([]);
       rmSync(work, { recursive: true, force: true });

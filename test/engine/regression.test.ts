@@ -91,7 +91,7 @@ test('determinism: two runs give byte-identical summary.json, funding.csv, ledge
     writeRunDir(r, dir, { runId: 'det', createdAt: new Date().toISOString(), timing: { loadMs: r.loadMs, loopMs: r.loopMs, totalMs: 0, events: r.events, eventsPerSec: 0 }, csv: true });
     return dir;
   });
-  for (const f of ['summary.json', 'funding.csv', 'ledger.csv', 'trades.csv', 'positions.csv', 'equity.csv', 'equity.arrow']) {
+  for (const f of ['summary.json', 'funding.csv', 'ledger.csv', 'trades.csv', 'positions.csv', 'position-changes.csv', 'equity.csv', 'equity.arrow']) {
     const a = readFileSync(join(dirs[0]!, f));
     const b = readFileSync(join(dirs[1]!, f));
     expect(a.length).toBeGreaterThan(0);

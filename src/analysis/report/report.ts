@@ -8,6 +8,7 @@ import { chartDiv, renderPage } from './page.js';
 import type { RunData } from './run-dir.js';
 import { METRIC_KEYS, PNL_COMPONENTS } from '../run-format.js';
 import type { ReportTables } from './tables.js';
+import { roundTripsHtml, roundTripsMd } from './round-trips.js';
 
 /** Most trade rows printed in report.html (the first and last half); trades.csv has them all. */
 export const HTML_TRADE_ROWS = 2000;
@@ -217,6 +218,7 @@ ${htmlTable(['Statistic', 'Daily return'], t.dailyReturnStats.map((s) => [s.stat
 ${htmlTable(DD_HEADER, drawdownRows(t), { id: 'drawdowns' })}
 <h2>Liquidations</h2>
 ${run.liquidations.ts.length ? htmlTable(LIQ_HEADER, liquidationRows(run), { id: 'liquidations' }) : '<p>None.</p>'}
+${roundTripsHtml(run)}
 <h2>Trades</h2>
 <p class="note">${esc(tradeNote)} Fee and slippage are positive costs in quote units.</p>
 <div class="scroll">${htmlTable(TRADE_HEADER, tradeRows, { id: 'trades' })}</div>
@@ -241,6 +243,7 @@ export function buildReportMd(run: RunData, t: ReportTables): string {
   lines.push('## Monthly returns', '', mdTable(MONTHLY_HEADER, monthlyRows(t), ['l']), '');
   lines.push('## Largest drawdowns', '', t.drawdowns.length ? mdTable(DD_HEADER, drawdownRows(t)) : 'None.', '');
   lines.push('## Liquidations', '', run.liquidations.ts.length ? mdTable(LIQ_HEADER, liquidationRows(run), ['l', 'l', 'l']) : 'None.', '');
+  lines.push(...roundTripsMd(run));
   const n = run.trades.ts.length;
   lines.push('## Trades', '', `${n} fills${n > MD_TRADE_ROWS ? `; the first ${MD_TRADE_ROWS} (trades.csv has them all)` : ''}.`, '');
   if (n) lines.push(mdTable(TRADE_HEADER, Array.from({ length: Math.min(n, MD_TRADE_ROWS) }, (_, i) => tradeRow(run, i)), ['l', 'l', 'l', 'l']), '');

@@ -62,6 +62,8 @@ export type FundingTable = CsvColumns<'funding'>;
 export type LiquidationsTable = CsvColumns<'liquidations'>;
 /** adl.csv as columns (no rows when the run was not auto-deleveraged and the file is absent). */
 export type AdlTable = CsvColumns<'adl'>;
+/** positions.csv as columns: the round trips, then the `account` rows. */
+export type RoundTripsTable = CsvColumns<'positions'>;
 
 /** Everything in a run directory, validated. */
 export interface RunData {
@@ -75,6 +77,8 @@ export interface RunData {
   funding: FundingTable;
   liquidations: LiquidationsTable;
   adl: AdlTable;
+  /** The round trips; null for a run written before them (its positions.csv holds position snapshots). */
+  roundTrips: RoundTripsTable | null;
 }
 
 function readJson(path: string): Record<string, unknown> {
@@ -190,6 +194,7 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
   const funding = readCsvTable(abs, 'funding');
   const liquidations = readCsvTable(abs, 'liquidations');
   const adl = readCsvTable(abs, 'adl');
+  const roundTrips = hasRoundTrips(abs) ? readCsvTable(abs, 'positions') : null;
 
   return {
     dir: abs,
@@ -200,7 +205,16 @@ export function readRunDir(dir: string, opts: ReadRunDirOptions = {}): RunData {
     funding,
     liquidations,
     adl,
+    roundTrips,
   };
+}
+
+/** positions.csv holds round trips (its header has `openTs`), not the older position snapshots (`ts,…`). */
+function hasRoundTrips(dir: string): boolean {
+  const text = readFileSync(join(dir, RUN_FILES.positions), 'utf8');
+  const nl = text.indexOf('\n');
+  const header = (nl < 0 ? text : text.slice(0, nl)).replace(/\r$/, '').split(',');
+  return !header.includes('ts') || header.includes('openTs');
 }
 
 /** The run.json fields readers compute with: a finite window and well-formed data references. */
