@@ -69,9 +69,6 @@ function skipHelpCache(cli: Argv): void {
 
 /** Run the CLI with `argv` (without node and script). Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  // Stack frames of compiled strategies (dist/strategies) point at their .ts lines: an exception in
-  // strategy code is reported with the file and line the author wrote.
-  process.setSourceMapsEnabled(true);
   let cli = yargs(argv)
     .scriptName('perpcarry')
     .usage('$0 <command> [options]\n\nHistorical backtesting for funding-rate arbitrage on perpetual futures.')

@@ -93,7 +93,24 @@ function col(s: SeriesColumns, name: string, path: string): Float64Array {
   return c;
 }
 
-function toBars(s: SeriesColumns, path: string, withVolume: boolean): BarSeries {
+/**
+ * All-NaN columns by length, for series without volume (mark, index). Market columns are never
+ * written, so the series of one load share one (on the 1m year: 4.2 MB less to allocate and fill
+ * per mark or index series).
+ */
+function nanColumns(): (n: number) => Float64Array {
+  const byLength = new Map<number, Float64Array>();
+  return (n) => {
+    let c = byLength.get(n);
+    if (!c) {
+      c = new Float64Array(n).fill(NaN);
+      byLength.set(n, c);
+    }
+    return c;
+  };
+}
+
+function toBars(s: SeriesColumns, path: string, withVolume: boolean, nan: (n: number) => Float64Array): BarSeries {
   const n = s.ts.length;
   return {
     ts: s.ts,
@@ -101,7 +118,7 @@ function toBars(s: SeriesColumns, path: string, withVolume: boolean): BarSeries 
     high: col(s, 'high', path),
     low: col(s, 'low', path),
     close: col(s, 'close', path),
-    volume: withVolume && s.columns['volume'] ? s.columns['volume'] : new Float64Array(n).fill(NaN),
+    volume: withVolume && s.columns['volume'] ? s.columns['volume'] : nan(n),
   };
 }
 
@@ -141,6 +158,7 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
   const index: (BarSeries | null)[] = [];
   const funding: (FundingSeries | null)[] = [];
   const histMs = (opts.fundingHistoryDays ?? 30) * MS_PER_DAY;
+  const nan = nanColumns();
   const addFile = (s: VerifiedSeries, rows: number, ins: Instrument, kind: SeriesKind, tf: string | null): void => {
     files.push({ path: s.path, sha256: s.sha256, rows, venue: ins.venue, symbol: ins.symbol, kind, timeframe: tf });
   };
@@ -156,7 +174,7 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
     }
     const o = read(ins, 'ohlcv', barWindow);
     if (o.ts.length === 0) throw new UserError(`${ohlcvPath}: no bars closing in (${isoUtc(fromMs)}, ${isoUtc(toMs)}]`);
-    const b = toBars(o, ohlcvPath, true);
+    const b = toBars(o, ohlcvPath, true, nan);
     check(o, 'ohlcv', timeframe);
     bars.push(b);
     addFile(o, b.ts.length, ins, 'ohlcv', timeframe);
@@ -164,7 +182,7 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
       const mp = join(dataDir, rel('mark'));
       if (existsSync(mp)) {
         const ms = read(ins, 'mark', barWindow);
-        const m = toBars(ms, mp, false);
+        const m = toBars(ms, mp, false, nan);
         check(ms, 'mark', timeframe);
         mark.push(m.ts.length ? m : null);
         addFile(ms, m.ts.length, ins, 'mark', timeframe);
@@ -172,7 +190,7 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
       const ip = join(dataDir, rel('index'));
       if (existsSync(ip)) {
         const xs = read(ins, 'index', barWindow);
-        const x = toBars(xs, ip, false);
+        const x = toBars(xs, ip, false, nan);
         check(xs, 'index', timeframe);
         index.push(x.ts.length ? x : null);
         addFile(xs, x.ts.length, ins, 'index', timeframe);

@@ -210,10 +210,9 @@ export class Engine {
     for (let i = 0; i < ni; i++) this.cursor.fundingCount[i] = market.funding[i] ? this.src.fundingStart[i]! : 0;
     this.hasMark = Uint8Array.from(market.mark, (m) => (m ? 1 : 0));
     this.portfolio = new Portfolio({ instruments, venues: this.venues, margin: opts.margin, interest: opts.interest, allowSpotBorrow: opts.allowSpotBorrow ?? false, prices: this.prices });
-    // One spare slot: a final sample when cash moves after the last bar close (see finish()).
     // The sampler reads closes and marks from the bars the price store is fed from (absorb below).
     const markBars = instruments.map((ins, i) => (ins.type !== 'perp' ? null : (market.mark[i] ?? market.bars[i]!)));
-    this.samples = new EquitySampler(this.portfolio, this.src.sampleInstants + 1, { close: market.bars, mark: markBars, offsetMs: market.timeframeMs });
+    this.samples = new EquitySampler(this.portfolio, this.src.expectedSamples, { close: market.bars, mark: markBars, offsetMs: market.timeframeMs });
     this.clock = { now: market.fromMs };
     const slippage = opts.slippage.forRun?.({ instrumentCount: ni, timeframeMs: market.timeframeMs }) ?? opts.slippage;
     const observe = slippage.observeBar;

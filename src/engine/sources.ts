@@ -1,11 +1,10 @@
 /**
- * The event sources of a run, walked instant by instant ({@link InstantWalk}): per instrument its
+ * The event sources of a run, walked instant by instant (src/replay/instants.ts): per instrument its
  * mark, OHLCV and index bars (delivered at open + timeframe) and its funding settlements inside the
  * window. The source kind is the same-timestamp priority: mark → OHLCV → index → funding; sources
  * are listed in that order, so source index order is the merge order.
  */
 import type { MergeSource } from '../replay/merge.js';
-import { InstantWalk } from '../replay/instants.js';
 import type { BarSeries, FundingSeries, MarketData } from './data.js';
 
 /** Source kinds; the numeric value is the same-timestamp priority. */
@@ -26,8 +25,12 @@ export interface EventSources {
   funding: (FundingSeries | null)[];
   /** First funding row inside the window per instrument (rows before are history). */
   fundingStart: Int32Array;
-  /** Distinct times that carry an OHLCV bar (the equity sample instants). */
-  sampleInstants: number;
+  /**
+   * Equity samples to expect: bars of the longest OHLCV series, plus one for a final sample. The
+   * samples are the distinct times carrying an OHLCV bar: exactly this when the series share bar
+   * times (the sampler grows when series at other phases give more).
+   */
+  expectedSamples: number;
 }
 
 /**
@@ -86,16 +89,7 @@ function mergeMarket(market: MarketData): EventSources {
     funding.push(f);
   }
   const kinds = Uint8Array.from(kind);
-  // Constructing the walk checks every source is sorted.
-  const events = new InstantWalk(sources).total;
-  return { merge: sources, events, kind: kinds, inst: Int32Array.from(inst), bars, funding, fundingStart, sampleInstants: countSampleInstants(sources.filter((_, s) => kinds[s] === K_OHLCV)) };
-}
-
-/** Distinct delivery times of the OHLCV sources: one OHLCV series has one per bar. */
-function countSampleInstants(ohlcv: readonly MergeSource[]): number {
-  if (ohlcv.length === 1) return ohlcv[0]!.deliverTs.length;
-  const walk = new InstantWalk(ohlcv);
-  let n = 0;
-  while (walk.advance() !== Infinity) n++;
-  return n;
+  const events = sources.reduce((n, x) => n + x.deliverTs.length, 0);
+  const longest = sources.reduce((n, x, s) => (kinds[s] === K_OHLCV ? Math.max(n, x.deliverTs.length) : n), 0);
+  return { merge: sources, events, kind: kinds, inst: Int32Array.from(inst), bars, funding, fundingStart, expectedSamples: longest + 1 };
 }

@@ -210,10 +210,9 @@ export class EquityCursor {
  * columns are computed from them afterwards (see the module doc).
  */
 export class EquitySampler {
-  readonly capacity: number;
   length = 0;
-  /** Sample times (valid up to `length`). */
-  readonly ts: Float64Array;
+  /** Sample times (valid up to `length`; replaced by a larger copy when a run outgrows it). */
+  ts: Float64Array;
   private readonly portfolio: Portfolio;
   private readonly prices: SamplerPrices;
   /** Snapshots, and the first sample row of each: snapshot k is in force from `snapRow[k]` on. */
@@ -223,23 +222,30 @@ export class EquitySampler {
   private materialized: Map<string, Float64Array> | null = null;
 
   /**
-   * @param capacity most samples the run can take. The time column is allocated, not filled: its
-   *   pages are touched only as samples are written (a fresh page costs ~19 µs on this VM).
+   * @param expected samples the run is expected to take (it may take more: the time column
+   *   grows). The column is allocated, not filled: its pages are touched only as samples are
+   *   written (a fresh page costs ~19 µs on this VM).
    * @param prices the bars the engine feeds its price store from.
    */
-  constructor(portfolio: Portfolio, capacity: number, prices: SamplerPrices) {
+  constructor(portfolio: Portfolio, expected: number, prices: SamplerPrices) {
     this.portfolio = portfolio;
-    this.capacity = capacity;
     this.prices = prices;
-    this.ts = new Float64Array(capacity);
+    this.ts = new Float64Array(Math.max(1, expected));
   }
 
   /** Record the portfolio's state at `ts`. */
   sample(ts: UnixMs): void {
     const n = this.length;
-    if (n >= this.capacity) throw new Error('EquitySampler: capacity exceeded');
+    if (n >= this.ts.length) this.grow();
     this.length = n + 1;
     this.record(n, ts);
+  }
+
+  /** Series at other phases sample at the union of their bar times: more than one series' bars. */
+  private grow(): void {
+    const ts = new Float64Array(this.ts.length * 2);
+    ts.set(this.ts);
+    this.ts = ts;
   }
 
   /** Whether the portfolio changed (any ledger flow or position) since the last sample. */
@@ -344,9 +350,34 @@ export class EquitySampler {
     cur.nextRow = to;
   }
 
-  private checkFill(from: number, to: number, out: readonly Float64Array[], cur: EquityCursor): Layout {
+  /**
+   * Only the `equity` and `gross_exposure` columns of rows [from, to), into `equity` and `gross`
+   * (row r at index r − from): what a sweep point needs, without the other columns' work. Same
+   * values, bit for bit, as {@link fillColumns}; the cursor advances the same way.
+   */
+  fillEquity(from: number, to: number, equity: Float64Array, gross: Float64Array, cur: EquityCursor): void {
+    this.checkRange(from, to, cur);
+    for (let r = from; r < to; r++) {
+      cur.prices.advance(this.ts[r]!);
+      if (r >= cur.snapNextRow) this.enterSnapshot(cur, r);
+      this.valuePositions(this.snaps[cur.snapK]!, cur);
+      const { se, upnl, wallet } = cur;
+      let e = 0;
+      for (let v = 0; v < se.length; v++) e += se[v]! + (wallet[v]! + upnl[v]!);
+      equity[r - from] = e;
+      gross[r - from] = cur.gross;
+      if (e > cur.peak) cur.peak = e;
+    }
+    cur.nextRow = to;
+  }
+
+  private checkRange(from: number, to: number, cur: EquityCursor): void {
     if (from !== cur.nextRow) throw new Error(`EquitySampler.fillColumns: rows must be consecutive (expected ${cur.nextRow}, got ${from})`);
     if (to > this.length || to < from) throw new Error(`EquitySampler.fillColumns: bad range [${from}, ${to}) of ${this.length}`);
+  }
+
+  private checkFill(from: number, to: number, out: readonly Float64Array[], cur: EquityCursor): Layout {
+    this.checkRange(from, to, cur);
     const L = this.layout();
     if (out.length !== L.names.length) throw new Error(`EquitySampler.fillColumns: ${out.length} output columns, expected ${L.names.length}`);
     return L;

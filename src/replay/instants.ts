@@ -29,7 +29,10 @@ export class InstantWalk {
   /** Per position in {@link order}: delivery time of the source's next row (Infinity when done). */
   private readonly head: Float64Array;
 
-  /** Throws if a source is not sorted (the loaders guarantee sorted data; a guard, not validation). */
+  /**
+   * The sources' delivery times must be non-decreasing (the loaders guarantee sorted data); as a
+   * guard, not validation, {@link advance} throws on reaching a row that goes back in time.
+   */
   constructor(sources: readonly MergeSource[]) {
     const s = sources.length;
     this.order = Int32Array.from(sortedOrder(sources));
@@ -41,9 +44,9 @@ export class InstantWalk {
     this.head = new Float64Array(s);
     let total = 0;
     for (let p = 0; p < s; p++) {
-      assertSorted(this.times[p]!, this.order[p]!);
       total += this.lengths[p]!;
       this.head[p] = this.lengths[p]! > 0 ? this.times[p]![0]! + this.offsets[p]! : Infinity;
+      if (Number.isNaN(this.head[p])) throw new Error(`merge source ${this.order[p]} is not sorted at row 0 (NaN)`);
     }
     this.total = total;
   }
@@ -55,11 +58,12 @@ export class InstantWalk {
     let t = Infinity;
     for (let p = 0; p < n; p++) if (head[p]! < t) t = head[p]!;
     const order = this.order;
+    const done = t === Infinity;
     for (let p = 0; p < n; p++) {
       const s = order[p]!;
       const r0 = this.next[s]!;
       this.first[s] = r0;
-      if (head[p] === t) this.take(p, s, r0, t);
+      if (head[p] === t && !done) this.take(p, s, r0, t);
     }
     return t;
   }
@@ -72,17 +76,14 @@ export class InstantWalk {
     let r = r0 + 1;
     while (r < len && d[r]! + off === t) r++;
     this.next[s] = r;
-    this.head[p] = r < len ? d[r]! + off : Infinity;
+    const h = r < len ? d[r]! + off : Infinity;
+    // Checked here, one comparison per instant, instead of a pass over every row up front.
+    if (!(h > t)) throw new Error(`merge source ${s} is not sorted at row ${r} (${d[r - 1]} then ${d[r]})`);
+    this.head[p] = h;
     this.delivered += r - r0;
   }
 }
 
 function sortedOrder(sources: readonly MergeSource[]): number[] {
   return Array.from({ length: sources.length }, (_, i) => i).sort((a, b) => sources[a]!.priority - sources[b]!.priority || a - b);
-}
-
-function assertSorted(d: Float64Array, source: number): void {
-  for (let r = 1; r < d.length; r++) {
-    if (!(d[r]! >= d[r - 1]!)) throw new Error(`merge source ${source} is not sorted at row ${r} (${d[r - 1]} then ${d[r]})`);
-  }
 }

@@ -33,6 +33,19 @@ describe('EquitySampler.fillColumns', () => {
         expect(got[c]!.every((x, i) => Object.is(x, w[i])), `${name} in steps of ${step}`).toBe(true);
       });
     }
+    // The equity-only fill (sweep points) gives the same two columns, in steps too.
+    for (const step of [3, 1000]) {
+      const eq = new Float64Array(s.length);
+      const gross = new Float64Array(s.length);
+      const cur = s.cursor();
+      for (let from = 0; from < s.length; from += step) {
+        const to = Math.min(s.length, from + step);
+        s.fillEquity(from, to, eq.subarray(from, to), gross.subarray(from, to), cur);
+      }
+      expect(eq.every((x, i) => Object.is(x, whole.get('equity')![i])), `equity in steps of ${step}`).toBe(true);
+      expect(gross.every((x, i) => Object.is(x, whole.get('gross_exposure')![i])), `gross in steps of ${step}`).toBe(true);
+    }
     expect(() => s.fillColumns(5, 6, names.map(() => new Float64Array(1)), s.cursor())).toThrow(/consecutive/);
+    expect(() => s.fillEquity(5, 6, new Float64Array(1), new Float64Array(1), s.cursor())).toThrow(/consecutive/);
   });
 });

@@ -2,7 +2,7 @@
  * The instant walk (src/replay/instants.ts) delivers exactly the merged stream of mergeSources:
  * walking the instants and listing, per instant, each source's rows in the walk's source order
  * gives the same (time, source, row) sequence — ties across sources and repeated times within a
- * source included — and it refuses an unsorted source like the merge does.
+ * source included — and it refuses an unsorted source when it reaches the row going back.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,10 @@ describe('InstantWalk', () => {
             expect(here).toBeGreaterThan(0);
             expect(walk.delivered).toBe(ts.length);
           }
+          // Done: every range empty, nothing more delivered.
+          expect(walk.advance()).toBe(Infinity);
+          expect(walk.delivered).toBe(m.length);
+          for (const s of walk.order) expect(walk.next[s]).toBe(walk.first[s]);
           expect(walk.total).toBe(m.length);
           expect(ts).toEqual(Array.from(m.ts));
           expect(src).toEqual(Array.from(m.src));
@@ -53,6 +57,12 @@ describe('InstantWalk', () => {
   });
 
   it('refuses an unsorted source, naming it and the row', () => {
-    expect(() => new InstantWalk([{ deliverTs: Float64Array.of(1, 2), priority: 0 }, { deliverTs: Float64Array.of(5, 3), priority: 1 }])).toThrow('merge source 1 is not sorted at row 1 (5 then 3)');
+    const walk = new InstantWalk([{ deliverTs: Float64Array.of(1, 2), priority: 0 }, { deliverTs: Float64Array.of(5, 3), priority: 1 }]);
+    expect(walk.advance()).toBe(1);
+    expect(walk.advance()).toBe(2);
+    expect(() => walk.advance()).toThrow('merge source 1 is not sorted at row 1 (5 then 3)');
+    // NaN times are not sorted either.
+    const nan = new InstantWalk([{ deliverTs: Float64Array.of(1, NaN, 3), priority: 0 }]);
+    expect(() => nan.advance()).toThrow('merge source 0 is not sorted at row 1 (1 then NaN)');
   });
 });

@@ -63,34 +63,14 @@ export async function runTask(prepared: PreparedMarket, payload: PointPayload): 
   };
 }
 
-/** Rows per streamed chunk of the equity columns. */
-const CHUNK_ROWS = 1 << 16;
-/** Chunk buffers reused by every point of a thread (one set per column count). */
-const chunks = new Map<number, Float64Array[]>();
-
 /**
- * Only the equity and gross exposure columns, streamed through reused chunk buffers: a point
- * needs no other column, and materializing all of them (16 × 525k floats on the 1m year) cost
- * more than the replay loop. Same values as `samples.columns`, bit for bit (same fillColumns).
+ * Only the equity and gross exposure columns (EquitySampler.fillEquity: a point needs no other
+ * column, and the full fill computes 16 of them). Same values as `samples.columns`, bit for bit.
  */
 function equityArrays(samples: EquitySampler): EquityArrays {
   const n = samples.length;
-  const names = samples.columnNames();
-  let buf = chunks.get(names.length);
-  if (!buf) {
-    buf = names.map(() => new Float64Array(CHUNK_ROWS));
-    chunks.set(names.length, buf);
-  }
-  const iEq = names.indexOf('equity');
-  const iGross = names.indexOf('gross_exposure');
   const equity = new Float64Array(n);
   const grossExposure = new Float64Array(n);
-  const cur = samples.cursor();
-  for (let from = 0; from < n; from += CHUNK_ROWS) {
-    const to = Math.min(n, from + CHUNK_ROWS);
-    samples.fillColumns(from, to, buf, cur);
-    equity.set(buf[iEq]!.subarray(0, to - from), from);
-    grossExposure.set(buf[iGross]!.subarray(0, to - from), from);
-  }
+  samples.fillEquity(0, n, equity, grossExposure, samples.cursor());
   return { ts: samples.ts.subarray(0, n), equity, grossExposure };
 }
