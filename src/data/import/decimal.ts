@@ -82,14 +82,28 @@ export class ByteNumberReader {
     return digits === 0 || digits > 16 || !(this.m < TWO_POW_53) ? -1 : this.m;
   }
 
-  /** Append the ASCII digits from `p` on to {@link m} (m·10 + d each); returns where they stop. */
+  /**
+   * Append the ASCII digits from `p` on to {@link m}; returns where they stop. Up to 9 digits are
+   * gathered in int32 arithmetic and folded in as m·10^k + chunk: one double multiply-add per 9
+   * digits instead of per digit (the serial chain of double operations was the parser's bottleneck).
+   * Every fold is exact while the result is below 2^53, and a result at or above it stays there
+   * (see the class comment), so the exactness test on m is unchanged.
+   */
   private digits(bytes: Uint8Array, p: number, limit: number): number {
     let m = this.m;
     let q = p;
-    for (; q < limit; q++) {
-      const d = bytes[q]! - ZERO;
-      if (d < 0 || d > 9) break;
-      m = m * 10 + d;
+    for (;;) {
+      const start = q;
+      const stop = Math.min(limit, q + 9);
+      let chunk = 0;
+      for (; q < stop; q++) {
+        const d = bytes[q]! - ZERO;
+        if (d < 0 || d > 9) break;
+        chunk = (chunk * 10 + d) | 0;
+      }
+      const k = q - start;
+      if (k > 0) m = m * POW10[k]! + chunk;
+      if (k < 9 || q >= limit) break;
     }
     this.m = m;
     return q;
