@@ -8,9 +8,11 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/fs.js';
 import { UserError } from '../core/errors.js';
-import { displaySeries, PNL_COLORS } from './report/charts.js';
+import { displaySeries, PNL_COLORS, type DisplaySeries } from './report/charts.js';
+import { alignOffsetMs, progressRows, type AlignRun, type CompareAlign, type ProgressRow } from './compare-align.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, unionAlign, type Aligned } from './report/downsample.js';
-import { METRIC_INFO, PNL_INFO, esc, fmt, fmtTime, htmlTable, mdTable, type Unit } from './report/format.js';
+import { METRIC_INFO, PNL_INFO, esc, htmlTable, mdTable } from './report/format.js';
+import { fmt, fmtSigned, isoWindow, type Unit } from './display.js';
 import { PALETTE, chartDiv, renderPage, type ChartSpec, type SeriesSpec } from './report/page.js';
 import { columnsWithPrefix, readRunDir, type RunData } from './report/run-dir.js';
 import { METRIC_KEYS, PNL_COMPONENTS } from './run-format.js';
@@ -38,6 +40,10 @@ export interface Comparison {
   rows: CompareRow[];
   /** Human-readable warnings (different windows or input data). */
   warnings: string[];
+  /** The shared time axis of the charts and the return-over-time table. */
+  align: CompareAlign;
+  /** Each run's return since its start at checkpoints of the shared axis. */
+  progress: ProgressRow[];
 }
 
 /**
@@ -55,11 +61,13 @@ export function bestIndices(values: readonly (number | null)[], better: 1 | -1 |
 }
 
 /** Warnings when runs differ in window (run.json fromMs/toMs) or input data (data[].sha256). */
-export function compatibilityWarnings(runs: readonly RunData[], names: readonly string[]): string[] {
+export function compatibilityWarnings(runs: readonly RunData[], names: readonly string[], align: CompareAlign = 'calendar'): string[] {
   const w: string[] = [];
-  const win = (r: RunData) => `${fmtTime(r.run.fromMs)} → ${fmtTime(r.run.toMs)}`;
-  if (runs.some((r) => r.run.fromMs !== runs[0]!.run.fromMs || r.run.toMs !== runs[0]!.run.toMs))
-    w.push(`runs cover different windows: ${runs.map((r, i) => `${names[i]} ${win(r)}`).join('; ')}. Returns and PnL are not comparable like for like.`);
+  const win = (r: RunData) => isoWindow(r.run.fromMs, r.run.toMs);
+  if (runs.some((r) => r.run.fromMs !== runs[0]!.run.fromMs || r.run.toMs !== runs[0]!.run.toMs)) {
+    const how = align === 'elapsed' ? 'Curves are aligned by time elapsed since each run\'s start (--align elapsed).' : 'Use --align elapsed to overlay them from each run\'s start.';
+    w.push(`runs cover different windows: ${runs.map((r, i) => `${names[i]} ${win(r)}`).join('; ')}. Returns and PnL are not comparable like for like. ${how}`);
+  }
   const key = (d: RunData['run']['data'][number]) => [d.venue, d.symbol, d.kind, d.timeframe, d.path].filter((x) => x !== undefined && x !== null).join(' ');
   const maps = runs.map((r) => new Map(r.run.data.map((d) => [key(d), d.sha256])));
   const allKeys = new Set(maps.flatMap((m) => [...m.keys()]));
@@ -76,8 +84,17 @@ export function compatibilityWarnings(runs: readonly RunData[], names: readonly 
   return w;
 }
 
-/** Read and validate all runs (before anything is written), build the comparison table. */
-export function buildComparison(dirs: readonly string[]): Comparison {
+/** A run as the time alignment reads it. */
+function alignRun(r: RunData): AlignRun {
+  return { fromMs: r.run.fromMs, toMs: r.run.toMs, ts: r.equity.ts, equity: r.equity.columns['equity']!, initialEquity: r.summary.metrics.initialEquity ?? r.equity.columns['equity']![0]! };
+}
+
+/**
+ * Read and validate all runs (before anything is written), build the comparison table. `align`:
+ * the time axis of the charts and the return-over-time table (calendar UTC, or elapsed since each
+ * run's start).
+ */
+export function buildComparison(dirs: readonly string[], align: CompareAlign = 'calendar'): Comparison {
   if (dirs.length < 2) throw new UserError(`compare needs at least two run directories, got ${dirs.length}`);
   const runs = dirs.map((d) => readRunDir(d));
   const rows: CompareRow[] = [];
@@ -91,7 +108,9 @@ export function buildComparison(dirs: readonly string[]): Comparison {
     const label = `PnL: ${PNL_INFO[c]!.label}${c === 'fees' || c === 'slippage' || c === 'liquidation' || c === 'interest' || c === 'adl' ? ' (− = paid)' : ''}`;
     rows.push({ key: `pnl.${c}`, label, help: PNL_INFO[c]!.help, unit: 'usd', better: 1, values, best: bestIndices(values, 1, sameAs('usd')) });
   }
-  return { runs, names: runNames(runs), params: differingParams(runs), rows, warnings: compatibilityWarnings(runs, runNames(runs)) };
+  const names = runNames(runs);
+  const progress = progressRows(runs.map(alignRun), align);
+  return { runs, names, params: differingParams(runs), rows, warnings: compatibilityWarnings(runs, names, align), align, progress };
 }
 
 /** Ties are values that display the same. */
@@ -193,11 +212,9 @@ export function scenarioCosts(c: Comparison): ScenarioCost[] {
   return out;
 }
 
-const signed = (v: number | null, unit: Unit): string => (v === null ? '–' : (v > 0 ? '+' : '') + fmt(v, unit));
-
 /** The scenario-cost tables as text rows: [line, base, stressed, stressed − base]. */
 function scenarioCostRows(sc: ScenarioCost): string[][] {
-  return sc.lines.map((l) => [l.label, fmt(l.base, l.unit), fmt(l.stressed, l.unit), signed(l.delta, l.unit)]);
+  return sc.lines.map((l) => [l.label, fmt(l.base, l.unit), fmt(l.stressed, l.unit), fmtSigned(l.delta, l.unit)]);
 }
 
 /**
@@ -251,6 +268,10 @@ export function terminalTable(c: Comparison): string {
   for (const w of c.warnings) out.push(`WARNING: ${w}`);
   out.push(line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line));
   out.push('', ...headlines(c));
+  out.push('', `Return over time (${progressNote(c)}):`);
+  const pr = [progressHeader(c), ...progressTableRows(c)];
+  const pw = pr[0]!.map((_, i) => Math.max(...pr.map((r) => r[i]!.length)));
+  for (const r of pr) out.push('  ' + r.map((x, i) => (i === 0 ? x.padEnd(pw[i]!) : x.padStart(pw[i]!))).join('  '));
   for (const sc of scenarioCosts(c)) {
     out.push('', `What ${sc.scenarios.join(' + ')} cost (${sc.stressed} − ${sc.base}), line by line:`);
     const rows = [['line', sc.base, sc.stressed, 'difference'], ...scenarioCostRows(sc)];
@@ -272,14 +293,38 @@ function closestLiquidation(run: RunData): Float64Array | null {
   return out;
 }
 
+/** A display series with its x moved `offsetMs` earlier (elapsed alignment). */
+function shiftX(d: DisplaySeries, offsetMs: number): DisplaySeries {
+  return offsetMs === 0 ? d : { ...d, x: d.x.map((t) => t - offsetMs) };
+}
+
+/** The return-over-time table as text rows: [time or elapsed, return per run]. */
+function progressTableRows(c: Comparison): string[][] {
+  return c.progress.map((p) => [p.label, ...p.returns.map((v) => fmt(v, 'pct'))]);
+}
+
+/** Header of the return-over-time table. */
+function progressHeader(c: Comparison): string[] {
+  return [c.align === 'elapsed' ? 'Elapsed since start' : 'Time (UTC)', ...c.names];
+}
+
+/** What the return-over-time table shows, in one sentence. */
+function progressNote(c: Comparison): string {
+  return c.align === 'elapsed'
+    ? 'Return since each run\'s start, with runs aligned by time elapsed since their own window start (--align elapsed); – where a run\'s window has ended.'
+    : 'Return since each run\'s start at the same UTC times (calendar alignment, the default; --align elapsed measures from each run\'s own start); – outside a run\'s window.';
+}
+
 /** Chart specs of compare.html. */
 export function compareCharts(c: Comparison): ChartSpec[] {
-  const ds = c.runs.map((r) => displaySeries(r));
+  const offsets = c.runs.map((r) => alignOffsetMs(r.run, c.align));
+  const xMode = c.align === 'elapsed' ? 'elapsed' as const : 'time' as const;
+  const ds = c.runs.map((r, i) => shiftX(displaySeries(r), offsets[i]!));
   const initials = c.runs.map((r) => r.summary.metrics.initialEquity ?? r.equity.columns['equity']![0]!);
   const overlay = (id: string, title: string, note: string, col: string, unit: 'usd' | 'pct' | 'num', label: string, scaleBy?: number[]): ChartSpec => {
     const a = unionAlign(ds.map((d, i): Aligned => ({ x: d.x, ys: [scaleBy ? d.col(col).map((v) => (v === null ? null : v / scaleBy[i]!)) : d.col(col)] })));
     return {
-      id, title, note, x: a.x,
+      id, title, note, x: a.x, xMode,
       series: c.names.map((n, i): SeriesSpec => ({ label: n, scale: 'y', color: PALETTE[i % PALETTE.length]!, values: a.ys[i]!, width: 2 })),
       scales: { y: { label, unit, side: 'left' } },
     };
@@ -296,14 +341,15 @@ export function compareCharts(c: Comparison): ChartSpec[] {
   c.runs.forEach((r, i) => {
     const cl = closestLiquidation(r);
     if (!cl) return;
-    liqParts.push(minMaxDownsample(r.equity.ts, [cl], DEFAULT_BUCKETS));
+    const part = minMaxDownsample(r.equity.ts, [cl], DEFAULT_BUCKETS);
+    liqParts.push({ x: part.x.map((t) => t - offsets[i]!), ys: part.ys });
     liqNames.push(i);
   });
   if (liqParts.length) {
     const a = unionAlign(liqParts);
-    const markers = c.runs.flatMap((r, i) => Array.from(r.liquidations.ts, (ts) => ({ ts, label: `${c.names[i]} liquidation` })));
+    const markers = c.runs.flatMap((r, i) => Array.from(r.liquidations.ts, (ts) => ({ ts: ts - offsets[i]!, label: `${c.names[i]} liquidation` })));
     charts.push({
-      id: 'liq-distance', title: 'Distance to liquidation (closest perp position), overlaid', x: a.x, markers,
+      id: 'liq-distance', title: 'Distance to liquidation (closest perp position), overlaid', x: a.x, xMode, markers,
       series: liqNames.map((ri, k): SeriesSpec => ({ label: c.names[ri]!, scale: 'y', color: PALETTE[ri % PALETTE.length]!, values: a.ys[k]!, width: 2 })),
       scales: { y: { label: '|mark − liq price| / mark', unit: 'pct', side: 'left' } },
       note: `Lower = closer to liquidation. ${markers.length ? `Red dashed lines: ${markers.length} liquidation event(s).` : 'No liquidations.'}`,
@@ -324,7 +370,7 @@ export function compareCharts(c: Comparison): ChartSpec[] {
   c.runs.forEach((r, i) => {
     const d = ds[i]!;
     charts.push({
-      id: `attribution-${i}`, title: `PnL attribution: ${c.names[i]}`, x: d.x, height: 260,
+      id: `attribution-${i}`, title: `PnL attribution: ${c.names[i]}`, x: d.x, xMode, height: 260,
       series: PNL_COMPONENTS.map((comp) => ({ label: comp, scale: 'usd', color: PNL_COLORS[comp]!, values: d.col(`pnl_${comp}`), width: 1.8 })),
       scales: { usd: { label: 'PnL (quote)', unit: 'usd', side: 'left', range: [lo - pad, hi + pad] } },
       note: 'Cumulative signed PnL per source; same scale for every run.',
@@ -368,6 +414,9 @@ ${scenarioCosts(c)
 <h2>Metrics side by side</h2>
 <p class="note">★ marks the best value in each row: higher return, Sharpe, PnL and distance to liquidation; lower volatility, drawdown duration and liquidation count. PnL costs (fees, slippage) are negative, so ★ on fees marks the run that paid the least.</p>
 ${table}
+<h2>Return over time</h2>
+<p class="note">${esc(progressNote(c))}</p>
+${htmlTable(progressHeader(c), progressTableRows(c), { id: 'progress' })}
 <h2>Curves overlaid</h2>
 ${other.map(chartDiv).join('\n')}
 <h2>PnL attribution side by side</h2>
@@ -388,6 +437,7 @@ export function compareMd(c: Comparison): string {
   c.runs.forEach((r, i) => lines.push(`- **${c.names[i]}**: ${runTitle(r)}; params \`${JSON.stringify(r.run.params ?? {})}\``));
   lines.push('', ...headlines(c).map((h) => `- ${h}`));
   lines.push('', mdTable(['Metric', ...c.names], rows, ['l']), '', '★ = best in row.', '');
+  lines.push('## Return over time', '', progressNote(c), '', mdTable(progressHeader(c), progressTableRows(c), ['l']), '');
   for (const sc of scenarioCosts(c)) {
     lines.push(`## What ${sc.scenarios.join(' + ')} cost (${sc.stressed} − ${sc.base})`, '', mdTable(['Line', sc.base, sc.stressed, 'Difference'], scenarioCostRows(sc), ['l']), '');
   }
@@ -398,14 +448,17 @@ export function compareMd(c: Comparison): string {
 export interface CompareOptions {
   /** Output directory for compare.html / compare.md (default: `<parent of first run>/compare-<hash>`). */
   out?: string;
+  /** Time axis: `calendar` (default, UTC times) or `elapsed` (since each run's window start). */
+  align?: CompareAlign;
 }
 
 /** Compare runs: validate all, then write compare.html and compare.md atomically; return the terminal table. */
 export async function compareRuns(dirs: readonly string[], opts: CompareOptions = {}): Promise<{ outDir: string; html: string; md: string; terminal: string; comparison: Comparison }> {
-  const c = buildComparison(dirs);
+  const c = buildComparison(dirs, opts.align);
   const html = compareHtml(c);
   const md = compareMd(c);
-  const hash = createHash('sha256').update(c.runs.map((r) => r.run.runId).join('\n')).digest('hex').slice(0, 8);
+  // Elapsed alignment gets its own default directory, so it does not replace the calendar one.
+  const hash = createHash('sha256').update(c.runs.map((r) => r.run.runId).join('\n') + (c.align === 'elapsed' ? '\nelapsed' : '')).digest('hex').slice(0, 8);
   const outDir = resolve(opts.out ?? join(dirname(c.runs[0]!.dir), `compare-${hash}`));
   const htmlPath = join(outDir, 'compare.html');
   const mdPath = join(outDir, 'compare.md');

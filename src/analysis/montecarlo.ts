@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { mkdirDurable } from '../core/fs.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { lastAtOrBefore } from '../core/search.js';
-import { isoUtc } from '../core/time.js';
+import { isoTime } from '../core/time.js';
 import { maxDrawdownStats, simpleApr } from './metrics.js';
 
 /** One path reduced to its statistics and its fan points. */
@@ -243,7 +243,7 @@ export function fanChartHtml(title: string, summary: MonteCarloSummary): string 
     const v = lo + ((hi - lo) * k) / 4;
     ticks.push(`<line x1="${pad.l}" x2="${W - pad.r}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/><text x="${pad.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${pctText(v - 1, 1)}</text>`);
   }
-  const xl = [t0, t1].map((t, k) => `<text x="${x(t).toFixed(1)}" y="${Hh - 12}" text-anchor="${k ? 'end' : 'start'}">${isoUtc(t).slice(0, 16).replace('T', ' ')}</text>`);
+  const xl = [t0, t1].map((t, k) => `<text x="${x(t).toFixed(1)}" y="${Hh - 12}" text-anchor="${k ? 'end' : 'start'}">${isoTime(t)}</text>`);
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${Hh}" font-family="sans-serif" font-size="11">` +
     ticks.join('') +

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { MS_PER_DAY, isoUtc, parseInstant, type UnixMs } from '../core/time.js';
+import { MS_PER_DAY, isoUtc, isoWindow, parseInstant, type UnixMs } from '../core/time.js';
+import { fmt, fmtSigned } from '../analysis/display.js';
 import { readingDataDir } from './data-dir.js';
 import { CRASH_WINDOWS } from '../data/windows.js';
 import { resolveScenario } from '../scenario/bundled.js';
@@ -105,8 +106,8 @@ function readConfig(path: string): SavedRun {
 }
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-const pct = (x: number, d = 2): string => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : 'n/a');
-const money = (x: number): string => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : 'n/a');
+const pct = (x: number): string => fmt(x, 'pct');
+const money = (x: number): string => fmtSigned(x, 'usd');
 
 /** Events per second for humans: `12.3 M events/s`, or `28.8 k events/s` below a million (a short run). */
 export function rate(eventsPerSec: number): string {
@@ -119,11 +120,11 @@ export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, tim
   const m = s.metrics;
   const p = s.pnl;
   const lines = [
-    `${s.strategy}  ${s.venues.join(',')} ${s.symbol}  ${s.fromIso} → ${s.toIso}  (${r.config.timeframe}, ${r.samples.length} samples)`,
-    `  equity       ${f(m.initialEquity)} → ${f(m.finalEquity)}   return ${pct(m.totalReturn, 3)}   APR ${pct(m.apr)} (simple)`,
-    `  risk         maxDD ${pct(m.maxDrawdown)} (${f(m.maxDrawdownDurationHours, 1)} h)   vol ${pct(m.annualVol)}   sharpe ${f(m.sharpe)}${m.benchmarkApr ? ` (excess of ${pct(m.benchmarkApr)}: ${f(m.excessSharpe)})` : ''}   sortino ${f(m.sortino)}   calmar ${f(m.calmar)}   (daily returns × √365${s.metricFlags.sharpe ? `; ${s.metricFlags.sharpe}` : ''})`,
+    `${s.strategy}  ${s.venues.join(',')} ${s.symbol}  ${isoWindow(r.config.fromMs, r.config.toMs)}  (${r.config.timeframe}, ${fmt(r.samples.length, 'int')} samples)`,
+    `  equity       ${fmt(m.initialEquity, 'usd')} → ${fmt(m.finalEquity, 'usd')}   return ${pct(m.totalReturn)}   APR ${pct(m.apr)} (simple)`,
+    `  risk         maxDD ${pct(m.maxDrawdown)} (${fmt(m.maxDrawdownDurationHours, 'hours')})   vol ${pct(m.annualVol)}   sharpe ${fmt(m.sharpe, 'ratio')}${m.benchmarkApr ? ` (excess of ${pct(m.benchmarkApr)}: ${fmt(m.excessSharpe, 'ratio')})` : ''}   sortino ${fmt(m.sortino, 'ratio')}   calmar ${fmt(m.calmar, 'ratio')}   (daily returns × √365${s.metricFlags.sharpe ? `; ${s.metricFlags.sharpe}` : ''})`,
     `  pnl          funding ${money(p.funding)}  trading ${money(p.trading)}  fees ${money(p.fees)}  slippage ${money(p.slippage)}  interest ${money(p.interest)}  liquidation ${money(p.liquidation)}${p.adl ? `  adl ${money(p.adl)}` : ''}  = ${money(p.total)}`,
-    `  activity     trades ${m.tradeCount}  liquidations ${m.liquidationCount}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket, 1)}  turnover ${f(m.turnover)}×`,
+    `  activity     trades ${fmt(m.tradeCount, 'int')}  liquidations ${fmt(m.liquidationCount, 'int')}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket)}  turnover ${fmt(m.turnover, 'ratio')}×`,
     ...ordersLines(s),
     `  book end     ${s.endOfRun.mode === 'close' ? `closed at the last close with costs: ${s.endOfRun.closed} position(s), fees ${money(-s.endOfRun.fees)}, slippage ${money(-s.endOfRun.slippage)} (trades tagged close-at-end; --mark-to-market-end to leave them open)` : 'marked to market (--mark-to-market-end): open positions valued at the last prices, no exit costs'}`,
     `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${rate(timing.eventsPerSec)}), load ${f(timing.loadMs, 1)} ms, write ${f(timing.writeMs ?? NaN, 0)} ms (${f((timing.bytesWritten ?? NaN) / 1e6, 1)} MB), total ${f(timing.totalMs, 0)} ms`,

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { extname, join, relative, resolve } from 'node:path';
 import { DataError, UserError } from '../core/errors.js';
 import { SERIES_KINDS, parseSymbol, seriesRelPath, type SeriesKind } from '../core/ids.js';
-import { isoUtc, parseInstant } from '../core/time.js';
+import { isoWindow, parseInstant } from '../core/time.js';
 import { defaultDataDir, readCatalog } from '../data/catalog.js';
 import { IMPORT_FORMATS, parseSeriesFile, storeParsed, type ImportFormat, type ParseOptions } from '../data/import/index.js';
 import { TS_UNITS, type TsUnit } from '../data/import/timestamps.js';
@@ -241,7 +241,7 @@ export function windowsCommand(a: { dataDir?: string; json: boolean }): void {
     return;
   }
   for (const w of reports) {
-    process.stdout.write(`${w.id}  ${w.name}\n  ${isoUtc(w.startMs).slice(0, 16)} → ${isoUtc(w.endMs).slice(0, 16)} UTC\n  ${w.description}\n`);
+    process.stdout.write(`${w.id}  ${w.name}\n  ${isoWindow(w.startMs, w.endMs)}\n  ${w.description}\n`);
     if (w.coverage.length === 0) process.stdout.write('  covered by: (no bundled series)\n');
     for (const c of w.coverage) {
       process.stdout.write(`    ${(c.venue + ' ' + c.symbol).padEnd(28)} ${(c.kind + (c.timeframe ? ' ' + c.timeframe : '')).padEnd(11)} ${String(c.rows).padStart(6)} rows  ${(c.fraction * 100).toFixed(0).padStart(3)}%\n`);

@@ -45,6 +45,33 @@ export function isoUtc(ts: UnixMs): string {
 }
 
 /**
+ * An instant as UTC ISO 8601 to the minute, `2025-02-03T14:00Z` (seconds, then ms, only when
+ * nonzero: `2025-02-03T14:00:05Z`); `–` for null/non-finite.
+ */
+export function isoTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  const iso = new Date(ms).toISOString(); // 2025-02-03T14:00:05.123Z
+  if (iso.endsWith(':00.000Z')) return `${iso.slice(0, 16)}Z`;
+  if (iso.endsWith('.000Z')) return `${iso.slice(0, 19)}Z`;
+  return iso;
+}
+
+/** The UTC day of an instant, `2025-02-03`. */
+export function isoDay(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : '–';
+}
+
+/** The UTC month of an instant, `2025-02`. */
+export function isoMonth(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 7) : '–';
+}
+
+/** A window `[fromMs, toMs)` as `2025-02-02T00:00Z → 2025-02-05T00:00Z`. */
+export function isoWindow(fromMs: number, toMs: number): string {
+  return `${isoTime(fromMs)} → ${isoTime(toMs)}`;
+}
+
+/**
  * Parse a user-supplied instant. Accepts ISO dates (`2025-02-03`, `2025-02-03T12:00`,
  * with or without `Z`/offset: no offset means UTC) and integer epoch ms. Throws with `what` named.
  */

@@ -78,7 +78,7 @@ describe('compare', () => {
     const c = writeFixtureRun(tmp, { runId: 'later', fromMs: Date.UTC(2025, 1, 3), seed: 2, stepMs: 300_000 });
     const d = writeFixtureRun(tmp, { runId: 'otherdata', seed: 3, stepMs: 300_000, dataSha: 'c'.repeat(64) });
     const r1 = await compareRuns([a, c], { out: join(tmp, 'w1') });
-    expect(r1.comparison.warnings[0]).toMatch(/different windows: aggressive 2025-02-02 00:00 → 2025-02-04 00:00; later 2025-02-03 00:00 → 2025-02-05 00:00/);
+    expect(r1.comparison.warnings[0]).toMatch(/different windows: aggressive 2025-02-02T00:00Z → 2025-02-04T00:00Z; later 2025-02-03T00:00Z → 2025-02-05T00:00Z/);
     expect(r1.terminal).toMatch(/^WARNING: runs cover different windows/);
     expect(readFileSync(r1.html, 'utf8')).toContain('class="warn"');
     expect(readFileSync(r1.md, 'utf8')).toContain('**Warning:** runs cover different windows');

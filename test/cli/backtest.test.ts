@@ -29,7 +29,7 @@ describe('backtest CLI', () => {
     const r = cli(['backtest', '--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'ETH/USDT', '--window', '2025-02-03', '--out', runA]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toContain('delta-neutral  binance ETH/USDT  2025-02-02T00:00:00.000Z → 2025-02-05T00:00:00.000Z');
+    expect(r.out).toContain('delta-neutral  binance ETH/USDT  2025-02-02T00:00Z → 2025-02-05T00:00Z');
     expect(r.out).toMatch(/pnl +funding -19\.65 +trading -5\.45 +fees -189\.44/);
     expect(r.out).toContain(`report       ${runA}`);
     // A short run reads in k events/s, not "0.0 M events/s".

@@ -25,7 +25,7 @@ describe('backtest --scenario', () => {
     const r = cli(['scenarios']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('feb-2025-eth-discount');
-    expect(r.out).toContain('basis binance ETH perp at -5.8 % to spot, 2025-02-02 22:00 → 2025-02-03 06:00 UTC (ramp 180 min)');
+    expect(r.out).toContain('basis binance ETH perp at -5.8 % to spot, 2025-02-02T22:00Z → 2025-02-03T06:00Z (ramp 180 min)');
     expect(r.out).toContain('funding-death-spiral-90d');
   });
 

@@ -59,6 +59,13 @@ export interface ChartProbe {
   seriesInkPixels: number;
   width: number;
   height: number;
+  /** The x axis' rendered tick labels (uPlot's `axes[0]._values`). */
+  xTicks: string[];
+  /** The first x value (uPlot seconds) and how the legend writes it. */
+  x0: number;
+  x0Label: string;
+  /** Shaded ranges drawn on the chart (scenario shocks): label, UnixMs range, canvas px range. */
+  bands: { label: string; fromMs: number; toMs: number; x0Px: number; x1Px: number; fromPxMs: number; toPxMs: number }[];
 }
 
 export interface PageProbe {
@@ -96,7 +103,10 @@ const PROBE_JS = `(async () => {
     for (let i = 1; i < c.plot.series.length; i++) c.plot.setSeries(i, { show: true });
     await settle();
     const canvas = c.plot.ctx.canvas;
-    charts.push({ id: c.id, lengths: c.plot.data.map((a) => a.length), points: c.points, inkPixels: all, seriesInkPixels: all - bare, width: canvas.width, height: canvas.height });
+    const xs = c.plot.data[0];
+    charts.push({ id: c.id, lengths: c.plot.data.map((a) => a.length), points: c.points, inkPixels: all, seriesInkPixels: all - bare, width: canvas.width, height: canvas.height,
+      xTicks: (c.plot.axes[0]._values || []).map(String), x0: xs[0], x0Label: c.plot.series[0].value(c.plot, xs[0]),
+      bands: (c.bands || []).map((b) => Object.assign({}, b)) });
   }
   return {
     title: document.title,

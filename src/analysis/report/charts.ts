@@ -3,6 +3,7 @@
  * liquidations. Series are min/max-downsampled for display only.
  */
 import { MS_PER_YEAR } from '../../core/time.js';
+import { fmt } from '../display.js';
 import { annualizeFundingRate } from '../metrics.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, roundForDisplay, unionAlign, type Aligned } from './downsample.js';
 import { PALETTE, type ChartSpec, type SeriesSpec } from './page.js';
@@ -43,12 +44,8 @@ export function displaySeries(run: RunData, buckets = DEFAULT_BUCKETS): DisplayS
   };
 }
 
-function fmtPctPlain(x: number): string {
-  return `${Number((x * 100).toPrecision(4))}%`;
-}
-
 function dsNote(d: DisplaySeries): string {
-  return d.downsampled ? ` Display: ${d.samples.toLocaleString('en-US')} samples shown as min/max per bucket (${d.x.length.toLocaleString('en-US')} points); metrics use every sample.` : '';
+  return d.downsampled ? ` Display: ${fmt(d.samples, 'int')} samples shown as min/max per bucket (${fmt(d.x.length, 'int')} points); metrics use every sample.` : '';
 }
 
 /** Perp instruments a run traded: `venue:symbol` keys from pos: columns and funding rows. */
@@ -84,7 +81,7 @@ export function runCharts(run: RunData, d: DisplaySeries = displaySeries(run)): 
     // Simple interest from the window start: the benchmark's equity with the same capital.
     const fromMs = run.run.fromMs;
     eqSeries.push({
-      label: `benchmark ${fmtPctPlain(bench)} APR (simple)`, scale: 'total', color: '#7F7F7F', width: 1.5, dash: [8, 4],
+      label: `benchmark ${fmt(bench, 'pct')} APR (simple)`, scale: 'total', color: '#7F7F7F', width: 1.5, dash: [8, 4],
       values: d.x.map((t) => roundForDisplay(initialEq * (1 + (bench * (t - fromMs)) / MS_PER_YEAR))),
     });
   }
@@ -106,7 +103,7 @@ export function runCharts(run: RunData, d: DisplaySeries = displaySeries(run)): 
     },
     note:
       'Total account equity (left axis) and its split per venue account (right axis: spot / perp margin balance incl. unrealized PnL).' +
-      (bench !== 0 ? ` Grey dashed: the initial capital growing at the benchmark rate ${fmtPctPlain(bench)} (simple).` : '') +
+      (bench !== 0 ? ` Grey dashed: the initial capital growing at the benchmark rate ${fmt(bench, 'pct')} (simple).` : '') +
       dsNote(d),
   });
 

@@ -1,11 +1,10 @@
 /**
- * Formatting shared by the HTML, Markdown and terminal outputs: how each metric is shown, which
- * direction is better (for `compare`), HTML escaping and Markdown tables.
+ * What the HTML, Markdown and terminal outputs say about each metric (label, unit, which direction
+ * is better for `compare`), HTML escaping and Markdown/HTML tables. Numbers and dates themselves
+ * are written by ../display.ts.
  */
+import type { Unit } from '../display.js';
 import type { Metrics } from '../metrics.js';
-
-/** How a value is displayed. */
-export type Unit = 'pct' | 'usd' | 'num' | 'ratio' | 'hours' | 'int';
 
 /** Display metadata of one summary metric. */
 export interface MetricInfo {
@@ -30,7 +29,7 @@ export const METRIC_INFO: Record<keyof Metrics, MetricInfo> = {
   maxDrawdown: { label: 'Max drawdown', unit: 'pct', better: 1, help: 'deepest equity / peak − 1 (≤ 0; closer to 0 is better)' },
   maxDrawdownDurationHours: { label: 'Longest drawdown', unit: 'hours', better: -1, help: 'peak to recovery (or to the window end), hours' },
   timeInMarket: { label: 'Time in market', unit: 'pct', better: 0, help: 'share of the window with gross exposure > 0' },
-  turnover: { label: 'Turnover', unit: 'num', better: 0, help: 'traded notional / mean equity (×)' },
+  turnover: { label: 'Turnover', unit: 'ratio', better: 0, help: 'traded notional / mean equity (×)' },
   tradeCount: { label: 'Trades', unit: 'int', better: 0, help: 'number of fills' },
   liquidationCount: { label: 'Liquidations', unit: 'int', better: -1, help: 'number of liquidation events' },
   minLiquidationDistance: {
@@ -52,39 +51,6 @@ export const PNL_INFO: Record<string, { label: string; help: string }> = {
   adl: { label: 'ADL', help: 'auto-deleveraging: closes at a price worse than the mark (the realized PnL at the mark is in trading)' },
   total: { label: 'Total PnL', help: 'final − initial equity' },
 };
-
-/** Format a value for display; null/NaN ⇒ "–". */
-export function fmt(v: number | null | undefined, unit: Unit): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return '–';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  switch (unit) {
-    case 'pct':
-      return `${(v * 100).toFixed(Math.abs(v) < 0.001 && v !== 0 ? 4 : 2)}%`;
-    case 'usd':
-      return v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    case 'ratio':
-      return v.toFixed(2);
-    case 'hours':
-      return v.toFixed(1);
-    case 'int':
-      return String(Math.round(v));
-    case 'num':
-      return Math.abs(v) >= 1000 ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : String(Number(v.toPrecision(6)));
-  }
-}
-
-/** `2025-02-03 08:00` (UTC) for a UnixMs; seconds shown only when nonzero. */
-export function fmtTime(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '–';
-  const iso = new Date(ms).toISOString();
-  const s = iso.slice(17, 19);
-  return iso.slice(0, 10) + ' ' + iso.slice(11, 16) + (s !== '00' ? `:${s}` : '');
-}
-
-/** `2025-02` for the month starting at `ms`. */
-export function fmtMonth(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
-}
 
 /** Escape text for HTML element content and attribute values. */
 export function esc(s: string): string {

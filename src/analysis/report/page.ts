@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { DISPLAY_RULES, type Unit } from '../display.js';
 import { esc } from './format.js';
 
-/** How a chart axis labels its values. */
-export type AxisUnit = 'pct' | 'bps' | 'usd' | 'num';
+/** How a chart axis labels its values: the units of ../display.ts, with the same rules. */
+export type AxisUnit = Unit;
 
 /** One line (or point set) of a chart. */
 export interface SeriesSpec {
@@ -29,13 +30,18 @@ export interface SeriesSpec {
   stepped?: boolean;
 }
 
-/** A chart: x in UnixMs, up to two y scales (left, right), optional vertical event markers. */
+/**
+ * A chart: x in UnixMs (or, with `xMode: 'elapsed'`, ms since each run's start), up to two y
+ * scales (left, right), optional vertical event markers.
+ */
 export interface ChartSpec {
   id: string;
   title: string;
   /** One line under the title saying what is plotted and how (units, downsampling). */
   note?: string;
   x: number[];
+  /** `time` (default): x is UnixMs, axis in UTC ISO; `elapsed`: x is ms since the run's start. */
+  xMode?: 'time' | 'elapsed';
   series: SeriesSpec[];
   scales: Record<string, { label: string; unit: AxisUnit; side: 'left' | 'right'; /** Fixed [min, max] (shared across small multiples). */ range?: [number, number] }>;
   /** Vertical lines at these times (UnixMs), e.g. liquidations. */
@@ -99,14 +105,46 @@ const CLIENT_JS = String.raw`
 (function(){
   var data = JSON.parse(document.getElementById('perpcarry-charts').textContent);
   var state = window.__perpcarry = { charts: [], errors: [] };
+  // Number rules of src/analysis/display.ts, passed in as JSON so page and tables agree.
+  var RULES = JSON.parse(document.getElementById('perpcarry-rules').textContent);
+  function numText(rule, x, decimals){
+    var o = decimals != null ? { minimumFractionDigits: decimals, maximumFractionDigits: decimals }
+      : rule.decimals != null ? { minimumFractionDigits: rule.decimals, maximumFractionDigits: rule.decimals }
+      : { maximumSignificantDigits: rule.significant };
+    o.useGrouping = rule.group;
+    var s = x.toLocaleString('en-US', o);
+    return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+  }
   function fmtVal(unit, v){
     if (v == null || !isFinite(v)) return '–';
-    if (unit === 'pct') return (v*100).toFixed(Math.abs(v) < 0.01 ? 3 : 2) + '%';
-    if (unit === 'bps') return v.toFixed(1) + ' bp';
-    if (unit === 'usd') return Math.abs(v) >= 1e4 ? v.toLocaleString('en-US',{maximumFractionDigits:0}) : v.toLocaleString('en-US',{maximumFractionDigits:2});
-    return Math.abs(v) >= 1e4 ? v.toLocaleString('en-US',{maximumFractionDigits:0}) : String(+v.toPrecision(5));
+    var r = RULES[unit];
+    return numText(r, v * r.scale) + r.suffix;
   }
-  function axisVals(unit){ return function(u, splits){ return splits.map(function(v){ return fmtVal(unit, v); }); }; }
+  // Axis ticks: the unit's decimals, or more when the tick step needs them to tell ticks apart.
+  function axisVals(unit){ return function(u, splits, ai, space, incr){
+    var r = RULES[unit], d = r.decimals;
+    if (d != null && incr > 0) d = Math.min(8, Math.max(d, Math.ceil(-Math.log10(incr * r.scale) - 1e-9)));
+    return splits.map(function(v){ return v == null ? '' : numText(r, v * r.scale, d) + r.suffix; });
+  }; }
+  // UTC ISO 8601, as the tables: 2025-02-03T14:00Z (seconds only when nonzero), a day 2025-02-03.
+  function isoTime(sec){
+    var iso = new Date(Math.round(sec * 1000)).toISOString();
+    if (iso.slice(16) === ':00.000Z') return iso.slice(0, 16) + 'Z';
+    return iso.slice(19) === '.000Z' ? iso.slice(0, 19) + 'Z' : iso;
+  }
+  function isoTicks(u, splits, ai, space, incr){
+    return splits.map(function(v){
+      if (v == null) return '';
+      var t = isoTime(v);
+      return incr >= 86400 && t.slice(11, 17) === '00:00Z' ? t.slice(0, 10) : t;
+    });
+  }
+  function elapsedText(sec, withTime){
+    var m = Math.round(Math.abs(sec) / 60), d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mm = m % 60;
+    var s = (sec < 0 ? '−' : '+') + d + 'd';
+    return withTime ? s + ' ' + (h < 10 ? '0' : '') + h + ':' + (mm < 10 ? '0' : '') + mm : s;
+  }
+  var ELAPSED_INCRS = [60, 300, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000, 7776000, 31536000];
   function markerPlugin(markers){
     return { hooks: { draw: [function(u){
       if (!markers || !markers.length) return;
@@ -138,9 +176,13 @@ const CLIENT_JS = String.raw`
     var el = host.querySelector('.plot');
     var width = Math.max(320, el.clientWidth || host.clientWidth || 900);
     var scaleNames = Object.keys(spec.scales);
-    var scales = { x: { time: true } };
-    // Time axis in UTC (the data and every table are UTC), whatever the browser's zone.
-    var axes = [{ label: 'time (UTC)', labelSize: 18 }];
+    var elapsed = spec.xMode === 'elapsed';
+    var scales = { x: { time: !elapsed } };
+    // Time axis in UTC ISO (the data and every table are UTC), whatever the browser's zone.
+    var axes = [elapsed
+      ? { label: 'elapsed since each run\'s start', labelSize: 18, space: 90, incrs: ELAPSED_INCRS,
+          values: function(u, splits, ai, space, incr){ return splits.map(function(v){ return v == null ? '' : elapsedText(v, incr < 86400); }); } }
+      : { label: 'time (UTC)', labelSize: 18, space: 130, values: isoTicks }];
     scaleNames.forEach(function(name){
       var s = spec.scales[name];
       scales[name] = s.range ? { auto: false, range: s.range } : { auto: true };
@@ -151,7 +193,7 @@ const CLIENT_JS = String.raw`
     if (!scaleNames.some(function(n){ return spec.scales[n].side === 'right'; }))
       axes.push({ scale: scaleNames[0], side: 1, size: 72, label: ' ', grid: { show: false }, ticks: { show: false },
         values: function(u, splits){ return splits.map(function(){ return ''; }); } });
-    var series = [{ value: function(u, v){ return v == null ? '–' : new Date(v*1000).toISOString().slice(0,16).replace('T',' '); } }];
+    var series = [{ label: elapsed ? 'elapsed' : 'time (UTC)', value: function(u, v){ return v == null ? '–' : elapsed ? elapsedText(v, true) : isoTime(v); } }];
     spec.series.forEach(function(s){
       var unit = spec.scales[s.scale].unit;
       var o = { label: s.label, scale: s.scale, stroke: s.color, width: s.width || 1.5, spanGaps: !s.pointsOnly,
@@ -209,6 +251,7 @@ export function renderPage(title: string, body: string, charts: readonly ChartSp
 ${body}
 </main>
 <script>${u.js}</script>
+<script type="application/json" id="perpcarry-rules">${scriptJson(DISPLAY_RULES)}</script>
 <script type="application/json" id="perpcarry-charts">${scriptJson(charts)}</script>
 <script>${CLIENT_JS}</script>
 </body></html>

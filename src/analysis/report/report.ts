@@ -3,7 +3,8 @@
  * summary metrics, PnL attribution, monthly returns, largest drawdowns, trades, resolved config.
  */
 import { runCharts } from './charts.js';
-import { METRIC_INFO, PNL_INFO, esc, fmt, fmtMonth, fmtTime, htmlTable, mdTable, mdText } from './format.js';
+import { METRIC_INFO, PNL_INFO, esc, htmlTable, mdTable, mdText } from './format.js';
+import { fmt, isoMonth, isoTime, isoWindow } from '../display.js';
 import { chartDiv, renderPage } from './page.js';
 import type { RunData } from './run-dir.js';
 import { METRIC_KEYS, PNL_COMPONENTS } from '../run-format.js';
@@ -28,7 +29,7 @@ function str(v: unknown): string {
 /** One-line description of the run: strategy, venues, symbol, window. */
 export function runTitle(run: RunData): string {
   const r = run.run;
-  return `${r.strategy?.name ?? 'run'} · ${str(r.venues)} · ${str(r.symbol)} · ${r.fromIso ?? fmtTime(r.fromMs)} → ${r.toIso ?? fmtTime(r.toMs)}`;
+  return `${r.strategy?.name ?? 'run'} · ${str(r.venues)} · ${str(r.symbol)} · ${isoWindow(r.fromMs, r.toMs)}`;
 }
 
 /** summary.json `metricFlags` (absent in run directories written before it existed). */
@@ -53,28 +54,28 @@ function pnlRows(run: RunData): string[][] {
 
 function monthlyRows(t: ReportTables): string[][] {
   return t.monthly.startMs.map((ms, i) => [
-    fmtMonth(ms), fmt(t.monthly.ret[i], 'pct'), ...PNL_COMPONENTS.map((c) => fmt(t.monthly.pnl[c][i], 'usd')), fmt(t.monthly.close[i], 'usd'),
+    isoMonth(ms), fmt(t.monthly.ret[i], 'pct'), ...PNL_COMPONENTS.map((c) => fmt(t.monthly.pnl[c][i], 'usd')), fmt(t.monthly.close[i], 'usd'),
   ]);
 }
-const MONTHLY_HEADER = ['Month', 'Return', ...PNL_COMPONENTS.map((c) => PNL_INFO[c]!.label), 'End equity'];
+const MONTHLY_HEADER = ['Month (UTC)', 'Return', ...PNL_COMPONENTS.map((c) => PNL_INFO[c]!.label), 'End equity'];
 
 function drawdownRows(t: ReportTables): string[][] {
   return t.drawdowns.map((p, i) => [
-    String(i + 1), fmtTime(p.startMs), fmtTime(p.troughMs), p.recoveryMs === null ? 'not recovered' : fmtTime(p.recoveryMs), fmt(p.depth, 'pct'), fmt(p.durationHours, 'hours'),
+    String(i + 1), isoTime(p.startMs), isoTime(p.troughMs), p.recoveryMs === null ? 'not recovered' : isoTime(p.recoveryMs), fmt(p.depth, 'pct'), fmt(p.durationHours, 'hours'),
   ]);
 }
-const DD_HEADER = ['#', 'Start (peak)', 'Trough', 'Recovery', 'Depth', 'Duration (h)'];
+const DD_HEADER = ['#', 'Start (peak, UTC)', 'Trough (UTC)', 'Recovery (UTC)', 'Depth', 'Duration'];
 
 function tradeRow(run: RunData, i: number): string[] {
   const t = run.trades;
-  return [fmtTime(t.ts[i]!), t.venue[i]!, t.symbol[i]!, t.side[i]!, fmt(t.qty[i], 'num'), fmt(t.price[i], 'num'), fmt(t.fee[i], 'num'), fmt(t.slippage[i], 'num'), t.liquidity[i]!, t.tag[i]!];
+  return [isoTime(t.ts[i]), t.venue[i]!, t.symbol[i]!, t.side[i]!, fmt(t.qty[i], 'num'), fmt(t.price[i], 'num'), fmt(t.fee[i], 'usd'), fmt(t.slippage[i], 'usd'), t.liquidity[i]!, t.tag[i]!];
 }
 const TRADE_HEADER = ['Time (UTC)', 'Venue', 'Symbol', 'Side', 'Qty', 'Price', 'Fee', 'Slippage', 'Liquidity', 'Tag'];
 
 function liquidationRows(run: RunData): string[][] {
   const l = run.liquidations;
   return Array.from(l.ts, (ts, i) => [
-    fmtTime(ts), l.venue[i]!, l.symbol[i]!, fmt(l.qty[i], 'num'), fmt(l.price[i], 'num'), fmt(l.markPrice[i], 'num'), fmt(l.fee[i], 'usd'), fmt(l.equityBefore[i], 'usd'), fmt(l.equityAfter[i], 'usd'),
+    isoTime(ts), l.venue[i]!, l.symbol[i]!, fmt(l.qty[i], 'num'), fmt(l.price[i], 'num'), fmt(l.markPrice[i], 'num'), fmt(l.fee[i], 'usd'), fmt(l.equityBefore[i], 'usd'), fmt(l.equityAfter[i], 'usd'),
   ]);
 }
 const LIQ_HEADER = ['Time (UTC)', 'Venue', 'Symbol', 'Qty', 'Price', 'Mark', 'Fee', 'Equity before', 'Equity after'];
@@ -98,7 +99,7 @@ function paramRows(run: RunData): string[][] {
   const r = run.run;
   const rows: string[][] = [
     ['run id', r.runId], ['strategy', `${r.strategy?.name ?? '–'} (${r.strategy?.source ?? '–'})`], ['venues', str(r.venues)], ['symbol', str(r.symbol)],
-    ['window', `${r.fromIso ?? fmtTime(r.fromMs)} → ${r.toIso ?? fmtTime(r.toMs)}${r['window'] ? ` (${str(r['window'])})` : ''}`],
+    ['window', `${isoWindow(r.fromMs, r.toMs)}${r['window'] ? ` (${str(r['window'])})` : ''}`],
     ['timeframe', str(r.timeframe)], ['capital', str(r.capital)], ['seed', str(r['seed'])], ['fill at', str(r['fillAt'])],
   ];
   for (const [k, v] of Object.entries(r.params ?? {})) rows.push([`param ${k}`, str(v)]);
@@ -137,7 +138,7 @@ export function neverTradedText(run: RunData): string | null {
   const why = entry.length
     ? ` Its entry condition was never met: ${entry.map(([k, v]) => `${k} = ${String(v)}`).join(', ')} (signal below threshold for the whole window).`
     : '';
-  return `The strategy never traded in this window (${run.run.fromIso ?? fmtTime(run.run.fromMs)} → ${run.run.toIso ?? fmtTime(run.run.toMs)}): no fills, equity stayed at the initial capital.${why}`;
+  return `The strategy never traded in this window (${isoWindow(run.run.fromMs, run.run.toMs)}): no fills, equity stayed at the initial capital.${why}`;
 }
 
 function neverTradedBanner(run: RunData): string {

@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import { writeFixtureRun } from '../fixture.js';
 import { writeReports } from '../../../src/analysis/report/index.js';
 import { compareRuns } from '../../../src/analysis/compare.js';
+import { isoTime } from '../../../src/core/time.js';
 import { inspectPage, launchChromium, type PageProbe } from '../../support/chromium.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'perpcarry-browser-'));
@@ -49,6 +50,16 @@ describe('report.html and compare.html in Chromium', () => {
     const out = await writeReports(d);
     const p = await inspectPage(browser, out.html!, join(shots, 'report.png'));
     expectChartsRendered(p, ['equity', 'drawdown', 'attribution', 'funding-0', 'basis', 'margin-0']);
+    // Time axes in UTC ISO 8601 (a day tick as 2025-02-03, else to the minute with Z), the legend too.
+    for (const c of p.charts) {
+      expect(c.xTicks.length, c.id).toBeGreaterThan(2);
+      for (const t of c.xTicks) expect(t, c.id).toMatch(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}Z)?$/);
+      expect(c.x0Label, c.id).toBe(isoTime(c.x0 * 1000));
+    }
+    expect(p.charts[0]!.x0Label).toBe('2025-02-02T00:00Z');
+    // Tables in the same form: the first trade's time and the run window.
+    expect(p.text).toContain('2025-02-02T00:00Z → 2025-02-04T00:00Z');
+    expect(p.text).not.toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
     console.log('series ink per chart:', p.charts.map((c) => `${c.id} ${c.seriesInkPixels}/${c.inkPixels}`).join(', '));
     expect(p.text).toContain('Largest drawdowns');
     expect(p.text).toContain('Monthly returns');
@@ -83,6 +94,27 @@ describe('report.html and compare.html in Chromium', () => {
     expect(p.bestCells.find((c) => c.startsWith('PnL: Fees'))).toMatch(/\|2\|/);
     expect(p.bestCells.find((c) => c.startsWith('Closest to liquidation|'))).toMatch(/\|2\|/);
     expect(p.text).not.toContain('Warning');
+  });
+
+  it('compare.html --align elapsed: runs over different windows overlay from their own start', async () => {
+    const a = writeFixtureRun(tmp, { runId: 'e1', seed: 1, days: 2, stepMs: 3_600_000 });
+    const b = writeFixtureRun(tmp, { runId: 'e2', seed: 2, days: 1, stepMs: 3_600_000, fromMs: Date.UTC(2025, 2, 10) });
+    const r = await compareRuns([a, b], { out: join(tmp, 'cmpe'), align: 'elapsed' });
+    const p = await inspectPage(browser, r.html, join(shots, 'compare-elapsed.png'));
+    expectChartsRendered(p, ['equity', 'drawdown', 'liq-distance', 'attribution-0', 'attribution-1']);
+    for (const c of p.charts) {
+      // x is seconds since each run's start: the first sample of both runs is at +0d 00:00, none beyond 2 days.
+      expect(c.x0, c.id).toBe(0);
+      expect(c.x0Label, c.id).toBe('+0d 00:00');
+      for (const t of c.xTicks) expect(t, c.id).toMatch(/^\+\d+d( \d{2}:\d{2})?$/);
+    }
+    const eq = r.comparison.runs.map((run) => run.equity.columns['equity']!);
+    // The table compares both at the same elapsed hours: at +1d 00:00 run e2's 24th hourly sample (index 24 − 1 … its last).
+    const row = r.comparison.progress.find((x) => x.label === '+1d 00:00')!;
+    expect(row.returns[0]).toBeCloseTo(eq[0]![24]! / 10_000 - 1, 12);
+    expect(row.returns[1]).toBeCloseTo(eq[1]![23]! / 10_000 - 1, 12);
+    expect(p.text).toContain('Elapsed since start');
+    expect(p.text).toContain('aligned by time elapsed');
   });
 
   it('compare.html over different windows shows the warning', async () => {
