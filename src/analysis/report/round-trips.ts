@@ -4,7 +4,8 @@
  * account-level lines and a total that equals the PnL attribution.
  */
 import { ROUND_TRIP_PARTS, roundTripStats, sumParts, type PnlParts, type RoundTrip } from '../round-trips.js';
-import { esc, fmt, fmtTime, htmlTable, mdTable, mdText } from './format.js';
+import { fmt, isoTime } from '../display.js';
+import { esc, htmlTable, mdTable, mdText } from './format.js';
 import type { RoundTripsTable, RunData } from './run-dir.js';
 
 /** Most episode rows in report.html (the first and last half); positions.csv has them all. */
@@ -31,7 +32,7 @@ export function roundTripsFromTable(t: RoundTripsTable): { rows: RoundTrip[]; ac
   return { rows, account };
 }
 
-const STATS_HEADER = ['Group', 'Episodes', 'Closed', 'Open', 'Win rate', 'Mean hold (h)', 'Funding', 'Costs', 'Funding / costs', 'Net PnL'];
+const STATS_HEADER = ['Group', 'Episodes', 'Closed', 'Open', 'Win rate', 'Mean hold', 'Funding', 'Costs', 'Funding / costs', 'Net PnL'];
 
 /** One aggregate row per strategy (all legs, account lines included), then one per leg. */
 function statsRows(run: RunData, rows: readonly RoundTrip[], account: readonly PnlParts[]): string[][] {
@@ -45,11 +46,11 @@ function statsRows(run: RunData, rows: readonly RoundTrip[], account: readonly P
   return out;
 }
 
-const EPISODE_HEADER = ['Leg', 'Side', 'Open (UTC)', 'Close (UTC)', 'Qty (max)', 'Entry', 'Exit', 'Hours', 'Funding', 'Trading', 'Fees', 'Slippage', 'Interest', 'Liquidation', 'ADL', 'Net', 'Exit reason'];
+const EPISODE_HEADER = ['Leg', 'Side', 'Open (UTC)', 'Close (UTC)', 'Qty (max)', 'Entry', 'Exit', 'Held', 'Funding', 'Trading', 'Fees', 'Slippage', 'Interest', 'Liquidation', 'ADL', 'Net', 'Exit reason'];
 
 function episodeRow(r: RoundTrip): string[] {
   return [
-    `${r.venue} ${r.symbol} ${r.type}`, r.side, fmtTime(r.openTs), Number.isNaN(r.closeTs) ? 'open' : fmtTime(r.closeTs), fmt(r.qty, 'num'), fmt(r.entryPrice, 'num'), fmt(r.exitPrice, 'num'),
+    `${r.venue} ${r.symbol} ${r.type}`, r.side, isoTime(r.openTs), Number.isNaN(r.closeTs) ? 'open' : isoTime(r.closeTs), fmt(r.qty, 'num'), fmt(r.entryPrice, 'num'), fmt(r.exitPrice, 'num'),
     fmt(r.holdingHours, 'hours'), ...ROUND_TRIP_PARTS.map((k) => fmt(r[k], 'usd')), fmt(r.net, 'usd'), r.exitReason,
   ];
 }
