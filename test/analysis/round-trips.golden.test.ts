@@ -135,3 +135,51 @@ describe('round trips golden: --mark-to-market-end leaves the short open', () =>
     for (const k of ['funding', 'trading', 'fees', 'slippage', 'total'] as const) expect(tot[k]).toBeCloseTo(r.pnl[k], 9);
   });
 });
+
+describe('round trips golden: a borrowed spot leg owns its borrow interest; quote interest is the account row', () => {
+  /** Short-sell 2 ETH spot (a base loan) at the first bar, hold it; the book is closed at the end. */
+  const shortSpot: StrategyFactory = {
+    name: 'short-spot',
+    description: 'test',
+    params: {},
+    universe: (i) => [{ venue: i.venues[0]!, symbol: 'ETH/USDT' }],
+    create: () => {
+      let done = false;
+      return {
+        onBar(ctx, ev) {
+          if (done) return;
+          done = true;
+          ctx.order({ instrument: ev.instrument, side: 'sell', qty: 2, tag: 'borrow' });
+        },
+      };
+    },
+  };
+  const dir = tempDataDir();
+  // closes 2000, 2100, 2200, 2300 at T0+1h … T0+4h (test/engine/interest.test.ts's series)
+  writeBars(dir, 'binance', 'ETH/USDT', 'ohlcv', '1h', H, T0, [[2000, 2000, 2000, 2000], [2050, 2100, 2050, 2100], [2150, 2200, 2150, 2200], [2250, 2300, 2250, 2300]]);
+  const r = runBacktest({
+    strategy: shortSpot, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + 4 * H, capital: 10_000, dataDir: dir, allowSpotBorrow: true,
+    models: { interest: { params: { borrowApr: 0.1, lendApr: 0.05 } } },
+  });
+  const rt = roundTripsOf(r.portfolio, r.config.toMs);
+  const perHour = 0.1 / 8760;
+
+  test('the short spot episode: opened T0+1h at 2050, bought back at the end at 2300, pays 2 × (2100 + 2200 + 2300) × 10 %/8760', () => {
+    expect(rt.rows).toHaveLength(1);
+    const s = rt.rows[0]!;
+    expect(s).toMatchObject({ type: 'spot', side: 'short', openTs: T0 + H, closeTs: T0 + 4 * H, qty: 2, entryPrice: 2050, exitPrice: 2300, holdingHours: 3, exitReason: 'close-at-end', fills: 2 });
+    expect(s.interest).toBeCloseTo(-2 * (2100 + 2200 + 2300) * perHour, 12); // −0.150685
+    expect(s.trading).toBeCloseTo(2 * (2050 - 2300), 9); // −500
+  });
+
+  test('the wallet\'s lent cash earns 5 % as the account row; rows + account = the attribution', () => {
+    expect(rt.account).toHaveLength(1);
+    const quote = r.portfolio.ledger.filter((e) => e.type === 'interest' && e.symbol === '').reduce((a, e) => a + e.amount, 0);
+    expect(quote).toBeGreaterThan(0);
+    expect(rt.account[0]!.interest).toBe(quote);
+    // cash ≥ 10,000 all along, lent at 5 %: at least 3 h × 10,000 × 0.05 / 8760
+    expect(quote).toBeGreaterThan((3 * 10_000 * 0.05) / 8760);
+    const tot = roundTripTotals(rt);
+    for (const k of ['interest', 'trading', 'fees', 'slippage', 'total'] as const) expect(tot[k]).toBeCloseTo(r.pnl[k], 9);
+  });
+});
