@@ -108,9 +108,27 @@ export function buildComparison(dirs: readonly string[], align: CompareAlign = '
     const label = `PnL: ${PNL_INFO[c]!.label}${c === 'fees' || c === 'slippage' || c === 'liquidation' || c === 'interest' || c === 'adl' ? ' (− = paid)' : ''}`;
     rows.push({ key: `pnl.${c}`, label, help: PNL_INFO[c]!.help, unit: 'usd', better: 1, values, best: bestIndices(values, 1, sameAs('usd')) });
   }
+  rows.push(...roundTripRows(runs));
   const names = runNames(runs);
   const progress = progressRows(runs.map(alignRun), align);
   return { runs, names, params: differingParams(runs), rows, warnings: compatibilityWarnings(runs, names, align), align, progress };
+}
+
+/** The strategies' round-trip aggregates (summary.json `roundTrips`; – for runs written before it). */
+function roundTripRows(runs: readonly RunData[]): CompareRow[] {
+  const defs: [string, string, string, Unit, 1 | -1 | 0][] = [
+    ['episodes', 'Round trips', 'position episodes, all legs (positions.csv)', 'int', 0],
+    ['winRate', 'Round trips: win rate', 'share of closed episodes with net PnL > 0', 'pct', 1],
+    ['meanHoldingHours', 'Round trips: mean hold', 'mean holding time of closed episodes, hours', 'hours', 0],
+    ['fundingPerCost', 'Round trips: funding / costs', 'funding over fees + slippage + interest', 'ratio', 1],
+  ];
+  return defs.map(([k, label, help, unit, better]) => {
+    const values = runs.map((r) => {
+      const v = (r.summary['roundTrips'] as Record<string, unknown> | undefined)?.[k];
+      return typeof v === 'number' ? v : null;
+    });
+    return { key: `roundTrips.${k}`, label, help, unit, better, values, best: bestIndices(values, better, sameAs(unit)) };
+  });
 }
 
 /** Ties are values that display the same. */

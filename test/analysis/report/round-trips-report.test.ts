@@ -14,6 +14,7 @@ import { readRunDir } from '../../../src/analysis/report/run-dir.js';
 import { roundTripsFromTable } from '../../../src/analysis/report/round-trips.js';
 import { ROUND_TRIP_PARTS, roundTripsOf } from '../../../src/analysis/round-trips.js';
 import deltaNeutral from '../../../strategies/delta-neutral/index.js';
+import { buildComparison } from '../../../src/analysis/compare.js';
 import { writeFixtureRun } from '../fixture.js';
 
 const dataDir = join(process.cwd(), 'data');
@@ -65,4 +66,15 @@ describe('positions.csv round trips in the run directory and the report', () => 
     await writeReports(old, { html: false });
     expect(readFileSync(join(old, 'report.md'), 'utf8')).toContain('This run directory predates round trips');
   });
+
+  it('compare shows each run\'s round-trip aggregates (– for a run from before them)', () => {
+    const old = writeFixtureRun(out, { runId: 'old-cmp', days: 3 });
+    const c = buildComparison([dir, old]);
+    const s = written.summary.roundTrips;
+    const row = (k: string) => c.rows.find((x) => x.key === `roundTrips.${k}`)!.values;
+    expect(row('episodes')).toEqual([s.episodes, null]);
+    expect(row('winRate')).toEqual([s.winRate, null]);
+    expect(row('meanHoldingHours')).toEqual([s.meanHoldingHours, null]);
+    expect(row('fundingPerCost')).toEqual([s.fundingPerCost, null]);
+  }, 120_000);
 });
