@@ -64,13 +64,23 @@ export async function runTask(prepared: PreparedMarket, payload: PointPayload): 
 }
 
 /**
+ * Equity and gross exposure buffers reused by every point of a thread (grown when a run has more
+ * samples): a task reads them only until it returns its row, which copies what it keeps (daily
+ * closes), so the next point may overwrite them. Saves allocating and zeroing 2 × 8 B × samples
+ * (8.4 MB on the 1m year) per point.
+ */
+let shared: { equity: Float64Array; gross: Float64Array } = { equity: new Float64Array(0), gross: new Float64Array(0) };
+
+/**
  * Only the equity and gross exposure columns (EquitySampler.fillEquity: a point needs no other
- * column, and the full fill computes 16 of them). Same values as `samples.columns`, bit for bit.
+ * column, and the full fill computes 16 of them), into the reused buffers. Same values as
+ * `samples.columns`, bit for bit.
  */
 function equityArrays(samples: EquitySampler): EquityArrays {
   const n = samples.length;
-  const equity = new Float64Array(n);
-  const grossExposure = new Float64Array(n);
+  if (shared.equity.length < n) shared = { equity: new Float64Array(n), gross: new Float64Array(n) };
+  const equity = shared.equity.subarray(0, n);
+  const grossExposure = shared.gross.subarray(0, n);
   samples.fillEquity(0, n, equity, grossExposure, samples.cursor());
   return { ts: samples.ts.subarray(0, n), equity, grossExposure };
 }
