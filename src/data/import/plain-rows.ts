@@ -38,6 +38,7 @@ export class PlainRowReader implements PlainRecordPath {
   private readonly nullable: Uint8Array;
   private readonly tsUnit: TsUnit;
   private readonly shiftMs: number;
+  private readonly tsIdx: number;
   private readonly num = new ByteNumberReader();
 
   constructor(builder: SeriesBuilder, delimiter: number, sourceOf: Int32Array, nullable: Uint8Array) {
@@ -52,17 +53,30 @@ export class PlainRowReader implements PlainRecordPath {
     this.values = new Float64Array(plan.names.length);
     this.tsUnit = plan.tsUnit;
     this.shiftMs = plan.shiftMs;
+    this.tsIdx = plan.tsIdx;
   }
 
   read(buf: Uint8Array, start: number, end: number, line: number): number {
+    const b = this.builder;
+    const first = b.n;
+    let k = first;
     let p = start;
-    let rows = 0;
     for (;;) {
       const next = this.readRecord(buf, p, end);
-      if (next < 0 || !this.commit(line + rows)) break;
-      rows++;
+      if (next < 0) break;
+      if (k === b.cap) {
+        b.n = k;
+        b.nextRow();
+      }
+      if (!this.store(k)) break;
+      k++;
       p = next;
     }
+    // The rows taken are consecutive lines: their count and lines are recorded once per call.
+    const rows = k - first;
+    b.n = k;
+    b.rowsRead += rows;
+    b.lines.pushRun(line, rows);
     this.rows = rows;
     return p;
   }
@@ -89,7 +103,8 @@ export class PlainRowReader implements PlainRecordPath {
         q = num.end;
       } else if (role === TS) {
         const u = num.epochDigits(buf, q, end);
-        const ts = u < 0 ? NaN : epochDigitsToMs(u, this.tsUnit);
+        // Epoch ms (1973–5138) read as auto or ms is the digits themselves: skip the unit logic.
+        const ts = u >= 1e11 && u < 1e14 ? u : u < 0 ? NaN : epochDigitsToMs(u, this.tsUnit);
         if (ts !== ts) return -1;
         values[c] = ts;
         q = num.end;
@@ -114,23 +129,20 @@ export class PlainRowReader implements PlainRecordPath {
     return q;
   }
 
-  /** Append the record just read as the builder's next row; false (nothing kept) if a required cell was empty. */
-  private commit(line: number): boolean {
+  /** Store the record just read as row `k` of the builder's columns; false if a required cell was empty (the row is not taken). */
+  private store(k: number): boolean {
     const b = this.builder;
-    const k = b.nextRow();
     const cols = b.cols;
     const sourceOf = this.sourceOf;
+    const values = this.values;
     for (let i = 0; i < cols.length; i++) {
       const c = sourceOf[i]!;
-      const v = c < 0 ? NaN : this.values[c]!;
+      const v = c < 0 ? NaN : values[c]!;
       // An empty required cell is an error: the general path reports it.
       if (v !== v && c >= 0 && this.nullable[i] === 0) return false;
       cols[i]![k] = v;
     }
-    b.ts[k] = this.values[b.plan.tsIdx]! + this.shiftMs;
-    b.lines.push(line);
-    b.n = k + 1;
-    b.rowsRead++;
+    b.ts[k] = values[this.tsIdx]! + this.shiftMs;
     return true;
   }
 }

@@ -238,6 +238,14 @@ export class RowLines {
     this.rows++;
   }
 
+  /** Record the lines of the next `count` rows: `first`, `first + 1`, … (a block of plain records). */
+  pushRun(first: number, count: number): void {
+    if (count <= 0) return;
+    this.push(first);
+    this.lastLine = first + count - 1;
+    this.rows += count - 1;
+  }
+
   /** Line of row `row` (0-based, < rows pushed). */
   at(row: number): number {
     const starts = this.runRow;
