@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/fs.js';
 import { UserError } from '../core/errors.js';
 import { displaySeries, PNL_COLORS, type DisplaySeries } from './report/charts.js';
+import { BAND_COLORS, scenarioBands, shiftBands } from './report/scenario-bands.js';
 import { alignOffsetMs, progressRows, type AlignRun, type CompareAlign, type ProgressRow } from './compare-align.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, unionAlign, type Aligned } from './report/downsample.js';
 import { METRIC_INFO, PNL_INFO, esc, htmlTable, mdTable } from './report/format.js';
@@ -394,7 +395,23 @@ export function compareCharts(c: Comparison): ChartSpec[] {
       note: 'Cumulative signed PnL per source; same scale for every run.',
     });
   });
-  return charts;
+  return withBands(c, charts, offsets);
+}
+
+/**
+ * Mark every run's scenario shocks on the charts (on the shared axis): the overlays get the shocks
+ * of every run, named with the run; `attribution-i` those of run i.
+ */
+function withBands(c: Comparison, charts: ChartSpec[], offsets: readonly number[]): ChartSpec[] {
+  let k = 0;
+  // One colour per shock across the page, so a shock has the same colour on every chart.
+  const per = c.runs.map((r, i) => shiftBands(scenarioBands(r), offsets[i]!).map((b) => ({ ...b, label: `${c.names[i]} · ${b.label}`, color: BAND_COLORS[k++ % BAND_COLORS.length]! })));
+  const all = per.flat();
+  return charts.map((ch) => {
+    const m = /^attribution-(\d+)$/.exec(ch.id);
+    const bands = m ? per[Number(m[1])]! : all;
+    return bands.length ? { ...ch, bands } : ch;
+  });
 }
 
 /** compare.html: warnings, table with best marked, overlaid curves, attribution side by side. */

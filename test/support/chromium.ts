@@ -64,8 +64,20 @@ export interface ChartProbe {
   /** The first x value (uPlot seconds) and how the legend writes it. */
   x0: number;
   x0Label: string;
-  /** Shaded ranges drawn on the chart (scenario shocks): label, UnixMs range, canvas px range. */
-  bands: { label: string; fromMs: number; toMs: number; x0Px: number; x1Px: number; fromPxMs: number; toPxMs: number }[];
+  /**
+   * Scenario shocks drawn on the chart: label and range as given (UnixMs, or ms since start on an
+   * elapsed axis), and where the band's colour was found on the canvas row of its ribbon, converted
+   * back to the same axis through the chart's x scale (null: not visible, e.g. under a later band).
+   */
+  bands: { label: string; color: string; fromMs: number; toMs: number; seenFromMs: number | null; seenToMs: number | null }[];
+  /** Legend lines under the chart's title naming its bands. */
+  bandLegend: string[];
+  /** The x scale's range (uPlot seconds) and the plot area's width in canvas px. */
+  xScaleMin: number;
+  xScaleMax: number;
+  plotWidthPx: number;
+  /** Labels of the data series, in order. */
+  seriesLabels: string[];
 }
 
 export interface PageProbe {
@@ -81,6 +93,8 @@ export interface PageProbe {
   text: string;
   /** Cells of every `td.best` (compare page). */
   bestCells: string[];
+  /** Body rows (cell texts) of every table with an id, by id. */
+  tables: Record<string, string[][]>;
 }
 
 const PROBE_JS = `(async () => {
@@ -92,6 +106,21 @@ const PROBE_JS = `(async () => {
     let n = 0;
     for (let i = 0; i < img.length; i += 4) if (img[i + 3] > 0 && !(img[i] > 250 && img[i + 1] > 250 && img[i + 2] > 250)) n++;
     return n;
+  };
+  // Where a band's colour is on its ribbon row: first and last matching canvas px, as axis values.
+  const seen = (plot, b) => {
+    const ctx = plot.ctx, dpr = devicePixelRatio, bb = plot.bbox;
+    const row = ctx.getImageData(Math.floor(bb.left), Math.round(b.ribbonY), Math.ceil(bb.width), 1).data;
+    const want = [1, 3, 5].map((k) => parseInt(b.color.slice(k, k + 2), 16));
+    let first = -1, last = -1;
+    for (let i = 0; i < row.length / 4; i++) {
+      const d = Math.abs(row[4 * i] - want[0]) + Math.abs(row[4 * i + 1] - want[1]) + Math.abs(row[4 * i + 2] - want[2]);
+      if (d <= 12 && row[4 * i + 3] === 255) { if (first < 0) first = i; last = i; }
+    }
+    if (first < 0) return { seenFromMs: null, seenToMs: null };
+    const toMs = (px) => plot.posToVal((Math.floor(bb.left) + px - bb.left) / dpr, 'x') * 1000;
+    // Pixel i covers [i, i + 1): the band starts at the left edge of its first pixel, ends at the right edge of its last.
+    return { seenFromMs: toMs(first), seenToMs: toMs(last + 1) };
   };
   const charts = [];
   for (const c of st.charts) {
@@ -106,7 +135,10 @@ const PROBE_JS = `(async () => {
     const xs = c.plot.data[0];
     charts.push({ id: c.id, lengths: c.plot.data.map((a) => a.length), points: c.points, inkPixels: all, seriesInkPixels: all - bare, width: canvas.width, height: canvas.height,
       xTicks: (c.plot.axes[0]._values || []).map(String), x0: xs[0], x0Label: c.plot.series[0].value(c.plot, xs[0]),
-      bands: (c.bands || []).map((b) => Object.assign({}, b)) });
+      bands: (c.bands || []).map((b) => Object.assign({ label: b.label, color: b.color, fromMs: b.fromMs, toMs: b.toMs }, seen(c.plot, b))),
+      xScaleMin: c.plot.scales.x.min, xScaleMax: c.plot.scales.x.max, plotWidthPx: c.plot.bbox.width,
+      seriesLabels: c.plot.series.slice(1).map((x) => String(x.label)),
+      bandLegend: Array.from(document.querySelectorAll('#chart-' + c.id + ' ul.band-legend li')).map((li) => li.textContent) });
   }
   return {
     title: document.title,
@@ -114,6 +146,7 @@ const PROBE_JS = `(async () => {
     chartDivs: document.querySelectorAll('div.chart').length,
     renderErrors: st.errors,
     text: document.body.innerText,
+    tables: Object.fromEntries(Array.from(document.querySelectorAll('table[id]')).map((t) => [t.id, Array.from(t.querySelectorAll('tbody tr')).map((tr) => Array.from(tr.children).map((td) => td.textContent))])),
     bestCells: Array.from(document.querySelectorAll('td.best')).map((td) => {
       const tr = td.parentElement;
       return tr.firstElementChild.textContent + '|' + Array.from(tr.children).indexOf(td) + '|' + td.textContent;

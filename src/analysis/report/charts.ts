@@ -7,6 +7,7 @@ import { fmt } from '../display.js';
 import { annualizeFundingRate } from '../metrics.js';
 import { DEFAULT_BUCKETS, minMaxDownsample, roundForDisplay, unionAlign, type Aligned } from './downsample.js';
 import { PALETTE, type ChartSpec, type SeriesSpec } from './page.js';
+import { scenarioBands } from './scenario-bands.js';
 import { columnsWithPrefix, loadMarketFunding, type RunData } from './run-dir.js';
 import { PNL_COMPONENTS } from '../run-format.js';
 
@@ -62,8 +63,17 @@ function splitKey(key: string): { venue: string; symbol: string } {
   return { venue: key.slice(0, i), symbol: key.slice(i + 1) };
 }
 
-/** Every chart of report.html, in page order. */
+/**
+ * Every chart of report.html, in page order; each marks the run's scenario shocks
+ * (scenario-bands.ts), all of them time-axis charts.
+ */
 export function runCharts(run: RunData, d: DisplaySeries = displaySeries(run)): ChartSpec[] {
+  const bands = scenarioBands(run);
+  const charts = chartsOf(run, d);
+  return bands.length ? charts.map((c) => ({ ...c, bands })) : charts;
+}
+
+function chartsOf(run: RunData, d: DisplaySeries): ChartSpec[] {
   const charts: ChartSpec[] = [];
   const venues = columnsWithPrefix(run, 'equity_spot').map((c) => c.slice('equity_spot:'.length));
   for (const c of columnsWithPrefix(run, 'equity_perp')) {

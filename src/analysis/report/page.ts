@@ -46,6 +46,12 @@ export interface ChartSpec {
   scales: Record<string, { label: string; unit: AxisUnit; side: 'left' | 'right'; /** Fixed [min, max] (shared across small multiples). */ range?: [number, number] }>;
   /** Vertical lines at these times (UnixMs), e.g. liquidations. */
   markers?: { ts: number; label: string }[];
+  /**
+   * Ranges to shade, same axis as x (stress-scenario shocks, scenario-bands.ts): a translucent
+   * band over [fromMs, toMs) with a ribbon along the top, or a line where fromMs = toMs; each named
+   * in a legend under the title.
+   */
+  bands?: { fromMs: number; toMs: number; label: string; color: string }[];
   /** Lines break where consecutive points are further apart than this (missing data), ms. */
   maxGapMs?: number;
   height?: number;
@@ -95,6 +101,8 @@ td.param{background:#eef3fb;font-weight:600}td.best{background:#e3f5e8;font-weig
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:12px}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--alt);border:1px solid var(--line);padding:10px;overflow:auto;max-height:520px;font-size:12px}
 .u-legend{font-size:12px}.u-legend .u-marker{width:12px;height:3px}
+ul.band-legend{list-style:none;margin:2px 0 0;padding:0;font-size:12px;color:var(--muted)}
+ul.band-legend li{display:inline-block;margin:0 14px 2px 0}ul.band-legend .sw{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:-1px;border-radius:2px}
 `;
 
 /**
@@ -157,6 +165,43 @@ const CLIENT_JS = String.raw`
       ctx.restore();
     }]}};
   }
+  // Scenario shocks: a translucent band under the series; on top, each shock in its own lane along
+  // the plot's top edge (a ribbon over its range, a tick at an instant) so overlapping shocks stay
+  // apart, and an instant's vertical line below the lanes. Drawn pixel ranges are kept for tests.
+  var LANE_PX = 5;
+  function bandPx(u, b){
+    var x0 = u.valToPos(b.fromMs / 1000, 'x', true), x1 = u.valToPos(b.toMs / 1000, 'x', true);
+    var l = u.bbox.left, r = u.bbox.left + u.bbox.width;
+    return { x0: Math.max(l, Math.min(r, x0)), x1: Math.max(l, Math.min(r, x1)) };
+  }
+  function bandPlugin(bands, rec){
+    if (!bands || !bands.length) return { hooks: {} };
+    return { hooks: {
+      drawClear: [function(u){
+        var ctx = u.ctx; ctx.save(); ctx.globalAlpha = 0.13;
+        bands.forEach(function(b){
+          if (b.toMs <= b.fromMs) return;
+          var p = bandPx(u, b); ctx.fillStyle = b.color; ctx.fillRect(p.x0, u.bbox.top, Math.max(1, p.x1 - p.x0), u.bbox.height);
+        });
+        ctx.restore();
+      }],
+      draw: [function(u){
+        var ctx = u.ctx, dpr = devicePixelRatio, lane = LANE_PX * dpr, below = u.bbox.top + bands.length * lane;
+        ctx.save(); rec.length = 0;
+        bands.forEach(function(b, i){
+          var p = bandPx(u, b), y = u.bbox.top + i * lane;
+          ctx.fillStyle = b.color; ctx.strokeStyle = b.color;
+          if (b.toMs > b.fromMs) ctx.fillRect(p.x0, y, Math.max(dpr, p.x1 - p.x0), lane);
+          else {
+            ctx.fillRect(p.x0 - dpr, y, 2 * dpr, lane);
+            ctx.lineWidth = 2 * dpr; ctx.setLineDash([]); ctx.beginPath(); ctx.moveTo(p.x0, below); ctx.lineTo(p.x0, u.bbox.top + u.bbox.height); ctx.stroke();
+          }
+          rec.push({ label: b.label, color: b.color, fromMs: b.fromMs, toMs: b.toMs, x0Px: p.x0, x1Px: p.x1, ribbonY: y + lane / 2 });
+        });
+        ctx.restore();
+      }],
+    }};
+  }
   // Break a line where consecutive points are further apart than maxGapSec (missing data), instead
   // of drawing a diagonal over the hole; gaps are canvas-pixel ranges, as uPlot's own null gaps.
   function timeGaps(maxGapSec){
@@ -205,13 +250,14 @@ const CLIENT_JS = String.raw`
       else { o.points = { show: false }; if (spec.maxGapMs) o.gaps = timeGaps(spec.maxGapMs / 1000); }
       series.push(o);
     });
+    var bandRec = [];
     var d = [spec.x.map(function(t){ return t/1000; })].concat(spec.series.map(function(s){ return s.values; }));
     var opts = { width: width, height: spec.height || 300, scales: scales, axes: axes, series: series,
       tzDate: function(ts){ return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); },
-      cursor: { drag: { x: true, y: false } }, legend: { live: true }, plugins: [markerPlugin(spec.markers)] };
+      cursor: { drag: { x: true, y: false } }, legend: { live: true }, plugins: [markerPlugin(spec.markers), bandPlugin(spec.bands, bandRec)] };
     var plot = new uPlot(opts, d, el);
     var pts = 0; spec.series.forEach(function(s){ s.values.forEach(function(v){ if (v != null) pts++; }); });
-    state.charts.push({ id: spec.id, plot: plot, points: pts, xLength: spec.x.length });
+    state.charts.push({ id: spec.id, plot: plot, points: pts, xLength: spec.x.length, bands: bandRec });
   }
   data.forEach(function(spec){ try { build(spec); } catch (e) { state.errors.push(spec.id + ': ' + e.message); console.error(e); } });
   var t; window.addEventListener('resize', function(){ clearTimeout(t); t = setTimeout(function(){
@@ -233,9 +279,17 @@ export function gapThresholdMs(x: readonly number[]): number | undefined {
   return med > 0 ? 5 * med : undefined;
 }
 
+/** The legend naming a chart's shaded scenario ranges (empty without bands). */
+function bandLegend(spec: ChartSpec): string {
+  if (!spec.bands?.length) return '';
+  const item = (b: NonNullable<ChartSpec['bands']>[number]): string =>
+    `<li><span class="sw" style="background:${esc(b.color)}"></span>${b.toMs > b.fromMs ? 'band' : 'line'}: ${esc(b.label)}</li>`;
+  return `<ul class="band-legend">${spec.bands.map(item).join('')}</ul>`;
+}
+
 /** HTML container for a chart (the renderer fills `.plot`). */
 export function chartDiv(spec: ChartSpec): string {
-  return `<div class="chart" id="chart-${esc(spec.id)}"><h3>${esc(spec.title)}</h3>${spec.note ? `<p class="note">${esc(spec.note)}</p>` : ''}<div class="plot"></div></div>`;
+  return `<div class="chart" id="chart-${esc(spec.id)}"><h3>${esc(spec.title)}</h3>${spec.note ? `<p class="note">${esc(spec.note)}</p>` : ''}${bandLegend(spec)}<div class="plot"></div></div>`;
 }
 
 /** A complete self-contained HTML document. `body` is trusted HTML built by the report code. */

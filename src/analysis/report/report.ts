@@ -6,6 +6,7 @@ import { runCharts } from './charts.js';
 import { METRIC_INFO, PNL_INFO, esc, htmlTable, mdTable, mdText } from './format.js';
 import { fmt, isoMonth, isoTime, isoWindow } from '../display.js';
 import { chartDiv, renderPage } from './page.js';
+import { scenarioBands } from './scenario-bands.js';
 import type { RunData } from './run-dir.js';
 import { METRIC_KEYS, PNL_COMPONENTS } from '../run-format.js';
 import type { ReportTables } from './tables.js';
@@ -79,6 +80,21 @@ function liquidationRows(run: RunData): string[][] {
   ]);
 }
 const LIQ_HEADER = ['Time (UTC)', 'Venue', 'Symbol', 'Qty', 'Price', 'Mark', 'Fee', 'Equity before', 'Equity after'];
+
+/**
+ * adl.csv as table rows. PnL is the row's `adl` attribution line (−cost: the close at `price`
+ * against the mark; the PnL realized at the mark is in trading); light is the venue's ADL queue
+ * quantile (1–5, 5 = first in line).
+ */
+function adlRows(run: RunData): string[][] {
+  const a = run.adl;
+  return Array.from(a.ts, (ts, i) => [
+    isoTime(ts), a.venue[i]!, a.symbol[i]!, fmt(a.qty[i], 'num'), fmt(a.share[i], 'pct'), fmt(a.price[i], 'num'), fmt(a.markPrice[i], 'num'),
+    fmt(-a.cost[i]!, 'usd'), fmt(a.score[i], 'num'), fmt(a.light[i], 'int'), a.cause[i]!,
+  ]);
+}
+const ADL_HEADER = ['Time (UTC)', 'Venue', 'Symbol', 'Qty closed', 'Share', 'Price', 'Mark', 'PnL (adl line)', 'Rank score', 'Quantile (1–5)', 'Cause'];
+const ADL_NOTE = 'Auto-deleveraging closes (adl.csv): PnL is the adl attribution line, the close price against the mark; the PnL realized at the mark is in trading. Quantile: the venue\'s ADL queue position, 5 = first in line.';
 
 function fundingSummaryRows(run: RunData): string[][] {
   const f = run.funding;
@@ -219,6 +235,8 @@ ${htmlTable(['Statistic', 'Daily return'], t.dailyReturnStats.map((s) => [s.stat
 ${htmlTable(DD_HEADER, drawdownRows(t), { id: 'drawdowns' })}
 <h2>Liquidations</h2>
 ${run.liquidations.ts.length ? htmlTable(LIQ_HEADER, liquidationRows(run), { id: 'liquidations' }) : '<p>None.</p>'}
+<h2>Auto-deleveraging</h2>
+${run.adl.ts.length ? `<p class="note">${esc(ADL_NOTE)}</p>\n${htmlTable(ADL_HEADER, adlRows(run), { id: 'adl' })}` : '<p>None.</p>'}
 ${roundTripsHtml(run)}
 <h2>Trades</h2>
 <p class="note">${esc(tradeNote)} Fee and slippage are positive costs in quote units.</p>
@@ -237,6 +255,8 @@ export function buildReportMd(run: RunData, t: ReportTables): string {
   const notes = runNotices(run);
   for (const w of notes.warn) lines.push(`> **Warning:** ${mdText(w)}`, '');
   for (const x of notes.info) lines.push(mdText(x), '');
+  const shocks = scenarioBands(run);
+  if (shocks.length) lines.push('## Stress scenarios', '', ...shocks.map((b) => `- ${mdText(b.label)}`), '');
   lines.push('## Summary metrics', '', mdTable(['Metric', 'Value', 'Definition'], metricRows(run), ['l', 'r', 'l']), '');
   lines.push('## PnL attribution', '', mdTable(['Source', 'PnL (quote)', '% of initial', 'Meaning'], pnlRows(run), ['l', 'r', 'r', 'l']), '');
   const fr = fundingSummaryRows(run);
@@ -244,6 +264,7 @@ export function buildReportMd(run: RunData, t: ReportTables): string {
   lines.push('## Monthly returns', '', mdTable(MONTHLY_HEADER, monthlyRows(t), ['l']), '');
   lines.push('## Largest drawdowns', '', t.drawdowns.length ? mdTable(DD_HEADER, drawdownRows(t)) : 'None.', '');
   lines.push('## Liquidations', '', run.liquidations.ts.length ? mdTable(LIQ_HEADER, liquidationRows(run), ['l', 'l', 'l']) : 'None.', '');
+  lines.push('## Auto-deleveraging', '', ...(run.adl.ts.length ? [ADL_NOTE, '', mdTable(ADL_HEADER, adlRows(run), ['l', 'l', 'l'])] : ['None.']), '');
   lines.push(...roundTripsMd(run));
   const n = run.trades.ts.length;
   lines.push('## Trades', '', `${n} fills${n > MD_TRADE_ROWS ? `; the first ${MD_TRADE_ROWS} (trades.csv has them all)` : ''}.`, '');
