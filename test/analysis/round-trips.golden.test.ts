@@ -8,6 +8,7 @@ import { runBacktest } from '../../src/engine/backtest.js';
 import { roundTripStats, roundTripsOf, roundTripTotals, type RoundTrip } from '../../src/analysis/round-trips.js';
 import type { StrategyFactory } from '../../src/strategy/types.js';
 import { flat, tempDataDir, writeBars, writeFunding } from '../support/series.js';
+import { shortSpot } from '../support/strategies.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -137,28 +138,11 @@ describe('round trips golden: --mark-to-market-end leaves the short open', () =>
 });
 
 describe('round trips golden: a borrowed spot leg owns its borrow interest; quote interest is the account row', () => {
-  /** Short-sell 2 ETH spot (a base loan) at the first bar, hold it; the book is closed at the end. */
-  const shortSpot: StrategyFactory = {
-    name: 'short-spot',
-    description: 'test',
-    params: {},
-    universe: (i) => [{ venue: i.venues[0]!, symbol: 'ETH/USDT' }],
-    create: () => {
-      let done = false;
-      return {
-        onBar(ctx, ev) {
-          if (done) return;
-          done = true;
-          ctx.order({ instrument: ev.instrument, side: 'sell', qty: 2, tag: 'borrow' });
-        },
-      };
-    },
-  };
   const dir = tempDataDir();
   // closes 2000, 2100, 2200, 2300 at T0+1h … T0+4h (test/engine/interest.test.ts's series)
   writeBars(dir, 'binance', 'ETH/USDT', 'ohlcv', '1h', H, T0, [[2000, 2000, 2000, 2000], [2050, 2100, 2050, 2100], [2150, 2200, 2150, 2200], [2250, 2300, 2250, 2300]]);
   const r = runBacktest({
-    strategy: shortSpot, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + 4 * H, capital: 10_000, dataDir: dir, allowSpotBorrow: true,
+    strategy: shortSpot(2), venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: T0, toMs: T0 + 4 * H, capital: 10_000, dataDir: dir, allowSpotBorrow: true,
     models: { interest: { params: { borrowApr: 0.1, lendApr: 0.05 } } },
   });
   const rt = roundTripsOf(r.portfolio, r.config.toMs);

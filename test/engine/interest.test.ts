@@ -5,31 +5,11 @@
  */
 import { describe, expect, test } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.js';
-import type { StrategyFactory } from '../../src/strategy/types.js';
 import { tempDataDir, writeBars } from '../support/series.js';
+import { shortSpot } from '../support/strategies.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 0, 1);
-
-/** Short-sell `qty` ETH spot (a base loan) at the first bar delivered, hold to the end. */
-function shortSpot(qty: number): StrategyFactory {
-  return {
-    name: 'short-spot',
-    description: 'test',
-    params: {},
-    universe: (i) => [{ venue: i.venues[0]!, symbol: 'ETH/USDT' }],
-    create: () => {
-      let done = false;
-      return {
-        onBar(ctx, ev) {
-          if (done) return;
-          done = true;
-          ctx.order({ instrument: ev.instrument, side: 'sell', qty, tag: 'borrow' });
-        },
-      };
-    },
-  };
-}
 
 const interestRows = (r: ReturnType<typeof runBacktest>) => r.portfolio.ledger.filter((e) => e.type === 'interest');
 
