@@ -16,6 +16,7 @@ import type { UnixMs } from '../core/time.js';
 import type { Portfolio } from './portfolio.js';
 import { costAsPnl, drawdown, marginRatio, positionMaintenance, tradingPnl, unrealizedPnl } from './accounting.js';
 import { liquidationPrice } from '../venue/liquidation.js';
+import { SegmentFill } from './equity-segment.js';
 
 /** Names of the fixed columns after `ts`, in file order. */
 export const FIXED_EQUITY_COLUMNS = [
@@ -149,6 +150,42 @@ class PriceWalk {
     for (let j = 0; j < nextAt.length; j++) if (nextAt[j]! <= t) this.step(j, t);
   }
 
+  /**
+   * Series `j` (closes 0..n−1, marks n..2n−1) at the sample times `ts[r0..r1)` into
+   * `dst[off..]`, moving the walk as {@link advance} would; the other series stay behind.
+   */
+  gather(j: number, ts: Float64Array, r0: number, r1: number, dst: Float64Array, off: number): void {
+    const n = this.px.length;
+    let p = j < n ? this.px[j]! : this.mk[j - n]!;
+    let next = this.nextAt[j]!;
+    const b = this.bars[j];
+    if (!b || next === Infinity) {
+      dst.fill(p, off, off + (r1 - r0));
+      return;
+    }
+    const bts = b.ts;
+    const close = b.close;
+    const last = bts.length - 1;
+    const offMs = this.offsetMs;
+    let row = this.row[j]!;
+    for (let r = r0; r < r1; r++) {
+      const t = ts[r]!;
+      if (next <= t) {
+        // Same steps as `step`: over every bar delivered by t.
+        do {
+          row++;
+          next = row < last ? bts[row + 1]! + offMs : Infinity;
+        } while (next <= t);
+        p = close[row]!;
+      }
+      dst[off + r - r0] = p;
+    }
+    this.row[j] = row;
+    this.nextAt[j] = next;
+    if (j < n) this.px[j] = p;
+    else this.mk[j - n] = p;
+  }
+
   /** Series `j`: move its row over the bars delivered by `t` and publish the last one's close. */
   private step(j: number, t: UnixMs): void {
     const b = this.bars[j]!;
@@ -192,6 +229,11 @@ export class EquityCursor {
   inventory = 0;
   /** @internal Latest prices at the row. */
   readonly prices: PriceWalk;
+  /**
+   * @internal Whether the snapshot in force can be filled column by column (src/portfolio/equity-segment.ts):
+   * every account cross-margined, every open perp's liquidation price fixed by the snapshot.
+   */
+  columnar = false;
 
   /** @internal Use {@link EquitySampler.cursor}. */
   constructor(peak: number, instruments: number, venues: number, prices: SamplerPrices) {
@@ -331,23 +373,55 @@ export class EquitySampler {
    * {@link columnNames} order, row r at `out[c][r − from]`). Ranges must be consecutive for one
    * cursor (the drawdown's running peak carries over): this lets a writer stream the columns out
    * in batches instead of holding all of them. Same values as {@link columns}, bit for bit.
-   * Per row: prices at its time, the snapshot in force, the open positions valued, then the
-   * account, total, perp and basis columns.
+   * The rows go snapshot by snapshot: between two snapshots only prices move, and most such runs
+   * are filled column by column (src/portfolio/equity-segment.ts); the others row by row
+   * ({@link fillColumnsByRow}, the definition both must match).
    */
   fillColumns(from: number, to: number, out: readonly Float64Array[], cur: EquityCursor): void {
     const L = this.checkFill(from, to, out, cur);
-    for (let r = from; r < to; r++) {
-      const o = r - from;
-      cur.prices.advance(this.ts[r]!);
+    const ts = this.ts;
+    for (let r = from; r < to; ) {
       if (r >= cur.snapNextRow) this.enterSnapshot(cur, r);
+      const end = Math.min(to, cur.snapNextRow);
       const s = this.snaps[cur.snapK]!;
-      this.valuePositions(s, cur);
-      const equity = this.writeAccounts(s, cur, out, o);
-      this.writeTotals(cur, out, o, equity);
-      this.writePerps(L, s, cur, out, o);
-      this.writeBasis(L, cur, out, o);
+      if (cur.columnar) this.segmentFill(L).fill(s, cur, ts, r, end, out, r - from);
+      else for (let k = r; k < end; k++) this.fillRow(L, s, cur, out, k, k - from);
+      r = end;
     }
     cur.nextRow = to;
+  }
+
+  /**
+   * @internal {@link fillColumns} row by row for every row: the reference its column-by-column
+   * path must equal bit for bit (test/portfolio/equity-segment.test.ts compares them).
+   */
+  fillColumnsByRow(from: number, to: number, out: readonly Float64Array[], cur: EquityCursor): void {
+    const L = this.checkFill(from, to, out, cur);
+    for (let r = from; r < to; r++) {
+      if (r >= cur.snapNextRow) this.enterSnapshot(cur, r);
+      this.fillRow(L, this.snaps[cur.snapK]!, cur, out, r, r - from);
+    }
+    cur.nextRow = to;
+  }
+
+  /** Row `r` into `out[c][o]`: prices at its time, the open positions valued, then the account, total, perp and basis columns. */
+  private fillRow(L: Layout, s: Snapshot, cur: EquityCursor, out: readonly Float64Array[], r: number, o: number): void {
+    cur.prices.advance(this.ts[r]!);
+    this.valuePositions(s, cur);
+    const equity = this.writeAccounts(s, cur, out, o);
+    this.writeTotals(cur, out, o, equity);
+    this.writePerps(L, s, cur, out, o);
+    this.writeBasis(L, cur, out, o);
+  }
+
+  private segments: SegmentFill | null = null;
+
+  private segmentFill(L: Layout): SegmentFill {
+    if (!this.segments) {
+      const pf = this.portfolio;
+      this.segments = new SegmentFill({ venues: pf.venues.length, venueOf: pf.venueOf, isPerp: pf.isPerp, tables: pf.tables, ...L }, pf.instruments.length);
+    }
+    return this.segments;
   }
 
   /**
@@ -399,6 +473,10 @@ export class EquitySampler {
     let nOpen = 0;
     for (let i = 0; i < s.qty.length; i++) if (s.qty[i] !== 0) cur.open[nOpen++] = i;
     cur.nOpen = nOpen;
+    let columnar = true;
+    for (let j = 0; j < nOpen; j++) if (s.liqPerSample[cur.open[j]!] === 1) columnar = false;
+    for (let v = 0; v < pf.venues.length; v++) if (s.isolated[v] === 1) columnar = false;
+    cur.columnar = columnar;
     for (let v = 0; v < pf.venues.length; v++) {
       let w = s.perpFree[v]!;
       if (s.isolated[v] === 1) for (const i of pf.perpIdsOf[v]!) w += s.isoMargin[i]!;
