@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { UserError } from '../core/errors.js';
 
@@ -10,29 +13,62 @@ export interface CommandModule {
   register(cli: Argv): Argv;
 }
 
-/** Command modules, one per top-level command. Each is owned by its layer's maintainer. */
-async function loadCommands(): Promise<CommandModule[]> {
-  const mods = await Promise.all([
-    import('./commands/data.js'),
-    import('./commands/backtest.js'),
-    import('./commands/strategies.js'),
-    import('./commands/report.js'),
-    import('./commands/compare.js'),
-    import('./commands/scenarios.js'),
-    import('./commands/montecarlo.js'),
-    import('./commands/sweep.js'),
-    import('./commands/walk-forward.js'),
-    import('./commands/worker.js'),
-  ]);
+/**
+ * Command modules, one per top-level command, in the order `--help` lists them. Each is owned by
+ * its layer's maintainer.
+ */
+const COMMANDS = {
+  data: () => import('./commands/data.js'),
+  backtest: () => import('./commands/backtest.js'),
+  strategies: () => import('./commands/strategies.js'),
+  report: () => import('./commands/report.js'),
+  compare: () => import('./commands/compare.js'),
+  scenarios: () => import('./commands/scenarios.js'),
+  montecarlo: () => import('./commands/montecarlo.js'),
+  sweep: () => import('./commands/sweep.js'),
+  'walk-forward': () => import('./commands/walk-forward.js'),
+  worker: () => import('./commands/worker.js'),
+} satisfies Record<string, () => Promise<{ default: CommandModule }>>;
+
+/**
+ * The command modules `argv` needs: only the named one when `argv` starts with a command name
+ * (its help, options and errors name nothing of the others), else all of them (top-level
+ * `--help`, "Did you mean …?", options before the command).
+ */
+async function loadCommands(argv: readonly string[]): Promise<CommandModule[]> {
+  const first = argv[0];
+  const loaders = first !== undefined && Object.hasOwn(COMMANDS, first) ? [COMMANDS[first as keyof typeof COMMANDS]] : Object.values(COMMANDS);
+  const mods = await Promise.all(loaders.map((load) => load()));
   return mods.map((m) => m.default);
 }
 
 /**
  * yargs' CommonJS build: its ESM build wraps help through cliui's ESM entry, whose naive `wrap`
  * cuts words in the middle ("perpetual future / s."); the CommonJS one wraps at word boundaries
- * (wrap-ansi).
+ * (wrap-ansi). `yargs/yargs` is the plain factory: the package's main entry first builds a
+ * singleton instance over process.argv that the CLI never uses (one more instance, and one more
+ * package.json search above the cwd, on every start).
  */
-const yargs = createRequire(import.meta.url)('yargs') as typeof import('yargs').default;
+const yargs = createRequire(import.meta.url)('yargs/yargs') as typeof import('yargs/yargs');
+
+/**
+ * perpcarry's own version, from the package.json above this module. yargs would guess it from the
+ * package.json above the cwd (its CommonJS build has no `require.main` under an ES module entry):
+ * "unknown", or another project's version, when run outside this checkout.
+ */
+function ownVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; ) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'perpcarry' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // no (readable) package.json here: look further up
+    }
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
 
 /**
  * yargs turns an option given twice into an array (`--since a --since b`), which single-value
@@ -75,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     .strict()
     .demandCommand(1, 'Name a command; see --help.')
     .recommendCommands()
+    .version(ownVersion())
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 100))
@@ -82,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
       throw err ?? new UserError(msg, 2);
     });
   skipHelpCache(cli);
-  for (const m of await loadCommands()) cli = m.register(cli);
+  for (const m of await loadCommands(argv)) cli = m.register(cli);
   // yargs 17 passes the parsing instance as the middleware's second argument (untyped).
   cli = cli.middleware(rejectRepeatedOptions as unknown as (argv: Record<string, unknown>) => void);
   try {

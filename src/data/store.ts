@@ -1,11 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import type * as A from 'apache-arrow';
-import { arrow } from './arrow-lib.js';
+import { arrowLib } from './arrow-lib.js';
 import { writeAllSync, writeFileAtomicWith } from '../core/fs.js';
 import { DataError } from '../core/errors.js';
-
-const { AsyncByteQueue, DataType, Field, Float64, Int64, Precision, RecordBatch, RecordBatchFileWriter, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC } = arrow;
 
 /**
  * An in-memory series: struct of typed arrays. `ts` is UnixMs (float64, exact for ms integers);
@@ -36,7 +34,7 @@ export function seriesLength(s: SeriesColumns): number {
  * int64, value columns as nullable float64 (NaN ⇒ null). Column order follows `columnOrder`.
  */
 export function encodeSeries(series: SeriesColumns, columnOrder: readonly string[], metadata: SeriesMetadata = {}): Uint8Array {
-  return tableToIPC(seriesTable(series, columnOrder, metadata), 'file');
+  return arrowLib().tableToIPC(seriesTable(series, columnOrder, metadata), 'file');
 }
 
 /** A file as written: its size and the sha256 of its bytes (hex). */
@@ -56,40 +54,52 @@ export interface WrittenFile {
 export function writeSeriesFile(path: string, series: SeriesColumns, columnOrder: readonly string[], metadata: SeriesMetadata = {}): WrittenFile {
   const table = seriesTable(series, columnOrder, metadata);
   return writeFileAtomicWith(path, (fd) => {
-    const sink = new FdHashSink(fd);
-    const writer = new RecordBatchFileWriter();
+    const sink = new (fdHashSinkClass())(fd);
+    const writer = new (arrowLib().RecordBatchFileWriter)();
     writer.reset(sink);
     writer.writeAll(table);
     return { bytes: sink.bytes, sha256: sink.hash.digest('hex') };
   });
 }
 
+/** What {@link writeSeriesFile} reads back from its sink: the sha256 and count of the bytes written. */
+interface FdHashSinkLike {
+  readonly hash: Hash;
+  bytes: number;
+}
+
+let FdHashSink: (new (fd: number) => A.AsyncByteQueue & FdHashSinkLike) | undefined;
+
 /**
  * The sink of an Arrow writer that writes each chunk to `fd` and into a sha256 as it comes,
- * instead of queueing it (arrow-js accepts any AsyncByteQueue as its sink).
+ * instead of queueing it (arrow-js accepts any AsyncByteQueue as its sink). The class is defined
+ * on first use because its base class is Arrow's, which is loaded lazily (arrow-lib.ts).
  */
-class FdHashSink extends AsyncByteQueue {
-  readonly hash: Hash = createHash('sha256');
-  bytes = 0;
-  private readonly fd: number;
+function fdHashSinkClass(): new (fd: number) => A.AsyncByteQueue & FdHashSinkLike {
+  return (FdHashSink ??= class FdHashSink extends arrowLib().AsyncByteQueue {
+    readonly hash: Hash = createHash('sha256');
+    bytes = 0;
+    private readonly fd: number;
 
-  constructor(fd: number) {
-    super();
-    this.fd = fd;
-  }
+    constructor(fd: number) {
+      super();
+      this.fd = fd;
+    }
 
-  override write(value: Parameters<A.AsyncByteQueue['write']>[0]): void {
-    // The writer hands over Uint8Array views of the columns (no copy); anything else is viewed as bytes.
-    const chunk = value instanceof Uint8Array ? value : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBufferLike);
-    if (chunk.byteLength === 0) return;
-    writeAllSync(this.fd, chunk);
-    this.hash.update(chunk);
-    this.bytes += chunk.byteLength;
-  }
+    override write(value: Parameters<A.AsyncByteQueue['write']>[0]): void {
+      // The writer hands over Uint8Array views of the columns (no copy); anything else is viewed as bytes.
+      const chunk = value instanceof Uint8Array ? value : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBufferLike);
+      if (chunk.byteLength === 0) return;
+      writeAllSync(this.fd, chunk);
+      this.hash.update(chunk);
+      this.bytes += chunk.byteLength;
+    }
+  });
 }
 
 /** The Arrow table of a series: `ts` int64 (exact for integer ms), then the columns as nullable float64 (NaN ⇒ null). */
 function seriesTable(series: SeriesColumns, columnOrder: readonly string[], metadata: SeriesMetadata): A.Table {
+  const { Field, Float64, Int64, RecordBatch, Schema, Struct, Table, makeData } = arrowLib();
   const n = series.ts.length;
   const fields: A.Field[] = [new Field('ts', new Int64(), false)];
   const children = [makeData({ type: new Int64(), length: n, nullCount: 0, data: int64Ms(series.ts) })];
@@ -193,6 +203,7 @@ export function readSeriesFile(path: string, window: ReadWindow = {}): LoadedSer
  * them; otherwise they are copied with nulls set to NaN.
  */
 export function decodeSeries(path: string, bytes: Uint8Array, window: ReadWindow = {}): LoadedSeries {
+  const { DataType, Precision, tableFromIPC } = arrowLib();
   let table: A.Table;
   try {
     table = tableFromIPC(bytes);

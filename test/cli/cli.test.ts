@@ -29,6 +29,15 @@ describe('perpcarry --help', () => {
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
   });
 
+  it('--version prints perpcarry\'s version from any working directory (yargs looked above the cwd: "unknown" outside the checkout)', () => {
+    const want = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const cwd of [ROOT, tmpDir('perpcarry-version-')]) {
+      const r = spawnSync(process.execPath, [BIN, '--version'], { cwd, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`${want}\n`);
+    }
+  });
+
   it('data --help names its subcommand slot', () => {
     const r = cli(['data', '--help']);
     expect(r.code).toBe(0);
