@@ -442,21 +442,47 @@ export function computeMetrics(input: MetricsInput): Metrics {
   const n = ts.length;
   if (equity.length !== n) throw new Error(`computeMetrics: equity has ${equity.length} samples, ts has ${n}`);
   const initialEquity = input.initialEquity ?? (n ? equity[0]! : NaN);
-  const finalEquity = n ? equity[n - 1]! : NaN;
-  const tr = totalReturn(initialEquity, finalEquity);
   const fromMs = input.fromMs ?? (n ? ts[0]! : NaN);
   const toMs = input.toMs ?? (n ? ts[n - 1]! : NaN);
-  const apr = simpleApr(tr, toMs - fromMs);
-  // Daily returns over the window's (00:00, 24:00] days, the first from initialEquity so a
-  // first-bar cost is not lost.
-  const daily = n ? dailyReturns(ts, equity, fromMs, toMs, initialEquity).ret : new Float64Array(0);
-  const dd = maxDrawdownStats(ts, equity, initialEquity, { fromMs, toMs });
+  return metricsFrom(input, {
+    initialEquity,
+    finalEquity: n ? equity[n - 1]! : NaN,
+    fromMs,
+    toMs,
+    // Daily returns over the window's (00:00, 24:00] days, the first from initialEquity so a
+    // first-bar cost is not lost.
+    daily: n ? dailyReturns(ts, equity, fromMs, toMs, initialEquity).ret : new Float64Array(0),
+    drawdown: maxDrawdownStats(ts, equity, initialEquity, { fromMs, toMs }),
+    timeInMarket: input.grossExposure ? timeInMarket(ts, input.grossExposure, fromMs, toMs, input.firstFillMs) : NaN,
+    turnover: input.tradedNotional !== undefined ? turnover(input.tradedNotional, equity) : NaN,
+  });
+}
+
+/** What {@link metricsFrom} reads from the equity curve (computed over arrays, or streamed: metrics-stream.ts). */
+export interface CurveFigures {
+  initialEquity: number;
+  finalEquity: number;
+  /** The window as {@link computeMetrics} resolves it. */
+  fromMs: UnixMs;
+  toMs: UnixMs;
+  /** Daily returns ({@link dailyReturns} over the window, the first from initialEquity). */
+  daily: Float64Array;
+  drawdown: { maxDrawdown: number; maxDrawdownDurationHours: number };
+  timeInMarket: number;
+  turnover: number;
+}
+
+/** The metrics object from the curve's figures and the engine's tallies in `input`. */
+export function metricsFrom(input: Omit<MetricsInput, 'ts' | 'equity' | 'grossExposure'>, c: CurveFigures): Metrics {
+  const tr = totalReturn(c.initialEquity, c.finalEquity);
+  const apr = simpleApr(tr, c.toMs - c.fromMs);
+  const { daily, drawdown: dd } = c;
   const benchmarkApr = input.benchmarkApr ?? 0;
   const liquidationCount = input.liquidationCount ?? 0;
   const dist = input.minAdverseLiqDistance ?? NaN;
   return {
-    initialEquity,
-    finalEquity,
+    initialEquity: c.initialEquity,
+    finalEquity: c.finalEquity,
     totalReturn: tr,
     apr,
     annualVol: annualVol(daily),
@@ -466,8 +492,8 @@ export function computeMetrics(input: MetricsInput): Metrics {
     calmar: dd.maxDrawdown < 0 ? apr / -dd.maxDrawdown : NaN,
     maxDrawdown: dd.maxDrawdown,
     maxDrawdownDurationHours: dd.maxDrawdownDurationHours,
-    timeInMarket: input.grossExposure ? timeInMarket(ts, input.grossExposure, fromMs, toMs, input.firstFillMs) : NaN,
-    turnover: input.tradedNotional !== undefined ? turnover(input.tradedNotional, equity) : NaN,
+    timeInMarket: c.timeInMarket,
+    turnover: c.turnover,
     tradeCount: input.tradeCount ?? 0,
     liquidationCount,
     // A liquidation means the distance reached zero, whatever the bars before it showed.
@@ -486,22 +512,33 @@ const MUST_BE_FINITE: readonly (keyof Metrics)[] = ['initialEquity', 'finalEquit
  * n/a with exit 0. `describe(ts)` formats a sample time. Returns the message, or null when fine.
  */
 export function nonFiniteMetricProblem(m: Metrics, ts: Float64Array, equity: Float64Array, describe: (ts: UnixMs) => string): string | null {
-  let bad = -1;
+  let bad: NonFiniteSample | null = null;
   for (let i = 0; i < equity.length; i++) {
     if (!Number.isFinite(equity[i]!)) {
-      bad = i;
+      bad = { index: i, value: equity[i]!, ts: ts[i]! };
       break;
     }
   }
+  return nonFiniteProblem(m, ts.length, bad, describe);
+}
+
+/** The first equity sample that is not finite: its row, value and time. */
+export interface NonFiniteSample {
+  index: number;
+  value: number;
+  ts: UnixMs;
+}
+
+/** {@link nonFiniteMetricProblem} from the number of samples and the first non-finite one (null: none). */
+export function nonFiniteProblem(m: Metrics, samples: number, bad: NonFiniteSample | null, describe: (ts: UnixMs) => string): string | null {
   const names: string[] = [];
   for (const k of Object.keys(m) as (keyof Metrics)[]) {
     const v = m[k];
-    if (v === Infinity || v === -Infinity || (Number.isNaN(v) && MUST_BE_FINITE.includes(k) && ts.length > 0)) names.push(k);
+    if (v === Infinity || v === -Infinity || (Number.isNaN(v) && MUST_BE_FINITE.includes(k) && samples > 0)) names.push(k);
   }
-  if (names.length === 0 && bad < 0) return null;
-  const cause =
-    bad >= 0
-      ? `equity is ${equity[bad]} at ${describe(ts[bad]!)} (sample ${bad + 1}): a price or balance overflowed, which data validation should have caught (run \`perpcarry data validate\`)`
-      : 'an input to it is not finite';
+  if (names.length === 0 && !bad) return null;
+  const cause = bad
+    ? `equity is ${bad.value} at ${describe(bad.ts)} (sample ${bad.index + 1}): a price or balance overflowed, which data validation should have caught (run \`perpcarry data validate\`)`
+    : 'an input to it is not finite';
   return `metric${names.length === 1 ? '' : 's'} ${names.length ? names.join(', ') : 'equity'} not finite: ${cause}`;
 }

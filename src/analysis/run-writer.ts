@@ -7,8 +7,10 @@
  * or interrupted run leaves no half report.
  *
  * Speed: the equity columns are computed and written in batches of {@link EQUITY_BATCH_ROWS} rows
- * (one pass, one `writeSync` per column buffer, no copy), so a run never holds more than the
- * `equity` and `gross_exposure` columns in full (the metrics need them), whatever its length.
+ * (one pass, one `writeSync` per column buffer, no copy) into buffers reused from batch to batch;
+ * the metrics are computed from the batches as they pass (metrics-stream.ts), so a run holds no
+ * equity column in full, whatever its length. The disk starts writing equity.arrow back after
+ * each batch (`startWriteback`), so the fsync at the commit finds little left to do.
  */
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -22,9 +24,11 @@ import { Float64IpcFileWriter } from '../data/ipc-writer.js';
 import type { BacktestResult } from '../engine/backtest.js';
 import type { PnlBreakdown } from '../portfolio/records.js';
 import { claimRunDir } from './run-claim.js';
+import { startWriteback } from '../core/fs.js';
 import { CSV_FILES, EQUITY_ARROW_FORMAT, RUN_FILES, RUN_FORMAT_VERSION, csvColumnNames, type CsvName, type CsvRow } from './run-format.js';
 import { ROUND_TRIP_PARTS, roundTripsOf, roundTripStats, roundTripTotals, sumParts, type RoundTrips, type RoundTripStats } from './round-trips.js';
 import { annualisationFlags, computeMetrics, nonFiniteMetricProblem, type Metrics, type MetricsInput } from './metrics.js';
+import { EquityMetricsStream, type StreamedMetricsInput } from './metrics-stream.js';
 
 /** summary.json. */
 export interface RunSummary {
@@ -109,26 +113,22 @@ export function perpcarryVersion(): string {
  * columns instead of materializing every equity column).
  */
 export function buildSummary(result: BacktestResult, runId: string, eq?: EquityArrays): RunSummary {
-  if (eq) return summaryOf(result, runId, eq);
-  const { ts, columns } = result.samples.trimmed();
-  return summaryOf(result, runId, { ts, equity: columns.get('equity')!, grossExposure: columns.get('gross_exposure')! });
+  if (!eq) {
+    const { ts, columns } = result.samples.trimmed();
+    eq = { ts, equity: columns.get('equity')!, grossExposure: columns.get('gross_exposure')! };
+  }
+  const metrics = computeMetrics({ ...eq, ...metricsInputOf(result) });
+  return summaryOf(result, runId, { metrics, samples: eq.ts.length, problem: nonFiniteMetricProblem(metrics, eq.ts, eq.equity, isoUtc) });
 }
 
 /** The equity arrays the metrics read. */
 export type EquityArrays = Required<Pick<MetricsInput, 'ts' | 'equity' | 'grossExposure'>>;
 
-/** {@link buildSummary} from the equity arrays the metrics read (streamed or materialized). */
-function summaryOf(
-  result: BacktestResult,
-  runId: string,
-  eq: EquityArrays,
-  roundTrips: RoundTrips = roundTripsOf(result.portfolio, result.config.toMs),
-): RunSummary {
-  const { ts } = eq;
+/** The metrics' inputs besides the equity curve: the window and the engine's tallies. */
+function metricsInputOf(result: BacktestResult): StreamedMetricsInput {
   const c = result.config;
   const pf = result.portfolio;
-  const metrics = computeMetrics({
-    ...eq,
+  return {
     fromMs: c.fromMs,
     toMs: c.toMs,
     firstFillMs: pf.trades.length ? pf.trades[0]!.ts : undefined,
@@ -138,12 +138,28 @@ function summaryOf(
     minAdverseLiqDistance: pf.minAdverseLiqDistance === Infinity ? NaN : pf.minAdverseLiqDistance,
     initialEquity: result.initialEquity,
     benchmarkApr: c.benchmarkApr ?? 0,
-  });
-  const problem = nonFiniteMetricProblem(metrics, ts, eq.equity, isoUtc);
+  };
+}
+
+/** A run's metrics, how many equity samples they cover, and why they cannot be reported (null: they can). */
+interface RunMetrics {
+  metrics: Metrics;
+  samples: number;
+  problem: string | null;
+}
+
+/** The summary from the run's metrics (computed over arrays, or streamed while equity.arrow was written). */
+function summaryOf(
+  result: BacktestResult,
+  runId: string,
+  { metrics, samples, problem }: RunMetrics,
+  roundTrips: RoundTrips = roundTripsOf(result.portfolio, result.config.toMs),
+): RunSummary {
+  const c = result.config;
   if (problem) throw new UserError(`${problem} (run ${c.strategy.name} ${c.venues.join(',')} ${c.symbol} ${isoUtc(c.fromMs)} → ${isoUtc(c.toMs)})`);
   const pnl = result.pnl;
   const change = metrics.finalEquity - metrics.initialEquity;
-  if (ts.length > 0 && Math.abs(pnl.total - change) > 1e-9 * Math.max(1, Math.abs(metrics.initialEquity))) {
+  if (samples > 0 && Math.abs(pnl.total - change) > 1e-9 * Math.max(1, Math.abs(metrics.initialEquity))) {
     throw new Error(`internal: PnL attribution total ${pnl.total} ≠ equity change ${change}`);
   }
   assertRoundTripsAddUp(roundTrips, pnl, metrics.initialEquity);
@@ -557,7 +573,7 @@ function writeRunDirFiles(
     const eq = streamEquity(result, tmp, opts);
     bytes += eq.bytes;
     const roundTrips = roundTripsOf(pf, result.config.toMs);
-    const summary = summaryOf(result, opts.runId, eq.metricsInput, roundTrips);
+    const summary = summaryOf(result, opts.runId, eq.metrics, roundTrips);
     put(RUN_FILES.run, toJson(runJson));
     put(RUN_FILES.summary, toJson(summary));
     const csv = <K extends CsvName>(k: K, rows: readonly CsvRow<K>[]): void => put(CSV_FILES[k].file, toCsv(k, rows));
@@ -585,39 +601,38 @@ function writeRunDirFiles(
 
 /**
  * Compute the equity columns batch by batch and write each batch to equity.arrow (and
- * equity.csv with `csv`) as it is computed. Keeps `equity` and `gross_exposure` in full for the
- * metrics.
+ * equity.csv with `csv`) as it is computed, and the metrics from each batch: no column is held
+ * whole, and the batch buffers are reused.
  */
-function streamEquity(
-  result: BacktestResult,
-  dir: string,
-  opts: WriteRunOptions,
-): { bytes: number; metricsInput: EquityArrays } {
+function streamEquity(result: BacktestResult, dir: string, opts: WriteRunOptions): { bytes: number; metrics: RunMetrics } {
   const sampler = result.samples;
   const n = sampler.length;
-  const ts = sampler.ts.subarray(0, n);
+  const ts = sampler.ts;
   const names = sampler.columnNames();
   const iEq = names.indexOf('equity');
   const iGross = names.indexOf('gross_exposure');
-  const equity = new Float64Array(n);
-  const gross = new Float64Array(n);
   const B = Math.min(EQUITY_BATCH_ROWS, Math.max(1, n));
-  const scratch = names.map((_, c) => (c === iEq || c === iGross ? null : new Float64Array(B)));
+  const out = names.map(() => new Float64Array(B));
+  const stream = new EquityMetricsStream(metricsInputOf(result));
   const arrow = new Float64IpcFileWriter(join(dir, RUN_FILES.equityArrow), names, { 'perpcarry.runId': opts.runId, 'perpcarry.format': EQUITY_ARROW_FORMAT });
   const csv = opts.csv ? new EquityCsvWriter(join(dir, RUN_FILES.equityCsv), names) : null;
   try {
     const cur = sampler.cursor();
     for (let from = 0; from < n; from += B) {
       const to = Math.min(n, from + B);
-      const out = scratch.map((a, c) => a ?? (c === iEq ? equity : gross).subarray(from, to));
       sampler.fillColumns(from, to, out, cur);
       const len = to - from;
       const bts = ts.subarray(from, to);
+      stream.add(bts, out[iEq]!, out[iGross]!, len);
       arrow.writeBatch(bts, out, len);
       csv?.writeRows(bts, out, len);
+      // The disk writes what is done while the next batches are computed.
+      startWriteback(arrow.path);
     }
     arrow.close();
     csv?.close();
+    startWriteback(arrow.path);
+    if (csv) startWriteback(join(dir, RUN_FILES.equityCsv));
   } catch (e) {
     arrow.abort();
     csv?.abort();
@@ -625,7 +640,8 @@ function streamEquity(
   }
   let bytes = arrow.bytesWritten;
   if (csv) bytes += statSync(join(dir, RUN_FILES.equityCsv)).size;
-  return { bytes, metricsInput: { ts, equity, grossExposure: gross } };
+  const metrics = stream.finish();
+  return { bytes, metrics: { metrics, samples: n, problem: stream.problem(metrics, isoUtc) } };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { close, closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { pidAlive } from './lock.js';
 
@@ -21,6 +21,23 @@ export function fsyncDir(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Start writing a file's data to disk in the background (an `fdatasync` on libuv's thread pool,
+ * on a descriptor of its own that the callback closes), so that the `fsync` that makes it durable
+ * later finds little left to write while the caller computes meanwhile. A hint only: it never
+ * replaces that `fsync`, and its errors are ignored (the `fsync` reports them). Queued at once,
+ * whether or not the caller returns to the event loop.
+ */
+export function startWriteback(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  fdatasync(fd, () => close(fd, () => {}));
 }
 
 /** mkdir -p (same errors as `mkdirSync(dir, {recursive: true})`), fsyncing the parent of every directory it creates. */
