@@ -1,9 +1,11 @@
 /**
  * Read a window of rows of a stored series straight from its Arrow IPC file: the footer, the
- * record batch's metadata, two binary searches over `ts` (a few 8-byte reads), then only the
- * window's slice of each column, each into its own Float64Array. A one-year window of a ten-year
- * file reads a tenth of it, and nothing is read twice or copied: `ts` is converted from int64 to
- * float64 in place.
+ * record batch's metadata, two binary searches over `ts` (a few 8-byte reads), then the window's
+ * slice of `ts` and, on request, of each value column, each into its own Float64Array
+ * ({@link openWindow}: a run reads only the columns it uses, when it first uses them; fresh memory
+ * costs ~2.8 ms per MB on the 2-core VM, so untouched columns are the saving). A one-year window
+ * of a ten-year file reads a tenth of it, and nothing is read twice or copied: `ts` is converted
+ * from int64 to float64 in place, or, when it equals a time column already loaded, not kept at all.
  *
  * Only for files whose bytes are already verified (the catalog's sha256 was checked for this file
  * version: see verified.ts). Handles the layout this store writes — one record batch, an int64
@@ -96,10 +98,126 @@ interface ColumnPlan {
 }
 
 /**
- * Rows of the open file `fd` with ts in [fromMs, toMs) (see {@link ReadWindow}), or null when the
- * file is not in the layout described above.
+ * Reads `bytes.byteLength` bytes at file position `position` into `bytes`; false on a short read.
+ * A window's value columns are read through one of these (the open descriptor, or the bytes of
+ * the file once they were re-hashed: see verified.ts).
+ */
+export type ReadAt = (bytes: Uint8Array, position: number) => boolean;
+
+/** {@link ReadAt} over an open descriptor. */
+export function fdReader(fd: number): ReadAt {
+  return (bytes, position) => readAt(fd, bytes, position);
+}
+
+/**
+ * A window of an Arrow file whose `ts` is read and whose value columns are read on request: a
+ * run that never looks at a column (a mark series' open, a spot series' high and low) never
+ * touches its bytes, and fresh memory is what a load pays for (~2.8 ms per MB on the 2-core VM).
+ */
+export interface WindowColumns {
+  /** Bar or settlement times of the window's rows, UnixMs. */
+  ts: Float64Array;
+  metadata: SeriesMetadata;
+  /** Rows in the whole file. */
+  fileRows: number;
+  /** Value columns of the file (not `ts`), in file order. */
+  names: readonly string[];
+  /**
+   * The window's rows of column `name` (NaN for nulls) read through `read` from the file
+   * positions of this file's layout, or null on a short read. Each call reads afresh.
+   */
+  readColumn(name: string, read: ReadAt): Float64Array | null;
+}
+
+/** Options of {@link openWindow}. */
+export interface OpenWindowOptions {
+  /**
+   * Time columns loaded earlier (another series of the same run): when the window's `ts` is
+   * bit-for-bit one of them — compared in 64 KB chunks read from the file, so a mismatch costs
+   * no fresh memory — that array is returned instead of a new copy.
+   */
+  tsCandidates?: readonly Float64Array[];
+}
+
+/**
+ * The window [fromMs, toMs) of the open file `fd` (see {@link ReadWindow}) with only `ts` read, or
+ * null when the file is not in the layout described above.
+ */
+export function openWindow(fd: number, window: ReadWindow = {}, opts: OpenWindowOptions = {}): WindowColumns | null {
+  const layout = readLayout(fd);
+  if (!layout) return null;
+  const { n, plans, metadata } = layout;
+  // Window rows by binary search over ts, reading one int64 per probe.
+  const tsPlan = plans[0]!;
+  const probe = new Uint8Array(8);
+  const probeDv = new DataView(probe.buffer);
+  const tsAt = (i: number): number => {
+    if (!readAt(fd, probe, tsPlan.valuesAt + 8 * i)) throw new Error('short read');
+    return probeDv.getInt32(4, true) * 4294967296 + probeDv.getUint32(0, true);
+  };
+  const lowerBound = (t: number): number => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (tsAt(mid) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let from: number;
+  let to: number;
+  try {
+    from = window.fromMs === undefined ? 0 : lowerBound(window.fromMs);
+    to = window.toMs === undefined ? n : lowerBound(window.toMs);
+  } catch {
+    return null;
+  }
+  const lo = Math.min(from, to);
+  const len = to - lo;
+  const tsAtFile = tsPlan.valuesAt + 8 * lo;
+  let ts = len > 0 ? sharedTs(fd, tsAtFile, len, opts.tsCandidates ?? [], tsAt(lo), tsAt(lo + len - 1)) : null;
+  if (!ts) {
+    ts = new Float64Array(len);
+    if (!readAt(fd, new Uint8Array(ts.buffer), tsAtFile)) return null;
+    int64ToFloat64InPlace(ts);
+  }
+  const byName = new Map(plans.slice(1).map((p) => [p.name, p]));
+  return {
+    ts,
+    metadata,
+    fileRows: n,
+    names: [...byName.keys()],
+    readColumn(name, read) {
+      const p = byName.get(name);
+      if (!p) return null;
+      const col = new Float64Array(len);
+      if (!read(new Uint8Array(col.buffer), p.valuesAt + 8 * lo)) return null;
+      if (p.nulls > 0 && p.validityBytes > 0 && len > 0 && !applyNulls(read, p, lo, col)) return null;
+      return col;
+    },
+  };
+}
+
+/**
+ * Rows of the open file `fd` with ts in [fromMs, toMs) (see {@link ReadWindow}), every column
+ * read, or null when the file is not in the layout described above.
  */
 export function readWindowFromFd(fd: number, window: ReadWindow = {}): LoadedSeries | null {
+  const w = openWindow(fd, window);
+  if (!w) return null;
+  const read = fdReader(fd);
+  const columns: Record<string, Float64Array> = {};
+  for (const name of w.names) {
+    const col = w.readColumn(name, read);
+    if (!col) return null;
+    columns[name] = col;
+  }
+  return { ts: w.ts, columns, metadata: w.metadata, fileRows: w.fileRows };
+}
+
+/** The file's single record batch: row count, where each column's buffers are, schema metadata. */
+function readLayout(fd: number): { n: number; plans: ColumnPlan[]; metadata: SeriesMetadata } | null {
   const size = fstatSync(fd).size;
   if (size < 18) return null;
   const tail = new Uint8Array(10);
@@ -164,47 +282,39 @@ export function readWindowFromFd(fd: number, window: ReadWindow = {}): LoadedSer
   }));
   if (plans.some((p, c) => m.i64(nodeAt(c)) !== n || p.valuesBytes < n * 8 || p.valuesAt + n * 8 > size)) return null;
   if (plans[0]!.nulls > 0) return null; // ts with nulls: the whole-file path names the problem
-  // Window rows by binary search over ts, reading one int64 per probe.
-  const tsPlan = plans[0]!;
-  const probe = new Uint8Array(8);
-  const probeDv = new DataView(probe.buffer);
-  const tsAt = (i: number): number => {
-    if (!readAt(fd, probe, tsPlan.valuesAt + 8 * i)) throw new Error('short read');
-    return probeDv.getInt32(4, true) * 4294967296 + probeDv.getUint32(0, true);
-  };
-  const lowerBound = (t: number): number => {
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (tsAt(mid) < t) lo = mid + 1;
-      else hi = mid;
+  return { n, plans, metadata };
+}
+
+/** Rows per chunk when comparing a file's ts with a loaded column (64 KB of int64). */
+const COMPARE_ROWS = 8192;
+let compareWords: Int32Array | null = null;
+
+/**
+ * The candidate equal, value for value, to the `len` int64 ms at file position `at` (as
+ * {@link int64ToFloat64InPlace} would convert them), or null. The first and last values rule
+ * out most candidates without reading; the rest is compared chunk by chunk through one reused
+ * 64 KB buffer.
+ */
+function sharedTs(fd: number, at: number, len: number, candidates: readonly Float64Array[], first: number, last: number): Float64Array | null {
+  for (const c of candidates) {
+    if (c.length !== len || c[0] !== first || c[len - 1] !== last) continue;
+    compareWords ??= new Int32Array(2 * COMPARE_ROWS);
+    const w = compareWords;
+    const bytes = new Uint8Array(w.buffer);
+    let same = true;
+    for (let i0 = 0; i0 < len && same; i0 += COMPARE_ROWS) {
+      const k = Math.min(COMPARE_ROWS, len - i0);
+      if (!readAt(fd, bytes.subarray(0, 8 * k), at + 8 * i0)) return null;
+      for (let j = 0; j < k; j++) {
+        if (w[2 * j + 1]! * 4294967296 + (w[2 * j]! >>> 0) !== c[i0 + j]) {
+          same = false;
+          break;
+        }
+      }
     }
-    return lo;
-  };
-  let from: number;
-  let to: number;
-  try {
-    from = window.fromMs === undefined ? 0 : lowerBound(window.fromMs);
-    to = window.toMs === undefined ? n : lowerBound(window.toMs);
-  } catch {
-    return null;
+    if (same) return c;
   }
-  const lo = Math.min(from, to);
-  const len = to - lo;
-  const ts = new Float64Array(len);
-  if (!readAt(fd, new Uint8Array(ts.buffer), tsPlan.valuesAt + 8 * lo)) return null;
-  int64ToFloat64InPlace(ts);
-  const columns: Record<string, Float64Array> = {};
-  for (const p of plans.slice(1)) {
-    const col = new Float64Array(len);
-    if (!readAt(fd, new Uint8Array(col.buffer), p.valuesAt + 8 * lo)) return null;
-    if (p.nulls > 0 && p.validityBytes > 0 && len > 0) {
-      if (!applyNulls(fd, p, lo, col)) return null;
-    }
-    columns[p.name] = col;
-  }
-  return { ts, columns, metadata, fileRows: n };
+  return null;
 }
 
 /** Reinterpret int64 ms (little-endian words) as float64 ms, in the same memory. */
@@ -218,12 +328,12 @@ function int64ToFloat64InPlace(a: Float64Array): void {
 }
 
 /** Set NaN where the validity bitmap marks rows [lo, lo + col.length) null. */
-function applyNulls(fd: number, p: ColumnPlan, lo: number, col: Float64Array): boolean {
+function applyNulls(read: ReadAt, p: ColumnPlan, lo: number, col: Float64Array): boolean {
   const b0 = lo >> 3;
   const b1 = (lo + col.length + 7) >> 3;
   if (b1 > p.validityBytes) return false;
   const bits = new Uint8Array(b1 - b0);
-  if (!readAt(fd, bits, p.validityAt + b0)) return false;
+  if (!read(bits, p.validityAt + b0)) return false;
   for (let i = 0; i < col.length; i++) {
     const bit = lo + i - 8 * b0;
     if ((bits[bit >> 3]! & (1 << (bit & 7))) === 0) col[i] = NaN;

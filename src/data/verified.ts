@@ -12,7 +12,7 @@ import { readCatalog, sha256Hex, type Catalog } from './catalog.js';
 import { knownState, recordVerified, versionOf } from './file-state.js';
 import { KIND_COLUMNS } from './schema.js';
 import { decodeSeries, type LoadedSeries, type ReadWindow } from './store.js';
-import { readWindowFromFd } from './ipc-window.js';
+import { fdReader, openWindow, type ReadAt, type WindowColumns } from './ipc-window.js';
 import { validateSeries } from './validate.js';
 
 /** The series a caller asks for. */
@@ -24,7 +24,15 @@ export interface SeriesRequest {
   timeframe?: string;
 }
 
-/** A verified series: the window's columns plus what is known about the whole file. */
+/**
+ * A verified series: the window's columns plus what is known about the whole file.
+ *
+ * `ts` is read; the value columns of a window of an already verified file version are read on
+ * first access (`columns` holds one getter per column of the file), from the descriptor opened
+ * and version-checked at load, so a column read later comes from the same verified bytes (see
+ * {@link lazyColumns}). Code that only needs to know whether a column exists uses
+ * {@link hasColumn}, which reads nothing.
+ */
 export interface VerifiedSeries extends LoadedSeries {
   path: string;
   /** sha256 of the file bytes, equal to the catalog's. */
@@ -54,6 +62,15 @@ function openWithVersion(abs: string): { fd: number; size: number; version: Retu
   }
 }
 
+/** Options of {@link loadVerifiedSeries}. */
+export interface LoadVerifiedOptions {
+  /**
+   * Time columns this load already holds: a window whose `ts` equals one of them bit for bit
+   * shares that array (see ipc-window.ts openWindow).
+   */
+  tsCandidates?: readonly Float64Array[];
+}
+
 /** The whole file from an open descriptor. */
 function readAll(fd: number, size: number): Buffer {
   const bytes = Buffer.allocUnsafe(size);
@@ -74,7 +91,7 @@ function readAll(fd: number, size: number): Buffer {
  * read window-only (ipc-window.ts: the window's slice of each column, nothing else); any other
  * file is read whole, hashed, decoded and validated once.
  */
-export function loadVerifiedSeries(dataDir: string, req: SeriesRequest, window: ReadWindow = {}, catalog?: Catalog): VerifiedSeries {
+export function loadVerifiedSeries(dataDir: string, req: SeriesRequest, window: ReadWindow = {}, catalog?: Catalog, opts: LoadVerifiedOptions = {}): VerifiedSeries {
   let rel: string;
   try {
     rel = seriesRelPath(req.venue, req.symbol, req.kind, req.timeframe);
@@ -86,16 +103,24 @@ export function loadVerifiedSeries(dataDir: string, req: SeriesRequest, window: 
   const { fd, size, version } = openWithVersion(abs);
   let bytes: Buffer;
   let known: ReturnType<typeof knownState>;
+  let handedOver = false;
   try {
     if (!entry) throw new DataError(abs, `not in the catalog ${join(dataDir, 'catalog.json')}, so it cannot be verified; ${CURE}`);
     known = knownState(dataDir, abs, version);
     if (known && known.sha256 === entry.sha256 && known.errors !== undefined) {
-      const w = readWindowFromFd(fd, window);
-      if (w) return checked(abs, w, req, known.sha256, known.errors);
+      const w = openWindow(fd, window, { tsCandidates: opts.tsCandidates });
+      if (w) {
+        checkIdentity(abs, w.metadata, req);
+        checkColumns(abs, w.names, req);
+        // From here the lazy columns own the descriptor (and close it).
+        handedOver = true;
+        const columns = lazyColumns(abs, fd, version, known.sha256, w);
+        return { ts: w.ts, columns, metadata: w.metadata, fileRows: w.fileRows, path: abs, sha256: known.sha256, fileErrors: known.errors };
+      }
     }
     bytes = readAll(fd, size);
   } finally {
-    closeSync(fd);
+    if (!handedOver) closeSync(fd);
   }
   const sha = known?.sha256 ?? sha256Hex(bytes);
   if (sha !== entry.sha256) {
@@ -103,7 +128,7 @@ export function loadVerifiedSeries(dataDir: string, req: SeriesRequest, window: 
   }
   const s = decodeSeries(abs, bytes, window);
   checkIdentity(abs, s.metadata, req);
-  checkColumns(abs, s, req);
+  checkColumns(abs, Object.keys(s.columns), req);
   let fileErrors = known?.errors;
   if (fileErrors === undefined) {
     // First sight of this version: validate the whole file once and remember the verdict.
@@ -114,15 +139,8 @@ export function loadVerifiedSeries(dataDir: string, req: SeriesRequest, window: 
   return { ...s, path: abs, sha256: sha, fileErrors };
 }
 
-/** Identity and columns checked, the window of a verified file version as a VerifiedSeries. */
-function checked(abs: string, s: LoadedSeries, req: SeriesRequest, sha256: string, fileErrors: number): VerifiedSeries {
-  checkIdentity(abs, s.metadata, req);
-  checkColumns(abs, s, req);
-  return { ...s, path: abs, sha256, fileErrors };
-}
-
-function checkColumns(abs: string, s: LoadedSeries, req: SeriesRequest): void {
-  const missing = KIND_COLUMNS[req.kind].filter((c) => !s.columns[c]);
+function checkColumns(abs: string, names: readonly string[], req: SeriesRequest): void {
+  const missing = KIND_COLUMNS[req.kind].filter((c) => !names.includes(c));
   if (missing.length) throw new DataError(abs, `missing column(s) ${missing.join(', ')} of kind ${req.kind}`);
 }
 
@@ -138,4 +156,82 @@ export function checkIdentity(abs: string, meta: Record<string, string>, req: Se
     .filter(([k, v]) => (meta[`perpcarry.${k}`] ?? undefined) !== v)
     .map(([k, v]) => `${k} ${meta[`perpcarry.${k}`] === undefined ? '(none)' : JSON.stringify(meta[`perpcarry.${k}`])} where ${v === undefined ? 'none' : JSON.stringify(v)} is expected`);
   if (diffs.length) throw new DataError(abs, `schema metadata does not match the series this path holds: ${diffs.join('; ')}; ${CURE}`);
+}
+
+/** Whether `columns` has column `name`, without reading it (columns may be lazy: {@link VerifiedSeries}). */
+export function hasColumn(columns: Record<string, Float64Array>, name: string): boolean {
+  const d = Object.getOwnPropertyDescriptor(columns, name);
+  return d !== undefined && (d.get !== undefined || d.value !== undefined);
+}
+
+/** The descriptor of a window read lazily: open until its last column is read or its columns are garbage. */
+interface OpenFile {
+  fd: number;
+  open: boolean;
+}
+
+function closeFile(f: OpenFile): void {
+  if (!f.open) return;
+  f.open = false;
+  try {
+    closeSync(f.fd);
+  } catch {
+    // already gone: nothing to release
+  }
+}
+
+/** Closes the descriptor of a lazy window whose columns became unreachable before all were read. */
+const openFiles = new FinalizationRegistry<OpenFile>(closeFile);
+
+/**
+ * The value columns of window `w` of the verified file version `version` of `abs`, each read on
+ * first access. The store replaces a file by rename, so the open descriptor keeps reading the
+ * verified inode whatever happens at the path. Before each read the descriptor's version (size,
+ * mtime, inode) is compared with the verified one: an in-place write changes it, and then the
+ * whole file is read through the descriptor and hashed once more — equal to the verified sha256
+ * (a `touch`), the remaining columns come from those bytes; different, the read throws a
+ * DataError naming the file and the run stops. A column is never served from bytes that were
+ * not verified.
+ */
+function lazyColumns(abs: string, fd: number, version: ReturnType<typeof versionOf>, sha256: string, w: WindowColumns): Record<string, Float64Array> {
+  const file: OpenFile = { fd, open: true };
+  let read: ReadAt | null = null;
+  let unread = w.names.length;
+  if (unread === 0) closeFile(file);
+  const verifiedReader = (): ReadAt => {
+    if (read) return read;
+    if (!file.open) throw new Error(`${abs}: lazy column read after its descriptor was closed`);
+    const now = versionOf(fstatSync(file.fd));
+    if (now.bytes === version.bytes && now.mtimeMs === version.mtimeMs && now.ino === version.ino) return fdReader(file.fd);
+    const bytes = readAll(file.fd, now.bytes);
+    const sha = sha256Hex(bytes);
+    if (sha !== sha256) {
+      throw new DataError(abs, `changed in place while this run was reading it (sha256 now ${sha.slice(0, 12)}…, verified ${sha256.slice(0, 12)}… at load); the store replaces files by rename, so something else wrote into it; ${CURE}`);
+    }
+    read = (dst, position) => {
+      if (position + dst.byteLength > bytes.byteLength) return false;
+      dst.set(bytes.subarray(position, position + dst.byteLength));
+      return true;
+    };
+    return read;
+  };
+  const columns: Record<string, Float64Array> = {};
+  for (const name of w.names) {
+    let col: Float64Array | null = null;
+    Object.defineProperty(columns, name, {
+      enumerable: true,
+      get(): Float64Array {
+        if (col) return col;
+        col = w.readColumn(name, verifiedReader());
+        if (!col) throw new DataError(abs, `column "${name}" could not be read (short read)`, undefined, name);
+        if (--unread === 0) {
+          closeFile(file);
+          openFiles.unregister(file);
+        }
+        return col;
+      },
+    });
+  }
+  if (unread > 0) openFiles.register(columns, file, file);
+  return Object.freeze(columns);
 }

@@ -11,19 +11,28 @@ import { parseSymbol, seriesRelPath, type SeriesKind, type Symbol, type VenueId 
 import { MS_PER_DAY, isoUtc, type UnixMs } from '../core/time.js';
 import { readCatalog } from '../data/catalog.js';
 import type { SeriesColumns } from '../data/store.js';
-import { loadVerifiedSeries, type VerifiedSeries } from '../data/verified.js';
+import { hasColumn, loadVerifiedSeries, type VerifiedSeries } from '../data/verified.js';
 import { validateSeries } from '../data/validate.js';
 import type { Instrument } from '../venue/instrument.js';
 
-/** OHLC(V) bars, stamped at open time. */
+/**
+ * OHLC(V) bars, stamped at open time. Columns are read-only for everyone (a shocked or
+ * resampled market is built from copies).
+ *
+ * A loaded series ({@link loadMarketData}) reads `ts` at load and each price or volume column on
+ * first access, from the verified file (src/data/verified.ts): a run pays only for the columns it
+ * touches. Each property access may therefore be a getter: code that reads a column per event
+ * takes the array once (src/engine/sources.ts loopColumns) instead of reading the property in
+ * its loop. Any object with these six arrays (a copy, a shared-memory market) is a BarSeries too.
+ */
 export interface BarSeries {
-  ts: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
+  readonly ts: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
   /** Base volume (NaN for mark/index or unknown). */
-  volume: Float64Array;
+  readonly volume: Float64Array;
 }
 
 /** Funding settlements: settlement time, decimal rate per interval, interval hours, mark (NaN if absent). */
@@ -110,15 +119,37 @@ function nanColumns(): (n: number) => Float64Array {
   };
 }
 
+/**
+ * The bars of a loaded series: `ts` as read, each other column taken from `s.columns` on first
+ * access (a getter there reads it from the verified file) and kept. `volume` is the all-NaN
+ * column when the kind has none.
+ */
 function toBars(s: SeriesColumns, path: string, withVolume: boolean, nan: (n: number) => Float64Array): BarSeries {
+  for (const c of ['open', 'high', 'low', 'close']) if (!hasColumn(s.columns, c)) throw new UserError(`${path}: missing column "${c}"`);
   const n = s.ts.length;
+  const volume = withVolume && hasColumn(s.columns, 'volume') ? (): Float64Array => col(s, 'volume', path) : (): Float64Array => nan(n);
+  let open: Float64Array | undefined;
+  let high: Float64Array | undefined;
+  let low: Float64Array | undefined;
+  let close: Float64Array | undefined;
+  let vol: Float64Array | undefined;
   return {
     ts: s.ts,
-    open: col(s, 'open', path),
-    high: col(s, 'high', path),
-    low: col(s, 'low', path),
-    close: col(s, 'close', path),
-    volume: withVolume && s.columns['volume'] ? s.columns['volume'] : nan(n),
+    get open() {
+      return (open ??= col(s, 'open', path));
+    },
+    get high() {
+      return (high ??= col(s, 'high', path));
+    },
+    get low() {
+      return (low ??= col(s, 'low', path));
+    },
+    get close() {
+      return (close ??= col(s, 'close', path));
+    },
+    get volume() {
+      return (vol ??= volume());
+    },
   };
 }
 
@@ -151,8 +182,15 @@ export function loadMarketData(opts: LoadMarketOptions): MarketData {
   // Every file is verified against the catalog (metadata, column types, sha256) before use;
   // hashes and whole-file validation are cached per file version by the data layer.
   const catalog = readCatalog(dataDir);
-  const read = (ins: Instrument, kind: SeriesKind, window: { fromMs: number; toMs: number }): VerifiedSeries =>
-    loadVerifiedSeries(dataDir, { venue: ins.venue, symbol: ins.symbol, kind, timeframe: kind === 'funding' ? undefined : timeframe }, window, catalog);
+  // Bar series on the same grid share one time column (compared bit for bit at load).
+  const barTimes: Float64Array[] = [];
+  const read = (ins: Instrument, kind: SeriesKind, window: { fromMs: number; toMs: number }): VerifiedSeries => {
+    const s = loadVerifiedSeries(dataDir, { venue: ins.venue, symbol: ins.symbol, kind, timeframe: kind === 'funding' ? undefined : timeframe }, window, catalog, {
+      tsCandidates: kind === 'funding' ? [] : barTimes,
+    });
+    if (kind !== 'funding' && !barTimes.includes(s.ts)) barTimes.push(s.ts);
+    return s;
+  };
   const bars: BarSeries[] = [];
   const mark: (BarSeries | null)[] = [];
   const index: (BarSeries | null)[] = [];

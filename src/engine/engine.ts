@@ -64,7 +64,7 @@ import { createPortfolioView } from './portfolio-view.js';
 import { OrderBook, type EndOfRun, type OrderStats, type PendingOrder } from './order-book.js';
 import { TimerQueue, type Timer } from './timers.js';
 import { createContext, type Clock } from './context.js';
-import { buildEventSources, K_FUNDING, K_MARK, K_OHLCV, type EventSources } from './sources.js';
+import { buildEventSources, K_FUNDING, K_MARK, K_OHLCV, loopColumns, type EventSources } from './sources.js';
 import { InstantWalk } from '../replay/instants.js';
 import {
   FillEventSlot,
@@ -120,6 +120,7 @@ export interface EngineResult {
   samples: EquitySampler;
   /** Events replayed (bar closes + settlements in the window). */
   events: number;
+  /** Building the event sources plus reading the columns the loop takes from disk (sources.ts loopColumns), ms. */
   mergeMs: number;
   loopMs: number;
   /** CPU time (user + system) of the loop, ms: steadier than wall time on a busy machine. */
@@ -148,6 +149,8 @@ export class Engine {
   private readonly opts: EngineOptions;
   private readonly venues: VenueId[];
   private readonly src: EventSources;
+  /** Per source, the columns the replay loop reads as plain arrays (sources.ts loopColumns). */
+  private readonly loopBars: (BarSeries | null)[];
   /** The run's walk over the sources' instants (per source, the rows delivered at the current one). */
   private readonly walk: InstantWalk;
   /** Sources before this position of the walk's order are bar sources; from it on, funding. */
@@ -210,13 +213,19 @@ export class Engine {
     for (let i = 0; i < ni; i++) this.cursor.fundingCount[i] = market.funding[i] ? this.src.fundingStart[i]! : 0;
     this.hasMark = Uint8Array.from(market.mark, (m) => (m ? 1 : 0));
     this.portfolio = new Portfolio({ instruments, venues: this.venues, margin: opts.margin, interest: opts.interest, allowSpotBorrow: opts.allowSpotBorrow ?? false, prices: this.prices });
-    // The sampler reads closes and marks from the bars the price store is fed from (absorb below).
-    const markBars = instruments.map((ins, i) => (ins.type !== 'perp' ? null : (market.mark[i] ?? market.bars[i]!)));
-    this.samples = new EquitySampler(this.portfolio, this.src.expectedSamples, { close: market.bars, mark: markBars, offsetMs: market.timeframeMs });
-    this.clock = { now: market.fromMs };
     const slippage = opts.slippage.forRun?.({ instrumentCount: ni, timeframeMs: market.timeframeMs }) ?? opts.slippage;
     const observe = slippage.observeBar;
     this.observeBar = observe ? observe.bind(slippage) : null;
+    // The columns the loop and the sampler read, taken once (a loaded column is read from disk on
+    // first access: that reading is load time, so it counts in mergeMs, which the CLI adds to it).
+    const tCols0 = performance.now();
+    const cols = loopColumns(market, this.src, { observeBars: observe !== undefined });
+    this.loopBars = cols.bySource;
+    this.mergeMs += performance.now() - tCols0;
+    // The sampler reads closes and marks from the bars the price store is fed from (absorb below).
+    const markBars = instruments.map((ins, i) => (ins.type !== 'perp' ? null : (cols.mark[i] ?? cols.ohlcv[i]!)));
+    this.samples = new EquitySampler(this.portfolio, this.src.expectedSamples, { close: cols.ohlcv, mark: markBars, offsetMs: market.timeframeMs });
+    this.clock = { now: market.fromMs };
     this.conditions = opts.conditions?.active ? opts.conditions : null;
     this.slippage = this.conditions ? withLiquidityShocks(slippage, this.conditions) : slippage;
     // A PRNG of its own, so ADL draws do not shift the strategy's ctx.rng draws and vice versa.
@@ -321,7 +330,8 @@ export class Engine {
   private absorbBarsAndCheckLiquidations(t: UnixMs): void {
     const { prices, cursor, hasMark, portfolio } = this;
     const { order, first, next } = this.walk;
-    const { kind: srcKind, inst: srcInst, bars: srcBars } = this.src;
+    const { kind: srcKind, inst: srcInst } = this.src;
+    const srcBars = this.loopBars;
     const isPerp = portfolio.isPerp;
     const qty = portfolio.qty;
     let sawBar = false;

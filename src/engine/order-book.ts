@@ -22,7 +22,7 @@ import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import { quoteFill, type FillAt, type FillQuote } from '../venue/fill.js';
 import type { FeeInput, FeeModel } from '../venue/fee.js';
-import type { SlippageInput, SlippageModel } from '../venue/slippage.js';
+import type { BarOHLCV, SlippageInput, SlippageModel } from '../venue/slippage.js';
 import { limitCrosses, type LimitFillInput, type LimitFillModel } from '../venue/limit-fill.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
 import type { PriceStore } from '../portfolio/prices.js';
@@ -139,6 +139,39 @@ export interface EndOfRun {
 const MAX_ORDERS_PER_INSTANT = 100_000;
 
 /** The run's order book. */
+/**
+ * The last closed bar a slippage model sees ({@link SlippageInput.bar}): a cursor over (series,
+ * row) whose prices are read when the model asks, so an order does not make the run read every
+ * column of its instrument from disk (a loaded BarSeries reads a column on first access). NaN
+ * before the first bar. Reused: one order at a time.
+ */
+class BarRow implements BarOHLCV {
+  #series: BarSeries | null = null;
+  #row = -1;
+  point(series: BarSeries, row: number): void {
+    this.#series = series;
+    this.#row = row;
+  }
+  #at(column: 'open' | 'high' | 'low' | 'close' | 'volume'): number {
+    return this.#series === null || this.#row < 0 ? NaN : this.#series[column][this.#row]!;
+  }
+  get open(): number {
+    return this.#at('open');
+  }
+  get high(): number {
+    return this.#at('high');
+  }
+  get low(): number {
+    return this.#at('low');
+  }
+  get close(): number {
+    return this.#at('close');
+  }
+  get volume(): number {
+    return this.#at('volume');
+  }
+}
+
 export class OrderBook {
   readonly #d: OrderBookDeps;
   /** Orders waiting for a reference price (market orders, limit orders on their way, second legs). */
@@ -150,6 +183,7 @@ export class OrderBook {
   readonly #limitInput: LimitFillInput = { side: 'buy', limitPrice: 0, barHigh: 0, barLow: 0 };
   /** Reused model inputs: one order at a time. */
   readonly #order: SlippageInput;
+  readonly #orderBar = new BarRow();
   readonly #feeInput: FeeInput;
   #nextId = 1;
   /** Bumped on every change of the open orders (the `ctx.orders` snapshot is cached by it). */
@@ -161,8 +195,7 @@ export class OrderBook {
   constructor(deps: OrderBookDeps) {
     this.#d = deps;
     this.view = createOrdersView(this);
-    const bar = { open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
-    this.#order = { instrument: deps.instruments[0]!, side: 'buy', qty: 0, refPrice: 0, bar, ts: 0 };
+    this.#order = { instrument: deps.instruments[0]!, side: 'buy', qty: 0, refPrice: 0, bar: this.#orderBar, ts: 0 };
     this.#feeInput = { instrument: deps.instruments[0]!, side: 'buy', qty: 0, price: 0, liquidity: 'maker', ts: 0 };
   }
 
@@ -405,14 +438,7 @@ export class OrderBook {
     x.qty = qty;
     x.refPrice = refPrice;
     x.ts = now;
-    const row = this.#d.cursor.bar[i]!;
-    const b = this.#d.bars[i]!;
-    const bar = x.bar;
-    bar.open = row >= 0 ? b.open[row]! : NaN;
-    bar.high = row >= 0 ? b.high[row]! : NaN;
-    bar.low = row >= 0 ? b.low[row]! : NaN;
-    bar.close = row >= 0 ? b.close[row]! : NaN;
-    bar.volume = row >= 0 ? b.volume[row]! : NaN;
+    this.#orderBar.point(this.#d.bars[i]!, this.#d.cursor.bar[i]!);
     return x;
   }
 

@@ -93,3 +93,69 @@ function mergeMarket(market: MarketData): EventSources {
   const longest = sources.reduce((n, x, s) => (kinds[s] === K_OHLCV ? Math.max(n, x.deliverTs.length) : n), 0);
   return { merge: sources, events, kind: kinds, inst: Int32Array.from(inst), bars, funding, fundingStart, expectedSamples: longest + 1 };
 }
+
+/**
+ * Stands in for a column the replay loop does not read in this run. Reading it is an engine bug
+ * (the loop reads a column {@link loopColumns} was not told about): it throws instead of
+ * yielding `undefined` and a silently wrong NaN.
+ */
+const NOT_TAKEN: Float64Array = new Proxy(new Float64Array(0), {
+  get(_target, key) {
+    throw new Error(`engine bug: the replay loop read column element ${String(key)} that loopColumns did not take for it`);
+  },
+});
+
+/** What the replay loop of one run reads besides `ts` and `close` (see {@link loopColumns}). */
+export interface LoopNeeds {
+  /** The slippage model observes every closed OHLCV bar: OHLCV sources need all five columns. */
+  observeBars: boolean;
+}
+
+/** The columns the replay loop and the equity sampler read, as plain arrays taken once per run. */
+export interface LoopColumns {
+  /** Per source of {@link EventSources} (null for funding sources). */
+  bySource: (BarSeries | null)[];
+  /** Per instrument id: its OHLCV bars. */
+  ohlcv: BarSeries[];
+  /** Per instrument id: its mark bars, or null. */
+  mark: (BarSeries | null)[];
+}
+
+/**
+ * The bar columns a run's replay loop reads (engine.ts absorbBarsAndCheckLiquidations,
+ * feedSlippage; the equity sampler), each taken from its BarSeries once — a loaded series reads
+ * a column from disk on first access (src/engine/data.ts), so this is where that happens for
+ * the loop, and the loop itself reads plain arrays, never a getter:
+ * - every source: `ts`; a mark or OHLCV source: `close`;
+ * - a mark source: `high`, `low` (liquidation checks on the adverse extreme);
+ * - an OHLCV source of a perp without a mark series: `high`, `low` (its bars stand in for the mark);
+ * - an OHLCV source when the slippage model observes bars: `open`, `high`, `low`, `volume`.
+ * Columns not listed are {@link NOT_TAKEN}. Strategies (market view), the order book and ADL read
+ * the BarSeries themselves, so their columns are read only if they ask.
+ */
+export function loopColumns(market: MarketData, src: EventSources, needs: LoopNeeds): LoopColumns {
+  const ni = market.instruments.length;
+  const take = (b: BarSeries, close: boolean, highLow: boolean, all: boolean): BarSeries => ({
+    ts: b.ts,
+    open: all ? b.open : NOT_TAKEN,
+    high: highLow || all ? b.high : NOT_TAKEN,
+    low: highLow || all ? b.low : NOT_TAKEN,
+    close: close ? b.close : NOT_TAKEN,
+    volume: all ? b.volume : NOT_TAKEN,
+  });
+  const ohlcv: BarSeries[] = new Array<BarSeries>(ni);
+  const mark: (BarSeries | null)[] = new Array<BarSeries | null>(ni).fill(null);
+  const bySource = src.bars.map((b, s) => {
+    if (!b) return null;
+    const i = src.inst[s]!;
+    const kind = src.kind[s]!;
+    if (kind === K_MARK) return (mark[i] = take(b, true, true, false));
+    if (kind === K_OHLCV) {
+      const perpWithoutMark = market.instruments[i]!.type === 'perp' && !market.mark[i];
+      return (ohlcv[i] = take(b, true, perpWithoutMark, needs.observeBars));
+    }
+    // An index source only moves the market cursor; the market view reads its close itself.
+    return take(b, false, false, false);
+  });
+  return { bySource, ohlcv, mark };
+}
