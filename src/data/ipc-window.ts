@@ -127,6 +127,11 @@ export interface WindowColumns {
    * positions of this file's layout, or null on a short read. Each call reads afresh.
    */
   readColumn(name: string, read: ReadAt): Float64Array | null;
+  /**
+   * Row `row` of the window (0-based) of column `name` read alone through `read` (NaN for a null),
+   * or undefined on a short read, an unknown column or a row outside the window.
+   */
+  readValue(name: string, row: number, read: ReadAt): number | undefined;
 }
 
 /** Options of {@link openWindow}. */
@@ -195,6 +200,19 @@ export function openWindow(fd: number, window: ReadWindow = {}, opts: OpenWindow
       if (!read(new Uint8Array(col.buffer), p.valuesAt + 8 * lo)) return null;
       if (p.nulls > 0 && p.validityBytes > 0 && len > 0 && !applyNulls(read, p, lo, col)) return null;
       return col;
+    },
+    readValue(name, row, read) {
+      const p = byName.get(name);
+      if (!p || !(row >= 0 && row < len)) return undefined;
+      const at = lo + row;
+      const v = new Float64Array(1);
+      if (!read(new Uint8Array(v.buffer), p.valuesAt + 8 * at)) return undefined;
+      if (p.nulls > 0 && p.validityBytes > 0) {
+        const bits = new Uint8Array(1);
+        if ((at >> 3) >= p.validityBytes || !read(bits, p.validityAt + (at >> 3))) return undefined;
+        if ((bits[0]! & (1 << (at & 7))) === 0) return NaN;
+      }
+      return v[0]!;
     },
   };
 }

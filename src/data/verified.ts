@@ -216,6 +216,7 @@ function lazyColumns(abs: string, fd: number, version: ReturnType<typeof version
     return read;
   };
   const columns: Record<string, Float64Array> = {};
+  const loaded = new Map<string, Float64Array>();
   for (const name of w.names) {
     let col: Float64Array | null = null;
     Object.defineProperty(columns, name, {
@@ -224,6 +225,7 @@ function lazyColumns(abs: string, fd: number, version: ReturnType<typeof version
         if (col) return col;
         col = w.readColumn(name, verifiedReader());
         if (!col) throw new DataError(abs, `column "${name}" could not be read (short read)`, undefined, name);
+        loaded.set(name, col);
         if (--unread === 0) {
           closeFile(file);
           openFiles.unregister(file);
@@ -233,5 +235,24 @@ function lazyColumns(abs: string, fd: number, version: ReturnType<typeof version
     });
   }
   if (unread > 0) openFiles.register(columns, file, file);
+  valueReaders.set(columns, (name, row) => {
+    const col = loaded.get(name);
+    if (col) return col[row];
+    return w.readValue(name, row, verifiedReader());
+  });
   return Object.freeze(columns);
+}
+
+/** Single-value readers of lazy column sets (see {@link columnValue}). */
+const valueReaders = new WeakMap<Record<string, Float64Array>, (name: string, row: number) => number | undefined>();
+
+/**
+ * Row `row` of column `name` of `columns` without reading the whole column when it is still
+ * unread (lazy columns of a verified window: one 8-byte read from the same verified file, with
+ * the same version check as a column read); otherwise `columns[name][row]`. Undefined for a row
+ * outside the window or a column that does not exist.
+ */
+export function columnValue(columns: Record<string, Float64Array>, name: string, row: number): number | undefined {
+  const one = valueReaders.get(columns);
+  return one ? one(name, row) : columns[name]?.[row];
 }

@@ -11,7 +11,7 @@ import { parseSymbol, seriesRelPath, type SeriesKind, type Symbol, type VenueId 
 import { MS_PER_DAY, isoUtc, type UnixMs } from '../core/time.js';
 import { readCatalog } from '../data/catalog.js';
 import type { SeriesColumns } from '../data/store.js';
-import { hasColumn, loadVerifiedSeries, type VerifiedSeries } from '../data/verified.js';
+import { columnValue, hasColumn, loadVerifiedSeries, type VerifiedSeries } from '../data/verified.js';
 import { validateSeries } from '../data/validate.js';
 import type { Instrument } from '../venue/instrument.js';
 
@@ -119,6 +119,30 @@ function nanColumns(): (n: number) => Float64Array {
   };
 }
 
+/** A price or volume column of a {@link BarSeries}. */
+export type BarColumn = 'open' | 'high' | 'low' | 'close' | 'volume';
+
+/**
+ * Single values read from a loaded series before its column is read whole: after this many, the
+ * next read takes the whole column (a strategy that fills at every bar's open pays one column
+ * read, not a system call per fill).
+ */
+const SINGLE_READS = 64;
+
+/** Single-value readers of loaded series (see {@link barValue}). */
+const barValues = new WeakMap<BarSeries, (column: BarColumn, row: number) => number>();
+
+/**
+ * `series[column][row]`, reading only that value from the verified file when the column of a
+ * loaded series has not been read yet (src/data/verified.ts columnValue) — what the order book
+ * needs at a fill (the next bar's open) and a slippage model per order, without 4.2 MB of column
+ * per year of 1m. The same value as the column read whole, bit for bit.
+ */
+export function barValue(series: BarSeries, column: BarColumn, row: number): number {
+  const one = barValues.get(series);
+  return one ? one(column, row) : series[column][row]!;
+}
+
 /**
  * The bars of a loaded series: `ts` as read, each other column taken from `s.columns` on first
  * access (a getter there reads it from the verified file) and kept. `volume` is the all-NaN
@@ -127,30 +151,39 @@ function nanColumns(): (n: number) => Float64Array {
 function toBars(s: SeriesColumns, path: string, withVolume: boolean, nan: (n: number) => Float64Array): BarSeries {
   for (const c of ['open', 'high', 'low', 'close']) if (!hasColumn(s.columns, c)) throw new UserError(`${path}: missing column "${c}"`);
   const n = s.ts.length;
-  const volume = withVolume && hasColumn(s.columns, 'volume') ? (): Float64Array => col(s, 'volume', path) : (): Float64Array => nan(n);
-  let open: Float64Array | undefined;
-  let high: Float64Array | undefined;
-  let low: Float64Array | undefined;
-  let close: Float64Array | undefined;
-  let vol: Float64Array | undefined;
-  return {
+  const hasVolume = withVolume && hasColumn(s.columns, 'volume');
+  const taken: Partial<Record<BarColumn, Float64Array>> = {};
+  const take = (c: BarColumn): Float64Array => (taken[c] ??= c === 'volume' && !hasVolume ? nan(n) : col(s, c, path));
+  const bars: BarSeries = {
     ts: s.ts,
     get open() {
-      return (open ??= col(s, 'open', path));
+      return take('open');
     },
     get high() {
-      return (high ??= col(s, 'high', path));
+      return take('high');
     },
     get low() {
-      return (low ??= col(s, 'low', path));
+      return take('low');
     },
     get close() {
-      return (close ??= col(s, 'close', path));
+      return take('close');
     },
     get volume() {
-      return (vol ??= volume());
+      return take('volume');
     },
   };
+  let singles = 0;
+  barValues.set(bars, (c, row) => {
+    const whole = taken[c];
+    if (whole) return whole[row]!;
+    if (c === 'volume' && !hasVolume) return NaN;
+    if (++singles <= SINGLE_READS) {
+      const v = columnValue(s.columns, c, row);
+      if (v !== undefined) return v;
+    }
+    return take(c)[row]!;
+  });
+  return bars;
 }
 
 /** Append the errors of a validation report to `problems` (file, row, ts, detail). */

@@ -28,7 +28,7 @@ import type { Portfolio } from '../portfolio/portfolio.js';
 import type { PriceStore } from '../portfolio/prices.js';
 import type { HedgeRequest, OrderInfo, OrderRequest, OrdersView, RejectReason, TimeInForce } from '../strategy/types.js';
 import type { HedgeBrokenFields } from './events.js';
-import type { BarSeries } from './data.js';
+import { barValue, type BarColumn, type BarSeries } from './data.js';
 import type { MarketCursor } from './market-view.js';
 
 type Side = 'buy' | 'sell';
@@ -141,9 +141,9 @@ const MAX_ORDERS_PER_INSTANT = 100_000;
 /** The run's order book. */
 /**
  * The last closed bar a slippage model sees ({@link SlippageInput.bar}): a cursor over (series,
- * row) whose prices are read when the model asks, so an order does not make the run read every
- * column of its instrument from disk (a loaded BarSeries reads a column on first access). NaN
- * before the first bar. Reused: one order at a time.
+ * row) whose prices are read when the model asks ({@link barValue}: one value, not the column of a
+ * loaded series), so an order does not make the run read every column of its instrument from
+ * disk. NaN before the first bar. Reused: one order at a time.
  */
 class BarRow implements BarOHLCV {
   #series: BarSeries | null = null;
@@ -152,8 +152,8 @@ class BarRow implements BarOHLCV {
     this.#series = series;
     this.#row = row;
   }
-  #at(column: 'open' | 'high' | 'low' | 'close' | 'volume'): number {
-    return this.#series === null || this.#row < 0 ? NaN : this.#series[column][this.#row]!;
+  #at(column: BarColumn): number {
+    return this.#series === null || this.#row < 0 ? NaN : barValue(this.#series, column, this.#row);
   }
   get open(): number {
     return this.#at('open');
@@ -565,7 +565,7 @@ export class OrderBook {
     while (nb < b.ts.length && b.ts[nb]! < now) nb++;
     if (nb >= b.ts.length) return -1;
     if (b.ts[nb]! > now) return final ? -1 : NaN;
-    return b.open[nb]!;
+    return barValue(b, 'open', nb);
   }
 
   /** Try to fill one pending order now. Returns true if it left the queue (filled, refused or now resting). */

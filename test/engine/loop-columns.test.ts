@@ -13,7 +13,7 @@ import { DataError } from '../../src/core/errors.js';
 import { forgetVerified } from '../../src/data/file-state.js';
 import { buildSummary } from '../../src/analysis/run-writer.js';
 import { prepareBacktest, runPrepared, type BacktestConfig } from '../../src/engine/backtest.js';
-import type { BarSeries, MarketData } from '../../src/engine/data.js';
+import { barValue, loadMarketData, makeInstruments, type BarSeries, type MarketData } from '../../src/engine/data.js';
 import { buildEventSources, loopColumns } from '../../src/engine/sources.js';
 import type { Strategy, StrategyFactory } from '../../src/strategy/types.js';
 import deltaNeutral from '../../strategies/delta-neutral/index.js';
@@ -160,3 +160,52 @@ describe('a data file changed after the load', () => {
     expect(() => runPrepared(prep)).toThrow(/ETH-USDT-USDT\/ohlcv-1h\.arrow: changed in place while this run was reading it/);
   });
 });
+
+describe('barValue: one value of a column not read yet', () => {
+  const H = 3_600_000;
+  const T0 = D(2025, 2, 1);
+  const rowsOf = (k: number): number[] => [2000 + k + 0.25, 2010 + k, 1990 + k, 2000 + k, k % 5 === 0 ? NaN : 100 + k];
+  function loaded(): { dir: string; market: MarketData } {
+    const dir = tempDataDir('perpcarry-barvalue-');
+    writeBars(dir, 'binance', 'ETH/USDT', 'ohlcv', '1h', H, T0, Array.from({ length: 200 }, (_, k) => rowsOf(k)));
+    const opts = { dataDir: dir, instruments: makeInstruments([{ venue: 'binance', symbol: 'ETH/USDT' }]), timeframe: '1h', timeframeMs: H, fromMs: T0, toMs: T0 + 200 * H };
+    forgetVerified();
+    loadMarketData(opts);
+    return { dir, market: loadMarketData(opts) };
+  }
+  function writeInPlace(dir: string, value: number, replacement: number): void {
+    const p = join(dir, 'binance/ETH-USDT/ohlcv-1h.arrow');
+    const raw = readFileSync(p);
+    const needle = Buffer.alloc(8);
+    needle.writeDoubleLE(value);
+    const at = raw.indexOf(needle);
+    expect(at).toBeGreaterThan(0);
+    const fd = openSync(p, 'r+');
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(replacement);
+    writeSync(fd, b, 0, 8, at);
+    closeSync(fd);
+  }
+
+  test('equals the column, nulls as NaN; single reads check the file version like a column read', () => {
+    const { dir, market } = loaded();
+    const b = market.bars[0]!;
+    for (const r of [0, 1, 5, 77, 199]) {
+      const want = rowsOf(r);
+      expect([barValue(b, 'open', r), barValue(b, 'high', r), barValue(b, 'low', r), barValue(b, 'close', r), barValue(b, 'volume', r)]).toEqual(want);
+    }
+    writeInPlace(dir, 2010 + 150, 1);
+    expect(() => barValue(b, 'open', 3)).toThrow(/ohlcv-1h\.arrow: changed in place while this run was reading it/);
+  });
+
+  test('after 64 single reads the next one takes the whole column, which later writes cannot reach', () => {
+    const { dir, market } = loaded();
+    const b = market.bars[0]!;
+    for (let r = 0; r < 64; r++) expect(barValue(b, 'open', r)).toBe(rowsOf(r)[0]);
+    expect(barValue(b, 'high', 64)).toBe(rowsOf(64)[1]); // the 65th: the high column read whole
+    writeInPlace(dir, 2000 + 120 + 0.25, 7); // an open: the open column is still unread
+    expect(barValue(b, 'high', 120)).toBe(rowsOf(120)[1]);
+    expect(() => barValue(b, 'open', 120)).toThrow(/changed in place/);
+  });
+});
+
