@@ -17,23 +17,31 @@ export interface SharedMarket {
   shocked: ShockRecord[];
 }
 
-function shared(a: Float64Array): Float64Array {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
-  const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
-  out.set(a);
-  return out;
-}
-
-function sharedBars(b: BarSeries | null): BarSeries | null {
-  return b && { ts: shared(b.ts), open: shared(b.open), high: shared(b.high), low: shared(b.low), close: shared(b.close), volume: shared(b.volume) };
-}
-
-function sharedFunding(f: FundingSeries | null): FundingSeries | null {
-  return f && { ts: shared(f.ts), rate: shared(f.rate), intervalHours: shared(f.intervalHours), markPrice: shared(f.markPrice) };
+/**
+ * Copies into shared memory, one per distinct array: series of one load share arrays (one `ts`
+ * per bar grid, one all-NaN volume column), and so do their shared copies.
+ */
+function sharer(): (a: Float64Array) => Float64Array {
+  const copies = new Map<Float64Array, Float64Array>();
+  return (a) => {
+    if (a.buffer instanceof SharedArrayBuffer) return a;
+    let out = copies.get(a);
+    if (!out) {
+      out = new Float64Array(new SharedArrayBuffer(a.byteLength));
+      out.set(a);
+      copies.set(a, out);
+    }
+    return out;
+  };
 }
 
 /** Copy a prepared market's columns into shared memory (once; already shared columns are reused). */
 export function shareMarket(p: PreparedMarket): SharedMarket {
+  const shared = sharer();
+  const sharedBars = (b: BarSeries | null): BarSeries | null =>
+    b && { ts: shared(b.ts), open: shared(b.open), high: shared(b.high), low: shared(b.low), close: shared(b.close), volume: shared(b.volume) };
+  const sharedFunding = (f: FundingSeries | null): FundingSeries | null =>
+    f && { ts: shared(f.ts), rate: shared(f.rate), intervalHours: shared(f.intervalHours), markPrice: shared(f.markPrice) };
   const m = p.market;
   const market: MarketData = {
     instruments: m.instruments.map((i) => ({ ...i })),

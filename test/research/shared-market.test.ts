@@ -49,6 +49,12 @@ describe('prepared market', () => {
     // The same request prepared again has the same key; other data (one close moved) another.
     const again = prepareMarket(marketRequestOf(cfg, resolveRun(cfg)));
     expect(again.key).toBe(p.key);
+    // Series of one load share their time column; their shared copies share one copy of it.
+    expect(again.market.bars[1]!.ts).toBe(again.market.bars[0]!.ts);
+    const sharedAgain = shareMarket(again).market;
+    expect(sharedAgain.bars[1]!.ts).toBe(sharedAgain.bars[0]!.ts);
+    expect(sharedAgain.bars[0]!.close).not.toBe(sharedAgain.bars[1]!.close);
+    expect(digest(sharedAgain)).toBe(before);
     const other = tempDataDir('perpcarry-prepared-other-');
     writeSweepMarket(other, 60, 10);
     const cfg2 = await configOf(spec, other);
