@@ -54,39 +54,64 @@ export class EquityMetricsStream {
       this.first(ts[0]!, equity[0]!, gross[0]!);
       k = 1;
     }
-    this.days(ts, equity, length);
-    this.drawdowns(ts, equity, k, length);
-    let inMs = this.inMs;
+    // One loop (a cold process runs it once: one loop to compile, not five).
+    const { firstDay, dayClose, dayHas } = this;
+    const lastDay = dayClose.length - 1;
+    let { peak, peakMs, inDd, troughEq, maxDrawdown, maxDur, inMs, sum } = this;
     let g = this.lastGross;
     let t = this.lastTs;
-    let sum = this.sum;
+    let bad = -1;
     for (let i = k; i < length; i++) {
       const ti = ts[i]!;
+      const e = equity[i]!;
+      // dayRows: the day's last sample closes it.
+      const d = Math.min(lastDay, Math.max(0, closingDay(ti) - firstDay));
+      dayClose[d] = e;
+      dayHas[d] = 1;
+      // drawdownPeriods: an episode ends at the first sample back at its peak.
+      if (e >= peak) {
+        if (inDd) {
+          const depth = troughEq / peak - 1;
+          const hours = (ti - peakMs) / MS_PER_HOUR;
+          if (depth < maxDrawdown) maxDrawdown = depth;
+          if (hours > maxDur) maxDur = hours;
+          inDd = false;
+        }
+        peak = e;
+        peakMs = ti;
+      } else if (!inDd) {
+        inDd = true;
+        troughEq = e;
+      } else if (e < troughEq) troughEq = e;
+      // timeInMarket: the previous sample's exposure held until this one.
       if (g > 0) inMs += ti - t;
       g = gross[i]!;
       t = ti;
-      sum += equity[i]!;
+      sum += e;
+      if (bad < 0 && !Number.isFinite(e)) bad = i;
     }
+    this.peak = peak;
+    this.peakMs = peakMs;
+    this.inDd = inDd;
+    this.troughEq = troughEq;
+    this.maxDrawdown = maxDrawdown;
+    this.maxDur = maxDur;
     this.inMs = inMs;
+    this.sum = sum;
     this.lastGross = g;
     this.lastTs = t;
-    this.sum = sum;
-    if (!this.bad) {
-      for (let i = 0; i < length; i++) {
-        if (!Number.isFinite(equity[i]!)) {
-          this.bad = { index: this.n + i, value: equity[i]!, ts: ts[i]! };
-          break;
-        }
-      }
-    }
+    if (bad >= 0 && !this.bad) this.bad = { index: this.n + bad, value: equity[bad]!, ts: ts[bad]! };
     this.lastEquity = equity[length - 1]!;
     this.n += length;
   }
 
-  /** The first sample: initial equity, the drawdown's starting peak, exposure before it. */
+  /** The first sample: initial equity, its day, the drawdown's starting peak, exposure before it. */
   private first(t: UnixMs, e: number, g: number): void {
     const { input } = this;
     this.initialEquity = input.initialEquity ?? e;
+    const d = Math.min(this.dayClose.length - 1, Math.max(0, closingDay(t) - this.firstDay));
+    this.dayClose[d] = e;
+    this.dayHas[d] = 1;
     // drawdownPeriods: the first sample is the peak unless the initial capital is above it.
     this.peak = e;
     this.peakMs = t;
@@ -102,45 +127,7 @@ export class EquityMetricsStream {
     this.lastGross = g;
     this.lastTs = t;
     this.sum = 0 + e;
-  }
-
-  /** dayRows: the last sample of each (00:00, 24:00] day, samples outside the window counting for its first or last day. */
-  private days(ts: Float64Array, equity: Float64Array, length: number): void {
-    const { firstDay, dayClose, dayHas } = this;
-    const last = dayClose.length - 1;
-    for (let i = 0; i < length; i++) {
-      const d = Math.min(last, Math.max(0, closingDay(ts[i]!) - firstDay));
-      dayClose[d] = equity[i]!;
-      dayHas[d] = 1;
-    }
-  }
-
-  /** drawdownPeriods from its second sample on, keeping only the deepest depth and the longest spell. */
-  private drawdowns(ts: Float64Array, equity: Float64Array, k: number, length: number): void {
-    let { peak, peakMs, inDd, troughEq } = this;
-    for (let i = k; i < length; i++) {
-      const e = equity[i]!;
-      if (e >= peak) {
-        if (inDd) {
-          this.episode(troughEq / peak - 1, (ts[i]! - peakMs) / MS_PER_HOUR);
-          inDd = false;
-        }
-        peak = e;
-        peakMs = ts[i]!;
-      } else if (!inDd) {
-        inDd = true;
-        troughEq = e;
-      } else if (e < troughEq) troughEq = e;
-    }
-    this.peak = peak;
-    this.peakMs = peakMs;
-    this.inDd = inDd;
-    this.troughEq = troughEq;
-  }
-
-  private episode(depth: number, hours: number): void {
-    if (depth < this.maxDrawdown) this.maxDrawdown = depth;
-    if (hours > this.maxDur) this.maxDur = hours;
+    if (!Number.isFinite(e)) this.bad = { index: 0, value: e, ts: t };
   }
 
   /** Samples added so far. */

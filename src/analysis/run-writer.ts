@@ -568,6 +568,7 @@ function writeRunDirFiles(
     let bytes = 0;
     const put = (name: string, text: string): void => {
       writeFileSync(join(tmp, name), text);
+      startWriteback(join(tmp, name));
       bytes += Buffer.byteLength(text);
     };
     const eq = streamEquity(result, tmp, opts);

@@ -192,13 +192,37 @@ class PriceWalk {
     const ts = b.ts;
     const off = this.offsetMs;
     let r = this.row[j]! + 1;
-    while (r + 1 < ts.length && ts[r + 1]! + off <= t) r++;
+    if (r + 1 < ts.length && ts[r + 1]! + off <= t) r = lastDelivered(ts, off, r + 1, t);
     this.row[j] = r;
     this.nextAt[j] = r + 1 < ts.length ? ts[r + 1]! + off : Infinity;
     const n = this.px.length;
     if (j < n) this.px[j] = b.close[r]!;
     else this.mk[j - n] = b.close[r]!;
   }
+}
+
+/**
+ * The last row at or after `r` (delivered by `t`: `ts[r] + off <= t`) whose bar is delivered by
+ * `t`, galloping then bisecting: a sample per bar steps once, a jump over many bars (the
+ * position changes walk from snapshot to snapshot) costs log steps, not one per bar.
+ */
+function lastDelivered(ts: Float64Array, off: number, r: number, t: UnixMs): number {
+  let step = 1;
+  let hi = r + 1;
+  while (hi < ts.length && ts[hi]! + off <= t) {
+    r = hi;
+    step *= 2;
+    hi = r + step;
+  }
+  // ts[r] is delivered; the first row not delivered is in (r, min(hi, length)].
+  let lo = r;
+  hi = Math.min(hi, ts.length);
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! + off <= t) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
