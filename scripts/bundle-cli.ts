@@ -1,21 +1,23 @@
 /**
- * One-file build of `perpcarry backtest`'s implementation: `dist/src/cli/backtest-run.bundle.js`
- * (esbuild, from the modules tsc wrote) and its manifest `backtest-run.bundle.json` (size and mtime
- * of every module folded in). Run after tsc: `npm run build` and `npm test` do.
+ * One-file builds for the CLI's start-up, each with a manifest (`<name>.json`: size and mtime of the
+ * bundle and of every file folded in), written into dist/src/cli after tsc (`npm run build`,
+ * `npm test` and `npm run bench` run this):
+ * - `backtest-run.bundle.js`: `perpcarry backtest`'s implementation, from the modules tsc wrote.
+ * - `yargs.bundle.cjs`: yargs' CommonJS factory (`yargs/yargs`) with its 14 dependencies.
  *
- * Why: Node 20 resolves, reads, compiles and links each ES module on its own, and has no compile
- * cache; the ~60 modules a backtest imports cost ~40 ms of CPU more than the same code as one file
- * (docs/performance.md). `src/cli/bundled.ts` imports the bundle only while the manifest still
- * matches the modules on disk, so a `tsc` without this step never runs stale code.
+ * Why: Node 20 resolves, reads, compiles and links each module on its own (and has no compile
+ * cache); the ~60 modules a backtest imports and yargs' 15 files cost tens of ms of CPU more than
+ * the same code as one file each (docs/performance.md). src/cli/bundled.ts uses a bundle only while
+ * its manifest still matches the files on disk, so a `tsc` without this step never runs stale code.
  *
- * Left out of the bundle, imported as the modules they are (their relative paths rewritten):
+ * Left out of the backtest bundle, imported as the modules they are (relative paths rewritten):
  * `src/core` and `src/strategy`, which strategy modules import too (one copy of UserError,
  * StrategyError and the guard for both sides: `instanceof` and private fields must agree), and
  * the code a plain backtest never runs (report, fetch, research), so that it stays lazy and
  * test/cli/lazy-imports.test.ts sees any import of it. npm packages stay external.
  */
-import { build, type Plugin } from 'esbuild';
-import { renameSync, statSync, writeFileSync } from 'node:fs';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,11 +25,11 @@ import { fileURLToPath } from 'node:url';
 export interface BundleManifest {
   /** The bundle file, relative to the manifest's directory. */
   bundle: string;
-  /** The bundle file's size and mtime, and those of every module folded into it (paths relative to the manifest's directory). */
+  /** The bundle file's size and mtime, and those of every file folded into it (paths relative to the manifest's directory). */
   files: { path: string; size: number; mtimeMs: number }[];
 }
 
-/** Directories under dist/src whose modules are imported, not folded in. */
+/** Directories under dist/src whose modules the backtest bundle imports instead of folding them in. */
 const KEPT_OUT = ['core', 'strategy', 'analysis/report', 'data/fetch', 'research'];
 
 /** Rewrite imports of kept-out modules to their path relative to the bundle, and mark them external. */
@@ -46,43 +48,85 @@ function keepOut(srcDir: string, outDir: string): Plugin {
   };
 }
 
+/** Keep every bare import (npm packages, Node built-ins) external except the packages named, which are folded in. */
+function externalPackagesExcept(folded: readonly string[]): Plugin {
+  return {
+    name: 'external-packages-except',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        const parts = args.path.split('/');
+        const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+        return folded.includes(name) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * yargs' messages come from `<yargs>/locales/<lang>.json`, found from `__dirname` of its build
+ * file; in the bundle that would be dist/src/cli. Point it at the installed package instead.
+ */
+const yargsLocales: Plugin = {
+  name: 'yargs-locales',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]index\.cjs$/ }, (args) => {
+      const from = 're(__dirname,"../locales")';
+      const text = readFileSync(args.path, 'utf8');
+      if (text.split(from).length !== 2) throw new Error(`bundle-cli: ${args.path} no longer has exactly one ${from}; check how yargs finds its locales`);
+      return { contents: text.replace(from, 're(require("path").dirname(require.resolve("yargs/package.json")),"locales")'), loader: 'js' };
+    });
+  },
+};
+
 function fileEntry(dir: string, abs: string): BundleManifest['files'][number] {
   const st = statSync(abs);
   return { path: relative(dir, abs).split(sep).join('/'), size: st.size, mtimeMs: st.mtimeMs };
 }
 
-/** Bundle `<distSrc>/cli/<name>.js` into `<name>.bundle.js` plus its manifest; returns the manifest. */
-export async function bundleCliModule(distSrc: string, name: string): Promise<BundleManifest> {
-  const cliDir = join(distSrc, 'cli');
-  const outfile = join(cliDir, `${name}.bundle.js`);
+/** Build `options` into `<dir>/<bundle>` (temp file + rename) and write its manifest `<dir>/<bundle minus .js/.cjs>.json`. */
+async function writeBundle(dir: string, bundle: string, options: BuildOptions): Promise<BundleManifest> {
+  const outfile = join(dir, bundle);
   const tmp = `${outfile}.${process.pid}.tmp`;
-  const result = await build({
-    entryPoints: [join(cliDir, `${name}.js`)],
-    outfile: tmp,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    // Classes and functions keep their names (error names, `constructor.name` in messages).
-    keepNames: true,
-    packages: 'external',
-    metafile: true,
-    logLevel: 'warning',
-    plugins: [keepOut(distSrc, cliDir)],
-  });
-  const cwd = process.cwd();
-  const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(cwd, p));
+  const result = await build({ ...options, outfile: tmp, bundle: true, platform: 'node', target: 'node20', metafile: true, logLevel: 'warning' });
+  const stdin = options.stdin?.sourcefile !== undefined ? resolve(options.stdin.resolveDir ?? '.', options.stdin.sourcefile) : undefined;
+  const inputs = Object.keys(result.metafile.inputs)
+    .map((p) => resolve(process.cwd(), p))
+    .filter((p) => p !== stdin);
   renameSync(tmp, outfile);
-  const manifest: BundleManifest = { bundle: `${name}.bundle.js`, files: [fileEntry(cliDir, outfile), ...inputs.map((p) => fileEntry(cliDir, p))] };
-  const manifestPath = join(cliDir, `${name}.bundle.json`);
+  const manifest: BundleManifest = { bundle, files: [fileEntry(dir, outfile), ...inputs.map((p) => fileEntry(dir, p))] };
+  const manifestPath = join(dir, bundle.replace(/\.c?js$/, '.json'));
   writeFileSync(`${manifestPath}.${process.pid}.tmp`, JSON.stringify(manifest, null, 1) + '\n');
   renameSync(`${manifestPath}.${process.pid}.tmp`, manifestPath);
   return manifest;
 }
 
+/** Write both bundles into `<distSrc>/cli`; returns their manifests. */
+export async function bundleCli(distSrc: string): Promise<BundleManifest[]> {
+  const cliDir = join(distSrc, 'cli');
+  const backtest = await writeBundle(cliDir, 'backtest-run.bundle.js', {
+    entryPoints: [join(cliDir, 'backtest-run.js')],
+    format: 'esm',
+    // Classes and functions keep their names (error names, `constructor.name` in messages).
+    keepNames: true,
+    // npm packages stay external, except seedrandom: a CommonJS package of 8 files that Node would
+    // lex for its exports and load one by one. Its `require('crypto')` (autoseed only) needs a
+    // real `require` in the ES module bundle.
+    plugins: [keepOut(distSrc, cliDir), externalPackagesExcept(['seedrandom'])],
+    banner: { js: "import { createRequire as __perpcarryCreateRequire } from 'node:module';\nconst require = __perpcarryCreateRequire(import.meta.url);" },
+  });
+  const yargs = await writeBundle(cliDir, 'yargs.bundle.cjs', {
+    stdin: { contents: "module.exports = require('yargs/yargs');", resolveDir: cliDir, sourcefile: 'yargs-entry.cjs', loader: 'js' },
+    format: 'cjs',
+    minifyWhitespace: true,
+    // Read at run time, from the bundle's place (see yargsLocales).
+    external: ['yargs/package.json'],
+    plugins: [yargsLocales],
+  });
+  return [backtest, yargs];
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   // dist/scripts/bundle-cli.js → dist/src
   const distSrc = join(dirname(dirname(fileURLToPath(import.meta.url))), 'src');
-  const m = await bundleCliModule(distSrc, 'backtest-run');
-  process.stdout.write(`bundle-cli: ${join(distSrc, 'cli', m.bundle)} from ${m.files.length - 1} modules\n`);
+  for (const m of await bundleCli(distSrc)) process.stdout.write(`bundle-cli: ${join(distSrc, 'cli', m.bundle)} from ${m.files.length - 1} files\n`);
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { UserError } from '../core/errors.js';
+import { requireYargs } from './bundled.js';
 
 /**
  * A CLI command module. Modules must import nothing heavy at top level: handlers import their
@@ -47,9 +47,10 @@ async function loadCommands(argv: readonly string[]): Promise<CommandModule[]> {
  * cuts words in the middle ("perpetual future / s."); the CommonJS one wraps at word boundaries
  * (wrap-ansi). `yargs/yargs` is the plain factory: the package's main entry first builds a
  * singleton instance over process.argv that the CLI never uses (one more instance, and one more
- * package.json search above the cwd, on every start).
+ * package.json search above the cwd, on every start). Its one-file build when current
+ * (src/cli/bundled.ts).
  */
-const yargs = createRequire(import.meta.url)('yargs/yargs') as typeof import('yargs/yargs');
+const yargs = requireYargs();
 
 /**
  * perpcarry's own version, from the package.json above this module. yargs would guess it from the

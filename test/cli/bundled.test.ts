@@ -1,12 +1,12 @@
 /**
- * The one-file build of `perpcarry backtest` (scripts/bundle-cli.ts, src/cli/bundled.ts): used only
- * while its manifest matches every file folded in, and a run through it writes the same run
- * directory as a run through the modules tsc wrote.
+ * The one-file builds of the CLI (scripts/bundle-cli.ts, src/cli/bundled.ts): used only while the
+ * manifest matches every file folded in; a backtest through its bundle writes the same run
+ * directory as through the modules tsc wrote, and yargs through its bundle prints the same help and
+ * errors as the package, in English and in the user's language (yargs' locale files).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { currentBundle } from '../../src/cli/bundled.js';
 import { ROOT, tmpDir } from '../support/paths.js';
@@ -29,14 +29,14 @@ function fakeBundle(): string {
 describe('currentBundle', () => {
   test('a manifest matching every file names the bundle', () => {
     const dir = fakeBundle();
-    expect(currentBundle(dir, 'x')).toBe(pathToFileURL(join(dir, 'x.bundle.js')).href);
+    expect(currentBundle(dir, 'x.bundle.js')).toBe(join(dir, 'x.bundle.js'));
   });
 
   test('an input rewritten with the same bytes (tsc again without the bundle step) makes it stale', () => {
     const dir = fakeBundle();
     const later = new Date(statSync(join(dir, 'lib', 'a.js')).mtimeMs + 5000);
     utimesSync(join(dir, 'lib', 'a.js'), later, later);
-    expect(currentBundle(dir, 'x')).toBeUndefined();
+    expect(currentBundle(dir, 'x.bundle.js')).toBeUndefined();
   });
 
   test('an input of another size, a missing input, an edited bundle, no or a broken manifest: not used', () => {
@@ -44,32 +44,63 @@ describe('currentBundle', () => {
     const st = statSync(join(resized, 'b.js'));
     writeFileSync(join(resized, 'b.js'), 'export const b = 20;\n');
     utimesSync(join(resized, 'b.js'), st.atime, st.mtime);
-    expect(currentBundle(resized, 'x')).toBeUndefined();
+    expect(currentBundle(resized, 'x.bundle.js')).toBeUndefined();
 
     const missing = fakeBundle();
     writeFileSync(join(missing, 'x.bundle.json'), readFileSync(join(missing, 'x.bundle.json'), 'utf8').replace('lib/a.js', 'lib/gone.js'));
-    expect(currentBundle(missing, 'x')).toBeUndefined();
+    expect(currentBundle(missing, 'x.bundle.js')).toBeUndefined();
 
     const edited = fakeBundle();
     writeFileSync(join(edited, 'x.bundle.js'), 'export const x = 2;\n');
     utimesSync(join(edited, 'x.bundle.js'), new Date(0), new Date(0));
-    expect(currentBundle(edited, 'x')).toBeUndefined();
+    expect(currentBundle(edited, 'x.bundle.js')).toBeUndefined();
 
     const none = tmpDir('perpcarry-bundle-');
-    expect(currentBundle(none, 'x')).toBeUndefined();
+    expect(currentBundle(none, 'x.bundle.js')).toBeUndefined();
     writeFileSync(join(none, 'x.bundle.json'), '{"bundle": "x.bundle.js", "files": "all"}');
-    expect(currentBundle(none, 'x')).toBeUndefined();
+    expect(currentBundle(none, 'x.bundle.js')).toBeUndefined();
     writeFileSync(join(none, 'x.bundle.json'), '{"bundle": "x.bundle.js", "files": []}');
-    expect(currentBundle(none, 'x')).toBeUndefined(); // the bundle itself must be listed
+    expect(currentBundle(none, 'x.bundle.js')).toBeUndefined(); // the bundle itself must be listed
   });
 });
 
-describe('perpcarry backtest through the bundle', () => {
-  beforeAll(() => {
-    const b = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'bundle-cli.js')], { cwd: ROOT, encoding: 'utf8' });
-    expect(b.status, b.stderr).toBe(0);
-  }, 60_000);
+beforeAll(() => {
+  const b = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'bundle-cli.js')], { cwd: ROOT, encoding: 'utf8' });
+  expect(b.status, b.stderr).toBe(0);
+}, 60_000);
 
+describe('yargs through its bundle', () => {
+  /** stdout, stderr and exit code of `perpcarry <args>`, and the yargs files the process loaded. */
+  function cli(args: string[], env: Record<string, string>): { text: string; yargsFiles: string[] } {
+    const rec = join(tmpDir('perpcarry-bundle-yargs-'), 'imports.txt');
+    const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test', 'support', 'record-imports.mjs'), join(ROOT, 'bin', 'perpcarry.mjs'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, COLUMNS: '', ...env, PERPCARRY_RECORD_IMPORTS: rec },
+    });
+    const yargsFiles = readFileSync(rec, 'utf8')
+      .split('\n')
+      .filter((m) => /yargs/.test(m))
+      .map((m) => m.replace(/^.*\/(node_modules|dist)\//, '$1/'));
+    return { text: `exit ${r.status}\n${r.stdout}\n--- stderr\n${r.stderr}`, yargsFiles: [...new Set(yargsFiles)] };
+  }
+
+  test.each([
+    ['C', 'Unknown argument: foo'],
+    ['de_DE.UTF-8', 'Unbekanntes Argument: foo'],
+  ])('LANG=%s: the bundle is loaded instead of the package, with the same output', (lang, unknownFoo) => {
+    for (const args of [['--help'], ['backtest', '--help'], ['backtest', '--foo', '1'], ['bactest'], ['data']]) {
+      const bundled = cli(args, { LANG: lang, LC_ALL: '' });
+      const pkg = cli(args, { LANG: lang, LC_ALL: '', PERPCARRY_BUNDLE: '0' });
+      expect(bundled.yargsFiles).toEqual(['dist/src/cli/yargs.bundle.cjs']);
+      expect(pkg.yargsFiles).toContain('node_modules/yargs/build/index.cjs');
+      expect(bundled.text, args.join(' ')).toBe(pkg.text);
+      if (args[1] === '--foo') expect(bundled.text).toContain(unknownFoo);
+    }
+  }, 120_000);
+});
+
+describe('perpcarry backtest through the bundle', () => {
   /** Run a real backtest (delta-neutral, ETH Feb 2025 crash window) and return its run directory's files. */
   function run(env: Record<string, string>): { files: Map<string, string>; stdout: string } {
     const out = join(tmpDir('perpcarry-bundle-run-'), 'run');
