@@ -82,6 +82,8 @@ export interface RunTiming {
   loopCpuMs?: number;
   totalMs: number;
   events: number;
+  /** Of `events`, bar events replayed in bulk while the strategy slept (`ctx.sleep`). */
+  quietEvents?: number;
   eventsPerSec: number;
   /** Peak resident set size of the process so far, MB. */
   peakRssMb?: number;

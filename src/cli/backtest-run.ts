@@ -127,7 +127,7 @@ export function formatSummary(s: RunSummary, r: BacktestResult, dir: string, tim
     `  activity     trades ${fmt(m.tradeCount, 'int')}  liquidations ${fmt(m.liquidationCount, 'int')}  min liq distance ${pct(m.minLiquidationDistance)}  time in market ${pct(m.timeInMarket)}  turnover ${fmt(m.turnover, 'ratio')}×`,
     ...ordersLines(s),
     `  book end     ${s.endOfRun.mode === 'close' ? `closed at the last close with costs: ${s.endOfRun.closed} position(s), fees ${money(-s.endOfRun.fees)}, slippage ${money(-s.endOfRun.slippage)} (trades tagged close-at-end; --mark-to-market-end to leave them open)` : 'marked to market (--mark-to-market-end): open positions valued at the last prices, no exit costs'}`,
-    `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${rate(timing.eventsPerSec)}), load ${f(timing.loadMs, 1)} ms, write ${f(timing.writeMs ?? NaN, 0)} ms (${f((timing.bytesWritten ?? NaN) / 1e6, 1)} MB), total ${f(timing.totalMs, 0)} ms`,
+    `  speed        ${timing.events} events in ${f(timing.loopMs, 1)} ms (${rate(timing.eventsPerSec)}${timing.quietEvents ? `; ${f((100 * timing.quietEvents) / timing.events, 1)} % replayed in bulk while the strategy slept` : ''}), load ${f(timing.loadMs, 1)} ms, write ${f(timing.writeMs ?? NaN, 0)} ms (${f((timing.bytesWritten ?? NaN) / 1e6, 1)} MB), total ${f(timing.totalMs, 0)} ms`,
     `  report       ${dir}${reported ? '' : `   (report.html: npx perpcarry report ${dir})`}`,
   ];
   return lines.join('\n') + '\n';
@@ -312,6 +312,7 @@ export async function buildBacktestConfig(args: Record<string, unknown>): Promis
     onFundingGap: (args['on-funding-gap'] as 'warn' | 'error' | undefined) ?? 'warn',
     markToMarketEnd: (args['mark-to-market-end'] as boolean | undefined) ?? saved.markToMarketEnd ?? false,
     scenarios,
+    sleep: (args['sleep'] as 'skip' | 'step' | 'ignore' | undefined) ?? 'skip',
   };
   return { config, saved };
 }
@@ -350,6 +351,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
     loopCpuMs: result.loopCpuMs,
     totalMs: 0,
     events: result.events,
+    quietEvents: result.quietEvents,
     eventsPerSec: result.loopMs > 0 ? result.events / (result.loopMs / 1000) : 0,
   };
   const rss = (): number => process.resourceUsage().maxRSS / 1024;

@@ -29,6 +29,7 @@ import type { Scenario } from '../scenario/types.js';
 import { scenarioSha256 } from '../scenario/hash.js';
 import { findFundingGaps, fundingGapIssue, type FundingGapIssue } from '../data/funding-gaps.js';
 import { runEngine, type EngineOptions, type EngineResult } from './engine.js';
+import type { SleepMode } from './sleep.js';
 
 export type { ModelSpec, ModelsConfig, ResolvedModels } from '../venue/registry.js';
 export { buildModels } from '../venue/registry.js';
@@ -84,6 +85,12 @@ export interface BacktestConfig {
   markToMarketEnd?: boolean;
   /** Stress scenarios applied to the replay, in order (src/scenario; docs/scenarios.md). */
   scenarios?: readonly Scenario[];
+  /**
+   * What `ctx.sleep` does (see {@link EngineOptions.sleep}); default `skip`. Not part of the
+   * run's identity: the three modes give the same results when the strategy's sleeps hold, and
+   * `ignore` is how to check that they do.
+   */
+  sleep?: SleepMode;
 }
 
 /** Result of {@link runBacktest}. */
@@ -504,6 +511,7 @@ export function prepareOn(prepared: PreparedMarket, config: BacktestConfig, reso
     onProgress: config.onProgress,
     onSample: config.onSample,
     onLog: config.onLog,
+    sleep: config.sleep ?? 'skip',
   };
   return { config, params, models: models.resolved, market: replayed, scenarioEffects, dataIssues, capital, seed, fillAt, allowSpotBorrow, loadMs: prepared.loadMs, engineOptions };
 }

@@ -8,7 +8,7 @@ import type { UnixMs } from '../core/time.js';
 import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { Portfolio } from '../portfolio/portfolio.js';
-import type { HedgeRequest, MarketView, OrderRequest, OrdersView, ParamValues, PortfolioView, StrategyContext, TransferRequest } from '../strategy/types.js';
+import type { HedgeRequest, MarketView, OrderRequest, OrdersView, ParamValues, PortfolioView, SleepRequest, StrategyContext, TransferRequest } from '../strategy/types.js';
 import type { OrderBook } from './order-book.js';
 import type { TimerQueue } from './timers.js';
 
@@ -32,6 +32,8 @@ export interface ContextDeps {
   emit(level: 'info' | 'warn', message: string): void;
   /** Move cash now, later or not at all (scenario venue conditions); returns the amount moved now. */
   transfer(req: TransferRequest, isolatedTarget: number): number;
+  /** `ctx.sleep`: the engine's sleep state (src/engine/sleep.ts). */
+  sleep(req: SleepRequest | undefined): void;
 }
 
 /** Build the sealed strategy context of a run. */
@@ -64,6 +66,9 @@ export function createContext(d: ContextDeps): StrategyContext {
     },
     setLeverage(ins: Instrument, leverage: number) {
       portfolio.setLeverage(book.checkInstrument(ins, 'setLeverage'), leverage);
+    },
+    sleep(req?: SleepRequest) {
+      d.sleep(req);
     },
     setMarginMode(venue: VenueId, mode: 'cross' | 'isolated') {
       if (mode !== 'cross' && mode !== 'isolated') throw new Error(`setMarginMode: mode must be 'cross' or 'isolated' (got ${String(mode)})`);

@@ -65,7 +65,9 @@ import { OrderBook, type EndOfRun, type OrderStats, type PendingOrder } from './
 import { TimerQueue, type Timer } from './timers.js';
 import { createContext, type Clock } from './context.js';
 import { buildEventSources, K_FUNDING, K_MARK, K_OHLCV, loopColumns, type EventSources } from './sources.js';
-import { InstantWalk } from '../replay/instants.js';
+import { InstantWalk, instantJumps } from '../replay/instants.js';
+import { SleepState, type SleepMode } from './sleep.js';
+import { QuietSkip } from './quiet-skip.js';
 import {
   FillEventSlot,
   FundingEventSlot,
@@ -110,6 +112,12 @@ export interface EngineOptions {
   onProgress?: (fraction: number) => void;
   /** Called after each equity sample with its index (tests check the accounting identity here). */
   onSample?: (index: number, ts: UnixMs, portfolio: Portfolio, samples: EquitySampler) => void;
+  /**
+   * What `ctx.sleep` does: `skip` (default) honours it and replays quiet stretches in bulk
+   * (src/engine/quiet-skip.ts); `step` honours it instant by instant; `ignore` calls `onBar` at
+   * every bar. The three give the same results when the strategy's sleeps keep their promise.
+   */
+  sleep?: SleepMode;
   /** Receives strategy and engine log lines. */
   onLog?: (level: 'info' | 'warn', ts: UnixMs, message: string) => void;
 }
@@ -120,6 +128,8 @@ export interface EngineResult {
   samples: EquitySampler;
   /** Events replayed (bar closes + settlements in the window). */
   events: number;
+  /** Of those, bar events replayed in bulk while the strategy slept (src/engine/quiet-skip.ts). */
+  quietEvents: number;
   /** Building the event sources plus reading the columns the loop takes from disk (sources.ts loopColumns), ms. */
   mergeMs: number;
   loopMs: number;
@@ -153,6 +163,9 @@ export class Engine {
   private readonly loopBars: (BarSeries | null)[];
   /** The run's walk over the sources' instants (per source, the rows delivered at the current one). */
   private readonly walk: InstantWalk;
+  /** The strategy's `ctx.sleep`, and the bulk replay of quiet stretches (null unless mode `skip`). */
+  private readonly sleep: SleepState;
+  private readonly quiet: QuietSkip | null;
   /** Sources before this position of the walk's order are bar sources; from it on, funding. */
   private readonly barSources: number;
   private readonly N: number;
@@ -258,6 +271,13 @@ export class Engine {
     this.liqEv = new LiquidationEventSlot(first);
     this.rejEv = new RejectEventSlot(first);
     this.brokenEv = new HedgeBrokenEventSlot(first);
+    this.sleep = new SleepState(opts.sleep ?? 'skip');
+    const checkInstrument = (ins: Instrument, what: string): number => this.book.checkInstrument(ins, what);
+    const isPerp = (i: number): boolean => this.portfolio.isPerp[i] === 1;
+    this.quiet =
+      this.sleep.mode === 'skip'
+        ? new QuietSkip({ walk: this.walk, jumps: instantJumps(this.walk), barSources: this.barSources, src: this.src, loopBars: this.loopBars, prices: this.prices, cursor: this.cursor, hasMark: this.hasMark, portfolio: this.portfolio, samples: this.samples, timers: this.timers, sleep: this.sleep })
+        : null;
     this.ctx = createContext({
       clock: this.clock,
       market: createMarketView(market, this.cursor, this.prices),
@@ -269,6 +289,7 @@ export class Engine {
       orders: this.book.view,
       timers: this.timers,
       emit: (level, message) => this.emit(level, message),
+      sleep: (req) => this.sleep.begin(req, this.portfolio.stateVersion, checkInstrument, isPerp),
       transfer: (req, target) => this.transfer(req, target),
     });
   }
@@ -280,7 +301,7 @@ export class Engine {
     this.start();
     const walk = this.walk;
     try {
-      for (let t = walk.advance(); t !== Infinity; t = walk.advance()) this.instant(t);
+      this.replay();
     } catch (e) {
       // Say when it happened; the stack says where (strategy code or engine).
       if (e instanceof Error) e.message = `at ${isoUtc(this.clock.now)} (event ${walk.delivered} of ${this.N}): ${e.message}`;
@@ -290,7 +311,40 @@ export class Engine {
     const loopMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     this.opts.onProgress?.(1);
-    return { portfolio: this.portfolio, samples: this.samples, events: this.N, mergeMs: this.mergeMs, loopMs, loopCpuMs: (cpu.user + cpu.system) / 1000, rejected: this.book.rejected, orders: this.book.stats, endOfRun: this.endOfRun, log: this.log };
+    return { portfolio: this.portfolio, samples: this.samples, events: this.N, quietEvents: this.quiet?.events ?? 0, mergeMs: this.mergeMs, loopMs, loopCpuMs: (cpu.user + cpu.system) / 1000, rejected: this.book.rejected, orders: this.book.stats, endOfRun: this.endOfRun, log: this.log };
+  }
+
+  /**
+   * Every instant of the window. No time is passed as an argument: the instant's time lives in
+   * `walk.now` and `clock.now` (float64 fields, written in place), because a float64 handed to a
+   * call the compiler does not inline is boxed — a heap allocation per instant and per call.
+   */
+  private replay(): void {
+    const walk = this.walk;
+    while (walk.step()) {
+      this.instant();
+      if (this.quiet !== null && this.isQuiet()) {
+        this.quiet.skip();
+        this.reportProgress(walk.delivered);
+      }
+    }
+  }
+
+  /**
+   * Whether the instants ahead can only move prices (src/engine/quiet-skip.ts): the strategy
+   * sleeps or takes no bars, and nothing is pending or stateful.
+   */
+  private isQuiet(): boolean {
+    return (
+      (this.sleep.active || this.strategy.onBar === undefined) &&
+      this.book.size === 0 &&
+      this.book.restingCount === 0 &&
+      this.inFlight.length === 0 &&
+      this.conditions === null &&
+      this.observeBar === null &&
+      this.opts.onSample === undefined &&
+      this.adlTriggered.length === 0
+    );
   }
 
   private start(): void {
@@ -305,15 +359,16 @@ export class Engine {
    * Process one instant: every event the walk delivered at `t`. The same-timestamp rule of the
    * module comment, step by step.
    */
-  private instant(t: UnixMs): void {
+  private instant(): void {
+    const t = this.walk.now;
     this.fireTimersBefore(t);
     this.clock.now = t;
     if (this.inFlight.length) this.arriveTransfers(t);
     const liqBefore = this.portfolio.liquidations.length;
-    this.absorbBarsAndCheckLiquidations(t);
+    this.absorbBarsAndCheckLiquidations();
     this.accrueInterest(t);
-    this.notifyLiquidations(liqBefore);
-    this.deleverage(t);
+    if (this.portfolio.liquidations.length !== liqBefore) this.notifyLiquidations(liqBefore);
+    if (this.conditions !== null || this.adlTriggered.length > 0) this.deleverage(t);
     this.fillRestingOrders(t);
     this.settleFunding(t);
     this.deliverBars();
@@ -327,7 +382,8 @@ export class Engine {
    * Step 1: absorb the bars ending at t (mark → OHLCV → index): prices and the market cursor
    * move, each perp is checked for liquidation on its mark bar's adverse extreme.
    */
-  private absorbBarsAndCheckLiquidations(t: UnixMs): void {
+  private absorbBarsAndCheckLiquidations(): void {
+    const t = this.clock.now;
     const { prices, cursor, hasMark, portfolio } = this;
     const { order, first, next } = this.walk;
     const { kind: srcKind, inst: srcInst } = this.src;
@@ -383,6 +439,7 @@ export class Engine {
 
   /** Tell the strategy about the liquidations step 1 found. */
   private notifyLiquidations(from: number): void {
+    this.sleep.end();
     const liqs = this.portfolio.liquidations;
     for (let l = from; l < liqs.length; l++) {
       const r = liqs[l]!;
@@ -426,6 +483,7 @@ export class Engine {
   }
 
   private runAdlEvent(t: UnixMs, venue: VenueId, asset: string, share: number, cause: string): void {
+    this.sleep.end();
     const pf = this.portfolio;
     if (!this.venues.includes(venue)) {
       this.emit('warn', `ADL on ${venue} (${cause}): no account on ${venue} in this run; nothing deleveraged`);
@@ -518,6 +576,7 @@ export class Engine {
 
   /** One settlement: row `r` (within the window) of funding source `s`. */
   private settleOne(t: UnixMs, s: number, row: number): void {
+    this.sleep.end();
     const { cursor, portfolio } = this;
     const { inst: srcInst, funding: srcFund, fundingStart } = this.src;
     const onFunding = this.strategy.onFunding;
@@ -535,6 +594,7 @@ export class Engine {
   private deliverBars(): void {
     const onBar = this.strategy.onBar;
     if (!onBar || !this.sawBar) return;
+    if (this.sleep.active && this.sleep.asleep(this.clock.now, this.portfolio.stateVersion, this.prices)) return;
     const { barEv, ctx, strategy } = this;
     const { order, first, next } = this.walk;
     const { kind: srcKind, inst: srcInst, bars: srcBars } = this.src;
@@ -567,6 +627,7 @@ export class Engine {
   }
 
   private fireTimer(tm: Timer): void {
+    this.sleep.end();
     if (this.strategy.onTimer) this.strategy.onTimer(this.ctx, setTimerEvent(this.timerEv, tm.at, tm.tag));
   }
 
@@ -609,7 +670,7 @@ export class Engine {
     // 4 h earlier, interest or timers after the last bar) gets a sample of its own.
     const samples = this.samples;
     if (samples.length > 0 && samples.stale()) {
-      if (this.clock.now > samples.ts[samples.length - 1]!) samples.sample(this.clock.now);
+      if (this.clock.now > samples.lastTs()) samples.sample(this.clock.now);
       else samples.resample(this.clock.now);
       this.opts.onSample?.(samples.length - 1, this.clock.now, this.portfolio, samples);
     }
@@ -635,14 +696,17 @@ export class Engine {
   }
 
   private tellRejected(o: PendingOrder, reason: RejectEvent['reason']): void {
+    this.sleep.end();
     if (this.strategy.onReject) this.strategy.onReject(this.ctx, setRejectEvent(this.rejEv, o.id, this.market.instruments[o.inst]!, this.clock.now, o.side, o.qty, reason, o.tag));
   }
 
   private tellFilled(o: PendingOrder, qty: number, quote: FillQuote): void {
+    this.sleep.end();
     if (this.strategy.onFill) this.strategy.onFill(this.ctx, setFillEvent(this.fillEv, o.id, this.market.instruments[o.inst]!, this.clock.now, o.side, qty, quote.price, quote.fee, quote.slippage, quote.liquidity ?? 'taker', o.tag));
   }
 
   private tellHedgeBroken(f: HedgeBrokenFields): void {
+    this.sleep.end();
     this.emit('warn', `hedge ${f.longOrderId}/${f.shortOrderId} (${f.tag}) broken: ${f.refused.symbol} leg refused (${f.reason}) after ${f.qty} ${f.filled.symbol} filled; ${f.unwindOrderId ? `unwound by order ${f.unwindOrderId}` : 'filled leg kept (atomic: false)'}`);
     if (this.strategy.onHedgeBroken) this.strategy.onHedgeBroken(this.ctx, setHedgeBrokenEvent(this.brokenEv, f));
   }

@@ -41,6 +41,7 @@ function perpAccountView(portfolio: Portfolio, venue: VenueId): PerpAccountView 
     maintenanceMargin: () => portfolio.perpMaintenance(v),
     marginRatio: () => portfolio.marginRatio(v),
     liquidationPrice: (ins) => portfolio.liquidationPrice(ins.id),
+    markAtMarginRatio: (ins, ratio) => portfolio.markAtMarginRatio(v, ins.id, ratio),
     marginMode: () => portfolio.marginMode[v]!,
     withdrawable: () => portfolio.withdrawable(v, 'perp'),
   } satisfies PerpAccountView);

@@ -15,7 +15,7 @@ import type { VenueId } from '../core/ids.js';
 import type { Instrument } from '../venue/instrument.js';
 import type { FillQuote } from '../venue/fill.js';
 import type { InterestModel } from '../venue/interest.js';
-import type { MarginModel, TierTable } from '../venue/margin.js';
+import { tierIndex, type MarginModel, type TierTable } from '../venue/margin.js';
 import { costAsPnl, marginRatio, positionMaintenance, tradingPnl, unrealizedPnl } from './accounting.js';
 import { isLiquidationTriggered, liquidationFee, liquidationPrice } from '../venue/liquidation.js';
 import { baseBorrowInterest, quoteInterest } from '../venue/interest.js';
@@ -265,6 +265,102 @@ export class Portfolio {
       if (r > worst) worst = r;
     }
     return worst;
+  }
+
+  /**
+   * The margin ratio of venue `v`'s perp account if perp `i`'s mark were `mark`, all else held;
+   * NaN unless `i` is the account's only open perp (then no other mark enters the ratio).
+   */
+  marginRatioAtMark(v: number, i: number, mark: number): number {
+    const q = this.qty[i]!;
+    if (q === 0 || this.openPerps[v] !== 1 || this.venueOf[i] !== v) return NaN;
+    const mm = positionMaintenance(this.tables[i]!, q, mark);
+    const backing = this.marginMode[v] === 'isolated' ? this.isoMargin[i]! : this.perpFree[v]!;
+    return marginRatio(mm, backing + unrealizedPnl(q, mark, this.entry[i]!));
+  }
+
+  /**
+   * For a short perp `i`: a mark below which venue `v`'s margin ratio stays below `ratio`, all else
+   * held. A short's ratio only grows with the mark (maintenance grows with notional through the
+   * tiers, the margin balance falls), so the level where it reaches `ratio` is solved tier by tier
+   * (both are linear in the mark within a tier), checked on the exact ratio, and moved 1e-9
+   * (relative) down so rounding cannot put a mark on the wrong side; bisection if the solution does
+   * not check out. NaN for a long (its ratio is not monotone in the mark: an over-collateralized
+   * long's ratio rises with the price), when `i` is not the account's only open perp, when the
+   * ratio is already reached, or without a mark.
+   */
+  markAtMarginRatio(v: number, i: number, ratio: number): number {
+    const mark = this.markPx[i]!;
+    if (!(this.qty[i]! < 0) || !(mark > 0) || !(ratio > 0) || !(this.marginRatioAtMark(v, i, mark) < ratio)) return NaN;
+    const safe = this.shortMarginRatioMark(v, i, ratio) * (1 - 1e-9);
+    if (safe > mark && Number.isFinite(safe) && this.marginRatioAtMark(v, i, safe) < ratio) return safe;
+    return this.bisectMarginRatioMark(v, i, ratio);
+  }
+
+  /**
+   * The mark where a short's ratio equals `ratio`: mm(a m) = ratio × (backing − a (m − entry)) with
+   * a = |qty|, solved in each tier from the current one up; the first solution inside its tier.
+   */
+  private shortMarginRatioMark(v: number, i: number, ratio: number): number {
+    const table = this.tables[i]!;
+    const { floors, rates, deductions } = table;
+    const a = -this.qty[i]!;
+    const backing = this.marginMode[v] === 'isolated' ? this.isoMargin[i]! : this.perpFree[v]!;
+    const e = this.entry[i]!;
+    for (let k = tierIndex(table, a * this.markPx[i]!); k < floors.length; k++) {
+      const m = (ratio * (backing + a * e) + deductions[k]!) / (a * (rates[k]! + ratio));
+      const n = a * m;
+      if (n > floors[k]! && (k + 1 === floors.length || n <= floors[k + 1]!)) return m;
+    }
+    return NaN;
+  }
+
+  /** {@link markAtMarginRatio} by bisection on the exact ratio. */
+  private bisectMarginRatioMark(v: number, i: number, ratio: number): number {
+    const reached = (m: number): boolean => !(this.marginRatioAtMark(v, i, m) < ratio);
+    let lo = this.markPx[i]!;
+    let hi = lo * 2;
+    for (let k = 0; k < 64 && !reached(hi); k++) {
+      lo = hi;
+      hi *= 2;
+    }
+    if (!reached(hi)) return Infinity;
+    for (let k = 0; k < 100 && hi - lo > 1e-12 * lo; k++) {
+      const mid = (lo + hi) / 2;
+      if (reached(mid)) hi = mid;
+      else lo = mid;
+    }
+    return lo * (1 - 1e-9);
+  }
+
+  /**
+   * Whether {@link accrueInterest} would book nothing, however many hours pass, while balances and
+   * positions stay as they are: no quote balance on the side of a positive rate and no borrowed
+   * base with a positive borrow rate (quoteInterest and baseBorrowInterest are then exactly 0).
+   */
+  interestIdle(): boolean {
+    const p = this.interest.params;
+    for (let v = 0; v < this.venues.length; v++) {
+      const cash = this.spotCash[v]!;
+      if ((cash < 0 && p.borrowApr > 0) || (cash > 0 && p.lendApr > 0)) return false;
+    }
+    if (!(p.borrowApr > 0)) return true;
+    for (let i = 0; i < this.qty.length; i++) if (this.isPerp[i] === 0 && this.qty[i]! < 0) return false;
+    return true;
+  }
+
+  /** Start of the next UTC hour at which {@link accrueInterest} books interest, ms (NaN before the first call). */
+  nextInterestAtMs(): UnixMs {
+    return (this.lastInterestHour + 1) * MS_PER_HOUR;
+  }
+
+  /**
+   * Whether perp `i`'s liquidation price depends on nothing that moves with the market: isolated,
+   * or the only open perp of a cross account (else the other positions' marks enter it).
+   */
+  liquidationPriceFixed(i: number): boolean {
+    const v = this.venueOf[i]!;
+    return this.marginMode[v] === 'isolated' || this.openPerps[v]! <= 1;
   }
 
   /** Estimated liquidation price of perp `i` (NaN if flat; 0 if it cannot be liquidated). */

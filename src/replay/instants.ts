@@ -23,6 +23,8 @@ export class InstantWalk {
   readonly total: number;
   /** Events delivered up to and including the current instant. */
   delivered = 0;
+  /** Time of the current instant (after {@link step} returned true), ms. */
+  now = NaN;
   private readonly times: Float64Array[];
   private readonly offsets: Float64Array;
   private readonly lengths: Uint32Array;
@@ -53,6 +55,15 @@ export class InstantWalk {
 
   /** Move to the next instant: its time, or Infinity when every source is done. */
   advance(): number {
+    return this.step() ? this.now : Infinity;
+  }
+
+  /**
+   * Move to the next instant: false when every source is done, else true with its time in
+   * {@link now}. A boolean and a field instead of a returned time: a float64 returned from a call
+   * the compiler does not inline is boxed, one heap allocation per instant.
+   */
+  step(): boolean {
     const head = this.head;
     const n = head.length;
     let t = Infinity;
@@ -65,7 +76,49 @@ export class InstantWalk {
       this.first[s] = r0;
       if (head[p] === t && !done) this.take(p, s, r0, t);
     }
-    return t;
+    this.now = t;
+    return !done;
+  }
+
+  /** @internal Use {@link instantJumps}. */
+  jumps(): InstantJumps {
+    const { order, next, first, times, offsets, lengths, head } = this;
+    return {
+      nextRow: (p) => next[order[p]!]!,
+      headTime: (p) => head[p]!,
+      timeOf: (p, r) => times[p]![r]! + offsets[p]!,
+      rowAt: (p, t) => {
+        const d = times[p]!;
+        const off = offsets[p]!;
+        const len = lengths[p]!;
+        let lo = next[order[p]!]!;
+        // Gallop: quiet stretches are usually short (up to the next hour or settlement).
+        let step = 1;
+        let hi = lo;
+        while (hi < len && d[hi]! + off < t) {
+          lo = hi + 1;
+          hi += step;
+          step *= 2;
+        }
+        if (hi > len) hi = len;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (d[mid]! + off < t) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      },
+      jump: (p, r) => {
+        const s = order[p]!;
+        const r0 = next[s]!;
+        if (r <= r0) return;
+        const len = lengths[p]!;
+        this.delivered += r - r0;
+        next[s] = r;
+        first[s] = r;
+        head[p] = r < len ? times[p]![r]! + offsets[p]! : Infinity;
+      },
+    };
   }
 
   /** Deliver source `s`'s rows from `r0` on that fall at `t`. */
@@ -82,6 +135,28 @@ export class InstantWalk {
     this.head[p] = h;
     this.delivered += r - r0;
   }
+}
+
+/**
+ * Bulk moves over quiet stretches (src/engine/quiet-skip.ts): where a source's rows stand, and a
+ * jump over rows instead of stepping through their instants one by one.
+ */
+export interface InstantJumps {
+  /** Next row to deliver of the source at position `p` of {@link InstantWalk.order}. */
+  nextRow(p: number): number;
+  /** Delivery time of that row (Infinity when the source is done). */
+  headTime(p: number): number;
+  /** Delivery time of row `r` of the source at position `p`. */
+  timeOf(p: number, r: number): number;
+  /** First row at or after the next one whose delivery time is ≥ `t` (the source's length if none). */
+  rowAt(p: number, t: number): number;
+  /** Deliver rows [nextRow(p), r) of the source at position `p` without stepping (its current range becomes empty). */
+  jump(p: number, r: number): void;
+}
+
+/** Make `walk` a {@link InstantJumps} over its own state. */
+export function instantJumps(walk: InstantWalk): InstantJumps {
+  return walk.jumps();
 }
 
 function sortedOrder(sources: readonly MergeSource[]): number[] {

@@ -42,6 +42,7 @@ export type {
   PortfolioView,
   RejectEvent,
   RejectReason,
+  SleepRequest,
   Strategy,
   StrategyContext,
   StrategyFactory,
@@ -49,4 +50,5 @@ export type {
   TimerEvent,
   TransferRequest,
   UniverseInput,
+  WakeLevel,
 } from './types.js';

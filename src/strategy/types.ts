@@ -455,6 +455,13 @@ export interface PerpAccountView {
   marginRatio(): number;
   /** Estimated liquidation price of the position in `instrument` (NaN if flat). */
   liquidationPrice(instrument: Instrument): number;
+  /**
+   * For a short position in `instrument`: a mark below which {@link marginRatio} stays below
+   * `ratio`, all else held (a safe `wakeIf` level for {@link StrategyContext.sleep}). NaN for a long
+   * (its ratio is not monotone in the mark), when the position is not the account's only open perp,
+   * or when the ratio is already reached.
+   */
+  markAtMarginRatio(instrument: Instrument, ratio: number): number;
   /** 'cross' (default) or 'isolated'. */
   marginMode(): 'cross' | 'isolated';
   /** Cash that can be transferred out now (wallet + min(0, uPnL) − initial margin; isolated: free cash). */
@@ -516,4 +523,35 @@ export interface StrategyContext {
   setLeverage(instrument: Instrument, leverage: number): void;
   /** Set a venue's perp margin mode; only while that account is flat. Default 'cross'. */
   setMarginMode(venue: VenueId, mode: 'cross' | 'isolated'): void;
+  /**
+   * Promise that `onBar` would do nothing until a price level in `request.wakeIf` is reached,
+   * `request.untilMs` passes, or something else happens: until then the engine calls no `onBar`
+   * (for any instrument). Anything else ends the sleep: any other hook (fill, refusal, funding
+   * settlement of any instrument — with or without `onFunding` —, timer, liquidation, ADL, broken
+   * hedge) and any change of the portfolio (a transfer arriving, interest booked). `onBar` is
+   * called again at the first bar where a level is reached (price ≥ `above` or ≤ `below`, read
+   * as `ctx.market.mark()` / `close()` would read it then). A run's results are the same as
+   * without the sleep when the promise holds; the engine uses the stretch to replay the quiet
+   * bars in bulk (docs/strategies.md, "Sleeping"). A new call replaces the previous sleep.
+   */
+  sleep(request?: SleepRequest): void;
+}
+
+/** A price level that ends a sleep (see {@link StrategyContext.sleep}). */
+export interface WakeLevel {
+  instrument: Instrument;
+  /** `mark`: the latest mark (perps; the perp's close without a mark series); `close`: the latest OHLCV close. */
+  price: 'mark' | 'close';
+  /** Wake when the price is at or above this. */
+  above?: number;
+  /** Wake when the price is at or below this. */
+  below?: number;
+}
+
+/** What ends a sleep besides any other hook or a portfolio change (see {@link StrategyContext.sleep}). */
+export interface SleepRequest {
+  /** Wake at the first bar at or after this time, ms. */
+  untilMs?: UnixMs;
+  /** Wake at the first bar where one of these levels is reached. */
+  wakeIf?: readonly WakeLevel[];
 }

@@ -98,6 +98,8 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
     const apr = this.signal(ctx);
     if (this.phase === 'flat') {
       if (apr >= this.p.entryApr) this.enter(ctx);
+      // Below the entry threshold nothing changes until the next settlement (which ends a sleep).
+      else ctx.sleep();
       return;
     }
     if (this.phase !== 'holding') return;
@@ -113,6 +115,27 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
       return;
     }
     if (this.p.topUp && (this.account.marginRatio() >= this.p.topUpRatio || this.nearLiquidation(ctx))) this.topUp(ctx);
+    else this.sleepUntilTopUp(ctx);
+  }
+
+  /**
+   * Holding, in band, no top-up due: until a settlement, a fill or any other event (each ends a
+   * sleep), only the short's mark can change the answer — rising to the margin ratio or the
+   * liquidation distance of a top-up. Sleep below the lower of the two levels.
+   */
+  private sleepUntilTopUp(ctx: StrategyContext): void {
+    if (!this.p.topUp) {
+      ctx.sleep();
+      return;
+    }
+    if (ctx.portfolio.position(this.perp) >= 0) return;
+    const byRatio = this.account.markAtMarginRatio(this.perp, this.p.topUpRatio);
+    const threshold = Math.min(this.p.minLiqDistance, 0.5 / this.p.leverage);
+    const liq = this.account.liquidationPrice(this.perp);
+    // |liq − mark| / mark < threshold needs mark > liq / (1 + threshold); 1e-9 keeps rounding on the safe side.
+    const byLiq = threshold > 0 && liq > 0 ? (liq / (1 + threshold)) * (1 - 1e-9) : Infinity;
+    const level = Math.min(byRatio, byLiq);
+    if (level > 0) ctx.sleep({ wakeIf: [{ instrument: this.perp, price: 'mark', above: level }] });
   }
 
   /** Whether the short's mark is within the top-up distance of its liquidation price. */

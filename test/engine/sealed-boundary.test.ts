@@ -66,7 +66,7 @@ function setup(): string {
 }
 
 /** Methods that act (place orders, move cash, log, draw): the hunt does not call them. */
-const ACTIONS = new Set(['order', 'hedge', 'transfer', 'setTimer', 'setLeverage', 'setMarginMode', 'cancel', 'info', 'warn', 'rng', 'constructor']);
+const ACTIONS = new Set(['order', 'hedge', 'transfer', 'setTimer', 'setLeverage', 'setMarginMode', 'sleep', 'cancel', 'info', 'warn', 'rng', 'constructor']);
 const BUILTIN_PROTOS = new Set<unknown>([
   Object.prototype,
   Function.prototype,

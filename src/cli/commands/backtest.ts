@@ -32,6 +32,7 @@ const backtestCommand: CommandModule = {
           .option('scenario', { type: 'string', array: true, describe: 'Stress scenario: a bundled name (see `perpcarry scenarios`) or a .json file (repeatable; applied in order)' })
           .option('allow-spot-borrow', { type: 'boolean', describe: 'Allow negative spot balances (margin loans, charged borrow interest)' })
           .option('mark-to-market-end', { type: 'boolean', describe: 'Leave open positions at the window end marked to market (default: close them at the last close with slippage and taker fee, trades tagged close-at-end)' })
+          .option('sleep', { type: 'string', choices: ['skip', 'step', 'ignore'], describe: "What a strategy's ctx.sleep does: skip quiet bars in bulk (default), step through them, or ignore it (onBar at every bar). Same results when the strategy's sleeps keep their promise: compare a run with --sleep ignore to check" })
           .option('csv', { type: 'boolean', default: false, describe: 'Also write equity.csv (every sample; equity.arrow always has them at full precision)' })
           .option('report', { type: 'boolean', default: false, describe: 'Also write report.md + report.html (or run `perpcarry report <run-dir>` later)' })
           .option('html', { type: 'boolean', default: true, describe: 'With --report: write report.html too (--no-html: report.md only)' })

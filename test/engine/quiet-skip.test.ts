@@ -1,0 +1,118 @@
+/**
+ * `ctx.sleep` and the bulk replay of quiet stretches (src/engine/sleep.ts, quiet-skip.ts): a run
+ * gives the same files whether sleeps are skipped in bulk (`--sleep skip`, the default), stepped
+ * through instant by instant (`step`) or ignored (`ignore`: onBar at every bar). Real CLI runs on
+ * the bundled data: every documented typical run of docs/strategies.md, delta-neutral on 12 days of
+ * BTC 1m bars, and a 20× hold-perp liquidated inside a skipped stretch. The comparison is attacked:
+ * a strategy whose sleep breaks its promise gives different results, and the check sees it.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../src/engine/backtest.js';
+import type { StrategyFactory } from '../../src/strategy/types.js';
+import { spawnAsync } from '../support/spawn.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'perpcarry.mjs');
+const dataDir = join(root, 'data');
+const out = mkdtempSync(join(tmpdir(), 'perpcarry-sleep-'));
+
+/** `[name, args]` of each row of the typical-runs table in docs/strategies.md. */
+function documentedRuns(): [string, string[]][] {
+  const doc = readFileSync(join(root, 'docs', 'strategies.md'), 'utf8');
+  const rows: [string, string[]][] = [];
+  for (const line of doc.split('\n')) {
+    const m = /^\| `([a-z0-9-]+)` \|.*\| `(--[^`]+)` \|$/.exec(line);
+    if (m) rows.push([m[1]!, ['--strategy', m[1]!, ...m[2]!.trim().split(/\s+/)]]);
+  }
+  return rows;
+}
+
+interface Ran {
+  /** Every file of the run directory but run.json (wall-clock timing, createdAt), by name. */
+  files: Map<string, Buffer>;
+  events: number;
+  quietEvents: number;
+}
+
+async function backtest(args: string[], sleep: string, name: string): Promise<Ran> {
+  const dir = join(out, `${name}-${sleep}`);
+  const r = await spawnAsync(process.execPath, [bin, 'backtest', ...args, '--sleep', sleep, '--json', '--out', dir], { cwd: root, env: { ...process.env, PERPCARRY_DATA_DIR: dataDir } });
+  expect(r.code, r.err).toBe(0);
+  const { timing } = JSON.parse(r.out) as { timing: { events: number; quietEvents: number } };
+  const files = new Map(readdirSync(dir).filter((f) => f !== 'run.json').map((f) => [f, readFileSync(join(dir, f))]));
+  return { files, events: timing.events, quietEvents: timing.quietEvents };
+}
+
+/** The same run directory, file by file (names listed so a failure says which file differs). */
+function expectSameFiles(a: Ran, b: Ran): void {
+  expect([...b.files.keys()].sort()).toEqual([...a.files.keys()].sort());
+  for (const [f, bytes] of a.files) expect(b.files.get(f)!.equals(bytes), `${f} differs`).toBe(true);
+}
+
+describe('--sleep skip | step | ignore give the same run directory (real CLI, bundled data)', () => {
+  it.each(documentedRuns())('%s (documented typical run)', { timeout: 240_000 }, async (name, args) => {
+    const skip = await backtest(args, 'skip', name);
+    const ignore = await backtest(args, 'ignore', name);
+    expectSameFiles(skip, ignore);
+    expect(ignore.quietEvents).toBe(0);
+  });
+
+  it('delta-neutral BTC/USDT 1m, Oct 8–20 2025 (the Oct 10 crash): the slept bars are replayed in bulk, nothing changes', { timeout: 240_000 }, async () => {
+    const args = ['--strategy', 'delta-neutral', '--venue', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '1m', '--from', '2025-10-08', '--to', '2025-10-20', '--param', 'entryApr=0.01', '--param', 'leverage=5'];
+    const [skip, step, ignore] = [await backtest(args, 'skip', 'dn-1m'), await backtest(args, 'step', 'dn-1m'), await backtest(args, 'ignore', 'dn-1m')];
+    expectSameFiles(skip, step);
+    expectSameFiles(skip, ignore);
+    expect(readFileSync(join(out, 'dn-1m-skip', 'trades.csv'), 'utf8').trim().split('\n').length).toBeGreaterThan(2);
+    // Most bars of the 12 days pass while it sleeps; only `skip` replays them in bulk.
+    expect(skip.quietEvents / skip.events).toBeGreaterThan(0.9);
+    expect(step.quietEvents).toBe(0);
+  });
+
+  it('hold-perp 8× long through Feb 2–3 2025 (no onBar: always quiet): liquidated at the same bar', { timeout: 240_000 }, async () => {
+    const args = ['--strategy', 'hold-perp', '--venue', 'binance', '--symbol', 'ETH/USDT', '--from', '2025-01-25', '--to', '2025-02-06', '--param', 'leverage=8'];
+    const skip = await backtest(args, 'skip', 'hold-20x');
+    const step = await backtest(args, 'step', 'hold-20x');
+    expectSameFiles(skip, step);
+    const liq = readFileSync(join(out, 'hold-20x-skip', 'liquidations.csv'), 'utf8').trim().split('\n');
+    expect(liq.length).toBe(2); // header + the liquidation
+    // Every settlement (8 h of 1h bars) is replayed on its own: at most 7 of 8 bars in bulk.
+    expect(skip.quietEvents / skip.events).toBeGreaterThan(0.8);
+  });
+});
+
+describe('the comparison catches a sleep that breaks its promise', () => {
+  const T_BUY = Date.UTC(2025, 1, 3, 5);
+  /** Buys ETH spot at the bar of 05:00 Feb 3 — but at every earlier bar sleeps until 10:00, past it. */
+  const liar: StrategyFactory = {
+    name: 'liar',
+    description: 'test: a sleep that skips a bar it acts on',
+    params: {},
+    universe: (i) => [{ venue: i.venues[0]!, symbol: 'ETH/USDT' }],
+    create: () => {
+      let bought = false;
+      return {
+        onBar(ctx, ev) {
+          if (bought) return;
+          if (ctx.now >= T_BUY) {
+            bought = true;
+            ctx.order({ instrument: ev.instrument, side: 'buy', qty: 1, tag: 'buy' });
+          } else ctx.sleep({ untilMs: T_BUY + 5 * 3_600_000 });
+        },
+      };
+    },
+  };
+  const run = (sleep: 'skip' | 'step' | 'ignore'): number[] =>
+    runBacktest({ strategy: liar, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: Date.UTC(2025, 1, 2), toMs: Date.UTC(2025, 1, 4), dataDir, sleep }).portfolio.trades.map((t) => t.ts);
+
+  it('ignore buys at the 05:00 bar; skip and step at 10:00, when the broken sleep ends', () => {
+    const ignore = run('ignore');
+    const skip = run('skip');
+    expect(ignore[0]).toBe(T_BUY); // next-open fill: the open of the bar opening at 05:00
+    expect(skip[0]).toBe(T_BUY + 5 * 3_600_000);
+    expect(run('step')).toEqual(skip);
+    expect(skip).not.toEqual(ignore);
+  });
+});
