@@ -276,7 +276,7 @@ export class Engine {
     const isPerp = (i: number): boolean => this.portfolio.isPerp[i] === 1;
     this.quiet =
       this.sleep.mode === 'skip'
-        ? new QuietSkip({ walk: this.walk, jumps: instantJumps(this.walk), barSources: this.barSources, src: this.src, loopBars: this.loopBars, prices: this.prices, cursor: this.cursor, hasMark: this.hasMark, portfolio: this.portfolio, samples: this.samples, timers: this.timers, sleep: this.sleep })
+        ? new QuietSkip({ walk: this.walk, jumps: instantJumps(this.walk), barSources: this.barSources, src: this.src, loopBars: this.loopBars, prices: this.prices, cursor: this.cursor, hasMark: this.hasMark, portfolio: this.portfolio, samples: this.samples, timers: this.timers, sleep: this.sleep, clock: this.clock })
         : null;
     this.ctx = createContext({
       clock: this.clock,

@@ -26,6 +26,7 @@ import { K_INDEX, K_MARK, K_OHLCV, type EventSources } from './sources.js';
 import type { BarSeries } from './data.js';
 import type { TimerQueue } from './timers.js';
 import { WAKE_MARK, type SleepState } from './sleep.js';
+import type { Clock } from './context.js';
 
 /** What a skip reads and moves. */
 export interface QuietSkipDeps {
@@ -44,6 +45,8 @@ export interface QuietSkipDeps {
   samples: EquitySampler;
   timers: TimerQueue;
   sleep: SleepState;
+  /** The engine's clock: left at the last skipped instant, as stepping through them leaves it. */
+  clock: Clock;
 }
 
 /** Bulk replay of quiet stretches; see the module doc. */
@@ -115,21 +118,23 @@ export class QuietSkip {
     this.closestApproach();
     this.sampleTimes();
     this.movePricesAndCursor();
-    this.passIdleHours();
+    this.passTime();
     this.jump();
   }
 
   /**
-   * The interest clock at the last skipped instant, as accruing at each of them would leave it
-   * (books nothing: the horizon stops at the next hour unless interest is idle).
+   * The clock and the interest clock at the last skipped instant, as stepping through them leaves
+   * them (accruing books nothing: the horizon stops at the next hour unless interest is idle).
    */
-  private passIdleHours(): void {
+  private passTime(): void {
     let last = -Infinity;
     for (let p = 0; p < this.end.length; p++) {
       const r1 = this.end[p]!;
       if (r1 > this.row[p]!) last = Math.max(last, this.times[p]![r1 - 1]! + this.offset[p]!);
     }
-    if (last > -Infinity) this.d.portfolio.accrueInterest(last);
+    if (last === -Infinity) return;
+    this.d.clock.now = last;
+    this.d.portfolio.accrueInterest(last);
   }
 
   /** Whether every open perp's liquidation price stays put while only prices move. */

@@ -81,6 +81,15 @@ describe('--sleep skip | step | ignore give the same run directory (real CLI, bu
     // Every settlement (8 h of 1h bars) is replayed on its own: at most 7 of 8 bars in bulk.
     expect(skip.quietEvents / skip.events).toBeGreaterThan(0.8);
   });
+
+  it('hold-perp 1× long, window ending 5 h after a settlement: the book is closed at the window end, not at the last stepped instant', { timeout: 240_000 }, async () => {
+    const args = ['--strategy', 'hold-perp', '--venue', 'binance', '--symbol', 'ETH/USDT', '--from', '2025-03-01', '--to', '2025-03-04T05:00:00Z'];
+    const skip = await backtest(args, 'skip', 'hold-end');
+    expectSameFiles(skip, await backtest(args, 'step', 'hold-end'));
+    const trades = readFileSync(join(out, 'hold-end-skip', 'trades.csv'), 'utf8').trim().split('\n');
+    // close-at-end at the last instant (05:00), not at the last stepped one (the 00:00 settlement)
+    expect(trades[2]!.split(',')[0]).toBe(String(Date.UTC(2025, 2, 4, 5)));
+  });
 });
 
 describe('the comparison catches a sleep that breaks its promise', () => {
