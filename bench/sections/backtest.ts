@@ -6,6 +6,7 @@
  * Targets (issue 13): perpcarry ≤ 4× the notebook and ≤ 1 s whole process, ≤ 400 MB peak RSS,
  * ≥ 25M events/s in the engine loop through the CLI (medians of the pairs).
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { yearStore, rawArrays } from '../fixtures.js';
 import { BENCH_DIR, ROOT, backtestArgv, interleave, measureProcess, median, pythonWithNumpy, reps, spread, type BenchSection, type ProcessMeasure } from '../harness.js';
@@ -14,7 +15,7 @@ import { BENCH_DIR, ROOT, backtestArgv, interleave, measureProcess, median, pyth
 interface CliJson {
   runDir: string;
   summary: { metrics: { totalReturn: number }; pnl: { funding: number } };
-  timing: { loadMs: number; loopMs: number; loopCpuMs?: number; totalMs: number; events: number; eventsPerSec: number; writeMs?: number; bytesWritten?: number; peakRssMb?: number };
+  timing: { loadMs: number; loopMs: number; loopCpuMs?: number; totalMs: number; events: number; quietEvents?: number; eventsPerSec: number; writeMs?: number; bytesWritten?: number; peakRssMb?: number };
 }
 
 const section: BenchSection = {
@@ -61,6 +62,16 @@ const section: BenchSection = {
     // The report a user asks for afterwards (`perpcarry report <dir>`): a figure, no target here.
     const reportRuns = Array.from({ length: Math.min(3, pairs) }, () => measureProcess(process.execPath, [join(ROOT, 'bin', 'perpcarry.mjs'), 'report', out], { cwd: ROOT }));
     report.figure('perpcarry report <run dir>: whole process', median(reportRuns.map((r) => r.wallMs)), 'ms', `median of ${reportRuns.length}; report.md + report.html; peak RSS ${median(reportRuns.map((r) => r.maxRssMb)).toFixed(0)} MB`);
+    // Most bars pass while delta-neutral sleeps (ctx.sleep) and are replayed in bulk: the same run
+    // with --sleep ignore (onBar at every bar, every instant stepped) must write the same files.
+    const quiet = runs[0]!.json.timing.quietEvents ?? 0;
+    report.figure('events replayed in bulk while the strategy slept', (100 * quiet) / events, '%', `${quiet} of ${events}`);
+    const ignoreOut = join(BENCH_DIR, 'run-sleep-ignore');
+    const ignore = measureProcess(process.execPath, [...cliArgs.map((a) => (a === out ? ignoreOut : a)), '--sleep', 'ignore'], { cwd: ROOT });
+    const differing = readdirSync(ignoreOut)
+      .filter((f) => f !== 'run.json')
+      .filter((f) => !existsSync(join(out, f)) || !readFileSync(join(out, f)).equals(readFileSync(join(ignoreOut, f))));
+    report.target('run files differing from --sleep ignore', differing.length, 'files', '<=', 0, `${differing.join(', ') || 'none'} (ignore: onBar at every bar, ${ignore.wallMs.toFixed(0)} ms whole process)`);
     const nbSummary = JSON.parse(nbs[0]!.stdout) as { totalReturn: number; funding: number };
     const pc = runs[0]!.json.summary;
     report.note(

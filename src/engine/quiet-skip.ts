@@ -261,6 +261,8 @@ export class QuietSkip {
       const p = ps[k]!;
       if (this.end[p]! - this.row[p]! !== n) return false;
       const d = this.times[p]!;
+      // Series on one bar grid share their ts column (src/engine/data.ts): nothing to compare.
+      if (d === d0 && this.row[p] === r0 && this.offset[p] === this.offset[p0]) continue;
       const shift = this.row[p]! - r0;
       const off = this.offset[p]!;
       const off0 = this.offset[p0]!;

@@ -33,7 +33,8 @@ describe('backtest CLI', () => {
     expect(r.out).toMatch(/pnl +funding -19\.65 +trading -5\.45 +fees -189\.44/);
     expect(r.out).toContain(`report       ${runA}`);
     // A short run reads in k events/s, not "0.0 M events/s".
-    expect(r.out).toMatch(/speed +225 events in [\d.]+ ms \([\d.]+ [kM] events\/s\)/);
+    // … and says how many of them were replayed in bulk while the strategy slept (ctx.sleep).
+    expect(r.out).toMatch(/speed +225 events in [\d.]+ ms \([\d.]+ [kM] events\/s; [\d.]+ % replayed in bulk while the strategy slept\)/);
     const files = readdirSync(runA).sort();
     // The default outputs: no equity.csv (--csv), no report (--report; the summary says how).
     expect(files).toEqual(['equity.arrow', 'funding.csv', 'ledger.csv', 'liquidations.csv', 'position-changes.csv', 'positions.csv', 'run.json', 'run.log', 'summary.json', 'trades.csv']);
