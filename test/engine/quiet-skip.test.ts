@@ -92,6 +92,42 @@ describe('--sleep skip | step | ignore give the same run directory (real CLI, bu
   });
 });
 
+describe('timers between the bars of a skipped stretch', () => {
+  /** No onBar (always quiet); a timer every 5 h 30 min reads the latest close and mark of the perp. */
+  const seen: number[][] = [];
+  const clock: StrategyFactory = {
+    name: 'timer-reader',
+    description: 'test: reads prices at timers that fall between bars',
+    params: {},
+    universe: (i) => [{ venue: i.venues[0]!, symbol: 'ETH/USDT:USDT' }],
+    create: () => ({
+      onStart(ctx) {
+        ctx.setTimer(ctx.now + 5.5 * 3_600_000, 't');
+      },
+      onTimer(ctx) {
+        const perp = ctx.market.instruments()[0]!;
+        seen.push([ctx.now, ctx.market.close(perp), ctx.market.mark(perp)]);
+        ctx.setTimer(ctx.now + 5.5 * 3_600_000, 't');
+      },
+    }),
+  };
+  const run = (sleep: 'skip' | 'step'): { seen: number[][]; quiet: number } => {
+    seen.length = 0;
+    const r = runBacktest({ strategy: clock, venues: ['binance'], symbol: 'ETH/USDT', timeframe: '1h', fromMs: Date.UTC(2025, 1, 1), toMs: Date.UTC(2025, 1, 8), dataDir, sleep });
+    return { seen: seen.map((x) => [...x]), quiet: r.quietEvents };
+  };
+
+  it('see the same latest close and mark whether the bars before them were skipped or stepped', () => {
+    const skip = run('skip');
+    const step = run('step');
+    expect(skip.seen.length).toBe(30); // 7 days / 5.5 h
+    expect(skip.seen).toEqual(step.seen);
+    expect(skip.seen.every(([, c, m]) => c! > 0 && m! > 0)).toBe(true);
+    expect(skip.quiet).toBeGreaterThan(0);
+    expect(step.quiet).toBe(0);
+  });
+});
+
 describe('the comparison catches a sleep that breaks its promise', () => {
   const T_BUY = Date.UTC(2025, 1, 3, 5);
   /** Buys ETH spot at the bar of 05:00 Feb 3 — but at every earlier bar sleeps until 10:00, past it. */
