@@ -305,30 +305,30 @@ function readLayout(fd: number): { n: number; plans: ColumnPlan[]; metadata: Ser
 
 /** Rows per chunk when comparing a file's ts with a loaded column (64 KB of int64). */
 const COMPARE_ROWS = 8192;
-let compareWords: Int32Array | null = null;
+let compareChunk: Float64Array | null = null;
 
 /**
- * The candidate equal, value for value, to the `len` int64 ms at file position `at` (as
- * {@link int64ToFloat64InPlace} would convert them), or null. The first and last values rule
- * out most candidates without reading; the rest is compared chunk by chunk through one reused
- * 64 KB buffer.
+ * The candidate equal, value for value, to the `len` int64 ms at file position `at` as
+ * {@link int64ToFloat64InPlace} converts them, or null. The first and last values rule out most
+ * candidates without reading; the rest is read chunk by chunk into one reused 64 KB buffer,
+ * converted by the same function that converted the candidate (warm by now) and compared as
+ * bytes (a native memcmp: no cold JavaScript loop over the year). Equal conversions are equal
+ * bit patterns, so byte equality is exactly value equality here (integers: no NaN, no −0).
  */
 function sharedTs(fd: number, at: number, len: number, candidates: readonly Float64Array[], first: number, last: number): Float64Array | null {
   for (const c of candidates) {
     if (c.length !== len || c[0] !== first || c[len - 1] !== last) continue;
-    compareWords ??= new Int32Array(2 * COMPARE_ROWS);
-    const w = compareWords;
-    const bytes = new Uint8Array(w.buffer);
+    compareChunk ??= new Float64Array(COMPARE_ROWS);
+    const chunk = compareChunk;
+    const chunkBytes = new Uint8Array(chunk.buffer);
+    const candBytes = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
     let same = true;
     for (let i0 = 0; i0 < len && same; i0 += COMPARE_ROWS) {
       const k = Math.min(COMPARE_ROWS, len - i0);
-      if (!readAt(fd, bytes.subarray(0, 8 * k), at + 8 * i0)) return null;
-      for (let j = 0; j < k; j++) {
-        if (w[2 * j + 1]! * 4294967296 + (w[2 * j]! >>> 0) !== c[i0 + j]) {
-          same = false;
-          break;
-        }
-      }
+      const part = chunk.subarray(0, k);
+      if (!readAt(fd, chunkBytes.subarray(0, 8 * k), at + 8 * i0)) return null;
+      int64ToFloat64InPlace(part);
+      same = Buffer.compare(chunkBytes.subarray(0, 8 * k), candBytes.subarray(8 * i0, 8 * (i0 + k))) === 0;
     }
     if (same) return c;
   }
