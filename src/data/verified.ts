@@ -170,9 +170,34 @@ interface OpenFile {
   open: boolean;
 }
 
+/**
+ * Lazy windows holding a descriptor, oldest first. A process that loads many markets and reads
+ * few of their columns (an API user running backtest after backtest) would otherwise hold
+ * descriptors until the garbage collector finds the windows; past {@link heldLimit} the oldest
+ * lets go of its own and finds its file by path again when asked (see {@link lazyColumns}).
+ */
+const holding = new Set<OpenFile>();
+let heldLimit = 64;
+
+/** Set how many lazy windows may hold a descriptor at once (tests); returns the previous limit. */
+export function setLazyDescriptorLimit(n: number): number {
+  const prev = heldLimit;
+  heldLimit = Math.max(1, Math.floor(n));
+  return prev;
+}
+
+function hold(f: OpenFile): void {
+  holding.add(f);
+  for (const oldest of holding) {
+    if (holding.size <= heldLimit) break;
+    closeFile(oldest);
+  }
+}
+
 function closeFile(f: OpenFile): void {
   if (!f.open) return;
   f.open = false;
+  holding.delete(f);
   try {
     closeSync(f.fd);
   } catch {
@@ -190,23 +215,40 @@ const openFiles = new FinalizationRegistry<OpenFile>(closeFile);
  * mtime, inode) is compared with the verified one: an in-place write changes it, and then the
  * whole file is read through the descriptor and hashed once more — equal to the verified sha256
  * (a `touch`), the remaining columns come from those bytes; different, the read throws a
- * DataError naming the file and the run stops. A column is never served from bytes that were
- * not verified.
+ * DataError naming the file and the run stops. A window that let go of its descriptor (see
+ * {@link holding}) opens the path again and applies the same test to what it finds there. A
+ * column is never served from bytes that were not verified.
  */
 function lazyColumns(abs: string, fd: number, version: ReturnType<typeof versionOf>, sha256: string, w: WindowColumns): Record<string, Float64Array> {
   const file: OpenFile = { fd, open: true };
   let read: ReadAt | null = null;
   let unread = w.names.length;
   if (unread === 0) closeFile(file);
+  else hold(file);
   const verifiedReader = (): ReadAt => {
     if (read) return read;
-    if (!file.open) throw new Error(`${abs}: lazy column read after its descriptor was closed`);
+    const reopened = !file.open;
+    if (reopened) {
+      try {
+        file.fd = openSync(abs, 'r');
+      } catch (e) {
+        throw new DataError(abs, `no longer readable since the load (${(e as Error).message}); ${CURE}`);
+      }
+      file.open = true;
+      hold(file);
+    }
     const now = versionOf(fstatSync(file.fd));
     if (now.bytes === version.bytes && now.mtimeMs === version.mtimeMs && now.ino === version.ino) return fdReader(file.fd);
     const bytes = readAll(file.fd, now.bytes);
     const sha = sha256Hex(bytes);
     if (sha !== sha256) {
-      throw new DataError(abs, `changed in place while this run was reading it (sha256 now ${sha.slice(0, 12)}…, verified ${sha256.slice(0, 12)}… at load); the store replaces files by rename, so something else wrote into it; ${CURE}`);
+      const shas = `sha256 now ${sha.slice(0, 12)}…, verified ${sha256.slice(0, 12)}… at load`;
+      throw new DataError(
+        abs,
+        reopened
+          ? `replaced or changed since the load (${shas}), and this market had let go of its descriptor (more than ${heldLimit} lazily read windows open): load the market again`
+          : `changed in place while this run was reading it (${shas}); the store replaces files by rename, so something else wrote into it; ${CURE}`,
+      );
     }
     read = (dst, position) => {
       if (position + dst.byteLength > bytes.byteLength) return false;

@@ -12,7 +12,7 @@ import { DataError } from '../../src/core/errors.js';
 import { forgetVerified } from '../../src/data/file-state.js';
 import { openWindow } from '../../src/data/ipc-window.js';
 import { decodeSeries, writeSeriesFile, type ReadWindow } from '../../src/data/store.js';
-import { loadVerifiedSeries, type VerifiedSeries } from '../../src/data/verified.js';
+import { loadVerifiedSeries, setLazyDescriptorLimit, type VerifiedSeries } from '../../src/data/verified.js';
 import { loadMarketData, makeInstruments } from '../../src/engine/data.js';
 import { tempDataDir, writeBars } from '../support/series.js';
 
@@ -105,6 +105,29 @@ describe('lazy columns of a verified window', () => {
     utimesSync(p, new Date(), new Date(Date.now() + 60_000));
     const want = decodeSeries(p, readFileSync(p));
     for (const name of ['low', 'close', 'volume']) expect(bytes(s.columns[name]!).equals(bytes(want.columns[name]!)), name).toBe(true);
+  });
+
+  it('past the descriptor limit the oldest window lets go and, asked later, accepts only the verified bytes at the path', () => {
+    const prev = setLazyDescriptorLimit(1);
+    try {
+      const d = store();
+      const markRel = 'binance/BTC-USDT-USDT/mark-1m.arrow';
+      const wantPerp = decodeSeries(join(d, rel), readFileSync(join(d, rel)));
+      const wantMark = decodeSeries(join(d, markRel), readFileSync(join(d, markRel)));
+      const a = lazyLoad(d, perp);
+      const b = lazyLoad(d, mark); // a lets go of its descriptor
+      expect(bytes(a.columns['close']!).equals(bytes(wantPerp.columns['close']!))).toBe(true); // the same file at the path: served; b lets go
+      // the mark replaced by rename with other bars: b refuses; its close column was never read
+      writeBars(d, 'binance', 'BTC/USDT:USDT', 'mark', '1m', M, T0, rows(N, 9));
+      expect(() => b.columns['close']).toThrow(/mark-1m\.arrow: replaced or changed since the load \(sha256 now .*\), and this market had let go of its descriptor .*load the market again/);
+      // the perp stored again with the same bytes (a new inode): a's next column is served from them
+      writeBars(d, 'binance', 'BTC/USDT:USDT', 'ohlcv', '1m', M, T0, rows(N, 0));
+      lazyLoad(d, mark); // a lets go again
+      expect(bytes(a.columns['high']!).equals(bytes(wantPerp.columns['high']!))).toBe(true);
+      expect(wantMark.columns['close']![0]).not.toBe(decodeSeries(join(d, markRel), readFileSync(join(d, markRel))).columns['close']![0]);
+    } finally {
+      setLazyDescriptorLimit(prev);
+    }
   });
 
   it('a series read with another series\' time column as candidate shares it only when every value is equal', () => {
