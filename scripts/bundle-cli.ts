@@ -62,19 +62,34 @@ function externalPackagesExcept(folded: readonly string[]): Plugin {
   };
 }
 
+/** Replace the one occurrence of each `[from, to]` in `text` (of `path`); throws when one is not there exactly once. */
+function replaceOnce(path: string, text: string, edits: readonly (readonly [string, string])[]): string {
+  for (const [from, to] of edits) {
+    if (text.split(from).length !== 2) throw new Error(`bundle-cli: ${path} no longer has exactly one ${from}; check scripts/bundle-cli.ts against this yargs version`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
 /**
- * yargs' messages come from `<yargs>/locales/<lang>.json`, found from `__dirname` of its build
- * file; in the bundle that would be dist/src/cli. Point it at the installed package instead.
+ * Two edits to yargs' build file, so that the bundle behaves as the package does:
+ * - its messages come from `<yargs>/locales/<lang>.json`, found from `__dirname` of the build file
+ *   (in the bundle: dist/src/cli); they are looked up from the installed package instead;
+ * - it requires `node:assert` at load (~5 ms of CPU) for two internal consistency checks that a
+ *   normal run passes; a check now compares with Object.is (as `assert.strictEqual` and
+ *   `notStrictEqual` do) and hands a failing pair to `assert`, which throws its usual error.
  */
-const yargsLocales: Plugin = {
-  name: 'yargs-locales',
+const yargsBuildEdits: Plugin = {
+  name: 'yargs-build-edits',
   setup(b) {
-    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]index\.cjs$/ }, (args) => {
-      const from = 're(__dirname,"../locales")';
-      const text = readFileSync(args.path, 'utf8');
-      if (text.split(from).length !== 2) throw new Error(`bundle-cli: ${args.path} no longer has exactly one ${from}; check how yargs finds its locales`);
-      return { contents: text.replace(from, 're(require("path").dirname(require.resolve("yargs/package.json")),"locales")'), loader: 'js' };
-    });
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]index\.cjs$/ }, (args) => ({
+      contents: replaceOnce(args.path, readFileSync(args.path, 'utf8'), [
+        ['re(__dirname,"../locales")', 're(require("path").dirname(require.resolve("yargs/package.json")),"locales")'],
+        ['var t=require("assert");', ''],
+        ['assert:{notStrictEqual:t.notStrictEqual,strictEqual:t.strictEqual}', 'assert:{notStrictEqual:(a,b,m)=>{if(Object.is(a,b))require("assert").notStrictEqual(a,b,m)},strictEqual:(a,b,m)=>{if(!Object.is(a,b))require("assert").strictEqual(a,b,m)}}'],
+      ]),
+      loader: 'js',
+    }));
   },
 };
 
@@ -118,9 +133,9 @@ export async function bundleCli(distSrc: string): Promise<BundleManifest[]> {
     stdin: { contents: "module.exports = require('yargs/yargs');", resolveDir: cliDir, sourcefile: 'yargs-entry.cjs', loader: 'js' },
     format: 'cjs',
     minifyWhitespace: true,
-    // Read at run time, from the bundle's place (see yargsLocales).
+    // Read at run time, from the bundle's place (see yargsBuildEdits).
     external: ['yargs/package.json'],
-    plugins: [yargsLocales],
+    plugins: [yargsBuildEdits],
   });
   return [backtest, yargs];
 }
