@@ -20,6 +20,8 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { currentBundle } from '../src/cli/bundled.js';
+import { acquireLock } from '../src/core/lock.js';
 
 /** The manifest next to a bundle: what it was built from, to tell whether it is still current. */
 export interface BundleManifest {
@@ -108,7 +110,9 @@ async function writeBundle(dir: string, bundle: string, options: BuildOptions): 
     .map((p) => resolve(process.cwd(), p))
     .filter((p) => p !== stdin);
   renameSync(tmp, outfile);
-  const manifest: BundleManifest = { bundle, files: [fileEntry(dir, outfile), ...inputs.map((p) => fileEntry(dir, p))] };
+  // The recipe (this script) counts as an input: a changed recipe makes the bundles stale.
+  const recipe = fileURLToPath(import.meta.url);
+  const manifest: BundleManifest = { bundle, files: [fileEntry(dir, outfile), fileEntry(dir, recipe), ...inputs.map((p) => fileEntry(dir, p))] };
   const manifestPath = join(dir, bundle.replace(/\.c?js$/, '.json'));
   writeFileSync(`${manifestPath}.${process.pid}.tmp`, JSON.stringify(manifest, null, 1) + '\n');
   renameSync(`${manifestPath}.${process.pid}.tmp`, manifestPath);
@@ -140,8 +144,19 @@ export async function bundleCli(distSrc: string): Promise<BundleManifest[]> {
   return [backtest, yargs];
 }
 
+/** The bundles {@link bundleCli} writes, as src/cli/bundled.ts looks them up. */
+export const CLI_BUNDLES = ['backtest-run.bundle.js', 'yargs.bundle.cjs'] as const;
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   // dist/scripts/bundle-cli.js → dist/src
   const distSrc = join(dirname(dirname(fileURLToPath(import.meta.url))), 'src');
-  for (const m of await bundleCli(distSrc)) process.stdout.write(`bundle-cli: ${join(distSrc, 'cli', m.bundle)} from ${m.files.length - 1} files\n`);
+  const cliDir = join(distSrc, 'cli');
+  // One writer at a time (tests run this in parallel); bundles still current are left alone.
+  const release = acquireLock(join(cliDir, '.bundle.lock'), 'the CLI bundles');
+  try {
+    if (CLI_BUNDLES.every((b) => currentBundle(cliDir, b))) process.stdout.write(`bundle-cli: ${cliDir}: bundles up to date\n`);
+    else for (const m of await bundleCli(distSrc)) process.stdout.write(`bundle-cli: ${join(cliDir, m.bundle)} from ${m.files.length - 2} files\n`);
+  } finally {
+    release();
+  }
 }
