@@ -78,8 +78,10 @@ export interface RunSummary {
 export interface RunTiming {
   loadMs: number;
   loopMs: number;
-  /** CPU time of the loop, ms (user + system). */
+  /** CPU time of the loop, ms (user + system, all threads). */
   loopCpuMs?: number;
+  /** CPU time of the loop's own thread, ms (Linux; absent elsewhere). */
+  loopThreadCpuMs?: number;
   totalMs: number;
   events: number;
   /** Of `events`, bar events replayed in bulk while the strategy slept (`ctx.sleep`). */

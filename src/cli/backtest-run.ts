@@ -349,6 +349,7 @@ export async function backtestCommandHandler(args: Record<string, unknown>): Pro
     loadMs: result.loadMs + result.mergeMs,
     loopMs: result.loopMs,
     loopCpuMs: result.loopCpuMs,
+    ...(Number.isFinite(result.loopThreadCpuMs) ? { loopThreadCpuMs: result.loopThreadCpuMs } : {}),
     totalMs: 0,
     events: result.events,
     quietEvents: result.quietEvents,

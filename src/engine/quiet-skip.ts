@@ -112,10 +112,12 @@ export class QuietSkip {
     const now = this.d.walk.now;
     if (!(horizon > now)) return;
     this.rowsBefore(horizon);
-    let stop = this.firstWake(horizon);
-    stop = this.firstLiquidation(stop);
-    if (stop < horizon) this.rowsBefore(stop);
-    this.closestApproach();
+    if (!this.oneSourceScan()) {
+      let stop = this.firstWake(horizon);
+      stop = this.firstLiquidation(stop);
+      if (stop < horizon) this.rowsBefore(stop);
+      this.closestApproach();
+    }
     this.sampleTimes();
     this.movePricesAndCursor();
     this.passTime();
@@ -163,6 +165,58 @@ export class QuietSkip {
       this.row[p] = jumps.nextRow(p);
       this.end[p] = jumps.rowAt(p, t);
     }
+  }
+
+  /**
+   * The common case in one pass: one open perp, and at most one wake level, on the bars its
+   * liquidation is checked on (delta-neutral's short and its top-up level). Row by row up to the
+   * horizon: the liquidation trigger, the wake level, else the closest approach — the same stop
+   * and the same minimum as {@link firstWake}, {@link firstLiquidation} and
+   * {@link closestApproach} in three passes. False (nothing done) when the case does not apply.
+   */
+  private oneSourceScan(): boolean {
+    const { sleep, portfolio: pf, hasMark } = this.d;
+    const qty = pf.qty;
+    let i = -1;
+    for (let j = 0; j < qty.length; j++) {
+      if (qty[j] === 0 || pf.isPerp[j] !== 1) continue;
+      if (i >= 0) return false;
+      i = j;
+    }
+    if (i < 0) return false;
+    const p = this.liquidationSource(i);
+    const levels = sleep.active ? sleep.count : 0;
+    if (p < 0 || levels > 1) return false;
+    let above = Infinity;
+    let below = -Infinity;
+    if (levels === 1) {
+      const k = sleep.inst[0]!;
+      const lp = sleep.kind[0] === WAKE_MARK && hasMark[k] === 1 ? this.markPos[k]! : this.ohlcvPos[k]!;
+      if (lp !== p) return false;
+      above = sleep.above[0]!;
+      below = sleep.below[0]!;
+    }
+    const q = qty[i]!;
+    const liq = pf.liquidationPrice(i);
+    const h = this.high[p]!;
+    const l = this.low[p]!;
+    const c = this.close[p]!;
+    const r1 = this.end[p]!;
+    let min = pf.minAdverseLiqDistance;
+    let r = this.row[p]!;
+    for (; r < r1; r++) {
+      // Trigger and wake first: that row's instant is replayed as usual (and counts its own distance).
+      if (q < 0 ? h[r]! >= liq : l[r]! <= liq) break;
+      const px = c[r]!;
+      if (px >= above || px <= below) break;
+      const dist = q < 0 ? (liq - h[r]!) / h[r]! : (l[r]! - liq) / l[r]!;
+      if (dist < min) min = dist;
+    }
+    if (r < r1) this.rowsBefore(this.times[p]![r]! + this.offset[p]!);
+    // Rows of this source sharing the stop row's time belong to the stop instant: rescan exactly.
+    if (this.end[p] === r) pf.minAdverseLiqDistance = min;
+    else this.closestApproach();
+    return true;
   }
 
   /** The delivery time of the first row (before `stop`) that reaches a wake level, else `stop`. */
