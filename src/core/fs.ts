@@ -28,17 +28,29 @@ export function fsyncDir(dir: string): void {
  * on a descriptor of its own that the callback closes), so that the `fsync` that makes it durable
  * later finds little left to write while the caller computes meanwhile. A hint only: it never
  * replaces that `fsync`, and its errors are ignored (the `fsync` reports them). Queued at once,
- * whether or not the caller returns to the event loop.
+ * whether or not the caller returns to the event loop; skipped while {@link MAX_WRITEBACKS} are
+ * pending (their descriptors are closed only when the event loop runs, and a caller writing run
+ * after run synchronously must not run out of descriptors).
  */
 export function startWriteback(path: string): void {
+  if (pendingWritebacks >= MAX_WRITEBACKS) return;
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
     return;
   }
-  fdatasync(fd, () => close(fd, () => {}));
+  pendingWritebacks++;
+  fdatasync(fd, () =>
+    close(fd, () => {
+      pendingWritebacks--;
+    }),
+  );
 }
+
+/** Background writebacks pending at most (each holds a descriptor until its callback runs). */
+export const MAX_WRITEBACKS = 32;
+let pendingWritebacks = 0;
 
 /** mkdir -p (same errors as `mkdirSync(dir, {recursive: true})`), fsyncing the parent of every directory it creates. */
 export function mkdirDurable(dir: string): void {
