@@ -237,7 +237,9 @@ export class Engine {
     const tCols0 = performance.now();
     const cols = loopColumns(market, this.src, { observeBars: observe !== undefined });
     this.loopBars = cols.bySource;
-    makeResident(cols.bySource, this.src.kind);
+    // Extremes: every mark series, and the bars of a perp without one (its liquidation checks).
+    const extremes = (s: number): boolean => this.src.kind[s] === K_MARK || (this.src.kind[s] === K_OHLCV && instruments[this.src.inst[s]!]!.type === 'perp' && !market.mark[this.src.inst[s]!]);
+    makeResident(cols.bySource, this.src.kind, extremes, observe !== undefined);
     this.mergeMs += performance.now() - tCols0;
     // The sampler reads closes and marks from the bars the price store is fed from (absorb below).
     const markBars = instruments.map((ins, i) => (ins.type !== 'perp' ? null : (cols.mark[i] ?? cols.ohlcv[i]!)));
@@ -724,20 +726,28 @@ const PAGE_DOUBLES = 512;
 let _residentProbe = 0;
 
 /**
- * Read one value per page of the columns every run reads in full anyway — the bar times and the
- * closes (the replay and the equity sampler) — before the replay is timed. On the VMs this was
- * measured on, the first user-space access to a page costs ~10 µs even after read() filled it: the
- * replay's scans met those first touches (~25 ms of a 1m year's loop). Done here they count as
- * load (mergeMs), and the process does the same work: each page is touched once either way.
+ * Read one value per page of every column the replay loop takes (sources.ts loopColumns: times,
+ * closes, the extremes its liquidation checks read, all five with a bar-observing slippage
+ * model) before the replay is timed. On the VMs this was measured on, the first user-space read of
+ * a page costs ~10-20 µs even after read() filled it, and the replay's scans met those first
+ * touches: ~20-35 ms of a 1m year's loop. Done here they count as load (mergeMs). The process does
+ * the same work, except for the extreme its positions never need (a short's scans read the highs,
+ * a long's the lows): ~4 MB, ~10 ms, of a 1m year.
  */
-function makeResident(bars: readonly (BarSeries | null)[], kinds: Uint8Array): void {
+function makeResident(bars: readonly (BarSeries | null)[], kinds: Uint8Array, extremes: (s: number) => boolean, all: boolean): void {
   const seen = new Set<Float64Array>();
   let acc = 0;
   for (let s = 0; s < bars.length; s++) {
     const b = bars[s];
     if (!b) continue;
-    // An index source's close is not taken (a throwing stand-in: sources.ts loopColumns).
-    for (const col of kinds[s] === K_MARK || kinds[s] === K_OHLCV ? [b.ts, b.close] : [b.ts]) {
+    const k = kinds[s];
+    const priced = k === K_MARK || k === K_OHLCV;
+    // Columns the loop did not take are throwing stand-ins: only those it took are read.
+    const cols = [b.ts];
+    if (priced) cols.push(b.close);
+    if (priced && (extremes(s) || (all && k === K_OHLCV))) cols.push(b.high, b.low);
+    if (all && k === K_OHLCV) cols.push(b.open, b.volume);
+    for (const col of cols) {
       if (seen.has(col)) continue;
       seen.add(col);
       for (let r = 0; r < col.length; r += PAGE_DOUBLES) acc += col[r]!;
