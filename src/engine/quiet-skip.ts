@@ -115,10 +115,9 @@ export class QuietSkip {
     if (!(horizon > now)) return;
     this.rowsBefore(horizon);
     if (!this.oneSourceScan()) {
-      let stop = this.firstWake(horizon);
-      stop = this.firstLiquidation(stop);
+      const stop = this.scanPerps(this.firstWake(horizon), false);
       if (stop < horizon) this.rowsBefore(stop);
-      this.closestApproach();
+      this.scanPerps(Infinity, true);
     }
     this.sampleTimes();
     this.movePricesAndCursor();
@@ -173,8 +172,7 @@ export class QuietSkip {
    * The common case in one pass: one open perp, and at most one wake level, on the bars its
    * liquidation is checked on (delta-neutral's short and its top-up level). Row by row up to the
    * horizon: the liquidation trigger, the wake level, else the closest approach — the same stop
-   * and the same minimum as {@link firstWake}, {@link firstLiquidation} and
-   * {@link closestApproach} in three passes. False (nothing done) when the case does not apply.
+   * and the same minimum as {@link firstWake} and {@link scanPerps} in their passes. False (nothing done) when the case does not apply.
    */
   private oneSourceScan(): boolean {
     const { sleep, portfolio: pf, hasMark } = this.d;
@@ -209,7 +207,7 @@ export class QuietSkip {
     if (r < r1) this.rowsBefore(this.times[p]![r]! + this.offset[p]!);
     // Rows of this source sharing the stop row's time belong to the stop instant: rescan exactly.
     if (this.end[p] === r) pf.minAdverseLiqDistance = acc[0]!;
-    else this.closestApproach();
+    else this.scanPerps(Infinity, true);
     return true;
   }
 
@@ -236,26 +234,27 @@ export class QuietSkip {
     return stop;
   }
 
-  /** The delivery time of the first mark bar (before `stop`) that liquidates an open perp, else `stop`. */
-  private firstLiquidation(stop: UnixMs): UnixMs {
+  /**
+   * Each open perp over its liquidation rows [row, end): the delivery time of the first one whose
+   * adverse extreme reaches the liquidation price (the earliest of them and `stop`); with `record`,
+   * also the closest approach over the rows before it (as checkLiquidation tracks it). Called with
+   * `record` once the rows end at the stop, so it then covers every skipped row.
+   */
+  private scanPerps(stop: UnixMs, record: boolean): UnixMs {
     const pf = this.d.portfolio;
     const qty = pf.qty;
+    const acc = this.acc;
     for (let i = 0; i < qty.length; i++) {
-      const q = qty[i]!;
-      if (q === 0 || pf.isPerp[i] !== 1) continue;
+      if (qty[i] === 0 || pf.isPerp[i] !== 1) continue;
       const p = this.liquidationSource(i);
       if (p < 0) continue;
-      const lp = pf.liquidationPrice(i);
-      const h = this.high[p]!;
-      const l = this.low[p]!;
+      acc[0] = pf.minAdverseLiqDistance;
       const r1 = this.end[p]!;
-      // The trigger of isLiquidationTriggered (src/venue/liquidation.ts), row by row.
-      for (let r = this.row[p]!; r < r1; r++) {
-        if (q < 0 ? h[r]! >= lp : l[r]! <= lp) {
-          stop = Math.min(stop, this.times[p]![r]! + this.offset[p]!);
-          break;
-        }
-      }
+      const liq = pf.liquidationPrice(i);
+      // No wake bounds here (±Infinity): the levels are firstWake's.
+      const r = qty[i]! < 0 ? scanShortRows(this.high[p]!, this.close[p]!, this.row[p]!, r1, liq, Infinity, -Infinity, acc) : scanLongRows(this.low[p]!, this.close[p]!, this.row[p]!, r1, liq, Infinity, -Infinity, acc);
+      if (r < r1) stop = Math.min(stop, this.times[p]![r]! + this.offset[p]!);
+      if (record) pf.minAdverseLiqDistance = acc[0]!;
     }
     return stop;
   }
@@ -263,28 +262,6 @@ export class QuietSkip {
   /** Walk position of the bars a perp's liquidation is checked on: its mark series, else its own bars. */
   private liquidationSource(i: number): number {
     return this.d.hasMark[i] === 1 ? this.markPos[i]! : this.ohlcvPos[i]!;
-  }
-
-  /** The run's closest approach to liquidation over the skipped mark bars (as checkLiquidation tracks it). */
-  private closestApproach(): void {
-    const pf = this.d.portfolio;
-    const qty = pf.qty;
-    for (let i = 0; i < qty.length; i++) {
-      const q = qty[i]!;
-      if (q === 0 || pf.isPerp[i] !== 1) continue;
-      const p = this.liquidationSource(i);
-      if (p < 0) continue;
-      const lp = pf.liquidationPrice(i);
-      const h = this.high[p]!;
-      const l = this.low[p]!;
-      const r1 = this.end[p]!;
-      let min = pf.minAdverseLiqDistance;
-      for (let r = this.row[p]!; r < r1; r++) {
-        const dist = q < 0 ? (lp - h[r]!) / h[r]! : (l[r]! - lp) / l[r]!;
-        if (dist < min) min = dist;
-      }
-      pf.minAdverseLiqDistance = min;
-    }
   }
 
   /** One equity sample per skipped instant with an OHLCV bar: the union of their bar times. */
@@ -341,44 +318,27 @@ export class QuietSkip {
 
   /**
    * Cursor rows and latest prices of each source's last skipped row, as absorbing each bar leaves
-   * them. A source that delivers again at the very next instant gets its price there, before
-   * anything reads it (no timer fires in between): its close is not read here. Each skip ends on a
-   * new page of a column, and the first touch of a page costs ~10 µs on this VM — for the spot and
-   * perp closes of a 1m year that was ~20 ms of the replay.
+   * them. Every source's, also of one that delivers again at the very next instant: absorbing that
+   * instant reads other instruments' prices before their own bars there (a liquidation values the
+   * account), so none may be left for that instant to set.
    */
   private movePricesAndCursor(): void {
-    const { prices, cursor, hasMark, portfolio, timers } = this.d;
-    const next = this.nextInstant();
-    const timerFirst = timers.size > 0 && timers.nextAt() < next;
+    const { prices, cursor, hasMark, portfolio } = this.d;
     for (let p = 0; p < this.end.length; p++) {
       const r1 = this.end[p]!;
       if (r1 <= this.row[p]!) continue;
       const r = r1 - 1;
       const i = this.inst[p]!;
       const kind = this.kind[p]!;
-      const priced = !timerFirst && r1 < this.times[p]!.length && this.times[p]![r1]! + this.offset[p]! === next;
       if (kind === K_OHLCV) {
         cursor.bar[i] = r;
-        if (priced) continue;
         prices.setClose(i, this.close[p]![r]!);
         if (hasMark[i] === 0 && portfolio.isPerp[i] === 1) prices.setMark(i, this.close[p]![r]!);
       } else if (kind === K_MARK) {
         cursor.mark[i] = r;
-        if (!priced) prices.setMark(i, this.close[p]![r]!);
+        prices.setMark(i, this.close[p]![r]!);
       } else if (kind === K_INDEX) cursor.index[i] = r;
     }
-  }
-
-  /** The first instant after the skipped ones: the earliest next row of any source. */
-  private nextInstant(): UnixMs {
-    const { jumps, barSources, walk } = this.d;
-    let t = Infinity;
-    for (let p = 0; p < this.end.length; p++) {
-      const r1 = this.end[p]!;
-      if (r1 < this.times[p]!.length) t = Math.min(t, this.times[p]![r1]! + this.offset[p]!);
-    }
-    for (let p = barSources; p < walk.order.length; p++) t = Math.min(t, jumps.headTime(p));
-    return t;
   }
 
   private jump(): void {

@@ -128,6 +128,49 @@ describe('timers between the bars of a skipped stretch', () => {
   });
 });
 
+describe('two isolated perps, no onBar (the general scan: one pass per open perp)', () => {
+  /** Long BTC and short ETH perps at 8× isolated, opened at the start and held through Feb 2–3 2025. */
+  const pair: StrategyFactory = {
+    name: 'isolated-pair',
+    description: 'test: two open perps, so quiet stretches take the general scan',
+    params: {},
+    universe: (i) => [
+      { venue: i.venues[0]!, symbol: 'BTC/USDT:USDT' },
+      { venue: i.venues[0]!, symbol: 'ETH/USDT:USDT' },
+    ],
+    create: () => ({
+      onStart(ctx) {
+        const [btc, eth] = ctx.market.instruments();
+        ctx.setMarginMode(btc!.venue, 'isolated');
+        ctx.setLeverage(btc!, 8);
+        ctx.setLeverage(eth!, 8);
+        ctx.transfer({ fromVenue: btc!.venue, fromAccount: 'spot', toVenue: btc!.venue, toAccount: 'perp', amount: 50_000 });
+        ctx.order({ instrument: btc!, side: 'buy', notional: 100_000, tag: 'long' });
+        ctx.order({ instrument: eth!, side: 'sell', notional: 100_000, tag: 'short' });
+      },
+    }),
+  };
+  const run = (sleep: 'skip' | 'step') => {
+    const r = runBacktest({ strategy: pair, venues: ['binance'], symbol: 'BTC/USDT', timeframe: '1h', fromMs: Date.UTC(2025, 0, 25), toMs: Date.UTC(2025, 1, 8), dataDir, sleep });
+    const cols = Object.fromEntries([...r.samples.columns].map(([k, v]) => [k, Array.from(v)]));
+    return { trades: r.portfolio.trades, liquidations: r.portfolio.liquidations, ledger: r.portfolio.ledger, closest: r.portfolio.minAdverseLiqDistance, ts: Array.from(r.samples.ts), cols, quiet: r.quietEvents };
+  };
+
+  it('skip and step give the same trades, liquidations, ledger, closest approach and equity columns', () => {
+    const skip = run('skip');
+    const step = run('step');
+    expect(skip.trades.length).toBeGreaterThanOrEqual(2);
+    expect(skip.quiet).toBeGreaterThan(0);
+    expect(skip.trades).toEqual(step.trades);
+    expect(skip.liquidations).toEqual(step.liquidations);
+    expect(skip.ledger).toEqual(step.ledger);
+    expect(skip.closest).toBe(step.closest);
+    expect(Number.isFinite(skip.closest)).toBe(true);
+    expect(skip.ts).toEqual(step.ts);
+    expect(skip.cols).toEqual(step.cols);
+  });
+});
+
 describe('the comparison catches a sleep that breaks its promise', () => {
   const T_BUY = Date.UTC(2025, 1, 3, 5);
   /** Buys ETH spot at the bar of 05:00 Feb 3 — but at every earlier bar sleeps until 10:00, past it. */
