@@ -171,6 +171,41 @@ describe('two isolated perps, no onBar (the general scan: one pass per open perp
   });
 });
 
+describe('series at other phases (Binance 8h bars at 00/08/16, Bybit at 04/12/20)', () => {
+  /** A small long perp on each venue, no onBar: the samples of a skip are the union of both venues' bar times. */
+  const both: StrategyFactory = {
+    name: 'two-phases',
+    description: 'test: quiet stretches over series whose bars close at different hours',
+    params: {},
+    universe: (i) => i.venues.map((venue) => ({ venue, symbol: 'BTC/USDT:USDT' })),
+    create: () => ({
+      onStart(ctx) {
+        for (const ins of ctx.market.instruments()) {
+          ctx.transfer({ fromVenue: ctx.market.instruments()[0]!.venue, fromAccount: 'spot', toVenue: ins.venue, toAccount: 'perp', amount: 20_000 });
+          ctx.order({ instrument: ins, side: 'buy', notional: 20_000, tag: 'long' });
+        }
+      },
+    }),
+  };
+  const run = (sleep: 'skip' | 'step') => {
+    const r = runBacktest({ strategy: both, venues: ['binance', 'bybit'], symbol: 'BTC/USDT', timeframe: '8h', fromMs: Date.UTC(2023, 5, 1), toMs: Date.UTC(2023, 8, 1), dataDir, sleep });
+    return { trades: r.portfolio.trades, ledger: r.portfolio.ledger, fundings: r.portfolio.fundings, closest: r.portfolio.minAdverseLiqDistance, ts: Array.from(r.samples.ts), cols: Object.fromEntries([...r.samples.columns].map(([k, v]) => [k, Array.from(v)])), quiet: r.quietEvents };
+  };
+
+  it('skip and step sample the same instants (every 4 h) and give the same run', () => {
+    const skip = run('skip');
+    const step = run('step');
+    expect(skip.quiet).toBeGreaterThan(0);
+    expect(new Set(skip.ts.slice(1, 40).map((t) => new Date(t).getUTCHours() % 4))).toEqual(new Set([0]));
+    expect(skip.ts).toEqual(step.ts);
+    expect(skip.trades).toEqual(step.trades);
+    expect(skip.ledger).toEqual(step.ledger);
+    expect(skip.fundings).toEqual(step.fundings);
+    expect(skip.closest).toBe(step.closest);
+    expect(skip.cols).toEqual(step.cols);
+  });
+});
+
 describe('the comparison catches a sleep that breaks its promise', () => {
   const T_BUY = Date.UTC(2025, 1, 3, 5);
   /** Buys ETH spot at the bar of 05:00 Feb 3 — but at every earlier bar sleeps until 10:00, past it. */
