@@ -13,22 +13,12 @@ import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/engine/backtest.js';
 import type { StrategyFactory } from '../../src/strategy/types.js';
 import { spawnAsync } from '../support/spawn.js';
+import { documentedRuns } from '../support/documented-runs.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'perpcarry.mjs');
 const dataDir = join(root, 'data');
 const out = mkdtempSync(join(tmpdir(), 'perpcarry-sleep-'));
-
-/** `[name, args]` of each row of the typical-runs table in docs/strategies.md. */
-function documentedRuns(): [string, string[]][] {
-  const doc = readFileSync(join(root, 'docs', 'strategies.md'), 'utf8');
-  const rows: [string, string[]][] = [];
-  for (const line of doc.split('\n')) {
-    const m = /^\| `([a-z0-9-]+)` \|.*\| `(--[^`]+)` \|$/.exec(line);
-    if (m) rows.push([m[1]!, ['--strategy', m[1]!, ...m[2]!.trim().split(/\s+/)]]);
-  }
-  return rows;
-}
 
 interface Ran {
   /** Every file of the run directory but run.json (wall-clock timing, createdAt), by name. */
@@ -53,7 +43,7 @@ function expectSameFiles(a: Ran, b: Ran): void {
 }
 
 describe('--sleep skip | step | ignore give the same run directory (real CLI, bundled data)', () => {
-  it.each(documentedRuns())('%s (documented typical run)', { timeout: 240_000 }, async (name, args) => {
+  it.each(documentedRuns().map(([name, args]): [string, string[]] => [name, ['--strategy', name, ...args]]))('%s (documented typical run)', { timeout: 240_000 }, async (name, args) => {
     const skip = await backtest(args, 'skip', name);
     const ignore = await backtest(args, 'ignore', name);
     expectSameFiles(skip, ignore);

@@ -9,21 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnAsync } from '../support/spawn.js';
+import { documentedRuns } from '../support/documented-runs.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'perpcarry.mjs');
 const out = mkdtempSync(join(tmpdir(), 'perpcarry-typical-'));
-
-/** `[strategy, args]` for each row of the table in docs/strategies.md. */
-function documentedRuns(): [string, string[]][] {
-  const doc = readFileSync(join(root, 'docs', 'strategies.md'), 'utf8');
-  const rows: [string, string[]][] = [];
-  for (const line of doc.split('\n')) {
-    const m = /^\| `([a-z0-9-]+)` \|.*\| `(--[^`]+)` \|$/.exec(line);
-    if (m) rows.push([m[1]!, m[2]!.trim().split(/\s+/)]);
-  }
-  return rows;
-}
 
 /** The `npx perpcarry backtest --strategy ./examples/my-strategy.ts …` command of README.md's sh block. */
 function readmeExampleArgs(): string[] {
