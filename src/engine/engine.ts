@@ -243,7 +243,7 @@ export class Engine {
     this.mergeMs += performance.now() - tCols0;
     // The sampler reads closes and marks from the bars the price store is fed from (absorb below).
     const markBars = instruments.map((ins, i) => (ins.type !== 'perp' ? null : (cols.mark[i] ?? cols.ohlcv[i]!)));
-    this.samples = new EquitySampler(this.portfolio, this.src.expectedSamples, { close: cols.ohlcv, mark: markBars, offsetMs: market.timeframeMs });
+    this.samples = new EquitySampler(this.portfolio, { close: cols.ohlcv, mark: markBars, offsetMs: market.timeframeMs });
     this.clock = { now: market.fromMs };
     this.conditions = opts.conditions?.active ? opts.conditions : null;
     this.slippage = this.conditions ? withLiquidityShocks(slippage, this.conditions) : slippage;

@@ -25,12 +25,6 @@ export interface EventSources {
   funding: (FundingSeries | null)[];
   /** First funding row inside the window per instrument (rows before are history). */
   fundingStart: Int32Array;
-  /**
-   * Equity samples to expect: bars of the longest OHLCV series, plus one for a final sample. The
-   * samples are the distinct times carrying an OHLCV bar: exactly this when the series share bar
-   * times (the sampler grows when series at other phases give more).
-   */
-  expectedSamples: number;
 }
 
 /**
@@ -90,8 +84,7 @@ function mergeMarket(market: MarketData): EventSources {
   }
   const kinds = Uint8Array.from(kind);
   const events = sources.reduce((n, x) => n + x.deliverTs.length, 0);
-  const longest = sources.reduce((n, x, s) => (kinds[s] === K_OHLCV ? Math.max(n, x.deliverTs.length) : n), 0);
-  return { merge: sources, events, kind: kinds, inst: Int32Array.from(inst), bars, funding, fundingStart, expectedSamples: longest + 1 };
+  return { merge: sources, events, kind: kinds, inst: Int32Array.from(inst), bars, funding, fundingStart };
 }
 
 /**

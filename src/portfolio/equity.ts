@@ -333,11 +333,10 @@ export class EquitySampler {
   private materialized: Map<string, Float64Array> | null = null;
 
   /**
-   * @param expected samples the run is expected to take (kept for callers; the sample times are
-   *   run-length encoded and need no column sized in advance).
-   * @param prices the bars the engine feeds its price store from.
+   * @param prices the bars the engine feeds its price store from. (The sample times are
+   *   run-length encoded: no column is sized in advance.)
    */
-  constructor(portfolio: Portfolio, _expected: number, prices: SamplerPrices) {
+  constructor(portfolio: Portfolio, prices: SamplerPrices) {
     this.portfolio = portfolio;
     this.prices = prices;
   }

@@ -86,7 +86,6 @@ export class InstantWalk {
     return {
       nextRow: (p) => next[order[p]!]!,
       headTime: (p) => head[p]!,
-      timeOf: (p, r) => times[p]![r]! + offsets[p]!,
       rowAt: (p, t) => {
         const d = times[p]!;
         const off = offsets[p]!;
@@ -146,8 +145,6 @@ export interface InstantJumps {
   nextRow(p: number): number;
   /** Delivery time of that row (Infinity when the source is done). */
   headTime(p: number): number;
-  /** Delivery time of row `r` of the source at position `p`. */
-  timeOf(p: number, r: number): number;
   /** First row at or after the next one whose delivery time is ≥ `t` (the source's length if none). */
   rowAt(p: number, t: number): number;
   /** Deliver rows [nextRow(p), r) of the source at position `p` without stepping (its current range becomes empty). */

@@ -88,7 +88,7 @@ function build(c: Case): { sampler: EquitySampler } {
   };
   const close = instruments.map((ins, k) => series(k, ins.base === 'BTC' ? 60_000 : 3000));
   const mark = instruments.map((ins, k) => (ins.type === 'perp' && c.withMark[k % 4] ? series(k + 8, ins.base === 'BTC' ? 60_000 : 3000) : ins.type === 'perp' ? close[k]! : null));
-  const sampler = new EquitySampler(pf, 16, { close, mark, offsetMs: TF });
+  const sampler = new EquitySampler(pf, { close, mark, offsetMs: TF });
   for (let v = 0; v < c.venues; v++) {
     pf.deposit(0, VENUES[v]!, 100_000);
     if (c.isolated[v]) pf.setMarginMode(VENUES[v]!, 'isolated');
