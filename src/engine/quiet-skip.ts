@@ -175,7 +175,7 @@ export class QuietSkip {
    * and the same minimum as {@link firstWake} and {@link scanPerps} in their passes. False (nothing done) when the case does not apply.
    */
   private oneSourceScan(): boolean {
-    const { sleep, portfolio: pf, hasMark } = this.d;
+    const { sleep, portfolio: pf } = this.d;
     const qty = pf.qty;
     let i = -1;
     for (let j = 0; j < qty.length; j++) {
@@ -190,34 +190,24 @@ export class QuietSkip {
     let above = Infinity;
     let below = -Infinity;
     if (levels === 1) {
-      const k = sleep.inst[0]!;
-      const lp = sleep.kind[0] === WAKE_MARK && hasMark[k] === 1 ? this.markPos[k]! : this.ohlcvPos[k]!;
-      if (lp !== p) return false;
+      if (this.levelSource(0) !== p) return false;
       above = sleep.above[0]!;
       below = sleep.below[0]!;
     }
-    const acc = this.acc;
-    acc[0] = pf.minAdverseLiqDistance;
-    const r1 = this.end[p]!;
-    const liq = pf.liquidationPrice(i);
-    const r =
-      qty[i]! < 0
-        ? scanShortRows(this.high[p]!, this.close[p]!, this.row[p]!, r1, liq, above, below, acc)
-        : scanLongRows(this.low[p]!, this.close[p]!, this.row[p]!, r1, liq, above, below, acc);
-    if (r < r1) this.rowsBefore(this.times[p]![r]! + this.offset[p]!);
+    const r = this.scanPerp(i, p, above, below);
+    if (r < this.end[p]!) this.rowsBefore(this.times[p]![r]! + this.offset[p]!);
     // Rows of this source sharing the stop row's time belong to the stop instant: rescan exactly.
-    if (this.end[p] === r) pf.minAdverseLiqDistance = acc[0]!;
+    if (this.end[p] === r) pf.minAdverseLiqDistance = this.acc[0]!;
     else this.scanPerps(Infinity, true);
     return true;
   }
 
   /** The delivery time of the first row (before `stop`) that reaches a wake level, else `stop`. */
   private firstWake(stop: UnixMs): UnixMs {
-    const { sleep, hasMark } = this.d;
+    const { sleep } = this.d;
     if (!sleep.active) return stop;
     for (let k = 0; k < sleep.count; k++) {
-      const i = sleep.inst[k]!;
-      const p = sleep.kind[k] === WAKE_MARK && hasMark[i] === 1 ? this.markPos[i]! : this.ohlcvPos[i]!;
+      const p = this.levelSource(k);
       if (p < 0) continue;
       const c = this.close[p]!;
       const above = sleep.above[k]!;
@@ -243,25 +233,42 @@ export class QuietSkip {
   private scanPerps(stop: UnixMs, record: boolean): UnixMs {
     const pf = this.d.portfolio;
     const qty = pf.qty;
-    const acc = this.acc;
     for (let i = 0; i < qty.length; i++) {
       if (qty[i] === 0 || pf.isPerp[i] !== 1) continue;
       const p = this.liquidationSource(i);
       if (p < 0) continue;
-      acc[0] = pf.minAdverseLiqDistance;
-      const r1 = this.end[p]!;
-      const liq = pf.liquidationPrice(i);
       // No wake bounds here (±Infinity): the levels are firstWake's.
-      const r = qty[i]! < 0 ? scanShortRows(this.high[p]!, this.close[p]!, this.row[p]!, r1, liq, Infinity, -Infinity, acc) : scanLongRows(this.low[p]!, this.close[p]!, this.row[p]!, r1, liq, Infinity, -Infinity, acc);
-      if (r < r1) stop = Math.min(stop, this.times[p]![r]! + this.offset[p]!);
-      if (record) pf.minAdverseLiqDistance = acc[0]!;
+      const r = this.scanPerp(i, p, Infinity, -Infinity);
+      if (r < this.end[p]!) stop = Math.min(stop, this.times[p]![r]! + this.offset[p]!);
+      if (record) pf.minAdverseLiqDistance = this.acc[0]!;
     }
     return stop;
+  }
+
+  /**
+   * Open perp `i` over rows [row, end) of its liquidation source `p`, with wake bounds on that
+   * source's closes: the first row that triggers or wakes (see scanShortRows), the closest
+   * approach before it from the run's so far into `acc[0]`.
+   */
+  private scanPerp(i: number, p: number, above: number, below: number): number {
+    const pf = this.d.portfolio;
+    const acc = this.acc;
+    acc[0] = pf.minAdverseLiqDistance;
+    const liq = pf.liquidationPrice(i);
+    const r0 = this.row[p]!;
+    const r1 = this.end[p]!;
+    return pf.qty[i]! < 0 ? scanShortRows(this.high[p]!, this.close[p]!, r0, r1, liq, above, below, acc) : scanLongRows(this.low[p]!, this.close[p]!, r0, r1, liq, above, below, acc);
   }
 
   /** Walk position of the bars a perp's liquidation is checked on: its mark series, else its own bars. */
   private liquidationSource(i: number): number {
     return this.d.hasMark[i] === 1 ? this.markPos[i]! : this.ohlcvPos[i]!;
+  }
+
+  /** Walk position of the bars wake level `k` of the sleep reads: as ctx.market.mark() / close() would. */
+  private levelSource(k: number): number {
+    const i = this.d.sleep.inst[k]!;
+    return this.d.sleep.kind[k] === WAKE_MARK ? this.liquidationSource(i) : this.ohlcvPos[i]!;
   }
 
   /** One equity sample per skipped instant with an OHLCV bar: the union of their bar times. */

@@ -368,7 +368,7 @@ export class Portfolio {
     const q = this.qty[i]!;
     if (q === 0 || !this.isPerp[i]) return NaN;
     const v = this.venueOf[i]!;
-    const cacheable = this.marginMode[v] === 'isolated' || this.openPerps[v]! <= 1;
+    const cacheable = this.liquidationPriceFixed(i);
     if (cacheable && this.liqCacheVer[i] === this.version) return this.liqCache[i]!;
     let backing: number;
     if (this.marginMode[v] === 'isolated') backing = this.isoMargin[i]!;

@@ -52,27 +52,12 @@ export class SampleTimes {
    */
   pushTimes(row: number, times: Float64Array, from: number, to: number, offsetMs: number): number {
     let n = row;
-    let last = this.last;
     for (let r = from; r < to; r++) {
       const t = times[r]! + offsetMs;
-      // A repeated time is the same instant (one sample); `last` is the previous row's time.
-      if (t === last && n > row) continue;
-      const k = this.runs - 1;
-      if (k >= 0) {
-        const m = n - this.firstRow[k]!;
-        const step = this.step[k]!;
-        if (m >= 2 && this.firstTs[k]! + m * step === t) {
-          n++;
-          last = t;
-          continue;
-        }
-      }
-      this.push(n, t);
-      n++;
-      last = t;
+      // A repeated time is the same instant (one sample).
+      if (n > row && t === this.last) continue;
+      this.push(n++, t);
     }
-    this.last = last;
-    this.cache = null;
     return n - row;
   }
 

@@ -130,7 +130,7 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
     }
     if (ctx.portfolio.position(this.perp) >= 0) return;
     const byRatio = this.account.markAtMarginRatio(this.perp, this.p.topUpRatio);
-    const threshold = Math.min(this.p.minLiqDistance, 0.5 / this.p.leverage);
+    const threshold = this.topUpDistance();
     const liq = this.account.liquidationPrice(this.perp);
     // |liq − mark| / mark < threshold needs mark > liq / (1 + threshold); 1e-9 keeps rounding on the safe side.
     const byLiq = threshold > 0 && liq > 0 ? (liq / (1 + threshold)) * (1 - 1e-9) : Infinity;
@@ -138,9 +138,14 @@ export class DeltaNeutral implements DefinedStrategy<SpotPerpInstruments> {
     if (level > 0) ctx.sleep({ wakeIf: [{ instrument: this.perp, price: 'mark', above: level }] });
   }
 
+  /** The liquidation distance that calls for a top-up: minLiqDistance, capped at half of what a top-up restores. */
+  private topUpDistance(): number {
+    return Math.min(this.p.minLiqDistance, 0.5 / this.p.leverage);
+  }
+
   /** Whether the short's mark is within the top-up distance of its liquidation price. */
   private nearLiquidation(ctx: StrategyContext): boolean {
-    const threshold = Math.min(this.p.minLiqDistance, 0.5 / this.p.leverage);
+    const threshold = this.topUpDistance();
     if (!(threshold > 0) || ctx.portfolio.position(this.perp) >= 0) return false;
     const mark = ctx.market.mark(this.perp);
     const liq = this.account.liquidationPrice(this.perp);
