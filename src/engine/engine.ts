@@ -237,9 +237,7 @@ export class Engine {
     const tCols0 = performance.now();
     const cols = loopColumns(market, this.src, { observeBars: observe !== undefined });
     this.loopBars = cols.bySource;
-    // Extremes: every mark series, and the bars of a perp without one (its liquidation checks).
-    const extremes = (s: number): boolean => this.src.kind[s] === K_MARK || (this.src.kind[s] === K_OHLCV && instruments[this.src.inst[s]!]!.type === 'perp' && !market.mark[this.src.inst[s]!]);
-    makeResident(cols.bySource, this.src.kind, extremes, observe !== undefined);
+    makeResident(cols.taken);
     this.mergeMs += performance.now() - tCols0;
     // The sampler reads closes and marks from the bars the price store is fed from (absorb below).
     const markBars = instruments.map((ins, i) => (ins.type !== 'perp' ? null : (cols.mark[i] ?? cols.ohlcv[i]!)));
@@ -734,25 +732,9 @@ let _residentProbe = 0;
  * the same work, except for the extreme its positions never need (a short's scans read the highs,
  * a long's the lows): ~4 MB, ~10 ms, of a 1m year.
  */
-function makeResident(bars: readonly (BarSeries | null)[], kinds: Uint8Array, extremes: (s: number) => boolean, all: boolean): void {
-  const seen = new Set<Float64Array>();
+function makeResident(columns: readonly Float64Array[]): void {
   let acc = 0;
-  for (let s = 0; s < bars.length; s++) {
-    const b = bars[s];
-    if (!b) continue;
-    const k = kinds[s];
-    const priced = k === K_MARK || k === K_OHLCV;
-    // Columns the loop did not take are throwing stand-ins: only those it took are read.
-    const cols = [b.ts];
-    if (priced) cols.push(b.close);
-    if (priced && (extremes(s) || (all && k === K_OHLCV))) cols.push(b.high, b.low);
-    if (all && k === K_OHLCV) cols.push(b.open, b.volume);
-    for (const col of cols) {
-      if (seen.has(col)) continue;
-      seen.add(col);
-      for (let r = 0; r < col.length; r += PAGE_DOUBLES) acc += col[r]!;
-    }
-  }
+  for (const col of columns) for (let r = 0; r < col.length; r += PAGE_DOUBLES) acc += col[r]!;
   _residentProbe += acc;
 }
 

@@ -112,6 +112,8 @@ export interface LoopColumns {
   ohlcv: BarSeries[];
   /** Per instrument id: its mark bars, or null. */
   mark: (BarSeries | null)[];
+  /** Every column taken, once each (series on one bar grid share `ts`). */
+  taken: Float64Array[];
 }
 
 /**
@@ -128,13 +130,19 @@ export interface LoopColumns {
  */
 export function loopColumns(market: MarketData, src: EventSources, needs: LoopNeeds): LoopColumns {
   const ni = market.instruments.length;
+  const taken = new Set<Float64Array>();
+  // Only a column asked for is read (each getter reads from disk): the others are never touched.
+  const keep = (c: Float64Array): Float64Array => {
+    taken.add(c);
+    return c;
+  };
   const take = (b: BarSeries, close: boolean, highLow: boolean, all: boolean): BarSeries => ({
-    ts: b.ts,
-    open: all ? b.open : NOT_TAKEN,
-    high: highLow || all ? b.high : NOT_TAKEN,
-    low: highLow || all ? b.low : NOT_TAKEN,
-    close: close ? b.close : NOT_TAKEN,
-    volume: all ? b.volume : NOT_TAKEN,
+    ts: keep(b.ts),
+    open: all ? keep(b.open) : NOT_TAKEN,
+    high: highLow || all ? keep(b.high) : NOT_TAKEN,
+    low: highLow || all ? keep(b.low) : NOT_TAKEN,
+    close: close ? keep(b.close) : NOT_TAKEN,
+    volume: all ? keep(b.volume) : NOT_TAKEN,
   });
   const ohlcv: BarSeries[] = new Array<BarSeries>(ni);
   const mark: (BarSeries | null)[] = new Array<BarSeries | null>(ni).fill(null);
@@ -150,5 +158,5 @@ export function loopColumns(market: MarketData, src: EventSources, needs: LoopNe
     // An index source only moves the market cursor; the market view reads its close itself.
     return take(b, false, false, false);
   });
-  return { bySource, ohlcv, mark };
+  return { bySource, ohlcv, mark, taken: [...taken] };
 }
