@@ -6,7 +6,6 @@
  * through the market view, an index series); a column the loop was not given throws instead of
  * reading as NaN; a data file changed in place after the load stops the run with a DataError.
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { DataError } from '../../src/core/errors.js';
@@ -18,7 +17,7 @@ import { buildEventSources, loopColumns } from '../../src/engine/sources.js';
 import type { Strategy, StrategyFactory } from '../../src/strategy/types.js';
 import deltaNeutral from '../../strategies/delta-neutral/index.js';
 import holdPerp from '../../strategies/hold-perp/index.js';
-import { tempDataDir, writeBars, writeFunding } from '../support/series.js';
+import { overwriteDoubleInPlace, tempDataDir, writeBars, writeFunding } from '../support/series.js';
 
 const dataDir = join(process.cwd(), 'data');
 const D = Date.UTC;
@@ -146,16 +145,7 @@ describe('a data file changed after the load', () => {
     prepareBacktest(config);
     const prep = prepareBacktest(config);
     const p = join(dir, 'binance/ETH-USDT-USDT/ohlcv-1h.arrow');
-    const raw = readFileSync(p);
-    const needle = Buffer.alloc(8);
-    needle.writeDoubleLE(2030); // close of bar 30 (and open of it)
-    const at = raw.indexOf(needle);
-    expect(at).toBeGreaterThan(0);
-    const fd = openSync(p, 'r+');
-    const evil = Buffer.alloc(8);
-    evil.writeDoubleLE(1);
-    writeSync(fd, evil, 0, 8, at);
-    closeSync(fd);
+    expect(overwriteDoubleInPlace(p, 2030, 1)).toBeGreaterThan(0); // close of bar 30 (and open of it)
     expect(() => runPrepared(prep)).toThrow(DataError);
     expect(() => runPrepared(prep)).toThrow(/ETH-USDT-USDT\/ohlcv-1h\.arrow: changed in place while this run was reading it/);
   });
@@ -174,17 +164,7 @@ describe('barValue: one value of a column not read yet', () => {
     return { dir, market: loadMarketData(opts) };
   }
   function writeInPlace(dir: string, value: number, replacement: number): void {
-    const p = join(dir, 'binance/ETH-USDT/ohlcv-1h.arrow');
-    const raw = readFileSync(p);
-    const needle = Buffer.alloc(8);
-    needle.writeDoubleLE(value);
-    const at = raw.indexOf(needle);
-    expect(at).toBeGreaterThan(0);
-    const fd = openSync(p, 'r+');
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(replacement);
-    writeSync(fd, b, 0, 8, at);
-    closeSync(fd);
+    expect(overwriteDoubleInPlace(join(dir, 'binance/ETH-USDT/ohlcv-1h.arrow'), value, replacement)).toBeGreaterThan(0);
   }
 
   test('equals the column, nulls as NaN; single reads check the file version like a column read', () => {

@@ -1,9 +1,30 @@
 /** Test helpers: synthetic series written to a temp data dir through the real store. */
-import { mkdtempSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storeSeries } from '../../src/data/catalog.js';
 import type { SeriesKind, Symbol, VenueId } from '../../src/core/ids.js';
+
+/**
+ * Overwrite, in place (same file, same size: not the store's rename), the first float64 equal to
+ * `was` in the file at `path` with `now`: a stored file changed behind the store's back. Returns
+ * the byte offset written (−1, and nothing written, when `was` is not in the file).
+ */
+export function overwriteDoubleInPlace(path: string, was: number, now: number): number {
+  const needle = Buffer.alloc(8);
+  needle.writeDoubleLE(was);
+  const at = readFileSync(path).indexOf(needle);
+  if (at < 0) return at;
+  const bytes = Buffer.alloc(8);
+  bytes.writeDoubleLE(now);
+  const fd = openSync(path, 'r+');
+  try {
+    writeSync(fd, bytes, 0, 8, at);
+  } finally {
+    closeSync(fd);
+  }
+  return at;
+}
 
 export function tempDataDir(prefix = 'perpcarry-engine-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
